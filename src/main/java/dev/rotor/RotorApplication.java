@@ -1,0 +1,20 @@
+package dev.rotor;
+
+import org.apache.camel.main.Main;
+
+import dev.rotor.camel.RotorConfiguration;
+
+/** Camel-main with Rotor's configuration, settings read from ./application.properties. */
+public class RotorApplication extends Main {
+
+    public RotorApplication() {
+        setDefaultPropertyPlaceholderLocation("file:application.properties;optional=true");
+        configure().addConfiguration(new RotorConfiguration(this::finish));
+    }
+
+    /** Ends a batch run: stops Camel and makes {@link #run} return this exit code. */
+    void finish(int code) {
+        exitCode.set(code);
+        completed();
+    }
+}

@@ -1,0 +1,70 @@
+package dev.rotor.batch;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+
+import dev.rotor.camel.TaskLedger;
+import dev.rotor.metrics.RotorMetrics;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.rotation.RotationPolicy;
+
+/** The end-of-batch figures: the prototype's print_metrics table, and the same as run-summary.json. */
+public record BatchReport(int tasks, int completed, int failed, int rotations, long wallMs,
+                          List<TaskLedger.Entry> perTask, Map<String, ModelFigures> models) {
+
+    /** One model's figures over the run. */
+    public record ModelFigures(long requests, long successes, long failures, long rateLimited, double successRate,
+                               double latencyMeanMs, double latencyP95Ms, long promptTokens, long completionTokens,
+                               long rotationsTo, String breaker) {
+    }
+
+    public static BatchReport of(List<TaskLedger.Entry> entries, RotorMetrics metrics, RotationPolicy policy,
+                                 List<ModelSpec> models, Duration wall) {
+        Map<String, ModelFigures> figures = new LinkedHashMap<>();
+        for (ModelSpec m : models) {
+            RotorMetrics.ModelMeters mm = metrics.of(m);
+            long requests = (long) mm.requests().count();
+            long ok = (long) mm.successes().count();
+            double p95 = 0;
+            for (ValueAtPercentile v : mm.latency().takeSnapshot().percentileValues()) {
+                if (v.percentile() == 0.95) {
+                    p95 = v.value(TimeUnit.MILLISECONDS);
+                }
+            }
+            figures.put(m.id(), new ModelFigures(requests, ok, (long) metrics.failures(m), (long) mm.rateLimited().count(),
+                    requests == 0 ? 0 : (double) ok / requests, mm.latency().mean(TimeUnit.MILLISECONDS), p95,
+                    (long) mm.promptTokens().count(), (long) mm.completionTokens().count(),
+                    (long) mm.rotationsTo().count(), policy.breakerState(m).name().toLowerCase(Locale.ROOT)));
+        }
+        int completed = (int) entries.stream().filter(e -> "completed".equals(e.status())).count();
+        return new BatchReport(entries.size(), completed, entries.size() - completed, (int) metrics.totalRotations(),
+                wall.toMillis(), entries, figures);
+    }
+
+    public double successRate() {
+        return tasks == 0 ? 1.0 : (double) completed / tasks;
+    }
+
+    public String table() {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "%nRotor batch: %d tasks, %d completed, %d failed, %d rotations, wall time %.2f s%n%n",
+                tasks, completed, failed, rotations, wallMs / 1000.0));
+        out.append(String.format(Locale.ROOT, "%-24s %-10s %-46s %9s %5s %10s%n", "task", "status", "model", "rotations", "calls", "latency"));
+        perTask.stream().sorted(java.util.Comparator.comparing(TaskLedger.Entry::id)).forEach(e -> out.append(String.format(Locale.ROOT,
+                "%-24s %-10s %-46s %9d %5d %7d ms%s%n", e.id(), e.status(), e.model(), e.rotations(), e.calls(), e.latencyMs(),
+                e.error() == null ? "" : "  (" + e.error() + ")")));
+        out.append(String.format(Locale.ROOT, "%n%-46s %8s %6s %6s %5s %8s %8s %8s %15s %9s %9s%n", "model", "requests",
+                "ok", "failed", "429", "success", "mean ms", "p95 ms", "tokens in/out", "rotations", "breaker"));
+        models.forEach((id, f) -> out.append(String.format(Locale.ROOT,
+                "%-46s %8d %6d %6d %5d %7.1f%% %8.0f %8.0f %15s %9d %9s%n", id, f.requests(), f.successes(), f.failures(),
+                f.rateLimited(), f.successRate() * 100, f.latencyMeanMs(), f.latencyP95Ms(),
+                f.promptTokens() + "/" + f.completionTokens(), f.rotationsTo(), f.breaker())));
+        return out.toString();
+    }
+}

@@ -1,0 +1,19 @@
+package dev.rotor.camel;
+
+/** Names of the exchange properties that carry a task through the routes. */
+public final class ExchangeKeys {
+
+    public static final String TASK = "rotorTask";
+    public static final String TASK_ID = "rotorTaskId";
+    public static final String PROGRESS = "rotorProgress";
+    public static final String RECEIVED_AT = "rotorReceivedAt";
+    public static final String CALL_URI = "rotorCallUri";
+    public static final String MODEL = "rotorModel";
+    public static final String CALL_STARTED = "rotorCallStarted";
+    public static final String RESULT = "rotorResult";
+    public static final String DECISION = "rotorDecision";
+    public static final String RAW_INPUT = "rotorRawInput";
+
+    private ExchangeKeys() {
+    }
+}

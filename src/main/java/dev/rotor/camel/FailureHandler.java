@@ -1,0 +1,104 @@
+package dev.rotor.camel;
+
+import java.time.Duration;
+
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import dev.rotor.chat.ErrorClassifier;
+import dev.rotor.chat.Failure;
+import dev.rotor.chat.FailureKind;
+import dev.rotor.chat.ModelCallException;
+import dev.rotor.metrics.RotorMetrics;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.rotation.Attempt;
+import dev.rotor.rotation.DeadLetterType;
+import dev.rotor.rotation.Decision;
+import dev.rotor.rotation.RotationPolicy;
+import dev.rotor.rotation.TaskProgress;
+
+/**
+ * Runs right after an attempt failed (Camel's onExceptionOccurred, before the redelivery delay is taken): records the
+ * attempt, lets the policy learn and decide, and hands Camel the delay through {@code CamelRedeliveryDelay}.
+ * Camel's asynchronous delayed redelivery then does the waiting without holding a thread.
+ */
+public final class FailureHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FailureHandler.class);
+
+    private final RotationPolicy policy;
+    private final ErrorClassifier classifier;
+    private final RotorMetrics metrics;
+
+    public FailureHandler(RotationPolicy policy, ErrorClassifier classifier, RotorMetrics metrics) {
+        this.policy = policy;
+        this.classifier = classifier;
+        this.metrics = metrics;
+    }
+
+    public void onFailure(Exchange exchange) {
+        exchange.getIn().removeHeader(ModelCaller.AUTHORIZATION);
+        Exception error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
+        ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
+        ModelCaller.CallStart call = exchange.getProperty(ExchangeKeys.CALL_STARTED, ModelCaller.CallStart.class);
+        exchange.removeProperty(ExchangeKeys.CALL_STARTED);
+        try (var task = MDC.putCloseable("task", progress == null ? "" : progress.taskId());
+             var m = MDC.putCloseable("model", model == null ? "" : model.id())) {
+            Decision decision = decide(exchange, error, progress, model, call);
+            exchange.setProperty(ExchangeKeys.DECISION, decision);
+            if (decision instanceof Decision.Retry retry) {
+                exchange.getIn().setHeader(Exchange.REDELIVERY_DELAY, retry.delay().toMillis());
+                int next = progress == null ? 0 : progress.calls() + 1;
+                LOG.info("retry: attempt {} in {} ms ({})", next, retry.delay().toMillis(), retry.why());
+            } else if (decision instanceof Decision.GiveUp giveUp) {
+                LOG.warn("dead letter ({}): {}", giveUp.type().label(), giveUp.reason());
+            }
+        }
+    }
+
+    /** The retryWhile predicate: redeliver while the last decision was to retry. */
+    public boolean shouldRetry(Exchange exchange) {
+        return exchange.getProperty(ExchangeKeys.DECISION) instanceof Decision.Retry;
+    }
+
+    private Decision decide(Exchange exchange, Exception error, TaskProgress progress, ModelSpec model,
+                            ModelCaller.CallStart call) {
+        if (error instanceof NoModelAvailableException noModel) {
+            return policy.waitFor(progress, noModel.waitUntil());
+        }
+        if (error instanceof TaskAbandonedException abandoned) {
+            return new Decision.GiveUp(abandoned.type(), abandoned.getMessage());
+        }
+        if (progress != null && model != null && call != null) {
+            Failure failure = error instanceof ModelCallException mce ? mce.failure() : classifier.classify(error);
+            Duration latency = call.elapsed();
+            progress.record(new Attempt(model.id(), failure.kind().label(),
+                    failure.httpStatus() > 0 ? failure.httpStatus() : null, latency.toMillis(), call.at(), failure.message()));
+            metrics.failed(model, latency, failure.kind());
+            logModelEvents(model, failure);
+            return policy.onFailure(progress, model, failure);
+        }
+        return afterOtherFailure(exchange, error);
+    }
+
+    /** Not a model's fault (delivering the result failed, say): plain backoff, bounded by max-attempts. */
+    private Decision afterOtherFailure(Exchange exchange, Exception error) {
+        int counter = exchange.getIn().getHeader(Exchange.REDELIVERY_COUNTER, 1, Integer.class);
+        if (counter >= policy.config().maxAttempts()) {
+            return new Decision.GiveUp(DeadLetterType.EXHAUSTED, "gave up after " + counter + " tries: " + error);
+        }
+        return new Decision.Retry(policy.config().backoff().delay(counter, 0.5), String.valueOf(error));
+    }
+
+    private static void logModelEvents(ModelSpec model, Failure failure) {
+        if (failure.kind() == FailureKind.MODEL_GONE) {
+            LOG.warn("{} leaves the rotation: {}", model.id(), failure.message());
+        } else if (failure.kind() == FailureKind.AUTH) {
+            LOG.error("provider '{}' refused the request (HTTP {}): its models are skipped until restart",
+                    model.provider().name(), failure.httpStatus());
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.rotor.camel;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import dev.rotor.chat.ChatRequestMapper;
+import dev.rotor.chat.ErrorClassifier;
+import dev.rotor.chat.ModelCallException;
+import dev.rotor.metrics.RotorMetrics;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.models.Provider;
+import dev.rotor.rotation.Attempt;
+import dev.rotor.rotation.RotationPolicy;
+import dev.rotor.rotation.Selection;
+import dev.rotor.rotation.TaskProgress;
+import dev.rotor.task.Task;
+
+/**
+ * The two halves of one attempt around the HTTP call: {@link #prepare} asks the policy for a model and builds the
+ * request, {@link #read} classifies the response. Failures are thrown for the route's error handler to decide on.
+ */
+public final class ModelCaller {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelCaller.class);
+    static final String AUTHORIZATION = "Authorization";
+
+    private final RotationPolicy policy;
+    private final ChatRequestMapper requests;
+    private final ErrorClassifier classifier;
+    private final ApiKeys keys;
+    private final RotorMetrics metrics;
+    private final Clock clock;
+    private final Map<String, String> referrerHeaders;
+    private final Map<String, String> callUris = new ConcurrentHashMap<>();
+
+    public ModelCaller(RotationPolicy policy, ChatRequestMapper requests, ErrorClassifier classifier, ApiKeys keys,
+                       RotorMetrics metrics, Clock clock, Map<String, String> referrerHeaders) {
+        this.policy = policy;
+        this.requests = requests;
+        this.classifier = classifier;
+        this.keys = keys;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.referrerHeaders = Map.copyOf(referrerHeaders);
+    }
+
+    public void prepare(Exchange exchange) throws NoModelAvailableException, TaskAbandonedException {
+        TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
+        Selection selection = policy.select(progress);
+        if (selection instanceof Selection.Wait wait) {
+            throw new NoModelAvailableException(wait);
+        }
+        if (selection instanceof Selection.GiveUp giveUp) {
+            throw new TaskAbandonedException(giveUp.type(), giveUp.reason());
+        }
+        ModelSpec model = ((Selection.Use) selection).model();
+        if (((Selection.Use) selection).rotated()) {
+            logRotation(progress, model);
+            metrics.rotatedTo(model);
+        }
+        Message in = exchange.getIn();
+        in.removeHeaders("*");
+        in.setBody(requests.body(exchange.getProperty(ExchangeKeys.TASK, Task.class), model));
+        in.setHeader(Exchange.HTTP_METHOD, "POST");
+        in.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        in.setHeader("Accept", "application/json");
+        keys.keyOf(model.provider()).ifPresent(key -> in.setHeader(AUTHORIZATION, "Bearer " + key));
+        referrerHeaders.forEach(in::setHeader);
+        exchange.setProperty(ExchangeKeys.MODEL, model);
+        exchange.setProperty(ExchangeKeys.CALL_URI, callUri(model.provider()));
+        exchange.setProperty(ExchangeKeys.CALL_STARTED, new CallStart(clock.instant(), System.nanoTime()));
+        metrics.called(model);
+    }
+
+    public void read(Exchange exchange) throws ModelCallException {
+        Message in = exchange.getIn();
+        in.removeHeader(AUTHORIZATION);
+        int status = in.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        ErrorClassifier.Verdict verdict = classifier.classify(status, name -> in.getHeader(name, String.class),
+                in.getBody(String.class));
+        if (verdict instanceof ErrorClassifier.Failed failed) {
+            throw new ModelCallException(failed.failure());
+        }
+        var result = ((ErrorClassifier.Completed) verdict).result();
+        ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
+        CallStart start = exchange.getProperty(ExchangeKeys.CALL_STARTED, CallStart.class);
+        Duration latency = start.elapsed();
+        exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class)
+                .record(new Attempt(model.id(), Attempt.OK, status, latency.toMillis(), start.at(), null));
+        policy.onSuccess(model, latency, classifier.quotaExhaustedUntil(name -> in.getHeader(name, String.class)));
+        metrics.succeeded(model, latency, result);
+        exchange.removeProperty(ExchangeKeys.CALL_STARTED);
+        exchange.setProperty(ExchangeKeys.RESULT, result);
+    }
+
+    /** When and where a call began: the instant for the record, the nano time for an exact latency. */
+    public record CallStart(Instant at, long nanos) {
+        public Duration elapsed() {
+            return Duration.ofNanos(System.nanoTime() - nanos);
+        }
+    }
+
+    private String callUri(Provider provider) {
+        return callUris.computeIfAbsent(provider.name(),
+                p -> provider.chatCompletionsUrl() + "?throwExceptionOnFailure=false");
+    }
+
+    private void logRotation(TaskProgress progress, ModelSpec to) {
+        String from = progress.attempts().isEmpty() ? "?" : progress.attempts().get(progress.attempts().size() - 1).model();
+        String reason = progress.lastFailure().map(f -> f.kind().label() + ": " + f.message()).orElse("unavailable");
+        String until = policy.registryModel(from).flatMap(policy::cooldownUntil).map(Instant::toString).orElse("-");
+        try (var task = MDC.putCloseable("task", progress.taskId()); var model = MDC.putCloseable("model", to.id())) {
+            LOG.info("rotation {} -> {} ({}; {} unavailable until {})", from, to.id(), reason, from, until);
+        }
+    }
+}

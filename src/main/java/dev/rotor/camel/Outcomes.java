@@ -1,0 +1,130 @@
+package dev.rotor.camel;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+
+import org.apache.camel.Exchange;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.rotor.chat.ChatResult;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.rotation.Attempt;
+import dev.rotor.rotation.DeadLetterType;
+import dev.rotor.rotation.Decision;
+import dev.rotor.rotation.TaskProgress;
+import dev.rotor.task.InvalidTaskException;
+import dev.rotor.task.Task;
+
+/** Writes the two documents a task can end as: a result, or a dead letter with its reason and every attempt. */
+public final class Outcomes {
+
+    /** How much of an unusable input a dead letter quotes; the input file itself is kept whole in the done folder. */
+    static final int RAW_QUOTE_LIMIT = 64 * 1024;
+
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final Set<String> simulatedProviders;
+
+    public Outcomes(ObjectMapper json, Clock clock, Set<String> simulatedProviders) {
+        this.json = json;
+        this.clock = clock;
+        this.simulatedProviders = Set.copyOf(simulatedProviders);
+    }
+
+    public void completed(Exchange exchange) {
+        Task task = exchange.getProperty(ExchangeKeys.TASK, Task.class);
+        TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
+        ChatResult result = exchange.getProperty(ExchangeKeys.RESULT, ChatResult.class);
+        ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
+        ObjectNode doc = json.createObjectNode();
+        doc.put("id", task.id());
+        doc.put("status", "completed");
+        doc.put("model", result.answeringModel().isBlank() ? model.id() : result.answeringModel());
+        doc.put("content", result.content());
+        doc.set("usage", result.usage());
+        doc.set("attempts", json.valueToTree(progress.attempts()));
+        doc.put("rotations", progress.rotations());
+        doc.put("latency_ms", elapsedMs(exchange));
+        doc.put("simulated", simulatedProviders.contains(model.provider().name()));
+        doc.set("metadata", task.metadata());
+        write(exchange, doc);
+    }
+
+    public void deadLetter(Exchange exchange) {
+        Object decision = exchange.getProperty(ExchangeKeys.DECISION);
+        if (decision instanceof Decision.GiveUp giveUp) {
+            write(exchange, failure(exchange, giveUp.type(), giveUp.reason()));
+        } else {
+            Exception error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+            write(exchange, failure(exchange, DeadLetterType.EXHAUSTED, String.valueOf(error)));
+        }
+    }
+
+    public void invalidTask(Exchange exchange) {
+        InvalidTaskException error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, InvalidTaskException.class);
+        exchange.setProperty(ExchangeKeys.TASK_ID, error.taskId());
+        write(exchange, failure(exchange, DeadLetterType.INVALID_TASK, error.getMessage()));
+    }
+
+    private ObjectNode failure(Exchange exchange, DeadLetterType type, String message) {
+        ObjectNode doc = json.createObjectNode();
+        doc.put("id", exchange.getProperty(ExchangeKeys.TASK_ID, String.class));
+        doc.put("status", "failed");
+        doc.putObject("error").put("type", type.label()).put("message", message);
+        TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
+        List<Attempt> attempts = progress == null ? List.of() : progress.attempts();
+        doc.set("attempts", json.valueToTree(attempts));
+        doc.put("rotations", progress == null ? 0 : progress.rotations());
+        doc.put("latency_ms", elapsedMs(exchange));
+        Task task = exchange.getProperty(ExchangeKeys.TASK, Task.class);
+        if (task != null) {
+            doc.set("task", task.original());
+        } else {
+            quoteRaw(doc, exchange.getProperty(ExchangeKeys.RAW_INPUT, byte[].class));
+        }
+        return doc;
+    }
+
+    /** The input as text when it is UTF-8, else as base64; cut at {@link #RAW_QUOTE_LIMIT} bytes. */
+    private static void quoteRaw(ObjectNode doc, byte[] raw) {
+        if (raw == null) {
+            return;
+        }
+        byte[] quoted = raw.length > RAW_QUOTE_LIMIT ? Arrays.copyOf(raw, RAW_QUOTE_LIMIT) : raw;
+        try {
+            doc.put("raw", StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(quoted)).toString());
+        } catch (CharacterCodingException notText) {
+            doc.put("raw_base64", Base64.getEncoder().encodeToString(quoted));
+        }
+        if (quoted.length < raw.length) {
+            doc.put("raw_truncated_from_bytes", raw.length);
+        }
+    }
+
+    private long elapsedMs(Exchange exchange) {
+        Instant received = exchange.getProperty(ExchangeKeys.RECEIVED_AT, Instant.class);
+        return received == null ? 0 : Duration.between(received, clock.instant()).toMillis();
+    }
+
+    private void write(Exchange exchange, ObjectNode doc) {
+        exchange.getIn().removeHeaders("*");
+        try {
+            exchange.getIn().setBody(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the outcome of task " + doc.path("id").asText(), e);
+        }
+    }
+}

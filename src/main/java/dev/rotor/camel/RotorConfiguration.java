@@ -1,0 +1,137 @@
+package dev.rotor.camel;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
+import java.util.stream.Collectors;
+
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Processor;
+import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.SimpleEventNotifierSupport;
+import org.apache.camel.spi.CamelEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.rotor.batch.BatchRun;
+import dev.rotor.chat.ChatRequestMapper;
+import dev.rotor.chat.ErrorClassifier;
+import dev.rotor.metrics.RotorMetrics;
+import dev.rotor.models.ModelRegistry;
+import dev.rotor.models.ModelRegistryLoader;
+import dev.rotor.models.Provider;
+import dev.rotor.rotation.RotationPolicy;
+import dev.rotor.simulator.EmbeddedSimulator;
+import dev.rotor.task.TaskParser;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/** Binds the rotor.* settings into the beans the YAML routes call. The only place that wires Rotor together. */
+public final class RotorConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RotorConfiguration.class);
+    /** Bind a {@link Clock} under this name before start to give Rotor another time source. */
+    public static final String CLOCK_BEAN = "rotorClock";
+
+    private final IntConsumer finishBatch;
+
+    /** @param finishBatch ends the process with the given exit code when a batch is done */
+    public RotorConfiguration(IntConsumer finishBatch) {
+        this.finishBatch = finishBatch;
+    }
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Function<String, Optional<String>> property = context.getPropertiesComponent()::resolveProperty;
+        RotorSettings settings = RotorSettings.from(property);
+        Registry beans = context.getRegistry();
+        ObjectMapper json = Json.mapper();
+        Clock clock = Optional.ofNullable(beans.lookupByNameAndType(CLOCK_BEAN, Clock.class)).orElse(Clock.systemUTC());
+        ApiKeys keys = new ApiKeys(property);
+
+        ModelRegistry declared = ModelRegistryLoader.load(settings.modelsFile());
+        Set<String> simulated = simulatedProviders(declared, keys, settings);
+        ModelRegistry models = simulated.isEmpty() ? declared : pointAtSimulator(context, declared, simulated, settings);
+
+        RotationPolicy policy = new RotationPolicy(models, settings.rotation(), clock,
+                () -> ThreadLocalRandom.current().nextDouble());
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        beans.bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);
+        RotorMetrics metrics = new RotorMetrics(meters, policy, models.models());
+        ErrorClassifier classifier = new ErrorClassifier(json, clock);
+        TaskLedger ledger = new TaskLedger(json, metrics);
+
+        beans.bind("rotationPolicy", policy);
+        beans.bind("rotorMetrics", metrics);
+        beans.bind("taskLedger", ledger);
+        beans.bind("taskIntake", new TaskIntake(new TaskParser(json, models::hasChain, id -> models.model(id).isPresent()),
+                models, clock, settings.rotation().taskDeadline()));
+        beans.bind("modelCaller", new ModelCaller(policy, new ChatRequestMapper(json), classifier, keys, metrics, clock,
+                referrerHeaders(settings)));
+        FailureHandler failures = new FailureHandler(policy, classifier, metrics);
+        beans.bind("failureHandler", failures);
+        beans.bind("onAttemptFailed", (Processor) failures::onFailure);
+        beans.bind("outcomes", new Outcomes(json, clock, simulated));
+        HealthCheckRegistry.get(context).register(new ModelsHealthCheck(policy, models.models()));
+
+        if (settings.batch()) {
+            BatchRun batch = new BatchRun(settings.inbox(), ledger, metrics, policy, models.models(),
+                    settings.summaryFile(), json, settings.rotation().taskDeadline().plus(Duration.ofMinutes(1)), finishBatch);
+            beans.bind("batchRun", batch);
+            startWhenRoutesRun(context, batch);
+        }
+    }
+
+    private static Set<String> simulatedProviders(ModelRegistry models, ApiKeys keys, RotorSettings settings) {
+        return models.providers().stream().filter(p -> switch (settings.simulator()) {
+            case ALWAYS -> true;
+            case NEVER -> false;
+            case AUTO -> keys.isMissing(p);
+        }).map(Provider::name).collect(Collectors.toUnmodifiableSet());
+    }
+
+    private static ModelRegistry pointAtSimulator(CamelContext context, ModelRegistry models, Set<String> simulated,
+                                                  RotorSettings settings) throws Exception {
+        EmbeddedSimulator simulator = EmbeddedSimulator.start(settings.simulatorScenario());
+        context.addService(simulator, true, true);
+        models.providers().stream().filter(p -> simulated.contains(p.name())).forEach(p -> LOG.warn(
+                "No API key in {}: provider '{}' is served by the embedded simulator at {}; results are marked simulated",
+                p.apiKeyEnv(), p.name(), simulator.server().baseUrl()));
+        return models.withProviders(p -> simulated.contains(p.name()) ? p.withBaseUrl(simulator.server().baseUrl()) : p);
+    }
+
+    private static Map<String, String> referrerHeaders(RotorSettings settings) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        if (!settings.referer().isBlank()) {
+            headers.put("HTTP-Referer", settings.referer());
+        }
+        if (!settings.title().isBlank()) {
+            headers.put("X-Title", settings.title());
+        }
+        return headers;
+    }
+
+    private static void startWhenRoutesRun(CamelContext context, BatchRun batch) {
+        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (event instanceof CamelEvent.CamelContextStartedEvent) {
+                    Thread runner = new Thread(batch, "rotor-batch");
+                    runner.setDaemon(true);
+                    runner.start();
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,105 @@
+package dev.rotor.camel;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
+
+import org.apache.camel.util.TimeUtils;
+
+import dev.rotor.rotation.Backoff;
+import dev.rotor.rotation.RotationConfig;
+import dev.rotor.rotation.Strategy;
+
+/**
+ * The {@code rotor.*} settings, read through Camel's property resolution, so an environment variable
+ * ({@code ROTOR_TASK_DEADLINE} for {@code rotor.task.deadline}) or a -D system property overrides the file.
+ */
+public record RotorSettings(Path inbox, Path outbox, Path failed, Path modelsFile, boolean batch, Path summaryFile,
+                            int concurrency, RotationConfig rotation, SimulatorMode simulator,
+                            Optional<Path> simulatorScenario, String referer, String title) {
+
+    public enum SimulatorMode { AUTO, ALWAYS, NEVER }
+
+    public static RotorSettings from(Function<String, Optional<String>> property) {
+        Reader r = new Reader(property);
+        Backoff backoff = new Backoff(r.duration("rotor.retry.initial-delay", "1s"),
+                r.decimal("rotor.retry.multiplier", 2.0), r.duration("rotor.retry.max-delay", "60s"),
+                r.decimal("rotor.retry.jitter", 0.2));
+        RotationConfig rotation = RotationConfig.builder()
+                .strategy(Strategy.parse(r.text("rotor.rotation.strategy", "priority")))
+                .rotateAfter(r.integer("rotor.rotation.rotate-after", RotationConfig.DEFAULT_ROTATE_AFTER))
+                .useDeclaredLimits(r.bool("rotor.rotation.use-declared-limits", true))
+                .breakerThreshold(r.integer("rotor.breaker.threshold", RotationConfig.DEFAULT_BREAKER_THRESHOLD))
+                .breakerWait(r.duration("rotor.breaker.wait", "30s"))
+                .paymentCooldown(r.duration("rotor.payment.cooldown", "1h"))
+                .maxAttempts(r.integer("rotor.retry.max-attempts", RotationConfig.DEFAULT_MAX_ATTEMPTS))
+                .taskDeadline(r.duration("rotor.task.deadline", "10m"))
+                .backoff(backoff)
+                .build();
+        int concurrency = r.integer("rotor.concurrency", 8);
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("rotor.concurrency must be at least 1, got " + concurrency);
+        }
+        String mode = r.text("rotor.simulator.enabled", "auto").strip().toLowerCase(java.util.Locale.ROOT);
+        SimulatorMode simulator = switch (mode) {
+            case "auto" -> SimulatorMode.AUTO;
+            case "true", "always" -> SimulatorMode.ALWAYS;
+            case "false", "never" -> SimulatorMode.NEVER;
+            default -> throw new IllegalArgumentException("rotor.simulator.enabled must be auto, true or false, got '" + mode + "'");
+        };
+        return new RotorSettings(r.path("rotor.inbox.dir", "work/inbox"), r.path("rotor.outbox.dir", "work/outbox"),
+                r.path("rotor.failed.dir", "work/failed"), r.path("rotor.models.file", "models.yaml"),
+                r.bool("rotor.batch", false), r.path("rotor.batch.summary-file", "work/run-summary.json"),
+                concurrency, rotation, simulator,
+                property.apply("rotor.simulator.scenario").filter(s -> !s.isBlank()).map(Path::of),
+                r.text("rotor.openrouter.referer", ""), r.text("rotor.openrouter.title", "Rotor"));
+    }
+
+    private record Reader(Function<String, Optional<String>> property) {
+
+        String text(String key, String fallback) {
+            return property.apply(key).map(String::strip).filter(s -> !s.isEmpty()).orElse(fallback);
+        }
+
+        Path path(String key, String fallback) {
+            return Path.of(text(key, fallback));
+        }
+
+        boolean bool(String key, boolean fallback) {
+            String v = text(key, Boolean.toString(fallback));
+            if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
+                throw new IllegalArgumentException(key + " must be true or false, got '" + v + "'");
+            }
+            return Boolean.parseBoolean(v);
+        }
+
+        int integer(String key, int fallback) {
+            String v = text(key, Integer.toString(fallback));
+            try {
+                return Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + " must be a whole number, got '" + v + "'");
+            }
+        }
+
+        double decimal(String key, double fallback) {
+            String v = text(key, Double.toString(fallback));
+            try {
+                return Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + " must be a number, got '" + v + "'");
+            }
+        }
+
+        /** Durations as Camel writes them: 500 (ms), 30s, 10m, 1h, 1h30m. */
+        Duration duration(String key, String fallback) {
+            String v = text(key, fallback);
+            try {
+                return Duration.ofMillis(TimeUtils.toMilliSeconds(v));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(key + " must be a duration such as 500, 30s, 10m or 1h, got '" + v + "'");
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.rotor.camel;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+import org.apache.camel.Exchange;
+
+import dev.rotor.models.ModelRegistry;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.rotation.TaskProgress;
+import dev.rotor.task.InvalidTaskException;
+import dev.rotor.task.Task;
+import dev.rotor.task.TaskParser;
+
+/** The one step every intake route shares: parse and validate the input, and give the task its chain and deadline. */
+public final class TaskIntake {
+
+    private final TaskParser parser;
+    private final ModelRegistry registry;
+    private final Clock clock;
+    private final Duration deadline;
+
+    public TaskIntake(TaskParser parser, ModelRegistry registry, Clock clock, Duration deadline) {
+        this.parser = parser;
+        this.registry = registry;
+        this.clock = clock;
+        this.deadline = deadline;
+    }
+
+    public void accept(Exchange exchange) throws InvalidTaskException {
+        exchange.setProperty(ExchangeKeys.RECEIVED_AT, clock.instant());
+        String fallbackId = fallbackId(exchange);
+        exchange.setProperty(ExchangeKeys.TASK_ID, dev.rotor.task.TaskIds.sanitise(fallbackId));
+        Long length = exchange.getIn().getHeader(Exchange.FILE_LENGTH, Long.class);
+        if (length != null && length > TaskParser.MAX_BYTES) {
+            throw new InvalidTaskException(dev.rotor.task.TaskIds.sanitise(fallbackId),
+                    "input is " + length + " bytes, over the limit of " + TaskParser.MAX_BYTES);
+        }
+        byte[] raw = exchange.getIn().getBody(byte[].class);
+        exchange.setProperty(ExchangeKeys.RAW_INPUT, raw);
+        Task task = parser.parse(raw, fallbackId);
+        exchange.setProperty(ExchangeKeys.TASK, task);
+        exchange.setProperty(ExchangeKeys.TASK_ID, task.id());
+        exchange.setProperty(ExchangeKeys.PROGRESS, new TaskProgress(task.id(), chainOf(task), clock.instant().plus(deadline)));
+    }
+
+    private List<ModelSpec> chainOf(Task task) {
+        if (!task.models().isEmpty()) {
+            return task.models().stream().map(id -> registry.model(id).orElseThrow()).toList();
+        }
+        return task.chain().flatMap(registry::chain).orElseGet(registry::models);
+    }
+
+    /** The name a task without an id takes: the file's base name, else the message's id. */
+    private static String fallbackId(Exchange exchange) {
+        String file = exchange.getIn().getHeader(Exchange.FILE_NAME_ONLY, String.class);
+        if (file != null) {
+            return file.endsWith(".json") ? file.substring(0, file.length() - 5) : file;
+        }
+        return exchange.getIn().getMessageId();
+    }
+}

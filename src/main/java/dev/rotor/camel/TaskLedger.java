@@ -1,0 +1,74 @@
+package dev.rotor.camel;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.camel.Exchange;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.rotor.metrics.RotorMetrics;
+
+/** Counts every task that reached its end (result or dead letter) after it was written, and keeps a line on each. */
+public final class TaskLedger {
+
+    /** One finished task, for the batch table. */
+    public record Entry(String id, String status, String model, int rotations, int calls, long latencyMs, String error) {
+    }
+
+    private final ObjectMapper json;
+    private final RotorMetrics metrics;
+    private final List<Entry> entries = new ArrayList<>();
+
+    public TaskLedger(ObjectMapper json, RotorMetrics metrics) {
+        this.json = json;
+        this.metrics = metrics;
+    }
+
+    public void delivered(Exchange exchange) throws java.io.IOException {
+        JsonNode doc = json.readTree(exchange.getIn().getBody(byte[].class));
+        boolean completed = "completed".equals(doc.path("status").asText());
+        if (completed) {
+            metrics.taskCompleted();
+        } else {
+            metrics.taskDeadLettered();
+        }
+        JsonNode attempts = doc.path("attempts");
+        String model = completed ? doc.path("model").asText()
+                : attempts.isEmpty() ? "-" : attempts.get(attempts.size() - 1).path("model").asText();
+        Entry entry = new Entry(doc.path("id").asText(), doc.path("status").asText(), model, doc.path("rotations").asInt(),
+                attempts.size(), doc.path("latency_ms").asLong(), completed ? null : doc.path("error").path("type").asText());
+        synchronized (entries) {
+            entries.add(entry);
+            entries.notifyAll();
+        }
+    }
+
+    public List<Entry> entries() {
+        synchronized (entries) {
+            return List.copyOf(entries);
+        }
+    }
+
+    public int count() {
+        synchronized (entries) {
+            return entries.size();
+        }
+    }
+
+    /** Blocks until {@code expected} tasks have ended or the time is up; batch mode waits here. */
+    public boolean awaitCount(int expected, java.time.Duration atMost) throws InterruptedException {
+        long end = System.nanoTime() + atMost.toNanos();
+        synchronized (entries) {
+            while (entries.size() < expected) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                entries.wait(Math.max(1, Math.min(1_000, left / 1_000_000)));
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.rotor.metrics;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import dev.rotor.chat.ChatResult;
+import dev.rotor.chat.FailureKind;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.rotation.RotationPolicy;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The prototype's per-model metrics and more, as Micrometer meters tagged by model (Prometheus names shown in the
+ * README). Gauges read the rotation policy, so they always show its current state.
+ */
+public final class RotorMetrics {
+
+    private final MeterRegistry registry;
+    private final Map<String, ModelMeters> byModel = new ConcurrentHashMap<>();
+    private final Counter rotations;
+    private final Counter completed;
+    private final Counter deadLettered;
+
+    /** The meters of one model. */
+    public record ModelMeters(Counter requests, Counter successes, Counter rateLimited, Timer latency,
+                              Counter promptTokens, Counter completionTokens, Counter rotationsTo) {
+    }
+
+    public RotorMetrics(MeterRegistry registry, RotationPolicy policy, List<ModelSpec> models) {
+        this.registry = registry;
+        this.rotations = Counter.builder("rotor.rotations").description("Rotations from one model to another").register(registry);
+        this.completed = Counter.builder("rotor.tasks").tag("status", "completed").register(registry);
+        this.deadLettered = Counter.builder("rotor.tasks").tag("status", "failed").register(registry);
+        Gauge.builder("rotor.consecutive.failures", policy, RotationPolicy::consecutiveFailures)
+                .description("Failed calls since the last success, over all models").register(registry);
+        for (ModelSpec m : models) {
+            String id = m.id();
+            ModelMeters meters = new ModelMeters(
+                    counter("rotor.model.requests", id, "Calls made to the model"),
+                    counter("rotor.model.successes", id, "Calls that returned a completion"),
+                    counter("rotor.model.rate.limited", id, "Calls answered with 429"),
+                    Timer.builder("rotor.model.latency").tag("model", id).publishPercentiles(0.5, 0.95)
+                            .description("Call latency").register(registry),
+                    Counter.builder("rotor.model.tokens").tag("model", id).tag("type", "prompt").register(registry),
+                    Counter.builder("rotor.model.tokens").tag("model", id).tag("type", "completion").register(registry),
+                    counter("rotor.model.rotations.to", id, "Rotations that landed on the model"));
+            byModel.put(id, meters);
+            Gauge.builder("rotor.model.success.rate", meters, mm -> mm.requests().count() == 0 ? 0
+                            : mm.successes().count() / mm.requests().count())
+                    .tag("model", id).register(registry);
+            Gauge.builder("rotor.model.breaker.state", policy, p -> breakerValue(p.breakerState(m)))
+                    .tag("model", id).description("0 closed, 1 open, 2 half-open").register(registry);
+            Gauge.builder("rotor.model.available", policy, p -> p.isAvailable(m) ? 1 : 0)
+                    .tag("model", id).register(registry);
+            Gauge.builder("rotor.next.model", policy, p -> p.nextModel().filter(m::equals).isPresent() ? 1 : 0)
+                    .tag("model", id).description("1 for the model the next task would use").register(registry);
+        }
+    }
+
+    private Counter counter(String name, String model, String description) {
+        return Counter.builder(name).tag("model", model).description(description).register(registry);
+    }
+
+    public ModelMeters of(ModelSpec model) {
+        return byModel.get(model.id());
+    }
+
+    public void called(ModelSpec model) {
+        of(model).requests().increment();
+    }
+
+    public void succeeded(ModelSpec model, Duration latency, ChatResult result) {
+        ModelMeters m = of(model);
+        m.successes().increment();
+        m.latency().record(latency.toNanos(), TimeUnit.NANOSECONDS);
+        m.promptTokens().increment(result.promptTokens());
+        m.completionTokens().increment(result.completionTokens());
+    }
+
+    public void failed(ModelSpec model, Duration latency, FailureKind kind) {
+        ModelMeters m = of(model);
+        m.latency().record(latency.toNanos(), TimeUnit.NANOSECONDS);
+        Counter.builder("rotor.model.failures").tag("model", model.id()).tag("kind", kind.label()).register(registry).increment();
+        if (kind == FailureKind.RATE_LIMITED) {
+            m.rateLimited().increment();
+        }
+    }
+
+    public double failures(ModelSpec model) {
+        return registry.find("rotor.model.failures").tag("model", model.id()).counters().stream()
+                .mapToDouble(Counter::count).sum();
+    }
+
+    public void rotatedTo(ModelSpec model) {
+        rotations.increment();
+        of(model).rotationsTo().increment();
+    }
+
+    public void taskCompleted() {
+        completed.increment();
+    }
+
+    public void taskDeadLettered() {
+        deadLettered.increment();
+    }
+
+    public double totalRotations() {
+        return rotations.count();
+    }
+
+    private static int breakerValue(CircuitBreaker.State state) {
+        return switch (state) {
+            case OPEN, FORCED_OPEN -> 1;
+            case HALF_OPEN -> 2;
+            default -> 0;
+        };
+    }
+}

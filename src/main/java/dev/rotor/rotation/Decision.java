@@ -1,0 +1,15 @@
+package dev.rotor.rotation;
+
+import java.time.Duration;
+
+/** The policy's answer to "this call failed: what now?". */
+public sealed interface Decision {
+
+    /** Try again after {@code delay} (zero: at once, on whatever model selection then gives). */
+    record Retry(Duration delay, String why) implements Decision {
+    }
+
+    /** Stop: the task goes to the dead letter with this type and reason. */
+    record GiveUp(DeadLetterType type, String reason) implements Decision {
+    }
+}

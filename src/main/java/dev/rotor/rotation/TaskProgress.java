@@ -1,0 +1,111 @@
+package dev.rotor.rotation;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import dev.rotor.chat.Failure;
+import dev.rotor.models.ModelSpec;
+
+/**
+ * What one task has been through: its chain, deadline, attempts, and the models it should not go back to.
+ * Owned by one exchange, which is processed by one thread at a time, so it needs no locking.
+ */
+public final class TaskProgress {
+
+    private final String taskId;
+    private final List<ModelSpec> chain;
+    private final Instant deadline;
+    private final List<Attempt> attempts = new ArrayList<>();
+    /** Models that cannot take this task at all (its prompt is too long for them). */
+    private final Set<String> unfit = new HashSet<>();
+    /** Models this task rotated away from after repeated transient failures; forgiven when nothing else is left. */
+    private final Set<String> rotatedAway = new HashSet<>();
+    private ModelSpec pinned;
+    private int pinnedFailures;
+    private ModelSpec lastModel;
+    private Failure lastFailure;
+    private int rotations;
+
+    public TaskProgress(String taskId, List<ModelSpec> chain, Instant deadline) {
+        if (chain.isEmpty()) {
+            throw new IllegalArgumentException("a task needs at least one model in its chain");
+        }
+        this.taskId = taskId;
+        this.chain = List.copyOf(chain);
+        this.deadline = deadline;
+    }
+
+    public String taskId() { return taskId; }
+    public List<ModelSpec> chain() { return chain; }
+    public Instant deadline() { return deadline; }
+    public List<Attempt> attempts() { return List.copyOf(attempts); }
+    public int calls() { return attempts.size(); }
+    public int rotations() { return rotations; }
+    public Optional<ModelSpec> lastModel() { return Optional.ofNullable(lastModel); }
+    public Optional<Failure> lastFailure() { return Optional.ofNullable(lastFailure); }
+
+    public void record(Attempt attempt) {
+        attempts.add(attempt);
+    }
+
+    Optional<ModelSpec> pinned() {
+        return Optional.ofNullable(pinned);
+    }
+
+    boolean canUse(ModelSpec model) {
+        return !unfit.contains(model.id()) && !rotatedAway.contains(model.id());
+    }
+
+    boolean isUnfit(ModelSpec model) {
+        return unfit.contains(model.id());
+    }
+
+    /** Called when every model it may still use is out: forgive the soft exclusions. */
+    boolean forgiveRotatedAway() {
+        boolean any = !rotatedAway.isEmpty();
+        rotatedAway.clear();
+        return any;
+    }
+
+    void markUnfit(ModelSpec model) {
+        unfit.add(model.id());
+        unpin();
+    }
+
+    /** A transient failure: returns how many in a row this task has had on this model. */
+    int transientFailureOn(ModelSpec model) {
+        if (pinned == null || !pinned.id().equals(model.id())) {
+            pinned = model;
+            pinnedFailures = 0;
+        }
+        return ++pinnedFailures;
+    }
+
+    void rotateAwayFrom(ModelSpec model) {
+        rotatedAway.add(model.id());
+        unpin();
+    }
+
+    void unpin() {
+        pinned = null;
+        pinnedFailures = 0;
+    }
+
+    /** Notes the model chosen for the next call; true when that is a rotation away from the previous model. */
+    boolean startCall(ModelSpec model) {
+        boolean rotated = lastModel != null && !lastModel.id().equals(model.id());
+        if (rotated) {
+            rotations++;
+        }
+        lastModel = model;
+        return rotated;
+    }
+
+    void failed(Failure failure) {
+        lastFailure = failure;
+    }
+}

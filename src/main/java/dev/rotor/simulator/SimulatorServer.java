@@ -1,0 +1,329 @@
+package dev.rotor.simulator;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * An OpenAI-compatible chat-completions server on loopback that answers like OpenRouter: per-model and shared-pool
+ * limits with X-RateLimit-* and Retry-After headers, errors in OpenRouter's JSON shape, latency, injected faults.
+ * The embedded default when no API key is set, and the upstream of every test and benchmark.
+ */
+public final class SimulatorServer implements AutoCloseable {
+
+    /** One request as the simulator saw it: which model, what it answered, when. */
+    public record Call(String model, String answer, Instant at) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_BODY = 4 * 1024 * 1024;
+
+    private final Scenario scenario;
+    private final Clock clock;
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final Random random;
+    private final Map<String, FixedWindow> modelWindows = new HashMap<>();
+    private final Map<String, FixedWindow> poolWindows = new HashMap<>();
+    private final Map<String, Deque<String>> scripts = new HashMap<>();
+    private final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
+
+    private SimulatorServer(Scenario scenario, Clock clock, int port) throws IOException {
+        this.scenario = scenario;
+        this.clock = clock;
+        this.random = new Random(scenario.seed());
+        long origin = clock.millis();
+        scenario.models().forEach((id, b) -> {
+            if (b.limit() > 0) {
+                modelWindows.put(id, new FixedWindow(b.limit(), b.windowMs(), origin));
+            }
+            scripts.put(id, new ArrayDeque<>(b.script()));
+        });
+        scenario.pools().forEach(p -> poolWindows.put(p.name(), new FixedWindow(p.limit(), p.windowMs(), origin)));
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+        this.executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "simulator");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public static SimulatorServer start(Scenario scenario) throws IOException {
+        return start(scenario, Clock.systemUTC(), 0);
+    }
+
+    public static SimulatorServer start(Scenario scenario, Clock clock, int port) throws IOException {
+        return new SimulatorServer(scenario, clock, port);
+    }
+
+    /** The base URL to put in a provider's {@code base-url}. */
+    public URI baseUrl() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/api/v1");
+    }
+
+    public List<Call> calls() {
+        synchronized (calls) {
+            return List.copyOf(calls);
+        }
+    }
+
+    public long callsTo(String model) {
+        return calls().stream().filter(c -> c.model().equals(model)).count();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!"POST".equals(exchange.getRequestMethod()) || !exchange.getRequestURI().getPath().endsWith("/chat/completions")) {
+                sendError(exchange, 404, "Not Found", null);
+                return;
+            }
+            if (scenario.requiredKey() != null
+                    && !("Bearer " + scenario.requiredKey()).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                sendError(exchange, 401, "No auth credentials found", null);
+                return;
+            }
+            JsonNode request = readRequest(exchange.getRequestBody());
+            String model = request == null ? null : request.path("model").asText(null);
+            if (model == null || !request.path("messages").isArray()) {
+                sendError(exchange, 400, "Invalid request: 'model' and 'messages' are required", null);
+                return;
+            }
+            Answer answer = decide(model);
+            calls.add(new Call(model, answer.kind(), clock.instant()));
+            pause(latencyOf(model));
+            respond(exchange, model, request, answer);
+        } catch (IOException | RuntimeException e) {
+            // a client that went away mid-answer, or an injected close: nothing to tell anyone
+        }
+    }
+
+    private record Answer(String kind, String pool, FixedWindow window) {
+        static Answer of(String kind) {
+            return new Answer(kind, null, null);
+        }
+    }
+
+    private synchronized Answer decide(String model) {
+        Scenario.ModelBehaviour behaviour = scenario.models().get(model);
+        if (behaviour == null && !scenario.serveUnknownModels()) {
+            return Answer.of("404");
+        }
+        if (behaviour != null && behaviour.gone()) {
+            return Answer.of("404");
+        }
+        Deque<String> script = scripts.get(model);
+        if (script != null && !script.isEmpty()) {
+            String next = script.pollFirst();
+            if (!"ok".equals(next)) {
+                return Answer.of(next);
+            }
+        }
+        long now = clock.millis();
+        for (Scenario.Pool pool : scenario.pools()) {
+            FixedWindow w = poolWindows.get(pool.name());
+            if (pool.covers(model) && w.remaining(now) == 0) {
+                return new Answer("429-pool", pool.name(), w);
+            }
+        }
+        FixedWindow own = modelWindows.get(model);
+        if (own != null && own.remaining(now) == 0) {
+            return new Answer("429-model", null, own);
+        }
+        if (behaviour != null && behaviour.faultRate() > 0 && !behaviour.faults().isEmpty()
+                && random.nextDouble() < behaviour.faultRate()) {
+            return Answer.of(behaviour.faults().get(random.nextInt(behaviour.faults().size())));
+        }
+        FixedWindow tightest = own;
+        for (Scenario.Pool pool : scenario.pools()) {
+            if (pool.covers(model)) {
+                FixedWindow w = poolWindows.get(pool.name());
+                w.tryTake(now);
+                if (tightest == null || w.remaining(now) < tightest.remaining(now)) {
+                    tightest = w;
+                }
+            }
+        }
+        if (own != null) {
+            own.tryTake(now);
+        }
+        return new Answer("ok", null, tightest);
+    }
+
+    private void respond(HttpExchange exchange, String model, JsonNode request, Answer answer) throws IOException {
+        long now = clock.millis();
+        switch (answer.kind()) {
+            case "ok" -> {
+                rateHeaders(exchange, answer.window(), now);
+                send(exchange, 200, completion(model, request));
+            }
+            case "429-pool" -> {
+                Map<String, String> headers = rateHeaders(exchange, answer.window(), now);
+                sendError(exchange, 429, "Rate limit exceeded: " + answer.pool() + ". ", metadataHeaders(headers));
+            }
+            case "429-model", "429" -> {
+                if (answer.window() != null) {
+                    long reset = answer.window().resetAtMs(now);
+                    exchange.getResponseHeaders().add("Retry-After", Long.toString(Math.max(1, (reset - now + 999) / 1000)));
+                }
+                ObjectNode metadata = JSON.createObjectNode().put("provider_name", "Simulated")
+                        .put("raw", model + " is temporarily rate-limited upstream. Please retry shortly.");
+                sendError(exchange, 429, "Provider returned error", metadata);
+            }
+            case "slow" -> {
+                pause(scenario.slowMs());
+                send(exchange, 200, completion(model, request));
+            }
+            case "close" -> {
+                exchange.sendResponseHeaders(200, 4096);
+                OutputStream out = exchange.getResponseBody();
+                out.write("{\"id\":\"gen-".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                throw new IOException("closing mid-response on purpose");
+            }
+            case "not-json" -> sendRaw(exchange, 200, "text/html", "<html><body>502 Bad Gateway</body></html>");
+            case "error-200" -> send(exchange, 200, error(502, "Upstream error mid-generation", null));
+            case "empty" -> {
+                ObjectNode body = (ObjectNode) completion(model, request);
+                ((ObjectNode) body.withArray("choices").get(0).get("message")).put("content", "");
+                send(exchange, 200, body);
+            }
+            case "400-context" -> sendError(exchange, 400, "This endpoint's maximum context length is 8192 tokens. "
+                    + "However, you requested about 9000 tokens. Please reduce the length of the messages.", null);
+            case "402" -> sendError(exchange, 402, "Insufficient credits. Add more using https://openrouter.ai/credits", null);
+            case "404" -> sendError(exchange, 404, "No endpoints found for " + model + ".", null);
+            case "403" -> sendError(exchange, 403, "Key is disabled", null);
+            case "401" -> sendError(exchange, 401, "No auth credentials found", null);
+            default -> {
+                int status = Integer.parseInt(answer.kind());
+                sendError(exchange, status, status >= 500 ? "Internal Server Error" : "Bad Request", null);
+            }
+        }
+    }
+
+    private Map<String, String> rateHeaders(HttpExchange exchange, FixedWindow window, long now) {
+        if (window == null) {
+            return Map.of();
+        }
+        Map<String, String> headers = Map.of("X-RateLimit-Limit", Integer.toString(window.limit()),
+                "X-RateLimit-Remaining", Integer.toString(window.remaining(now)),
+                "X-RateLimit-Reset", Long.toString(window.resetAtMs(now)));
+        headers.forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
+        return headers;
+    }
+
+    private static ObjectNode metadataHeaders(Map<String, String> headers) {
+        ObjectNode metadata = JSON.createObjectNode();
+        ObjectNode h = metadata.putObject("headers");
+        headers.forEach(h::put);
+        return metadata;
+    }
+
+    private JsonNode completion(String model, JsonNode request) {
+        JsonNode messages = request.path("messages");
+        String prompt = messages.path(messages.size() - 1).path("content").asText("");
+        String content = "Simulated answer from " + model + " to: " + (prompt.length() > 60 ? prompt.substring(0, 60) + "..." : prompt);
+        int promptTokens = Math.max(1, prompt.length() / 4);
+        int completionTokens = Math.max(1, content.length() / 4);
+        ObjectNode body = JSON.createObjectNode();
+        body.put("id", "gen-sim-" + Long.toHexString(random().nextLong()));
+        body.put("object", "chat.completion");
+        body.put("created", clock.instant().getEpochSecond());
+        body.put("model", model);
+        ObjectNode choice = body.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.putObject("message").put("role", "assistant").put("content", content);
+        choice.put("finish_reason", "stop");
+        body.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
+                .put("total_tokens", promptTokens + completionTokens);
+        return body;
+    }
+
+    private synchronized Random random() {
+        return random;
+    }
+
+    private static JsonNode error(int code, String message, ObjectNode metadata) {
+        ObjectNode body = JSON.createObjectNode();
+        ObjectNode error = body.putObject("error");
+        error.put("message", message);
+        error.put("code", code);
+        if (metadata != null) {
+            error.set("metadata", metadata);
+        }
+        return body;
+    }
+
+    private static void sendError(HttpExchange exchange, int status, String message, ObjectNode metadata) throws IOException {
+        send(exchange, status, error(status, message, metadata));
+    }
+
+    private static void send(HttpExchange exchange, int status, JsonNode body) throws IOException {
+        sendRaw(exchange, status, "application/json", JSON.writeValueAsString(body));
+    }
+
+    private static void sendRaw(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static JsonNode readRequest(InputStream in) throws IOException {
+        byte[] bytes = in.readNBytes(MAX_BODY);
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private long latencyOf(String model) {
+        Scenario.ModelBehaviour b = scenario.models().get(model);
+        return b != null && b.latencyMs() != null ? b.latencyMs() : scenario.latencyMs();
+    }
+
+    /** Simulated network and generation time. */
+    private static void pause(long ms) {
+        if (ms <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
