@@ -283,7 +283,8 @@ public final class RotationPolicy {
                         .map(w -> w.nextFree(now).orElse(null))
                 : Stream.empty();
         Stream<Instant> breakerOpen = breaker(m).getState() == CircuitBreaker.State.OPEN
-                ? Stream.of(breakerOpenedAt.getOrDefault(m.id(), now).plus(config.breakerWait()))
+                // resilience4j lets the probe through only strictly after the wait
+                ? Stream.of(breakerOpenedAt.getOrDefault(m.id(), now).plus(config.breakerWait()).plusMillis(1))
                 : Stream.empty();
         return Stream.of(cooling, quotas, breakerOpen).flatMap(s -> s)
                 .filter(t -> t != null && t.isAfter(now))

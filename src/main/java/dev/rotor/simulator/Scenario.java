@@ -43,7 +43,7 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
 
     /**
      * @param script answers given in order before normal behaviour resumes: ok, 400, 400-context, 401, 402, 403,
-     *               404, 408, 429, 500, 502, 503, slow, close, not-json, error-200, empty
+     *               404, 408, 429 (upstream, Retry-After 30 s), 500, 502, 503, slow, close, not-json, error-200, empty
      * @param faults answers drawn at random with probability {@code faultRate}
      */
     public record ModelBehaviour(int limit, @JsonProperty("window-ms") long windowMs,

@@ -39,6 +39,8 @@ public final class SimulatorServer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BODY = 4 * 1024 * 1024;
+    /** A scripted 429 asks for this long a pause, long enough that a test can tell waiting from rotating. */
+    public static final long SCRIPTED_RETRY_AFTER_SECONDS = 30;
 
     private final Scenario scenario;
     private final Clock clock;
@@ -192,10 +194,9 @@ public final class SimulatorServer implements AutoCloseable {
                 sendError(exchange, 429, "Rate limit exceeded: " + answer.pool() + ". ", metadataHeaders(headers));
             }
             case "429-model", "429" -> {
-                if (answer.window() != null) {
-                    long reset = answer.window().resetAtMs(now);
-                    exchange.getResponseHeaders().add("Retry-After", Long.toString(Math.max(1, (reset - now + 999) / 1000)));
-                }
+                long retryAfterSeconds = answer.window() == null ? SCRIPTED_RETRY_AFTER_SECONDS
+                        : Math.max(1, (answer.window().resetAtMs(now) - now + 999) / 1000);
+                exchange.getResponseHeaders().add("Retry-After", Long.toString(retryAfterSeconds));
                 ObjectNode metadata = JSON.createObjectNode().put("provider_name", "Simulated")
                         .put("raw", model + " is temporarily rate-limited upstream. Please retry shortly.");
                 sendError(exchange, 429, "Provider returned error", metadata);

@@ -1,0 +1,93 @@
+package dev.rotor.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+class TaskParserTest {
+
+    private final TaskParser parser = new TaskParser(new ObjectMapper(), Set.of("code")::contains,
+            Set.of("m/a", "m/b")::contains);
+
+    private Task parse(String json) throws InvalidTaskException {
+        return parser.parse(json.getBytes(StandardCharsets.UTF_8), "from-file");
+    }
+
+    @Test
+    void shouldReadAPromptTaskWithEveryOptionalField() throws Exception {
+        Task t = parse("""
+                {"id":"task-001","prompt":"Write f","system":"Be brief","max_tokens":512,"temperature":0.2,
+                 "chain":"code","metadata":{"ticket":7}}""");
+        assertThat(t.id()).isEqualTo("task-001");
+        assertThat(t.messages()).containsExactly(new ChatMessage("system", "Be brief"), new ChatMessage("user", "Write f"));
+        assertThat(t.maxTokens()).contains(512);
+        assertThat(t.temperature()).contains(0.2);
+        assertThat(t.chain()).contains("code");
+        assertThat(t.metadata().path("ticket").asInt()).isEqualTo(7);
+    }
+
+    @Test
+    void shouldReadMessagesAndAnExplicitModelList() throws Exception {
+        Task t = parse("""
+                {"id":"x","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}],"models":["m/b"]}""");
+        assertThat(t.messages()).hasSize(2);
+        assertThat(t.models()).containsExactly("m/b");
+    }
+
+    @Test
+    void shouldTakeTheFileNameAsIdWhenTheTaskHasNone() throws Exception {
+        assertThat(parse("{\"prompt\":\"p\"}").id()).isEqualTo("from-file");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "not json at all|not valid JSON",
+            "{\"id\":\"a\",\"prompt\":\"p\"|not valid JSON",
+            "[1,2,3]|must be a JSON object",
+            "\"just a string\"|must be a JSON object",
+            "{\"id\":\"a\"}|neither 'prompt' nor 'messages'",
+            "{\"id\":\"a\",\"prompt\":\"\"}|'prompt' must be a non-empty string",
+            "{\"id\":\"a\",\"prompt\":42}|'prompt' must be a non-empty string, got the number 42",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"messages\":[]}|not both",
+            "{\"id\":\"a\",\"messages\":[]}|'messages' must be a non-empty array",
+            "{\"id\":\"a\",\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}|messages[0] needs a 'role'",
+            "{\"id\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":5}]}|messages[0].content must be a string",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"max_tokens\":-1}|'max_tokens' must be a positive integer",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"max_tokens\":\"many\"}|'max_tokens' must be a positive integer",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"temperature\":7}|'temperature' must be a number from 0 to 2",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"chain\":\"nope\"}|unknown chain 'nope'",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"models\":[\"m/zzz\"]}|not a model in models.yaml",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"models\":[\"m/a\"],\"chain\":\"code\"}|either 'chain' or 'models'",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"metadata\":[1]}|'metadata' must be an object",
+            "{\"id\":7,\"prompt\":\"p\"}|'id' must be a string",
+            "{\"id\":\"../../etc/passwd\",\"prompt\":\"p\"}|'id' must be",
+            "{\"id\":\"a/b\",\"prompt\":\"p\"}|'id' must be",
+            "{\"id\":\".hidden\",\"prompt\":\"p\"}|'id' must be"})
+    void shouldRejectInvalidInputWithAReason(String input, String reason) {
+        assertThatThrownBy(() -> parse(input)).isInstanceOf(InvalidTaskException.class).hasMessageContaining(reason);
+    }
+
+    @Test
+    void shouldRejectEmptyAndOversizedInput() {
+        assertThatThrownBy(() -> parser.parse(new byte[0], "f")).hasMessageContaining("empty input");
+        byte[] huge = new byte[TaskParser.MAX_BYTES + 1];
+        assertThatThrownBy(() -> parser.parse(huge, "f")).hasMessageContaining("over the limit");
+    }
+
+    @Test
+    void shouldGiveAnUnsafeIdASafeNameForItsDeadLetter() {
+        assertThatThrownBy(() -> parse("{\"id\":\"../../x\",\"prompt\":\"p\"}"))
+                .isInstanceOfSatisfying(InvalidTaskException.class, e -> {
+                    assertThat(e.taskId()).doesNotContain("/").doesNotStartWith(".");
+                    assertThat(TaskIds.isValid(e.taskId())).isTrue();
+                });
+    }
+}
