@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Set;
 
 import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,6 +32,8 @@ import dev.rotor.task.Task;
 
 /** Writes the two documents a task can end as: a result, or a dead letter with its reason and every attempt. */
 public final class Outcomes {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Outcomes.class);
 
     /** How much of an unusable input a dead letter quotes; the input file itself is kept whole in the done folder. */
     static final int RAW_QUOTE_LIMIT = 64 * 1024;
@@ -75,6 +80,9 @@ public final class Outcomes {
     public void invalidTask(Exchange exchange) {
         InvalidTaskException error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, InvalidTaskException.class);
         exchange.setProperty(ExchangeKeys.TASK_ID, error.taskId());
+        try (var task = MDC.putCloseable("task", error.taskId())) {
+            LOG.warn("dead letter (invalid_task): {}", error.getMessage());
+        }
         write(exchange, failure(exchange, DeadLetterType.INVALID_TASK, error.getMessage()));
     }
 

@@ -75,6 +75,7 @@ public final class RotorConfiguration implements CamelConfiguration {
         beans.bind("rotationPolicy", policy);
         beans.bind("rotorMetrics", metrics);
         beans.bind("taskLedger", ledger);
+        beans.bind("inboxFilter", new InboxFilter(clock, settings.inboxMinAge()));
         beans.bind("taskIntake", new TaskIntake(new TaskParser(json, models::hasChain, id -> models.model(id).isPresent()),
                 models, clock, settings.rotation().taskDeadline()));
         beans.bind("modelCaller", new ModelCaller(policy, new ChatRequestMapper(json), classifier, keys, metrics, clock,

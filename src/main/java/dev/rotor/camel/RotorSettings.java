@@ -15,7 +15,7 @@ import dev.rotor.rotation.Strategy;
  * The {@code rotor.*} settings, read through Camel's property resolution, so an environment variable
  * ({@code ROTOR_TASK_DEADLINE} for {@code rotor.task.deadline}) or a -D system property overrides the file.
  */
-public record RotorSettings(Path inbox, Path outbox, Path failed, Path modelsFile, boolean batch, Path summaryFile,
+public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path failed, Path modelsFile, boolean batch, Path summaryFile,
                             int concurrency, RotationConfig rotation, SimulatorMode simulator,
                             Optional<Path> simulatorScenario, String referer, String title) {
 
@@ -48,7 +48,8 @@ public record RotorSettings(Path inbox, Path outbox, Path failed, Path modelsFil
             case "false", "never" -> SimulatorMode.NEVER;
             default -> throw new IllegalArgumentException("rotor.simulator.enabled must be auto, true or false, got '" + mode + "'");
         };
-        return new RotorSettings(r.path("rotor.inbox.dir", "work/inbox"), r.path("rotor.outbox.dir", "work/outbox"),
+        return new RotorSettings(r.path("rotor.inbox.dir", "work/inbox"), r.duration("rotor.inbox.min-age", "1s"),
+                r.path("rotor.outbox.dir", "work/outbox"),
                 r.path("rotor.failed.dir", "work/failed"), r.path("rotor.models.file", "models.yaml"),
                 r.bool("rotor.batch", false), r.path("rotor.batch.summary-file", "work/run-summary.json"),
                 concurrency, rotation, simulator,

@@ -104,14 +104,34 @@ public final class SimulatorServer implements AutoCloseable {
         executor.shutdownNow();
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
+    /** Thrown out of the handler so that the HTTP server drops the connection mid-response. */
+    private static final class AbortConnection extends RuntimeException {
+        AbortConnection() {
+            super("connection closed mid-response on purpose", null, false, false);
+        }
+    }
+
+    private void handle(HttpExchange exchange) {
+        try {
+            serve(exchange);
+            exchange.close();
+        } catch (AbortConnection abort) {
+            throw abort;
+        } catch (IOException | RuntimeException e) {
+            // a client that went away mid-answer: nothing to tell anyone
+            exchange.close();
+        }
+    }
+
+    private void serve(HttpExchange exchange) throws IOException {
+        {
             if (!"POST".equals(exchange.getRequestMethod()) || !exchange.getRequestURI().getPath().endsWith("/chat/completions")) {
                 sendError(exchange, 404, "Not Found", null);
                 return;
             }
             if (scenario.requiredKey() != null
                     && !("Bearer " + scenario.requiredKey()).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                calls.add(new Call("?", "401", clock.instant()));
                 sendError(exchange, 401, "No auth credentials found", null);
                 return;
             }
@@ -125,8 +145,6 @@ public final class SimulatorServer implements AutoCloseable {
             calls.add(new Call(model, answer.kind(), clock.instant()));
             pause(latencyOf(model));
             respond(exchange, model, request, answer);
-        } catch (IOException | RuntimeException e) {
-            // a client that went away mid-answer, or an injected close: nothing to tell anyone
         }
     }
 
@@ -210,7 +228,7 @@ public final class SimulatorServer implements AutoCloseable {
                 OutputStream out = exchange.getResponseBody();
                 out.write("{\"id\":\"gen-".getBytes(StandardCharsets.UTF_8));
                 out.flush();
-                throw new IOException("closing mid-response on purpose");
+                throw new AbortConnection();
             }
             case "not-json" -> sendRaw(exchange, 200, "text/html", "<html><body>502 Bad Gateway</body></html>");
             case "error-200" -> send(exchange, 200, error(502, "Upstream error mid-generation", null));

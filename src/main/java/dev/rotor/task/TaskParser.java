@@ -74,7 +74,7 @@ public final class TaskParser {
             throw new InvalidTaskException(safeFallback, "'id' must be a string, got " + describe(id));
         }
         if (!TaskIds.isValid(id.asText())) {
-            throw new InvalidTaskException(TaskIds.sanitise(id.asText()), "'id' must be 1-" + TaskIds.MAX_LENGTH
+            throw new InvalidTaskException(safeFallback, "'id' must be 1-" + TaskIds.MAX_LENGTH
                     + " letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'");
         }
         return id.asText();

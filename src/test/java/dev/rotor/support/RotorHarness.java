@@ -143,7 +143,7 @@ public final class RotorHarness implements AutoCloseable {
 
     /** Waits until this many tasks have ended (result or dead letter written). */
     public void awaitEnded(int count, Duration atMost) {
-        await().atMost(atMost).until(() -> ledger().count() >= count);
+        await().atMost(atMost).alias("tasks ended; so far: " + ledger().entries()).until(() -> ledger().count() >= count);
     }
 
     public JsonNode result(String id) {

@@ -83,11 +83,16 @@ class TaskParserTest {
     }
 
     @Test
-    void shouldGiveAnUnsafeIdASafeNameForItsDeadLetter() {
+    void shouldFileTheDeadLetterOfAnUnsafeIdUnderTheInputsOwnName() {
         assertThatThrownBy(() -> parse("{\"id\":\"../../x\",\"prompt\":\"p\"}"))
-                .isInstanceOfSatisfying(InvalidTaskException.class, e -> {
-                    assertThat(e.taskId()).doesNotContain("/").doesNotStartWith(".");
-                    assertThat(TaskIds.isValid(e.taskId())).isTrue();
-                });
+                .isInstanceOfSatisfying(InvalidTaskException.class, e -> assertThat(e.taskId()).isEqualTo("from-file"));
+    }
+
+    @Test
+    void shouldSanitiseAnyNameIntoASafeFileName() {
+        assertThat(TaskIds.sanitise("../../etc/passwd")).doesNotContain("/").doesNotContain("..").doesNotStartWith(".");
+        assertThat(TaskIds.isValid(TaskIds.sanitise("../../etc/passwd"))).isTrue();
+        assertThat(TaskIds.isValid(TaskIds.sanitise(".hidden"))).isTrue();
+        assertThat(TaskIds.sanitise(null)).isEqualTo("unnamed");
     }
 }

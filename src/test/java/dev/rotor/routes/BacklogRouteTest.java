@@ -1,0 +1,62 @@
+package dev.rotor.routes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.rotor.camel.TaskLedger;
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.RotorHarness;
+
+class BacklogRouteTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldCompleteAHundredTasksDroppedAtOnceNoneLostNoneDuplicatedAndNotRedoThemAfterARestart() throws Exception {
+        // the primary allows 30 calls a minute, so most of the backlog rotates to the others
+        Scenario scenario = Scenario.builder().latencyMs(5)
+                .model("vendor/primary", ModelBehaviour.limited(30, 60_000))
+                .model("vendor/secondary", ModelBehaviour.unlimited().withFaults(0.1, "500", "close"))
+                .build();
+        Set<String> ids = IntStream.range(0, 100).mapToObj(i -> String.format("bulk-%03d", i)).collect(Collectors.toSet());
+        try (SimulatorServer sim = SimulatorServer.start(scenario)) {
+            try (RotorHarness rotor = RotorHarness.on(dir, sim, "vendor/primary", "vendor/secondary", "vendor/tertiary").start()) {
+                ids.forEach(rotor::dropTask);
+                rotor.awaitEnded(100, Duration.ofSeconds(60));
+
+                List<TaskLedger.Entry> ended = rotor.ledger().entries();
+                assertThat(ended).hasSize(100);
+                assertThat(ended).extracting(TaskLedger.Entry::id).containsExactlyInAnyOrderElementsOf(ids);
+                assertThat(ended).extracting(TaskLedger.Entry::status).containsOnly("completed");
+                assertThat(rotor.files(rotor.outbox())).hasSize(100)
+                        .allSatisfy(f -> assertThat(RotorHarness.read(f).path("id").asText() + ".json")
+                                .isEqualTo(f.getFileName().toString()));
+                assertThat(rotor.files(rotor.inbox())).isEmpty();
+                assertThat(rotor.files(rotor.inbox().resolve(".done"))).hasSize(100);
+                // the primary's limit moved most of the backlog to the other models
+                assertThat(ended).extracting(TaskLedger.Entry::model).contains("vendor/primary", "vendor/secondary");
+                // 30 served; at most one 429 for each of the 8 calls that were in flight when the limit hit
+                assertThat(sim.callsTo("vendor/primary")).isLessThanOrEqualTo(30 + 8);
+            }
+            long callsBefore = sim.calls().size();
+            try (RotorHarness restarted = RotorHarness.on(dir, sim, "vendor/primary", "vendor/secondary", "vendor/tertiary").start()) {
+                restarted.dropTask("after-restart");
+                restarted.awaitEnded(1, Duration.ofSeconds(20));
+                assertThat(restarted.ledger().entries()).extracting(TaskLedger.Entry::id).containsExactly("after-restart");
+                assertThat(sim.calls().size() - callsBefore).isBetween(1L, 3L);
+            }
+        }
+    }
+}

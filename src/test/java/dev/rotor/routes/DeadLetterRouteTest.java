@@ -1,0 +1,147 @@
+package dev.rotor.routes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.RotorHarness;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/** What cannot be completed ends in the failed folder with its reason, every attempt and its input. */
+class DeadLetterRouteTest {
+
+    private static final String MODEL = "vendor/model";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldDeadLetterAnAuthFailureFastAndNeverRevealTheKey() throws Exception {
+        String key = "sk-or-v1-RECOGNISABLE-fake-key-4242";
+        Scenario scenario = Scenario.builder().requiredKey("the-real-key").build();
+        Path log = Path.of("target/test-logs/rotor.log");
+        long logOffset = Files.exists(log) ? Files.size(log) : 0;
+        try (SimulatorServer sim = SimulatorServer.start(scenario);
+             RotorHarness rotor = RotorHarness.on(dir, sim, MODEL).set(RotorHarness.KEY_VARIABLE, key)
+                     .set("rotor.concurrency", "1").start()) {
+            long start = System.nanoTime();
+            rotor.dropTask("refused");
+            rotor.awaitEnded(1, Duration.ofSeconds(20));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+
+            JsonNode dead = rotor.deadLetter("refused");
+            assertThat(dead.path("status").asText()).isEqualTo("failed");
+            assertThat(dead.path("error").path("type").asText()).isEqualTo("auth");
+            assertThat(dead.path("error").path("message").asText()).contains("openrouter").contains(RotorHarness.KEY_VARIABLE);
+            assertThat(dead.path("attempts")).hasSize(1);
+            assertThat(dead.path("attempts").get(0).path("http_status").asInt()).isEqualTo(401);
+            assertThat(dead.path("task").path("id").asText()).isEqualTo("refused");
+
+            // the provider is marked: the next task does not burn a call on it
+            rotor.dropTask("spared");
+            rotor.awaitEnded(2, Duration.ofSeconds(20));
+            assertThat(rotor.deadLetter("spared").path("error").path("type").asText()).isEqualTo("auth");
+            assertThat(sim.calls()).hasSize(1);
+
+            String metrics = rotor.context().getRegistry().lookupByNameAndType("metricsRegistry",
+                    PrometheusMeterRegistry.class).scrape();
+            assertThat(metrics).contains("rotor_model_failures_total").doesNotContain(key);
+        }
+        assertThat(everyFileUnder(dir)).doesNotContain(key);
+        String logged = Files.readString(log).substring((int) logOffset);
+        assertThat(logged).contains("refused the request").doesNotContain(key);
+    }
+
+    @Test
+    void shouldDeadLetterEachInvalidInputWithItsReasonWhileValidTasksComplete() throws Exception {
+        Map<String, byte[]> hostile = new LinkedHashMap<>();
+        hostile.put("not-json", bytes("this is not json"));
+        hostile.put("truncated", bytes("{\"id\":\"truncated\",\"prompt\":\"Write"));
+        hostile.put("array", bytes("[{\"prompt\":\"p\"}]"));
+        hostile.put("no-prompt", bytes("{\"id\":\"no-prompt\"}"));
+        hostile.put("wrong-types", bytes("{\"id\":\"wrong-types\",\"prompt\":\"p\",\"max_tokens\":\"lots\"}"));
+        hostile.put("unknown-chain", bytes("{\"id\":\"unknown-chain\",\"prompt\":\"p\",\"chain\":\"nope\"}"));
+        hostile.put("path-id", bytes("{\"id\":\"../../escaped\",\"prompt\":\"p\"}"));
+        hostile.put("empty", new byte[0]);
+        byte[] binary = new byte[512];
+        new java.util.Random(1).nextBytes(binary);
+        hostile.put("binary", binary);
+        byte[] huge = new byte[1024 * 1024 + 10];
+        Arrays.fill(huge, (byte) 'a');
+        hostile.put("huge", huge);
+
+        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
+             RotorHarness rotor = RotorHarness.on(dir, sim, MODEL).start()) {
+            rotor.dropTask("valid-1");
+            hostile.forEach((name, content) -> rotor.drop(name + ".json", content));
+            rotor.dropTask("valid-2");
+            rotor.awaitEnded(hostile.size() + 2, Duration.ofSeconds(30));
+
+            assertThat(rotor.result("valid-1").path("status").asText()).isEqualTo("completed");
+            assertThat(rotor.result("valid-2").path("status").asText()).isEqualTo("completed");
+            Map<String, String> expectedReason = Map.of("not-json", "not valid JSON", "truncated", "not valid JSON",
+                    "array", "must be a JSON object", "no-prompt", "neither 'prompt' nor 'messages'",
+                    "wrong-types", "'max_tokens' must be a positive integer", "unknown-chain", "unknown chain 'nope'",
+                    "path-id", "'id' must be", "empty", "empty input", "binary", "not valid JSON", "huge", "over the limit");
+            expectedReason.forEach((name, reason) -> {
+                JsonNode dead = rotor.deadLetter(name);
+                assertThat(dead.path("error").path("type").asText()).as(name).isEqualTo("invalid_task");
+                assertThat(dead.path("error").path("message").asText()).as(name).contains(reason);
+            });
+            assertThat(rotor.deadLetter("not-json").path("raw").asText()).isEqualTo("this is not json");
+            assertThat(rotor.deadLetter("binary").has("raw_base64")).isTrue();
+            assertThat(rotor.files(rotor.failed())).hasSize(hostile.size());
+            assertThat(dir.getParent().resolve("escaped.json")).doesNotExist();
+            assertThat(sim.calls()).hasSize(2);
+            // every input left the inbox, the hostile ones too
+            assertThat(rotor.files(rotor.inbox())).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldDeadLetterWithEveryAttemptWhenTheDeadlinePassesWhileEveryModelIsLimited() throws Exception {
+        Scenario scenario = Scenario.builder().model(MODEL, ModelBehaviour.unlimited().withScript("429", "429")).build();
+        try (SimulatorServer sim = SimulatorServer.start(scenario);
+             RotorHarness rotor = RotorHarness.on(dir, sim, MODEL).set("rotor.task.deadline", "2s").start()) {
+            long start = System.nanoTime();
+            rotor.dropTask("too-late");
+            rotor.awaitEnded(1, Duration.ofSeconds(20));
+            JsonNode dead = rotor.deadLetter("too-late");
+            assertThat(dead.path("error").path("type").asText()).isEqualTo("deadline");
+            assertThat(dead.path("attempts")).hasSize(1);
+            assertThat(dead.path("attempts").get(0).path("outcome").asText()).isEqualTo("rate_limited");
+            // the 30 s Retry-After lies past the 2 s deadline: no point waiting for it
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String everyFileUnder(Path root) throws IOException {
+        StringBuilder all = new StringBuilder();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                all.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
+            }
+        }
+        return all.toString();
+    }
+}
