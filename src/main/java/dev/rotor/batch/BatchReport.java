@@ -7,6 +7,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 
 import dev.rotor.camel.TaskLedger;
@@ -15,10 +19,12 @@ import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.RotationPolicy;
 
 /** The end-of-batch figures: the prototype's print_metrics table, and the same as run-summary.json. */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record BatchReport(int tasks, int completed, int failed, int rotations, long wallMs,
                           List<TaskLedger.Entry> perTask, Map<String, ModelFigures> models) {
 
     /** One model's figures over the run. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record ModelFigures(long requests, long successes, long failures, long rateLimited, double successRate,
                                double latencyMeanMs, double latencyP95Ms, long promptTokens, long completionTokens,
                                long rotationsTo, String breaker) {
@@ -47,6 +53,7 @@ public record BatchReport(int tasks, int completed, int failed, int rotations, l
                 wall.toMillis(), entries, figures);
     }
 
+    @JsonProperty("success_rate")
     public double successRate() {
         return tasks == 0 ? 1.0 : (double) completed / tasks;
     }

@@ -66,8 +66,7 @@ public final class RotorConfiguration implements CamelConfiguration {
 
         RotationPolicy policy = new RotationPolicy(models, settings.rotation(), clock,
                 () -> ThreadLocalRandom.current().nextDouble());
-        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        beans.bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);
+        PrometheusMeterRegistry meters = prometheusRegistry(beans);
         RotorMetrics metrics = new RotorMetrics(meters, policy, models.models());
         ErrorClassifier classifier = new ErrorClassifier(json, clock);
         TaskLedger ledger = new TaskLedger(json, metrics);
@@ -92,6 +91,18 @@ public final class RotorConfiguration implements CamelConfiguration {
             beans.bind("batchRun", batch);
             startWhenRoutesRun(context, batch);
         }
+    }
+
+    /** The registry camel-main's metrics service scrapes at /observe/metrics, whichever of us creates it first. */
+    private static PrometheusMeterRegistry prometheusRegistry(Registry beans) {
+        PrometheusMeterRegistry existing = beans.lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME,
+                PrometheusMeterRegistry.class);
+        if (existing != null) {
+            return existing;
+        }
+        PrometheusMeterRegistry created = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        beans.bind(MicrometerConstants.METRICS_REGISTRY_NAME, created);
+        return created;
     }
 
     private static Set<String> simulatedProviders(ModelRegistry models, ApiKeys keys, RotorSettings settings) {

@@ -14,6 +14,7 @@ import dev.rotor.metrics.RotorMetrics;
 public final class TaskLedger {
 
     /** One finished task, for the batch table. */
+    @com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Entry(String id, String status, String model, int rotations, int calls, long latencyMs, String error) {
     }
 

@@ -1,6 +1,7 @@
 package dev.rotor.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -119,6 +120,28 @@ class RotationRouteTest {
             assertThat(Duration.between(dropped, lastCall)).isLessThan(Duration.ofSeconds(9));
             // it waited for the reset rather than hammering the models
             assertThat(sim.calls().stream().filter(c -> c.answer().startsWith("429")).count()).isLessThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void shouldLetOtherTasksPassWhileATaskWaitsForItsModel() throws Exception {
+        Scenario scenario = Scenario.builder()
+                .model(PRIMARY, ModelBehaviour.limited(1, 4_000))
+                .model(SECONDARY, ModelBehaviour.unlimited())
+                .build();
+        try (SimulatorServer sim = SimulatorServer.start(scenario);
+             RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.concurrency", "1").start()) {
+            processOne(rotor, "uses-primary");
+            // the primary's window is spent: a task bound to it must wait for the reset
+            rotor.drop("waiter.json", "{\"id\":\"waiter\",\"prompt\":\"p\",\"models\":[\"" + PRIMARY + "\"]}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> rotor.context().getInflightRepository().size() == 1);
+            rotor.drop("passer.json", "{\"id\":\"passer\",\"prompt\":\"p\",\"models\":[\"" + SECONDARY + "\"]}");
+            rotor.awaitEnded(3, Duration.ofSeconds(20));
+
+            // with a single worker thread, the passer still finished first: the waiter held no thread
+            assertThat(rotor.ledger().entries()).extracting(e -> e.id()).containsExactly("uses-primary", "passer", "waiter");
+            assertThat(rotor.result("passer").path("latency_ms").asLong()).isLessThan(1_500);
+            assertThat(rotor.result("waiter").path("attempts").findValuesAsText("outcome")).containsExactly("ok");
         }
     }
 

@@ -1,0 +1,79 @@
+package dev.rotor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.RotorHarness;
+
+/** Rotor as a user runs it: its own process, configured only through environment variables. */
+class BatchModeProcessTest {
+
+    @TempDir
+    Path dir;
+
+    private Process rotor(Map<String, String> env, Path output) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), RotorMain.class.getName())
+                .directory(new File(System.getProperty("user.dir")))
+                .redirectErrorStream(true).redirectOutput(output.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    @Test
+    void shouldLetEnvironmentVariablesOverrideSettingsAndExitAfterTheBatchWithItsTable() throws Exception {
+        Scenario scenario = Scenario.builder().model("vendor/primary", ModelBehaviour.unlimited().withScript("ok", "429")).build();
+        try (SimulatorServer sim = SimulatorServer.start(scenario)) {
+            Files.writeString(dir.resolve("models.yaml"), """
+                    providers:
+                      openrouter: { base-url: "%s", api-key-env: %s }
+                    models:
+                      - { id: vendor/primary, provider: openrouter }
+                      - { id: vendor/secondary, provider: openrouter }
+                    """.formatted(sim.baseUrl(), RotorHarness.KEY_VARIABLE));
+            Path inbox = Files.createDirectories(dir.resolve("in"));
+            for (String id : new String[] {"b1", "b2", "b3"}) {
+                Files.writeString(inbox.resolve(id + ".json"), "{\"id\":\"" + id + "\",\"prompt\":\"Say " + id + "\"}");
+            }
+            Files.writeString(inbox.resolve("broken.json"), "{ not json");
+            Path outbox = dir.resolve("out-from-env");
+            Path summary = dir.resolve("summary.json");
+            Path log = dir.resolve("rotor.out");
+
+            Process p = rotor(Map.of("ROTOR_BATCH", "true", "ROTOR_INBOX_DIR", inbox.toString(),
+                    "ROTOR_OUTBOX_DIR", outbox.toString(), "ROTOR_FAILED_DIR", dir.resolve("dead").toString(),
+                    "ROTOR_MODELS_FILE", dir.resolve("models.yaml").toString(), "ROTOR_INBOX_MIN_AGE", "0",
+                    "ROTOR_BATCH_SUMMARY_FILE", summary.toString(), "ROTOR_CONCURRENCY", "1",
+                    RotorHarness.KEY_VARIABLE, RotorHarness.DEFAULT_KEY, "CAMEL_MANAGEMENT_ENABLED", "false"), log);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("batch ends by itself").isTrue();
+
+            String printed = Files.readString(log);
+            assertThat(p.exitValue()).as(printed).isEqualTo(1);
+            assertThat(printed).contains("Rotor batch: 4 tasks, 3 completed, 1 failed, 1 rotations")
+                    .contains("vendor/primary").contains("requests").doesNotContain(RotorHarness.DEFAULT_KEY);
+            assertThat(outbox.resolve("b1.json")).exists();
+            assertThat(outbox.resolve("b2.json")).exists();
+            assertThat(outbox.resolve("b3.json")).exists();
+            assertThat(dir.resolve("dead").resolve("broken.json")).exists();
+            JsonNode run = RotorHarness.read(summary);
+            assertThat(run.path("tasks").asInt()).isEqualTo(4);
+            assertThat(run.path("completed").asInt()).isEqualTo(3);
+            assertThat(run.path("success_rate").asDouble()).isEqualTo(0.75);
+            assertThat(run.path("models").path("vendor/primary").path("rate_limited").asInt()).isEqualTo(1);
+            assertThat(run.path("per_task")).hasSize(4);
+        }
+    }
+}
