@@ -33,8 +33,8 @@ import com.sun.net.httpserver.HttpServer;
  */
 public final class SimulatorServer implements AutoCloseable {
 
-    /** One request as the simulator saw it: which model, what it answered, when. */
-    public record Call(String model, String answer, Instant at) {
+    /** One request as the simulator saw it: which model, what it answered, when, and the client's X-Title. */
+    public record Call(String model, String answer, Instant at, String title) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -131,7 +131,7 @@ public final class SimulatorServer implements AutoCloseable {
             }
             if (scenario.requiredKey() != null
                     && !("Bearer " + scenario.requiredKey()).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                calls.add(new Call("?", "401", clock.instant()));
+                calls.add(new Call("?", "401", clock.instant(), exchange.getRequestHeaders().getFirst("X-Title")));
                 sendError(exchange, 401, "No auth credentials found", null);
                 return;
             }
@@ -142,7 +142,7 @@ public final class SimulatorServer implements AutoCloseable {
                 return;
             }
             Answer answer = decide(model);
-            calls.add(new Call(model, answer.kind(), clock.instant()));
+            calls.add(new Call(model, answer.kind(), clock.instant(), exchange.getRequestHeaders().getFirst("X-Title")));
             pause(latencyOf(model));
             respond(exchange, model, request, answer);
         }

@@ -126,21 +126,25 @@ class RotationRouteTest {
     @Test
     void shouldLetOtherTasksPassWhileATaskWaitsForItsModel() throws Exception {
         Scenario scenario = Scenario.builder()
-                .model(PRIMARY, ModelBehaviour.limited(1, 4_000))
+                .model(PRIMARY, ModelBehaviour.limited(1, 8_000))
                 .model(SECONDARY, ModelBehaviour.unlimited())
                 .build();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
              RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.concurrency", "1").start()) {
             processOne(rotor, "uses-primary");
+            Instant spent = Instant.now();
             // the primary's window is spent: a task bound to it must wait for the reset
             rotor.drop("waiter.json", "{\"id\":\"waiter\",\"prompt\":\"p\",\"models\":[\"" + PRIMARY + "\"]}");
             await().atMost(Duration.ofSeconds(10)).until(() -> rotor.context().getInflightRepository().size() == 1);
             rotor.drop("passer.json", "{\"id\":\"passer\",\"prompt\":\"p\",\"models\":[\"" + SECONDARY + "\"]}");
-            rotor.awaitEnded(3, Duration.ofSeconds(20));
-
-            // with a single worker thread, the passer still finished first: the waiter held no thread
-            assertThat(rotor.ledger().entries()).extracting(e -> e.id()).containsExactly("uses-primary", "passer", "waiter");
+            rotor.awaitEnded(2, Duration.ofSeconds(20));
+            // with a single worker thread, the passer finished while the waiter was still waiting: it held no thread
+            assertThat(rotor.ledger().entries()).extracting(e -> e.id()).containsExactly("uses-primary", "passer");
+            assertThat(rotor.context().getInflightRepository().size()).isEqualTo(1);
+            assertThat(Duration.between(spent, Instant.now())).as("well before the window resets").isLessThan(Duration.ofSeconds(5));
             assertThat(rotor.result("passer").path("latency_ms").asLong()).isLessThan(1_500);
+
+            rotor.awaitEnded(3, Duration.ofSeconds(20));
             assertThat(rotor.result("waiter").path("attempts").findValuesAsText("outcome")).containsExactly("ok");
         }
     }
@@ -196,6 +200,22 @@ class RotationRouteTest {
             assertThat(rotor.result("chained").path("model").asText()).isEqualTo(SECONDARY);
             assertThat(rotor.result("explicit").path("model").asText()).isEqualTo(SECONDARY);
             assertThat(sim.callsTo(PRIMARY)).isZero();
+            assertThat(sim.calls()).extracting(SimulatorServer.Call::title).containsOnly("Rotor");
+        }
+    }
+
+    @Test
+    void shouldGiveUpOnAResponseSlowerThanTheReadTimeoutAndRetry() throws Exception {
+        Scenario scenario = Scenario.builder().slowMs(3_000)
+                .model(PRIMARY, ModelBehaviour.unlimited().withScript("slow")).build();
+        try (SimulatorServer sim = SimulatorServer.start(scenario);
+             RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.http.read-timeout", "500").start()) {
+            processOne(rotor, "patient");
+            JsonNode r = rotor.result("patient");
+            assertThat(outcomes(r)).containsExactly("transient", "ok");
+            assertThat(r.path("attempts").get(0).path("message").asText()).startsWith("timed out");
+            assertThat(r.path("attempts").get(0).path("latency_ms").asLong()).isBetween(400L, 2_500L);
+            assertThat(r.path("attempts").get(0).has("http_status")).isFalse();
         }
     }
 
