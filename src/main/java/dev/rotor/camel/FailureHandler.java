@@ -94,7 +94,10 @@ public final class FailureHandler {
     }
 
     private static void logModelEvents(ModelSpec model, Failure failure) {
-        if (failure.kind() == FailureKind.MODEL_GONE) {
+        if (failure.kind() == FailureKind.RATE_LIMITED && ErrorClassifier.isDailyCap(failure)) {
+            LOG.warn("{} hit a daily cap: parked until {}", model.id(),
+                    failure.retryAt().map(Object::toString).orElse("its backoff ends"));
+        } else if (failure.kind() == FailureKind.MODEL_GONE) {
             LOG.warn("{} leaves the rotation: {}", model.id(), failure.message());
         } else if (failure.kind() == FailureKind.AUTH) {
             LOG.error("provider '{}' refused the request (HTTP {}): its models are skipped until restart",

@@ -68,38 +68,34 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
         }
 
         boolean bool(String key, boolean fallback) {
-            String v = text(key, Boolean.toString(fallback));
-            if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
-                throw new IllegalArgumentException(key + " must be true or false, got '" + v + "'");
-            }
-            return Boolean.parseBoolean(v);
+            return parsed(key, Boolean.toString(fallback), v -> {
+                if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
+                    throw new IllegalArgumentException(v);
+                }
+                return Boolean.parseBoolean(v);
+            }, "true or false");
         }
 
         int integer(String key, int fallback) {
-            String v = text(key, Integer.toString(fallback));
-            try {
-                return Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(key + " must be a whole number, got '" + v + "'");
-            }
+            return parsed(key, Integer.toString(fallback), Integer::parseInt, "a whole number");
         }
 
         double decimal(String key, double fallback) {
-            String v = text(key, Double.toString(fallback));
-            try {
-                return Double.parseDouble(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(key + " must be a number, got '" + v + "'");
-            }
+            return parsed(key, Double.toString(fallback), Double::parseDouble, "a number");
         }
 
         /** Durations as Camel writes them: 500 (ms), 30s, 10m, 1h, 1h30m. */
         Duration duration(String key, String fallback) {
+            return parsed(key, fallback, v -> Duration.ofMillis(TimeUtils.toMilliSeconds(v)),
+                    "a duration such as 500, 30s, 10m or 1h");
+        }
+
+        private <T> T parsed(String key, String fallback, Function<String, T> parse, String expected) {
             String v = text(key, fallback);
             try {
-                return Duration.ofMillis(TimeUtils.toMilliSeconds(v));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(key + " must be a duration such as 500, 30s, 10m or 1h, got '" + v + "'");
+                return parse.apply(v);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(key + " must be " + expected + ", got '" + v + "'");
             }
         }
     }

@@ -16,6 +16,7 @@ import java.util.function.DoubleSupplier;
 import java.util.stream.Stream;
 
 import dev.rotor.chat.Failure;
+import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.LimitScope;
 import dev.rotor.chat.ModelCallException;
 import dev.rotor.models.ModelRegistry;
@@ -165,7 +166,7 @@ public final class RotationPolicy {
                 decision = new Decision.GiveUp(DeadLetterType.BAD_REQUEST, failure.message());
             }
         }
-        if (failure.kind() != dev.rotor.chat.FailureKind.AUTH && failure.kind() != dev.rotor.chat.FailureKind.BAD_REQUEST) {
+        if (failure.kind() != FailureKind.AUTH && failure.kind() != FailureKind.BAD_REQUEST) {
             consecutiveFailures++;
         }
         return bounded(task, decision, now);

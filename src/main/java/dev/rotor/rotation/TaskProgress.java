@@ -22,7 +22,7 @@ public final class TaskProgress {
     private final List<Attempt> attempts = new ArrayList<>();
     /** Models that cannot take this task at all (its prompt is too long for them). */
     private final Set<String> unfit = new HashSet<>();
-    /** Models this task rotated away from after repeated transient failures; forgiven when nothing else is left. */
+    /** Models this task rotated away from after repeated transient failures; tried last, not never. */
     private final Set<String> rotatedAway = new HashSet<>();
     private ModelSpec pinned;
     private int pinnedFailures;
@@ -62,13 +62,6 @@ public final class TaskProgress {
 
     boolean isUnfit(ModelSpec model) {
         return unfit.contains(model.id());
-    }
-
-    /** Called when every model it may still use is out: forgive the soft exclusions. */
-    boolean forgiveRotatedAway() {
-        boolean any = !rotatedAway.isEmpty();
-        rotatedAway.clear();
-        return any;
     }
 
     void markUnfit(ModelSpec model) {

@@ -1,0 +1,54 @@
+package dev.rotor.camel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import dev.rotor.rotation.RotationConfig;
+import dev.rotor.rotation.Strategy;
+
+class RotorSettingsTest {
+
+    private static RotorSettings settings(Map<String, String> values) {
+        return RotorSettings.from(key -> Optional.ofNullable(values.get(key)));
+    }
+
+    @Test
+    void shouldUseTheDocumentedDefaultsWhenNothingIsSet() {
+        RotorSettings s = settings(Map.of());
+        assertThat(s.concurrency()).isEqualTo(8);
+        assertThat(s.batch()).isFalse();
+        assertThat(s.rotation()).isEqualTo(RotationConfig.defaults());
+        assertThat(s.inboxMinAge()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(s.simulator()).isEqualTo(RotorSettings.SimulatorMode.AUTO);
+    }
+
+    @Test
+    void shouldReadDurationsStrategiesAndNumbers() {
+        RotorSettings s = settings(Map.of("rotor.task.deadline", "90s", "rotor.rotation.strategy", "Sticky",
+                "rotor.retry.max-attempts", "7", "rotor.breaker.wait", "1m", "rotor.retry.initial-delay", "250"));
+        assertThat(s.rotation().taskDeadline()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(s.rotation().strategy()).isEqualTo(Strategy.STICKY);
+        assertThat(s.rotation().maxAttempts()).isEqualTo(7);
+        assertThat(s.rotation().breakerWait()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(s.rotation().backoff().base()).isEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
+    void shouldSayWhichSettingIsWrongAndWhy() {
+        assertThatThrownBy(() -> settings(Map.of("rotor.task.deadline", "soon")))
+                .hasMessage("rotor.task.deadline must be a duration such as 500, 30s, 10m or 1h, got 'soon'");
+        assertThatThrownBy(() -> settings(Map.of("rotor.concurrency", "eight")))
+                .hasMessage("rotor.concurrency must be a whole number, got 'eight'");
+        assertThatThrownBy(() -> settings(Map.of("rotor.concurrency", "0"))).hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> settings(Map.of("rotor.batch", "yes"))).hasMessage("rotor.batch must be true or false, got 'yes'");
+        assertThatThrownBy(() -> settings(Map.of("rotor.rotation.strategy", "random"))).hasMessageContaining("'priority' or 'sticky'");
+        assertThatThrownBy(() -> settings(Map.of("rotor.retry.jitter", "1.5"))).hasMessageContaining("jitter");
+        assertThatThrownBy(() -> settings(Map.of("rotor.simulator.enabled", "maybe"))).hasMessageContaining("auto, true or false");
+    }
+}
