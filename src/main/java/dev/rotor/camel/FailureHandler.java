@@ -31,11 +31,14 @@ public final class FailureHandler {
     private final RotationPolicy policy;
     private final ErrorClassifier classifier;
     private final RotorMetrics metrics;
+    private final Duration maxHold;
 
-    public FailureHandler(RotationPolicy policy, ErrorClassifier classifier, RotorMetrics metrics) {
+    /** @param maxHold the longest a transacted consumer waits in place; a longer wait parks the task */
+    public FailureHandler(RotationPolicy policy, ErrorClassifier classifier, RotorMetrics metrics, Duration maxHold) {
         this.policy = policy;
         this.classifier = classifier;
         this.metrics = metrics;
+        this.maxHold = maxHold;
     }
 
     public void onFailure(Exchange exchange) {
@@ -47,9 +50,11 @@ public final class FailureHandler {
         exchange.removeProperty(ExchangeKeys.CALL_STARTED);
         try (var task = MDC.putCloseable("task", progress == null ? "" : progress.taskId());
              var m = MDC.putCloseable("model", model == null ? "" : model.id())) {
-            Decision decision = decide(exchange, error, progress, model, call);
+            Decision decision = parkIfTooLongToHold(exchange, decide(exchange, error, progress, model, call));
             exchange.setProperty(ExchangeKeys.DECISION, decision);
-            if (decision instanceof Decision.Retry retry) {
+            if (decision instanceof Decision.Park park) {
+                LOG.info("parking: back to the queue for {} ms ({})", park.delay().toMillis(), park.why());
+            } else if (decision instanceof Decision.Retry retry) {
                 exchange.getIn().setHeader(Exchange.REDELIVERY_DELAY, retry.delay().toMillis());
                 int next = progress == null ? 0 : progress.calls() + 1;
                 LOG.info("retry: attempt {} in {} ms ({})", next, retry.delay().toMillis(), retry.why());
@@ -62,6 +67,20 @@ public final class FailureHandler {
     /** The retryWhile predicate: redeliver while the last decision was to retry. */
     public boolean shouldRetry(Exchange exchange) {
         return exchange.getProperty(ExchangeKeys.DECISION) instanceof Decision.Retry;
+    }
+
+    /** Whether the task is to go back to its queue rather than to the dead letter. */
+    public boolean isParked(Exchange exchange) {
+        return exchange.getProperty(ExchangeKeys.DECISION) instanceof Decision.Park;
+    }
+
+    /** A transacted consumer waits in its own thread until its task ends: keep such waits short. */
+    private Decision parkIfTooLongToHold(Exchange exchange, Decision decision) {
+        if (decision instanceof Decision.Retry retry && exchange.getProperty(ExchangeKeys.PARKABLE, false, Boolean.class)
+                && retry.delay().compareTo(maxHold) > 0) {
+            return new Decision.Park(retry.delay(), retry.why());
+        }
+        return decision;
     }
 
     private Decision decide(Exchange exchange, Exception error, TaskProgress progress, ModelSpec model,

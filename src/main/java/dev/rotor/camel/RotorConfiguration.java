@@ -34,6 +34,8 @@ import dev.rotor.models.Provider;
 import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.simulator.EmbeddedSimulator;
 import dev.rotor.task.TaskParser;
+import dev.rotor.transport.JmsWiring;
+import dev.rotor.transport.TransportMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -69,17 +71,24 @@ public final class RotorConfiguration implements CamelConfiguration {
         PrometheusMeterRegistry meters = prometheusRegistry(beans);
         RotorMetrics metrics = new RotorMetrics(meters, policy, models.models());
         ErrorClassifier classifier = new ErrorClassifier(json, clock);
-        TaskLedger ledger = new TaskLedger(json, metrics);
+        TransportMetrics transports = new TransportMetrics(meters);
+        TaskLedger ledger = new TaskLedger(json, metrics, transports);
 
         beans.bind("rotationPolicy", policy);
         beans.bind("rotorMetrics", metrics);
         beans.bind("taskLedger", ledger);
         beans.bind("inboxFilter", new InboxFilter(clock, settings.inboxMinAge()));
+        beans.bind("transports", transports);
+        if (settings.uses("jms")) {
+            JmsWiring.configure(context, settings.jms());
+        }
+        Parking parking = new Parking(json);
+        beans.bind("parking", parking);
         beans.bind("taskIntake", new TaskIntake(new TaskParser(json, models::hasChain, id -> models.model(id).isPresent()),
-                models, clock, settings.rotation().taskDeadline()));
+                models, clock, settings.rotation().taskDeadline(), parking));
         beans.bind("modelCaller", new ModelCaller(policy, new ChatRequestMapper(json), classifier, keys, metrics, clock,
                 referrerHeaders(settings)));
-        FailureHandler failures = new FailureHandler(policy, classifier, metrics);
+        FailureHandler failures = new FailureHandler(policy, classifier, metrics, settings.jms().maxHold());
         beans.bind("failureHandler", failures);
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);
         beans.bind("outcomes", new Outcomes(json, clock, simulated));

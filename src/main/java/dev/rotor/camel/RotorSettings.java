@@ -2,7 +2,9 @@ package dev.rotor.camel;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 import org.apache.camel.util.TimeUtils;
@@ -17,7 +19,19 @@ import dev.rotor.rotation.Strategy;
  */
 public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path failed, Path modelsFile, boolean batch, Path summaryFile,
                             int concurrency, RotationConfig rotation, SimulatorMode simulator,
-                            Optional<Path> simulatorScenario, String referer, String title) {
+                            Optional<Path> simulatorScenario, String referer, String title,
+                            Set<String> intakes, String output, Jms jms) {
+
+    public static final Set<String> TRANSPORTS = Set.of("file", "jms", "kafka");
+
+    /** Where the JMS broker is, and whether Rotor starts one itself. */
+    public record Jms(String brokerUrl, String username, String password, boolean embedded, Path embeddedDataDir,
+                      Duration maxHold) {
+    }
+
+    public boolean uses(String transport) {
+        return intakes.contains(transport) || output.equals(transport);
+    }
 
     public enum SimulatorMode { AUTO, ALWAYS, NEVER }
 
@@ -54,7 +68,28 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                 r.bool("rotor.batch", false), r.path("rotor.batch.summary-file", "work/run-summary.json"),
                 concurrency, rotation, simulator,
                 property.apply("rotor.simulator.scenario").filter(s -> !s.isBlank()).map(Path::of),
-                r.text("rotor.openrouter.referer", ""), r.text("rotor.openrouter.title", "Rotor"));
+                r.text("rotor.openrouter.referer", ""), r.text("rotor.openrouter.title", "Rotor"),
+                intakes(r.text("rotor.intake", "file")), transport("rotor.output", r.text("rotor.output", "file")),
+                new Jms(r.text("rotor.jms.broker-url", "tcp://localhost:61616"), r.text("rotor.jms.username", ""),
+                        r.text("rotor.jms.password", ""), r.bool("rotor.jms.embedded", false),
+                        r.path("rotor.jms.embedded-data-dir", "work/artemis"), r.duration("rotor.jms.max-hold", "5s")));
+    }
+
+    private static Set<String> intakes(String list) {
+        Set<String> intakes = new LinkedHashSet<>();
+        for (String part : list.split(",")) {
+            intakes.add(transport("rotor.intake", part));
+        }
+        return Set.copyOf(intakes);
+    }
+
+    private static String transport(String key, String value) {
+        String t = value.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!TRANSPORTS.contains(t)) {
+            throw new IllegalArgumentException(key + " takes file, jms or kafka" + ("rotor.intake".equals(key)
+                    ? " (a comma list)" : "") + ", got '" + value.strip() + "'");
+        }
+        return t;
     }
 
     private record Reader(Function<String, Optional<String>> property) {

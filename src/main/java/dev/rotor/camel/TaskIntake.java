@@ -8,6 +8,7 @@ import org.apache.camel.Exchange;
 
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelSpec;
+import dev.rotor.rotation.ProgressSnapshot;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.task.InvalidTaskException;
 import dev.rotor.task.Task;
@@ -21,14 +22,17 @@ public final class TaskIntake {
     private final Clock clock;
     private final Duration deadline;
 
-    public TaskIntake(TaskParser parser, ModelRegistry registry, Clock clock, Duration deadline) {
+    private final Parking parking;
+
+    public TaskIntake(TaskParser parser, ModelRegistry registry, Clock clock, Duration deadline, Parking parking) {
+        this.parking = parking;
         this.parser = parser;
         this.registry = registry;
         this.clock = clock;
         this.deadline = deadline;
     }
 
-    public void accept(Exchange exchange) throws InvalidTaskException {
+    public void accept(Exchange exchange) throws InvalidTaskException, com.fasterxml.jackson.core.JsonProcessingException {
         exchange.setProperty(ExchangeKeys.RECEIVED_AT, clock.instant());
         String fallbackId = fallbackId(exchange);
         exchange.setProperty(ExchangeKeys.TASK_ID, dev.rotor.task.TaskIds.sanitise(fallbackId));
@@ -42,7 +46,13 @@ public final class TaskIntake {
         Task task = parser.parse(raw, fallbackId);
         exchange.setProperty(ExchangeKeys.TASK, task);
         exchange.setProperty(ExchangeKeys.TASK_ID, task.id());
-        exchange.setProperty(ExchangeKeys.PROGRESS, new TaskProgress(task.id(), chainOf(task), clock.instant().plus(deadline)));
+        ProgressSnapshot carried = parking.carried(exchange);
+        if (carried == null) {
+            exchange.setProperty(ExchangeKeys.PROGRESS, new TaskProgress(task.id(), chainOf(task), clock.instant().plus(deadline)));
+        } else {
+            exchange.setProperty(ExchangeKeys.RECEIVED_AT, carried.receivedAt());
+            exchange.setProperty(ExchangeKeys.PROGRESS, TaskProgress.resume(task.id(), chainOf(task), carried));
+        }
     }
 
     private List<ModelSpec> chainOf(Task task) {
@@ -52,12 +62,16 @@ public final class TaskIntake {
         return task.chain().flatMap(registry::chain).orElseGet(registry::models);
     }
 
-    /** The name a task without an id takes: the file's base name, else the message's id. */
+    /** The name a task without an id takes: the file's base name, the record's key, else the message's id. */
     private static String fallbackId(Exchange exchange) {
         String file = exchange.getIn().getHeader(Exchange.FILE_NAME_ONLY, String.class);
         if (file != null) {
             return file.endsWith(".json") ? file.substring(0, file.length() - 5) : file;
         }
-        return exchange.getIn().getMessageId();
+        String key = exchange.getIn().getHeader("kafka.KEY", String.class);
+        if (key != null && !key.isBlank()) {
+            return dev.rotor.task.TaskIds.sanitise(key);
+        }
+        return dev.rotor.task.TaskIds.sanitise(exchange.getIn().getMessageId());
     }
 }

@@ -9,8 +9,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.rotor.metrics.RotorMetrics;
+import dev.rotor.transport.TransportMetrics;
 
-/** Counts every task that reached its end (result or dead letter) after it was written, and keeps a line on each. */
+/**
+ * The one place a task ends: called once its result or dead letter has been written, it counts the task (overall and
+ * per transport) and keeps a line on it.
+ */
 public final class TaskLedger {
 
     /** One finished task, for the batch table. */
@@ -20,16 +24,19 @@ public final class TaskLedger {
 
     private final ObjectMapper json;
     private final RotorMetrics metrics;
+    private final TransportMetrics transports;
     private final List<Entry> entries = new ArrayList<>();
 
-    public TaskLedger(ObjectMapper json, RotorMetrics metrics) {
+    public TaskLedger(ObjectMapper json, RotorMetrics metrics, TransportMetrics transports) {
         this.json = json;
         this.metrics = metrics;
+        this.transports = transports;
     }
 
-    public void delivered(Exchange exchange) throws java.io.IOException {
+    public void ended(Exchange exchange) throws java.io.IOException {
         JsonNode doc = json.readTree(exchange.getIn().getBody(byte[].class));
         boolean completed = "completed".equals(doc.path("status").asText());
+        transports.ended(exchange, completed);
         if (completed) {
             metrics.taskCompleted();
         } else {

@@ -9,6 +9,13 @@ public sealed interface Decision {
     record Retry(Duration delay, String why) implements Decision {
     }
 
+    /**
+     * Wait too long to hold a transacted consumer: hand the task back to its queue with this delivery delay, in the
+     * same transaction, to be taken again then.
+     */
+    record Park(Duration delay, String why) implements Decision {
+    }
+
     /** Stop: the task goes to the dead letter with this type and reason. */
     record GiveUp(DeadLetterType type, String reason) implements Decision {
     }

@@ -39,6 +39,21 @@ public final class TaskProgress {
         this.deadline = deadline;
     }
 
+    /** A task taken again after it was parked: its attempts, rotations and deadline carry on. */
+    public static TaskProgress resume(String taskId, List<ModelSpec> chain, ProgressSnapshot snapshot) {
+        TaskProgress p = new TaskProgress(taskId, chain, snapshot.deadline());
+        p.attempts.addAll(snapshot.attempts());
+        p.rotations = snapshot.rotations();
+        chain.stream().filter(m -> !snapshot.attempts().isEmpty()
+                && m.id().equals(snapshot.attempts().get(snapshot.attempts().size() - 1).model()))
+                .findFirst().ifPresent(m -> p.lastModel = m);
+        return p;
+    }
+
+    public ProgressSnapshot snapshot(Instant receivedAt) {
+        return new ProgressSnapshot(List.copyOf(attempts), rotations, deadline, receivedAt);
+    }
+
     public String taskId() { return taskId; }
     public List<ModelSpec> chain() { return chain; }
     public Instant deadline() { return deadline; }

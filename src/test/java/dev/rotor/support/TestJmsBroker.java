@@ -1,0 +1,105 @@
+package dev.rotor.support;
+
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+
+import jakarta.jms.Connection;
+import jakarta.jms.JMSException;
+import jakarta.jms.Message;
+import jakarta.jms.MessageConsumer;
+import jakarta.jms.MessageProducer;
+import jakarta.jms.Session;
+import jakarta.jms.TextMessage;
+
+/** A real ActiveMQ Artemis broker on a free loopback port, persistent in a test folder, and a plain JMS client. */
+public final class TestJmsBroker implements AutoCloseable {
+
+    /** A message as a test reads it. */
+    public record Received(String correlationId, String text, int deliveryCount) {
+    }
+
+    private final EmbeddedActiveMQ broker = new EmbeddedActiveMQ();
+    private final String url;
+    private final Connection connection;
+
+    public TestJmsBroker(Path dataDir) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        url = "tcp://127.0.0.1:" + port;
+        broker.setConfiguration(new ConfigurationImpl().setPersistenceEnabled(true).setSecurityEnabled(false)
+                .setJournalDirectory(dataDir.resolve("journal").toString())
+                .setBindingsDirectory(dataDir.resolve("bindings").toString())
+                .setLargeMessagesDirectory(dataDir.resolve("large").toString())
+                .setPagingDirectory(dataDir.resolve("paging").toString())
+                .addAcceptorConfiguration("test", url));
+        broker.start();
+        connection = new ActiveMQConnectionFactory(url).createConnection();
+        connection.start();
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public void send(String queue, List<String> bodies) throws JMSException {
+        try (Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            MessageProducer producer = session.createProducer(session.createQueue(queue));
+            for (String body : bodies) {
+                producer.send(session.createTextMessage(body));
+            }
+        }
+    }
+
+    /** Takes every message that arrives on the queue until {@code quiet} passes without one. */
+    public List<Received> drain(String queue, Duration quiet) throws JMSException {
+        List<Received> got = new ArrayList<>();
+        try (Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+             MessageConsumer consumer = session.createConsumer(session.createQueue(queue))) {
+            Message m;
+            while ((m = consumer.receive(quiet.toMillis())) != null) {
+                got.add(new Received(m.getJMSCorrelationID(), ((TextMessage) m).getText(),
+                        m.getIntProperty("JMSXDeliveryCount")));
+            }
+        }
+        return got;
+    }
+
+    /** Takes messages until {@code count} arrived or {@code atMost} passed. */
+    public List<Received> take(String queue, int count, Duration atMost) throws JMSException {
+        List<Received> got = new ArrayList<>();
+        long end = System.nanoTime() + atMost.toNanos();
+        try (Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+             MessageConsumer consumer = session.createConsumer(session.createQueue(queue))) {
+            while (got.size() < count && System.nanoTime() < end) {
+                Message m = consumer.receive(Math.max(1, (end - System.nanoTime()) / 1_000_000));
+                if (m != null) {
+                    got.add(new Received(m.getJMSCorrelationID(), ((TextMessage) m).getText(),
+                            m.getIntProperty("JMSXDeliveryCount")));
+                }
+            }
+        }
+        return got;
+    }
+
+    /** Consumers, messages and messages out for delivery on a queue, as the broker sees them. */
+    public String queueState(String queue) {
+        var q = broker.getActiveMQServer().locateQueue(queue);
+        return q == null ? "no queue" : "consumers=" + q.getConsumerCount() + " messages=" + q.getMessageCount()
+                + " delivering=" + q.getDeliveringCount();
+    }
+
+    @Override
+    public void close() throws Exception {
+        connection.close();
+        broker.stop();
+    }
+}

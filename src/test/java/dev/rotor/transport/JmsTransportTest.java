@@ -1,0 +1,188 @@
+package dev.rotor.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.RotorHarness;
+import dev.rotor.support.TestJmsBroker;
+
+/** JMS in, JMS out, on a real Artemis broker. */
+class JmsTransportTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TASKS = "rotor.tasks";
+    private static final String RESULTS = "rotor.results";
+    private static final String DLQ = "rotor.tasks.DLQ";
+
+    @TempDir
+    static Path brokerDir;
+    static TestJmsBroker broker;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = new TestJmsBroker(brokerDir);
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        broker.close();
+    }
+
+    private RotorHarness rotorOn(SimulatorServer sim, Path root) {
+        return RotorHarness.on(root, sim, "vendor/primary", "vendor/secondary")
+                .set("rotor.intake", "jms").set("rotor.output", "jms").set("rotor.jms.broker-url", broker.url());
+    }
+
+    private static List<String> tasks(String prefix, int n) {
+        return IntStream.range(0, n).mapToObj(i -> "{\"id\":\"" + prefix + i + "\",\"prompt\":\"Summarise item " + i + "\"}")
+                .toList();
+    }
+
+    private static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void shouldCompleteTwoHundredTasksFromAQueueNoneLostNoneDuplicatedWithRotation() throws Exception {
+        Scenario scenario = Scenario.builder().latencyMs(2)
+                .model("vendor/primary", ModelBehaviour.limited(50, 60_000)).build();
+        try (SimulatorServer sim = SimulatorServer.start(scenario); RotorHarness rotor = rotorOn(sim, dir).start()) {
+            long start = System.nanoTime();
+            broker.send(TASKS, tasks("jms-", 200));
+            List<TestJmsBroker.Received> results = broker.take(RESULTS, 200, Duration.ofSeconds(60));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertThat(results).hasSize(200);
+            assertThat(results).extracting(TestJmsBroker.Received::correlationId).doesNotHaveDuplicates()
+                    .containsExactlyInAnyOrderElementsOf(IntStream.range(0, 200).mapToObj(i -> "jms-" + i).toList());
+            assertThat(results).allSatisfy(r -> {
+                JsonNode doc = json(r.text());
+                assertThat(doc.path("id").asText()).isEqualTo(r.correlationId());
+                assertThat(doc.path("status").asText()).isEqualTo("completed");
+            });
+            Map<String, Long> byModel = results.stream().collect(Collectors.groupingBy(
+                    r -> json(r.text()).path("model").asText(), Collectors.counting()));
+            assertThat(byModel).containsKeys("vendor/primary", "vendor/secondary");
+            assertThat(broker.drain(RESULTS, Duration.ofMillis(500))).isEmpty();
+            assertThat(rotor.context().getRegistry().lookupByNameAndType("transports", TransportMetrics.class).inFlight("jms"))
+                    .isZero();
+            System.out.printf("JMS: 200 tasks in %.2f s (%.0f tasks/s), served by %s%n", seconds, 200 / seconds, byModel);
+        }
+    }
+
+    @Test
+    void shouldSendInvalidMessagesToTheDeadLetterQueueWithTheirReason() throws Exception {
+        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build()); RotorHarness rotor = rotorOn(sim, dir).start()) {
+            broker.send(TASKS, List.of("not json", "{\"id\":\"no-prompt\"}", "{\"id\":\"fine\",\"prompt\":\"p\"}"));
+            List<TestJmsBroker.Received> dead = broker.take(DLQ, 2, Duration.ofSeconds(20));
+            List<TestJmsBroker.Received> ok = broker.take(RESULTS, 1, Duration.ofSeconds(20));
+            assertThat(ok).extracting(TestJmsBroker.Received::correlationId).containsExactly("fine");
+            Map<String, JsonNode> byId = dead.stream().collect(Collectors.toMap(TestJmsBroker.Received::correlationId,
+                    r -> json(r.text())));
+            assertThat(byId.get("no-prompt").path("error").path("message").asText()).contains("neither 'prompt' nor 'messages'");
+            JsonNode notJson = byId.values().stream()
+                    .filter(d -> d.path("error").path("message").asText().contains("not valid JSON")).findFirst().orElseThrow();
+            assertThat(notJson.path("error").path("type").asText()).isEqualTo("invalid_task");
+            assertThat(notJson.path("raw").asText()).isEqualTo("not json");
+        }
+    }
+
+    @Test
+    void shouldParkATaskThatMustWaitLongOnTheQueueInsteadOfHoldingAConsumer() throws Exception {
+        Scenario scenario = Scenario.builder().model("vendor/only", ModelBehaviour.limited(1, 6_000)).build();
+        try (SimulatorServer sim = SimulatorServer.start(scenario);
+             RotorHarness rotor = RotorHarness.on(dir, sim, "vendor/only").set("rotor.intake", "jms").set("rotor.output", "jms")
+                     .set("rotor.jms.broker-url", broker.url()).set("rotor.jms.max-hold", "500").start()) {
+            broker.send(TASKS, tasks("parked-", 3));
+            List<TestJmsBroker.Received> results = broker.take(RESULTS, 3, Duration.ofSeconds(30));
+            assertThat(results).extracting(TestJmsBroker.Received::correlationId)
+                    .containsExactlyInAnyOrder("parked-0", "parked-1", "parked-2");
+            // two of them waited for the model's window to reset, on the queue, and kept their start time
+            assertThat(results).filteredOn(r -> r.deliveryCount() == 1 && json(r.text()).path("latency_ms").asLong() >= 500)
+                    .hasSizeGreaterThanOrEqualTo(2);
+            String metrics = rotor.context().getRegistry().lookupByNameAndType("metricsRegistry",
+                    io.micrometer.prometheusmetrics.PrometheusMeterRegistry.class).scrape();
+            assertThat(metrics).contains("rotor_transport_parked_total{transport=\"jms\"}")
+                    .contains("rotor_transport_completed_total{transport=\"jms\"} 3.0");
+            assertThat(sim.calls().stream().filter(c -> c.answer().startsWith("429")).count()).isLessThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldStartItsOwnBrokerWhenAskedTo() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String url = "tcp://127.0.0.1:" + port;
+        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
+             RotorHarness rotor = RotorHarness.on(dir, sim, "vendor/primary").set("rotor.intake", "jms").set("rotor.output", "jms")
+                     .set("rotor.jms.broker-url", url).set("rotor.jms.embedded", "true")
+                     .set("rotor.jms.embedded-data-dir", dir.resolve("artemis").toString()).start();
+             var client = new org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory(url).createContext()) {
+            client.createProducer().send(client.createQueue(TASKS), "{\"id\":\"own-broker\",\"prompt\":\"p\"}");
+            jakarta.jms.Message m = client.createConsumer(client.createQueue(RESULTS)).receive(20_000);
+            assertThat(m).isNotNull();
+            assertThat(m.getJMSCorrelationID()).isEqualTo("own-broker");
+            assertThat(dir.resolve("artemis").resolve("journal")).isDirectory();
+        }
+    }
+
+    @Test
+    void shouldCompleteEveryTaskAfterACrashWithTasksInFlight() throws Exception {
+        Scenario scenario = Scenario.builder().latencyMs(40).build();
+        List<TestJmsBroker.Received> results = new ArrayList<>();
+        int inFlightAtCrash;
+        try (SimulatorServer sim = SimulatorServer.start(scenario)) {
+            RotorHarness first = rotorOn(sim, dir.resolve("first")).set("camel.main.shutdown-timeout", "1").start();
+            broker.send(TASKS, tasks("crash-", 200));
+            results.addAll(broker.take(RESULTS, 40, Duration.ofSeconds(30)));
+            TransportMetrics gate = first.context().getRegistry().lookupByNameAndType("transports", TransportMetrics.class);
+            inFlightAtCrash = gate.inFlight("jms");
+            first.context().getShutdownStrategy().setShutdownNowOnTimeout(true);
+            first.close();
+            System.out.println("JMS crash: after the first instance stopped: " + broker.queueState(TASKS));
+            try (RotorHarness second = rotorOn(sim, dir.resolve("second")).start()) {
+                results.addAll(broker.take(RESULTS, 200 - results.size(), Duration.ofSeconds(60)));
+                results.addAll(broker.drain(RESULTS, Duration.ofSeconds(1)));
+            }
+        }
+        Map<String, Long> perTask = results.stream().collect(Collectors.groupingBy(TestJmsBroker.Received::correlationId,
+                Collectors.counting()));
+        Set<String> expected = IntStream.range(0, 200).mapToObj(i -> "crash-" + i).collect(Collectors.toSet());
+        System.out.printf("JMS crash: %d results, %d distinct, %d in flight at the crash, missing %s%n", results.size(),
+                perTask.size(), inFlightAtCrash, expected.stream().filter(id -> !perTask.containsKey(id)).sorted().toList());
+        assertThat(perTask.keySet()).isEqualTo(expected);
+        long duplicates = results.size() - 200;
+        assertThat(duplicates).isLessThanOrEqualTo(inFlightAtCrash);
+        assertThat(results).allSatisfy(r -> assertThat(json(r.text()).path("id").asText()).isEqualTo(r.correlationId()));
+        System.out.printf("JMS crash: %d results for 200 tasks, %d duplicates, %d tasks in flight at the crash%n",
+                results.size(), duplicates, inFlightAtCrash);
+    }
+}
