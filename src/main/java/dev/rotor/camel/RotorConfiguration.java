@@ -82,13 +82,13 @@ public final class RotorConfiguration implements CamelConfiguration {
         if (settings.uses("jms")) {
             JmsWiring.configure(context, settings.jms());
         }
-        Parking parking = new Parking(json);
+        Parking parking = new Parking(json, clock, settings.queueMaxHold());
         beans.bind("parking", parking);
         beans.bind("taskIntake", new TaskIntake(new TaskParser(json, models::hasChain, id -> models.model(id).isPresent()),
                 models, clock, settings.rotation().taskDeadline(), parking));
         beans.bind("modelCaller", new ModelCaller(policy, new ChatRequestMapper(json), classifier, keys, metrics, clock,
                 referrerHeaders(settings)));
-        FailureHandler failures = new FailureHandler(policy, classifier, metrics, settings.jms().maxHold());
+        FailureHandler failures = new FailureHandler(policy, classifier, metrics, settings.queueMaxHold());
         beans.bind("failureHandler", failures);
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);
         beans.bind("outcomes", new Outcomes(json, clock, simulated));

@@ -20,13 +20,12 @@ import dev.rotor.rotation.Strategy;
 public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path failed, Path modelsFile, boolean batch, Path summaryFile,
                             int concurrency, RotationConfig rotation, SimulatorMode simulator,
                             Optional<Path> simulatorScenario, String referer, String title,
-                            Set<String> intakes, String output, Jms jms) {
+                            Set<String> intakes, String output, Duration queueMaxHold, Jms jms) {
 
     public static final Set<String> TRANSPORTS = Set.of("file", "jms", "kafka");
 
     /** Where the JMS broker is, and whether Rotor starts one itself. */
-    public record Jms(String brokerUrl, String username, String password, boolean embedded, Path embeddedDataDir,
-                      Duration maxHold) {
+    public record Jms(String brokerUrl, String username, String password, boolean embedded, Path embeddedDataDir) {
     }
 
     public boolean uses(String transport) {
@@ -70,9 +69,10 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                 property.apply("rotor.simulator.scenario").filter(s -> !s.isBlank()).map(Path::of),
                 r.text("rotor.openrouter.referer", ""), r.text("rotor.openrouter.title", "Rotor"),
                 intakes(r.text("rotor.intake", "file")), transport("rotor.output", r.text("rotor.output", "file")),
+                r.duration("rotor.queue.max-hold", "5s"),
                 new Jms(r.text("rotor.jms.broker-url", "tcp://localhost:61616"), r.text("rotor.jms.username", ""),
                         r.text("rotor.jms.password", ""), r.bool("rotor.jms.embedded", false),
-                        r.path("rotor.jms.embedded-data-dir", "work/artemis"), r.duration("rotor.jms.max-hold", "5s")));
+                        r.path("rotor.jms.embedded-data-dir", "work/artemis")));
     }
 
     private static Set<String> intakes(String list) {

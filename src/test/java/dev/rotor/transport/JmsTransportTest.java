@@ -118,7 +118,7 @@ class JmsTransportTest {
         Scenario scenario = Scenario.builder().model("vendor/only", ModelBehaviour.limited(1, 6_000)).build();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
              RotorHarness rotor = RotorHarness.on(dir, sim, "vendor/only").set("rotor.intake", "jms").set("rotor.output", "jms")
-                     .set("rotor.jms.broker-url", broker.url()).set("rotor.jms.max-hold", "500").start()) {
+                     .set("rotor.jms.broker-url", broker.url()).set("rotor.queue.max-hold", "500").start()) {
             broker.send(TASKS, tasks("parked-", 3));
             List<TestJmsBroker.Received> results = broker.take(RESULTS, 3, Duration.ofSeconds(30));
             assertThat(results).extracting(TestJmsBroker.Received::correlationId)
