@@ -135,6 +135,18 @@ class JmsTransportTest {
     }
 
     @Test
+    void shouldTakeTasksFromTheInboxAndTheQueueAtOnce() throws Exception {
+        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
+             RotorHarness rotor = rotorOn(sim, dir).set("rotor.intake", "file, jms").start()) {
+            rotor.dropTask("from-a-file");
+            broker.send(TASKS, List.of("{\"id\":\"from-a-message\",\"prompt\":\"p\"}"));
+            assertThat(broker.take(RESULTS, 2, Duration.ofSeconds(20))).extracting(TestJmsBroker.Received::correlationId)
+                    .containsExactlyInAnyOrder("from-a-file", "from-a-message");
+            assertThat(rotor.files(rotor.inbox().resolve(".done"))).hasSize(1);
+        }
+    }
+
+    @Test
     void shouldStartItsOwnBrokerWhenAskedTo() throws Exception {
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
