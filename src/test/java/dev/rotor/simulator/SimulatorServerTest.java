@@ -80,6 +80,13 @@ class SimulatorServerTest {
     }
 
     @Test
+    void shouldLoadEveryShippedScenario() throws Exception {
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("examples/simulator"))) {
+            assertThat(files.toList()).isNotEmpty().allSatisfy(f -> assertThat(Scenario.load(f).models()).isNotEmpty());
+        }
+    }
+
+    @Test
     void shouldRefuseAWrongKeyAndUnknownModels() throws Exception {
         Scenario s = Scenario.builder().requiredKey("right").serveUnknownModels(false)
                 .model("known", Scenario.ModelBehaviour.unlimited()).build();

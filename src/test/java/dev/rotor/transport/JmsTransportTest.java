@@ -61,6 +61,13 @@ class JmsTransportTest {
                 .toList();
     }
 
+    /** Seconds from the first call any of these results made to the last: the steady rate, without start-up. */
+    private static double callSpan(List<String> results) {
+        List<java.time.Instant> at = results.stream().flatMap(r -> json(r).path("attempts").findValuesAsText("at").stream())
+                .map(java.time.Instant::parse).sorted().toList();
+        return java.time.Duration.between(at.get(0), at.get(at.size() - 1)).toMillis() / 1000.0;
+    }
+
     private static JsonNode json(String text) {
         try {
             return JSON.readTree(text);
@@ -71,8 +78,7 @@ class JmsTransportTest {
 
     @Test
     void shouldCompleteTwoHundredTasksFromAQueueNoneLostNoneDuplicatedWithRotation() throws Exception {
-        Scenario scenario = Scenario.builder().latencyMs(2)
-                .model("vendor/primary", ModelBehaviour.limited(50, 60_000)).build();
+        Scenario scenario = Scenario.builder().model("vendor/primary", ModelBehaviour.limited(50, 60_000)).build();
         try (SimulatorServer sim = SimulatorServer.start(scenario); RotorHarness rotor = rotorOn(sim, dir).start()) {
             long start = System.nanoTime();
             broker.send(TASKS, tasks("jms-", 200));
@@ -92,7 +98,9 @@ class JmsTransportTest {
             assertThat(broker.drain(RESULTS, Duration.ofMillis(500))).isEmpty();
             assertThat(rotor.context().getRegistry().lookupByNameAndType("transports", TransportMetrics.class).inFlight("jms"))
                     .isZero();
-            System.out.printf("JMS: 200 tasks in %.2f s (%.0f tasks/s), served by %s%n", seconds, 200 / seconds, byModel);
+            System.out.printf("JMS: 200 tasks in %.2f s from the first send (%.0f tasks/s); first to last call %.2f s (%.0f tasks/s); served by %s%n",
+                    seconds, 200 / seconds, callSpan(results.stream().map(TestJmsBroker.Received::text).toList()),
+                    200 / callSpan(results.stream().map(TestJmsBroker.Received::text).toList()), byModel);
         }
     }
 
