@@ -184,7 +184,8 @@ public final class SimulatorServer implements AutoCloseable {
                 && random.nextDouble() < behaviour.faultRate()) {
             return Answer.of(behaviour.faults().get(random.nextInt(behaviour.faults().size())));
         }
-        FixedWindow tightest = own;
+        // like OpenRouter, a success reports the account's pools in X-RateLimit-*, never an upstream model's own limit
+        FixedWindow tightest = null;
         for (Scenario.Pool pool : scenario.pools()) {
             if (pool.covers(model)) {
                 FixedWindow w = poolWindows.get(pool.name());

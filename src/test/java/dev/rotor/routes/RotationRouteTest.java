@@ -118,8 +118,8 @@ class RotationRouteTest {
             // and waiting held no thread: with concurrency 1 the second waiter did not queue behind the first
             Instant lastCall = sim.calls().get(sim.calls().size() - 1).at();
             assertThat(Duration.between(dropped, lastCall)).isLessThan(Duration.ofSeconds(9));
-            // it waited for the reset rather than hammering the models
-            assertThat(sim.calls().stream().filter(c -> c.answer().startsWith("429")).count()).isLessThanOrEqualTo(2);
+            // it waited for the reset rather than hammering the models: at most one 429 per model per waiting task
+            assertThat(sim.calls().stream().filter(c -> c.answer().startsWith("429")).count()).isLessThanOrEqualTo(4);
         }
     }
 
@@ -145,7 +145,8 @@ class RotationRouteTest {
             assertThat(rotor.result("passer").path("latency_ms").asLong()).isLessThan(1_500);
 
             rotor.awaitEnded(3, Duration.ofSeconds(20));
-            assertThat(rotor.result("waiter").path("attempts").findValuesAsText("outcome")).containsExactly("ok");
+            // it met the 429, waited out the window without calling again, and completed
+            assertThat(rotor.result("waiter").path("attempts").findValuesAsText("outcome")).containsExactly("rate_limited", "ok");
         }
     }
 

@@ -95,6 +95,7 @@ class JmsTransportTest {
             Map<String, Long> byModel = results.stream().collect(Collectors.groupingBy(
                     r -> json(r.text()).path("model").asText(), Collectors.counting()));
             assertThat(byModel).containsKeys("vendor/primary", "vendor/secondary");
+            assertThat(results).filteredOn(r -> json(r.text()).path("rotations").asInt() >= 1).isNotEmpty();
             assertThat(broker.drain(RESULTS, Duration.ofMillis(500))).isEmpty();
             assertThat(rotor.context().getRegistry().lookupByNameAndType("transports", TransportMetrics.class).inFlight("jms"))
                     .isZero();
@@ -138,7 +139,8 @@ class JmsTransportTest {
                     io.micrometer.prometheusmetrics.PrometheusMeterRegistry.class).scrape();
             assertThat(metrics).contains("rotor_transport_parked_total{transport=\"jms\"}")
                     .contains("rotor_transport_completed_total{transport=\"jms\"} 3.0");
-            assertThat(sim.calls().stream().filter(c -> c.answer().startsWith("429")).count()).isLessThanOrEqualTo(1);
+            // parked, not hammering: at most one 429 for each task before its window reset
+            assertThat(sim.calls().stream().filter(c -> c.answer().startsWith("429")).count()).isLessThanOrEqualTo(3);
         }
     }
 

@@ -103,6 +103,7 @@ class KafkaTransportTest {
             Map<String, Long> byModel = out.stream().collect(Collectors.groupingBy(r -> json(r.value()).path("model").asText(),
                     Collectors.counting()));
             assertThat(byModel).containsKeys("vendor/primary", "vendor/secondary");
+            assertThat(out).filteredOn(r -> json(r.value()).path("rotations").asInt() >= 1).isNotEmpty();
             assertThat(broker.read(results, 201, Duration.ofSeconds(2))).hasSize(200);
             System.out.printf("Kafka: 200 tasks in %.2f s from the first send (%.0f tasks/s); first to last call %.2f s (%.0f tasks/s); served by %s%n",
                     seconds, 200 / seconds, callSpan(out.stream().map(TestKafkaBroker.Received::value).toList()),
