@@ -23,7 +23,8 @@ public final class TaskParser {
     private final Predicate<String> modelExists;
 
     public TaskParser(ObjectMapper json, Predicate<String> chainExists, Predicate<String> modelExists) {
-        this.json = json;
+        // "{...} and more" or two documents in one input are not a task
+        this.json = json.copy().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.chainExists = chainExists;
         this.modelExists = modelExists;
     }

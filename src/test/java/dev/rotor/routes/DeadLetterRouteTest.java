@@ -7,9 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -69,52 +66,6 @@ class DeadLetterRouteTest {
     }
 
     @Test
-    void shouldDeadLetterEachInvalidInputWithItsReasonWhileValidTasksComplete() throws Exception {
-        Map<String, byte[]> hostile = new LinkedHashMap<>();
-        hostile.put("not-json", bytes("this is not json"));
-        hostile.put("truncated", bytes("{\"id\":\"truncated\",\"prompt\":\"Write"));
-        hostile.put("array", bytes("[{\"prompt\":\"p\"}]"));
-        hostile.put("no-prompt", bytes("{\"id\":\"no-prompt\"}"));
-        hostile.put("wrong-types", bytes("{\"id\":\"wrong-types\",\"prompt\":\"p\",\"max_tokens\":\"lots\"}"));
-        hostile.put("unknown-chain", bytes("{\"id\":\"unknown-chain\",\"prompt\":\"p\",\"chain\":\"nope\"}"));
-        hostile.put("path-id", bytes("{\"id\":\"../../escaped\",\"prompt\":\"p\"}"));
-        hostile.put("empty", new byte[0]);
-        byte[] binary = new byte[512];
-        new java.util.Random(1).nextBytes(binary);
-        hostile.put("binary", binary);
-        byte[] huge = new byte[1024 * 1024 + 10];
-        Arrays.fill(huge, (byte) 'a');
-        hostile.put("huge", huge);
-
-        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
-             RotorHarness rotor = RotorHarness.on(dir, sim, MODEL).start()) {
-            rotor.dropTask("valid-1");
-            hostile.forEach((name, content) -> rotor.drop(name + ".json", content));
-            rotor.dropTask("valid-2");
-            rotor.awaitEnded(hostile.size() + 2, Duration.ofSeconds(30));
-
-            assertThat(rotor.result("valid-1").path("status").asText()).isEqualTo("completed");
-            assertThat(rotor.result("valid-2").path("status").asText()).isEqualTo("completed");
-            Map<String, String> expectedReason = Map.of("not-json", "not valid JSON", "truncated", "not valid JSON",
-                    "array", "must be a JSON object", "no-prompt", "neither 'prompt' nor 'messages'",
-                    "wrong-types", "'max_tokens' must be a positive integer", "unknown-chain", "unknown chain 'nope'",
-                    "path-id", "'id' must be", "empty", "empty input", "binary", "not valid JSON", "huge", "over the limit");
-            expectedReason.forEach((name, reason) -> {
-                JsonNode dead = rotor.deadLetter(name);
-                assertThat(dead.path("error").path("type").asText()).as(name).isEqualTo("invalid_task");
-                assertThat(dead.path("error").path("message").asText()).as(name).contains(reason);
-            });
-            assertThat(rotor.deadLetter("not-json").path("raw").asText()).isEqualTo("this is not json");
-            assertThat(rotor.deadLetter("binary").has("raw_base64")).isTrue();
-            assertThat(rotor.files(rotor.failed())).hasSize(hostile.size());
-            assertThat(dir.getParent().resolve("escaped.json")).doesNotExist();
-            assertThat(sim.calls()).hasSize(2);
-            // every input left the inbox, the hostile ones too
-            assertThat(rotor.files(rotor.inbox())).isEmpty();
-        }
-    }
-
-    @Test
     void shouldDeadLetterWithEveryAttemptWhenTheDeadlinePassesWhileEveryModelIsLimited() throws Exception {
         Scenario scenario = Scenario.builder().model(MODEL, ModelBehaviour.unlimited().withScript("429", "429")).build();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
@@ -129,10 +80,6 @@ class DeadLetterRouteTest {
             // the 30 s Retry-After lies past the 2 s deadline: no point waiting for it
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
         }
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private static String everyFileUnder(Path root) throws IOException {

@@ -76,6 +76,13 @@ public final class RotorHarness implements AutoCloseable {
         return h;
     }
 
+    /** A harness whose models.yaml is the given text (for several providers). */
+    public static RotorHarness withModels(Path root, String modelsYaml) {
+        RotorHarness h = new RotorHarness(root);
+        h.write(root.resolve("models.yaml"), modelsYaml);
+        return h;
+    }
+
     public RotorHarness set(String key, String value) {
         settings.put(key, value);
         return this;
