@@ -1,9 +1,12 @@
 package dev.rotor.camel;
 
 import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 
+import org.apache.camel.Exchange;
 import org.apache.camel.component.file.GenericFile;
 import org.apache.camel.component.file.GenericFileFilter;
 
@@ -19,6 +22,17 @@ public final class InboxFilter implements GenericFileFilter<File> {
     public InboxFilter(Clock clock, Duration minAge) {
         this.clock = clock;
         this.minAgeMillis = minAge.toMillis();
+    }
+
+    /**
+     * A file listed by one poll may have been finished and moved away by a task of the poll before: such an exchange
+     * stops here, quietly, instead of failing to read a file that is already done.
+     */
+    public void skipIfGone(Exchange exchange) {
+        String path = exchange.getIn().getHeader(Exchange.FILE_PATH, String.class);
+        if (path != null && !Files.exists(Path.of(path))) {
+            exchange.setRouteStop(true);
+        }
     }
 
     @Override
