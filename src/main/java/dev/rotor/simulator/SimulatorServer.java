@@ -33,8 +33,8 @@ import com.sun.net.httpserver.HttpServer;
  */
 public final class SimulatorServer implements AutoCloseable {
 
-    /** One request as the simulator saw it: which model, what it answered, when, and the client's X-Title. */
-    public record Call(String model, String answer, Instant at, String title) {
+    /** One request as the simulator saw it: which model, what it answered, when, the client's X-Title, the last prompt. */
+    public record Call(String model, String answer, Instant at, String title, String prompt) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -131,7 +131,7 @@ public final class SimulatorServer implements AutoCloseable {
             }
             if (scenario.requiredKey() != null
                     && !("Bearer " + scenario.requiredKey()).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                calls.add(new Call("?", "401", clock.instant(), exchange.getRequestHeaders().getFirst("X-Title")));
+                calls.add(new Call("?", "401", clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"), ""));
                 sendError(exchange, 401, "No auth credentials found", null);
                 return;
             }
@@ -142,7 +142,9 @@ public final class SimulatorServer implements AutoCloseable {
                 return;
             }
             Answer answer = decide(model);
-            calls.add(new Call(model, answer.kind(), clock.instant(), exchange.getRequestHeaders().getFirst("X-Title")));
+            JsonNode messages = request.path("messages");
+            calls.add(new Call(model, answer.kind(), clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"),
+                    messages.path(messages.size() - 1).path("content").asText("")));
             pause(latencyOf(model));
             respond(exchange, model, request, answer);
         }

@@ -1,0 +1,142 @@
+package dev.rotor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.RotorHarness;
+
+/**
+ * kill -9 at random moments during a file batch, restarting each time: every task ends with a result, and a task is
+ * completed twice only if it was in flight at a kill. CI runs 300 tasks and 2 kills; the long version is
+ * {@code mvn -B verify -Dtest=CrashKillProcessTest -Drotor.crash.tasks=2000 -Drotor.crash.kills=5}.
+ */
+class CrashKillProcessTest {
+
+    private static final int TASKS = Integer.getInteger("rotor.crash.tasks", 300);
+    private static final int KILLS = Integer.getInteger("rotor.crash.kills", 2);
+    private static final Pattern TASK_IN_PROMPT = Pattern.compile("task (crash-\\d+)");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldEndEveryTaskWithAResultThroughRepeatedKillNine() throws Exception {
+        Scenario scenario = Scenario.builder().latencyMs(60).build();
+        Random random = new Random(TASKS * 31L + KILLS);
+        try (SimulatorServer sim = SimulatorServer.start(scenario)) {
+            Files.writeString(dir.resolve("models.yaml"), """
+                    providers:
+                      openrouter: { base-url: "%s", api-key-env: %s }
+                    models:
+                      - { id: vendor/primary, provider: openrouter }
+                    """.formatted(sim.baseUrl(), RotorHarness.KEY_VARIABLE));
+            Path inbox = Files.createDirectories(dir.resolve("inbox"));
+            Path outbox = dir.resolve("outbox");
+            for (int i = 0; i < TASKS; i++) {
+                String id = String.format("crash-%05d", i);
+                Files.writeString(inbox.resolve(id + ".json"), "{\"id\":\"" + id + "\",\"prompt\":\"Write a haiku about task " + id + "\"}");
+            }
+            Set<String> inFlightAtAKill = new HashSet<>();
+            List<String> report = new ArrayList<>();
+            for (int kill = 0; kill <= KILLS; kill++) {
+                Process rotor = start(dir, inbox, outbox, kill);
+                if (kill == KILLS) {
+                    await().atMost(Duration.ofMinutes(5)).until(() -> count(outbox) >= TASKS);
+                    rotor.destroy();
+                    rotor.waitFor();
+                    break;
+                }
+                int done = count(outbox);
+                int target = done + 1 + random.nextInt(Math.max(1, (TASKS - done) / 2));
+                await().atMost(Duration.ofMinutes(2)).until(() -> count(outbox) >= target);
+                Instant killedAt = Instant.now();
+                rotor.destroyForcibly().waitFor();
+                // in flight: called before the kill, and its input still in the inbox after it
+                Set<String> pending = names(inbox);
+                Set<String> inFlight = callsByTask(sim, killedAt).keySet().stream().filter(pending::contains)
+                        .collect(Collectors.toSet());
+                inFlightAtAKill.addAll(inFlight);
+                report.add(String.format("kill %d at %d results: %d in flight", kill + 1, count(outbox), inFlight.size()));
+            }
+            Map<String, Integer> completions = callsByTask(sim, Instant.MAX);
+            Set<String> twice = completions.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
+                    .collect(Collectors.toSet());
+            System.out.printf("Crash: %d tasks, %d kills (%s); %d results; %d tasks completed twice, all of them in flight at a kill%n",
+                    TASKS, KILLS, String.join("; ", report), count(outbox), twice.size());
+            assertThat(names(outbox)).hasSize(TASKS);
+            assertThat(names(inbox)).isEmpty();
+            assertThat(inFlightAtAKill).containsAll(twice);
+            for (Path result : files(outbox)) {
+                assertThat(RotorHarness.read(result).path("status").asText()).isEqualTo("completed");
+            }
+        }
+    }
+
+    private Process start(Path root, Path inbox, Path outbox, int run) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), RotorMain.class.getName())
+                .directory(new File(System.getProperty("user.dir")))
+                .redirectErrorStream(true).redirectOutput(root.resolve("rotor-" + run + ".log").toFile());
+        pb.environment().putAll(Map.of("ROTOR_INBOX_DIR", inbox.toString(), "ROTOR_OUTBOX_DIR", outbox.toString(),
+                "ROTOR_FAILED_DIR", root.resolve("failed").toString(), "ROTOR_MODELS_FILE", root.resolve("models.yaml").toString(),
+                "ROTOR_INBOX_MIN_AGE", "0", "CAMEL_MANAGEMENT_ENABLED", "false",
+                RotorHarness.KEY_VARIABLE, RotorHarness.DEFAULT_KEY));
+        return pb.start();
+    }
+
+    /** Successful calls per task before the given instant, read from the prompts the simulator saw. */
+    private static Map<String, Integer> callsByTask(SimulatorServer sim, Instant before) {
+        Map<String, Integer> calls = new HashMap<>();
+        for (SimulatorServer.Call c : sim.calls()) {
+            Matcher m = TASK_IN_PROMPT.matcher(c.prompt());
+            if ("ok".equals(c.answer()) && !c.at().isAfter(before) && m.find()) {
+                calls.merge(m.group(1), 1, Integer::sum);
+            }
+        }
+        return calls;
+    }
+
+    private static int count(Path dir) {
+        return names(dir).size();
+    }
+
+    private static Set<String> names(Path dir) {
+        return files(dir).stream().map(p -> p.getFileName().toString().replace(".json", "")).collect(Collectors.toSet());
+    }
+
+    private static List<Path> files(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".json") && !p.getFileName().toString().startsWith("."))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
