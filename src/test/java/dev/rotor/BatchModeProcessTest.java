@@ -2,7 +2,6 @@ package dev.rotor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,6 +16,7 @@ import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.RotorHarness;
+import dev.rotor.support.RotorProcess;
 
 /** Rotor as a user runs it: its own process, configured only through environment variables. */
 class BatchModeProcessTest {
@@ -24,26 +24,12 @@ class BatchModeProcessTest {
     @TempDir
     Path dir;
 
-    private Process rotor(Map<String, String> env, Path output) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), RotorMain.class.getName())
-                .directory(new File(System.getProperty("user.dir")))
-                .redirectErrorStream(true).redirectOutput(output.toFile());
-        pb.environment().putAll(env);
-        return pb.start();
-    }
-
     @Test
     void shouldLetEnvironmentVariablesOverrideSettingsAndExitAfterTheBatchWithItsTable() throws Exception {
         Scenario scenario = Scenario.builder().model("vendor/primary", ModelBehaviour.unlimited().withScript("ok", "429")).build();
         try (SimulatorServer sim = SimulatorServer.start(scenario)) {
-            Files.writeString(dir.resolve("models.yaml"), """
-                    providers:
-                      openrouter: { base-url: "%s", api-key-env: %s }
-                    models:
-                      - { id: vendor/primary, provider: openrouter }
-                      - { id: vendor/secondary, provider: openrouter }
-                    """.formatted(sim.baseUrl(), RotorHarness.KEY_VARIABLE));
+            Files.writeString(dir.resolve("models.yaml"),
+                    RotorHarness.modelsYaml(sim, Map.of(), "vendor/primary", "vendor/secondary"));
             Path inbox = Files.createDirectories(dir.resolve("in"));
             for (String id : new String[] {"b1", "b2", "b3"}) {
                 Files.writeString(inbox.resolve(id + ".json"), "{\"id\":\"" + id + "\",\"prompt\":\"Say " + id + "\"}");
@@ -53,11 +39,11 @@ class BatchModeProcessTest {
             Path summary = dir.resolve("summary.json");
             Path log = dir.resolve("rotor.out");
 
-            Process p = rotor(Map.of("ROTOR_BATCH", "true", "ROTOR_INBOX_DIR", inbox.toString(),
+            Process p = RotorProcess.start(Map.of("ROTOR_BATCH", "true", "ROTOR_INBOX_DIR", inbox.toString(),
                     "ROTOR_OUTBOX_DIR", outbox.toString(), "ROTOR_FAILED_DIR", dir.resolve("dead").toString(),
                     "ROTOR_MODELS_FILE", dir.resolve("models.yaml").toString(), "ROTOR_INBOX_MIN_AGE", "0",
-                    "ROTOR_BATCH_SUMMARY_FILE", summary.toString(), "ROTOR_CONCURRENCY", "1",
-                    RotorHarness.KEY_VARIABLE, RotorHarness.DEFAULT_KEY, "CAMEL_MANAGEMENT_ENABLED", "false"), log);
+                    "ROTOR_CONCURRENCY", "1",
+                    "ROTOR_BATCH_SUMMARY_FILE", summary.toString()), log);
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("batch ends by itself").isTrue();
 
             String printed = Files.readString(log);

@@ -2,12 +2,9 @@ package dev.rotor.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,7 +57,7 @@ class DeadLetterRouteTest {
                     PrometheusMeterRegistry.class).scrape();
             assertThat(metrics).contains("rotor_model_failures_total").doesNotContain(key);
         }
-        assertThat(everyFileUnder(dir)).doesNotContain(key);
+        assertThat(RotorHarness.textOfEveryFileUnder(dir)).doesNotContain(key);
         String logged = Files.readString(log).substring((int) logOffset);
         assertThat(logged).contains("refused the request").doesNotContain(key);
     }
@@ -80,15 +77,5 @@ class DeadLetterRouteTest {
             // the 30 s Retry-After lies past the 2 s deadline: no point waiting for it
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
         }
-    }
-
-    private static String everyFileUnder(Path root) throws IOException {
-        StringBuilder all = new StringBuilder();
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                all.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
-            }
-        }
-        return all.toString();
     }
 }

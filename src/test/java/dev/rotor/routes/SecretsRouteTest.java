@@ -3,12 +3,9 @@ package dev.rotor.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,22 +75,12 @@ class SecretsRouteTest {
             assertThat(sim.callsTo("vendor/secondary")).isEqualTo(1);
         }
         assertThat(metrics).contains("rotor_model_requests_total").doesNotContain(KEY);
-        assertThat(everyFileUnder(dir)).doesNotContain(KEY);
+        assertThat(RotorHarness.textOfEveryFileUnder(dir)).doesNotContain(KEY);
         String logged = Files.readString(LOG).substring((int) logOffset);
         assertThat(logged).contains("s-crash").contains("refused the request").doesNotContain(KEY);
     }
 
     private static String task(String id, String... models) {
         return "{\"id\":\"" + id + "\",\"prompt\":\"p\",\"models\":[\"" + String.join("\",\"", models) + "\"]}";
-    }
-
-    private static String everyFileUnder(Path root) throws IOException {
-        StringBuilder all = new StringBuilder();
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                all.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
-            }
-        }
-        return all.toString();
     }
 }

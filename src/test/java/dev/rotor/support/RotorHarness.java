@@ -62,6 +62,12 @@ public final class RotorHarness implements AutoCloseable {
     /** As above, with a limit-group declared over the models named in {@code groupMembers} (group "shared"). */
     public static RotorHarness on(Path root, SimulatorServer simulator, Map<String, String> modelExtras, String... models) {
         RotorHarness h = new RotorHarness(root);
+        h.write(root.resolve("models.yaml"), modelsYaml(simulator, modelExtras, models));
+        return h;
+    }
+
+    /** A models.yaml with one provider, the simulator, serving these models in this order, and a chain "second-only". */
+    public static String modelsYaml(SimulatorServer simulator, Map<String, String> modelExtras, String... models) {
         StringBuilder yaml = new StringBuilder();
         yaml.append("providers:\n  openrouter:\n    base-url: ").append(simulator.baseUrl())
                 .append("\n    api-key-env: ").append(KEY_VARIABLE).append('\n');
@@ -72,8 +78,18 @@ public final class RotorHarness implements AutoCloseable {
                     .append(modelExtras.getOrDefault(m, "")).append(" }\n");
         }
         yaml.append("chains:\n  second-only: [\"").append(models[models.length > 1 ? 1 : 0]).append("\"]\n");
-        h.write(root.resolve("models.yaml"), yaml.toString());
-        return h;
+        return yaml.toString();
+    }
+
+    /** Every byte of every file below {@code root}, as text: to search it for what must not be there. */
+    public static String textOfEveryFileUnder(Path root) throws IOException {
+        StringBuilder all = new StringBuilder();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                all.append(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1));
+            }
+        }
+        return all.toString();
     }
 
     /** A harness whose models.yaml is the given text (for several providers). */

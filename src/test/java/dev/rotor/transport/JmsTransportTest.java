@@ -18,18 +18,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
 import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.ResultDocs;
 import dev.rotor.support.RotorHarness;
 import dev.rotor.support.TestJmsBroker;
 
 /** JMS in, JMS out, on a real Artemis broker. */
 class JmsTransportTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TASKS = "rotor.tasks";
     private static final String RESULTS = "rotor.results";
     private static final String DLQ = "rotor.tasks.DLQ";
@@ -61,20 +60,6 @@ class JmsTransportTest {
                 .toList();
     }
 
-    /** Seconds from the first call any of these results made to the last: the steady rate, without start-up. */
-    private static double callSpan(List<String> results) {
-        List<java.time.Instant> at = results.stream().flatMap(r -> json(r).path("attempts").findValuesAsText("at").stream())
-                .map(java.time.Instant::parse).sorted().toList();
-        return java.time.Duration.between(at.get(0), at.get(at.size() - 1)).toMillis() / 1000.0;
-    }
-
-    private static JsonNode json(String text) {
-        try {
-            return JSON.readTree(text);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @Test
     void shouldCompleteTwoHundredTasksFromAQueueNoneLostNoneDuplicatedWithRotation() throws Exception {
@@ -88,20 +73,20 @@ class JmsTransportTest {
             assertThat(results).extracting(TestJmsBroker.Received::correlationId).doesNotHaveDuplicates()
                     .containsExactlyInAnyOrderElementsOf(IntStream.range(0, 200).mapToObj(i -> "jms-" + i).toList());
             assertThat(results).allSatisfy(r -> {
-                JsonNode doc = json(r.text());
+                JsonNode doc = ResultDocs.json(r.text());
                 assertThat(doc.path("id").asText()).isEqualTo(r.correlationId());
                 assertThat(doc.path("status").asText()).isEqualTo("completed");
             });
             Map<String, Long> byModel = results.stream().collect(Collectors.groupingBy(
-                    r -> json(r.text()).path("model").asText(), Collectors.counting()));
+                    r -> ResultDocs.json(r.text()).path("model").asText(), Collectors.counting()));
             assertThat(byModel).containsKeys("vendor/primary", "vendor/secondary");
-            assertThat(results).filteredOn(r -> json(r.text()).path("rotations").asInt() >= 1).isNotEmpty();
+            assertThat(results).filteredOn(r -> ResultDocs.json(r.text()).path("rotations").asInt() >= 1).isNotEmpty();
             assertThat(broker.drain(RESULTS, Duration.ofMillis(500))).isEmpty();
             assertThat(rotor.context().getRegistry().lookupByNameAndType("transports", TransportMetrics.class).inFlight("jms"))
                     .isZero();
             System.out.printf("JMS: 200 tasks in %.2f s from the first send (%.0f tasks/s); first to last call %.2f s (%.0f tasks/s); served by %s%n",
-                    seconds, 200 / seconds, callSpan(results.stream().map(TestJmsBroker.Received::text).toList()),
-                    200 / callSpan(results.stream().map(TestJmsBroker.Received::text).toList()), byModel);
+                    seconds, 200 / seconds, ResultDocs.callSpan(results.stream().map(TestJmsBroker.Received::text).toList()),
+                    200 / ResultDocs.callSpan(results.stream().map(TestJmsBroker.Received::text).toList()), byModel);
         }
     }
 
@@ -113,7 +98,7 @@ class JmsTransportTest {
             List<TestJmsBroker.Received> ok = broker.take(RESULTS, 1, Duration.ofSeconds(20));
             assertThat(ok).extracting(TestJmsBroker.Received::correlationId).containsExactly("fine");
             Map<String, JsonNode> byId = dead.stream().collect(Collectors.toMap(TestJmsBroker.Received::correlationId,
-                    r -> json(r.text())));
+                    r -> ResultDocs.json(r.text())));
             assertThat(byId.get("no-prompt").path("error").path("message").asText()).contains("neither 'prompt' nor 'messages'");
             JsonNode notJson = byId.values().stream()
                     .filter(d -> d.path("error").path("message").asText().contains("not valid JSON")).findFirst().orElseThrow();
@@ -133,7 +118,7 @@ class JmsTransportTest {
             assertThat(results).extracting(TestJmsBroker.Received::correlationId)
                     .containsExactlyInAnyOrder("parked-0", "parked-1", "parked-2");
             // two of them waited for the model's window to reset, on the queue, and kept their start time
-            assertThat(results).filteredOn(r -> r.deliveryCount() == 1 && json(r.text()).path("latency_ms").asLong() >= 500)
+            assertThat(results).filteredOn(r -> r.deliveryCount() == 1 && ResultDocs.json(r.text()).path("latency_ms").asLong() >= 500)
                     .hasSizeGreaterThanOrEqualTo(2);
             String metrics = rotor.context().getRegistry().lookupByNameAndType("metricsRegistry",
                     io.micrometer.prometheusmetrics.PrometheusMeterRegistry.class).scrape();
@@ -203,7 +188,7 @@ class JmsTransportTest {
         assertThat(perTask.keySet()).isEqualTo(expected);
         long duplicates = results.size() - 200;
         assertThat(duplicates).isLessThanOrEqualTo(inFlightAtCrash);
-        assertThat(results).allSatisfy(r -> assertThat(json(r.text()).path("id").asText()).isEqualTo(r.correlationId()));
+        assertThat(results).allSatisfy(r -> assertThat(ResultDocs.json(r.text()).path("id").asText()).isEqualTo(r.correlationId()));
         System.out.printf("JMS crash: %d results for 200 tasks, %d duplicates, %d tasks in flight at the crash%n",
                 results.size(), duplicates, inFlightAtCrash);
     }

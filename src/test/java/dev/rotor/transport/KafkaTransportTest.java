@@ -19,18 +19,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
 import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.ResultDocs;
 import dev.rotor.support.RotorHarness;
 import dev.rotor.support.TestKafkaBroker;
 
 /** Kafka in, Kafka out, on a real KRaft broker. */
 class KafkaTransportTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicInteger RUN = new AtomicInteger();
 
     @TempDir
@@ -69,20 +68,6 @@ class KafkaTransportTest {
         return records;
     }
 
-    /** Seconds from the first call any of these results made to the last: the steady rate, without start-up. */
-    private static double callSpan(List<String> results) {
-        List<java.time.Instant> at = results.stream().flatMap(r -> json(r).path("attempts").findValuesAsText("at").stream())
-                .map(java.time.Instant::parse).sorted().toList();
-        return java.time.Duration.between(at.get(0), at.get(at.size() - 1)).toMillis() / 1000.0;
-    }
-
-    private static JsonNode json(String text) {
-        try {
-            return JSON.readTree(text);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static Set<String> ids(String prefix, int n) {
         return IntStream.range(0, n).mapToObj(i -> prefix + i).collect(Collectors.toSet());
@@ -99,15 +84,15 @@ class KafkaTransportTest {
             double seconds = (System.nanoTime() - start) / 1e9;
             assertThat(out).extracting(TestKafkaBroker.Received::key).doesNotHaveDuplicates()
                     .containsExactlyInAnyOrderElementsOf(ids("k-", 200));
-            assertThat(out).allSatisfy(r -> assertThat(json(r.value()).path("id").asText()).isEqualTo(r.key()));
-            Map<String, Long> byModel = out.stream().collect(Collectors.groupingBy(r -> json(r.value()).path("model").asText(),
+            assertThat(out).allSatisfy(r -> assertThat(ResultDocs.json(r.value()).path("id").asText()).isEqualTo(r.key()));
+            Map<String, Long> byModel = out.stream().collect(Collectors.groupingBy(r -> ResultDocs.json(r.value()).path("model").asText(),
                     Collectors.counting()));
             assertThat(byModel).containsKeys("vendor/primary", "vendor/secondary");
-            assertThat(out).filteredOn(r -> json(r.value()).path("rotations").asInt() >= 1).isNotEmpty();
+            assertThat(out).filteredOn(r -> ResultDocs.json(r.value()).path("rotations").asInt() >= 1).isNotEmpty();
             assertThat(broker.read(results, 201, Duration.ofSeconds(2))).hasSize(200);
             System.out.printf("Kafka: 200 tasks in %.2f s from the first send (%.0f tasks/s); first to last call %.2f s (%.0f tasks/s); served by %s%n",
-                    seconds, 200 / seconds, callSpan(out.stream().map(TestKafkaBroker.Received::value).toList()),
-                    200 / callSpan(out.stream().map(TestKafkaBroker.Received::value).toList()), byModel);
+                    seconds, 200 / seconds, ResultDocs.callSpan(out.stream().map(TestKafkaBroker.Received::value).toList()),
+                    200 / ResultDocs.callSpan(out.stream().map(TestKafkaBroker.Received::value).toList()), byModel);
         }
     }
 
@@ -122,7 +107,7 @@ class KafkaTransportTest {
             broker.send(tasks, input);
             List<TestKafkaBroker.Received> dead = broker.read(dlq, 2, Duration.ofSeconds(30));
             assertThat(dead).extracting(TestKafkaBroker.Received::key).containsExactlyInAnyOrder("bad-1", "bad-2");
-            Map<String, JsonNode> byKey = dead.stream().collect(Collectors.toMap(TestKafkaBroker.Received::key, r -> json(r.value())));
+            Map<String, JsonNode> byKey = dead.stream().collect(Collectors.toMap(TestKafkaBroker.Received::key, r -> ResultDocs.json(r.value())));
             assertThat(byKey.get("bad-1").path("error").path("message").asText()).contains("not valid JSON");
             assertThat(byKey.get("bad-1").path("raw").asText()).isEqualTo("{ this is not json");
             assertThat(byKey.get("bad-2").path("error").path("message").asText()).contains("unknown chain 'nope'");
@@ -139,7 +124,7 @@ class KafkaTransportTest {
             broker.send(tasks, taskRecords("wait-", 3));
             List<TestKafkaBroker.Received> out = broker.read(results, 3, Duration.ofSeconds(40));
             assertThat(out).extracting(TestKafkaBroker.Received::key).containsExactlyInAnyOrder("wait-0", "wait-1", "wait-2");
-            assertThat(out).filteredOn(r -> json(r.value()).path("latency_ms").asLong() >= 1_000).hasSizeGreaterThanOrEqualTo(2);
+            assertThat(out).filteredOn(r -> ResultDocs.json(r.value()).path("latency_ms").asLong() >= 1_000).hasSizeGreaterThanOrEqualTo(2);
             assertThat(rotor.context().getRegistry().lookupByNameAndType("metricsRegistry",
                     io.micrometer.prometheusmetrics.PrometheusMeterRegistry.class).scrape())
                     .contains("rotor_transport_parked_total{transport=\"kafka\"}");
@@ -167,7 +152,7 @@ class KafkaTransportTest {
                 long duplicates = settled.size() - 200;
                 System.out.printf("Kafka crash: %d results for 200 tasks, %d duplicates, %d in flight at the crash%n",
                         settled.size(), duplicates, inFlightAtCrash);
-                assertThat(settled).allSatisfy(r -> assertThat(json(r.value()).path("id").asText()).isEqualTo(r.key()));
+                assertThat(settled).allSatisfy(r -> assertThat(ResultDocs.json(r.value()).path("id").asText()).isEqualTo(r.key()));
                 // replayed only what had not been committed: at most a poll's worth (5) per consumer (4)
                 assertThat(duplicates).isLessThanOrEqualTo(4L * 5);
             }
