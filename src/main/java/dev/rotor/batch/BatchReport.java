@@ -30,7 +30,10 @@ public record BatchReport(int tasks, int completed, int failed, int rotations, l
                                long rotationsTo, String breaker) {
     }
 
-    public static BatchReport of(List<TaskLedger.Entry> entries, RotorMetrics metrics, RotationPolicy policy,
+    /** Task lines the printed table shows; the summary file lists them all. */
+    static final int TABLE_ROWS = 50;
+
+    public static BatchReport of(TaskLedger ledger, RotorMetrics metrics, RotationPolicy policy,
                                  List<ModelSpec> models, Duration wall) {
         Map<String, ModelFigures> figures = new LinkedHashMap<>();
         for (ModelSpec m : models) {
@@ -48,9 +51,10 @@ public record BatchReport(int tasks, int completed, int failed, int rotations, l
                     (long) mm.promptTokens().count(), (long) mm.completionTokens().count(),
                     (long) mm.rotationsTo().count(), policy.breakerState(m).name().toLowerCase(Locale.ROOT)));
         }
-        int completed = (int) entries.stream().filter(e -> "completed".equals(e.status())).count();
-        return new BatchReport(entries.size(), completed, entries.size() - completed, (int) metrics.totalRotations(),
-                wall.toMillis(), entries, figures);
+        int ended = ledger.count();
+        int completed = ledger.completedCount();
+        return new BatchReport(ended, completed, ended - completed, (int) metrics.totalRotations(),
+                wall.toMillis(), ledger.entries(), figures);
     }
 
     @JsonProperty("success_rate")
@@ -63,9 +67,12 @@ public record BatchReport(int tasks, int completed, int failed, int rotations, l
         out.append(String.format(Locale.ROOT, "%nRotor batch: %d tasks, %d completed, %d failed, %d rotations, wall time %.2f s%n%n",
                 tasks, completed, failed, rotations, wallMs / 1000.0));
         out.append(String.format(Locale.ROOT, "%-24s %-10s %-46s %9s %5s %10s%n", "task", "status", "model", "rotations", "calls", "latency"));
-        perTask.stream().sorted(java.util.Comparator.comparing(TaskLedger.Entry::id)).forEach(e -> out.append(String.format(Locale.ROOT,
+        perTask.stream().sorted(java.util.Comparator.comparing(TaskLedger.Entry::id)).limit(TABLE_ROWS).forEach(e -> out.append(String.format(Locale.ROOT,
                 "%-24s %-10s %-46s %9d %5d %7d ms%s%n", e.id(), e.status(), e.model(), e.rotations(), e.calls(), e.latencyMs(),
                 e.error() == null ? "" : "  (" + e.error() + ")")));
+        if (perTask.size() > TABLE_ROWS) {
+            out.append(String.format(Locale.ROOT, "... and %d more tasks, listed in the run summary%n", perTask.size() - TABLE_ROWS));
+        }
         out.append(String.format(Locale.ROOT, "%n%-46s %8s %6s %6s %5s %8s %8s %8s %15s %9s %9s%n", "model", "requests",
                 "ok", "failed", "429", "success", "mean ms", "p95 ms", "tokens in/out", "rotations", "breaker"));
         models.forEach((id, f) -> out.append(String.format(Locale.ROOT,

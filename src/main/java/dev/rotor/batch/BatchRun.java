@@ -71,7 +71,7 @@ public final class BatchRun implements Runnable {
             Thread.currentThread().interrupt();
             return;
         }
-        report = BatchReport.of(ledger.entries(), metrics, policy, models, Duration.ofNanos(System.nanoTime() - startNanos));
+        report = BatchReport.of(ledger, metrics, policy, models, Duration.ofNanos(System.nanoTime() - startNanos));
         System.out.println(report.table());
         try {
             Path parent = summaryFile.toAbsolutePath().getParent();

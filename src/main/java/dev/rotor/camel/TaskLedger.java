@@ -1,6 +1,7 @@
 package dev.rotor.camel;
 
-import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 
 import org.apache.camel.Exchange;
@@ -25,7 +26,12 @@ public final class TaskLedger {
     private final ObjectMapper json;
     private final RotorMetrics metrics;
     private final TransportMetrics transports;
-    private final List<Entry> entries = new ArrayList<>();
+    /** Lines are kept for the last this many tasks, so a Rotor that runs for weeks does not grow without end. */
+    public static final int MAX_KEPT = 100_000;
+
+    private final Deque<Entry> entries = new ArrayDeque<>();
+    private int ended;
+    private int completed;
 
     public TaskLedger(ObjectMapper json, RotorMetrics metrics, TransportMetrics transports) {
         this.json = json;
@@ -48,20 +54,35 @@ public final class TaskLedger {
         Entry entry = new Entry(doc.path("id").asText(), doc.path("status").asText(), model, doc.path("rotations").asInt(),
                 attempts.size(), doc.path("latency_ms").asLong(), completed ? null : doc.path("error").path("type").asText());
         synchronized (entries) {
-            entries.add(entry);
+            if (entries.size() == MAX_KEPT) {
+                entries.removeFirst();
+            }
+            entries.addLast(entry);
+            ended++;
+            if (completed) {
+                this.completed++;
+            }
             entries.notifyAll();
         }
     }
 
+    /** The lines of the last {@link #MAX_KEPT} tasks that ended, oldest first. */
     public List<Entry> entries() {
         synchronized (entries) {
             return List.copyOf(entries);
         }
     }
 
+    /** Tasks that ended, with a result or a dead letter. */
     public int count() {
         synchronized (entries) {
-            return entries.size();
+            return ended;
+        }
+    }
+
+    public int completedCount() {
+        synchronized (entries) {
+            return completed;
         }
     }
 
@@ -69,7 +90,7 @@ public final class TaskLedger {
     public boolean awaitCount(int expected, java.time.Duration atMost) throws InterruptedException {
         long end = System.nanoTime() + atMost.toNanos();
         synchronized (entries) {
-            while (entries.size() < expected) {
+            while (ended < expected) {
                 long left = end - System.nanoTime();
                 if (left <= 0) {
                     return false;

@@ -161,8 +161,11 @@ public final class TaskParser {
         }
         List<String> models = new ArrayList<>();
         for (JsonNode m : n) {
-            if (!m.isTextual() || !modelExists.test(m.asText())) {
-                throw new InvalidTaskException(id, "'models' names " + describe(m) + ", which is not a model in models.yaml");
+            if (!m.isTextual()) {
+                throw new InvalidTaskException(id, "'models' must list model ids, got " + describe(m));
+            }
+            if (!modelExists.test(m.asText())) {
+                throw new InvalidTaskException(id, "'models' names '" + m.asText() + "', which is not a model in models.yaml");
             }
             models.add(m.asText());
         }

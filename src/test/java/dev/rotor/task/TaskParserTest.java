@@ -64,7 +64,7 @@ class TaskParserTest {
             "{\"id\":\"a\",\"prompt\":\"p\",\"max_tokens\":\"many\"}|'max_tokens' must be a positive integer",
             "{\"id\":\"a\",\"prompt\":\"p\",\"temperature\":7}|'temperature' must be a number from 0 to 2",
             "{\"id\":\"a\",\"prompt\":\"p\",\"chain\":\"nope\"}|unknown chain 'nope'",
-            "{\"id\":\"a\",\"prompt\":\"p\",\"models\":[\"m/zzz\"]}|not a model in models.yaml",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"models\":[\"m/zzz\"]}|'models' names 'm/zzz', which is not a model",
             "{\"id\":\"a\",\"prompt\":\"p\",\"models\":[\"m/a\"],\"chain\":\"code\"}|either 'chain' or 'models'",
             "{\"id\":\"a\",\"prompt\":\"p\",\"metadata\":[1]}|'metadata' must be an object",
             "{\"id\":7,\"prompt\":\"p\"}|'id' must be a string",

@@ -137,7 +137,9 @@ class JmsTransportTest {
             broker.send(TASKS, List.of("{\"id\":\"from-a-message\",\"prompt\":\"p\"}"));
             assertThat(broker.take(RESULTS, 2, Duration.ofSeconds(20))).extracting(TestJmsBroker.Received::correlationId)
                     .containsExactlyInAnyOrder("from-a-file", "from-a-message");
-            assertThat(rotor.files(rotor.inbox().resolve(".done"))).hasSize(1);
+            // the file leaves the inbox once its exchange completes, just after its result was sent
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> rotor.files(rotor.inbox().resolve(".done")).size() == 1);
         }
     }
 
