@@ -37,6 +37,14 @@ public final class SimulatorServer implements AutoCloseable {
     public record Call(String model, String answer, Instant at, String title, String prompt) {
     }
 
+    static {
+        // the JDK server writes headers and body apart: with Nagle on, each answer waits out the client's delayed
+        // ACK (about 40 ms), which would make "zero latency" a lie
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BODY = 4 * 1024 * 1024;
     /** A scripted 429 asks for this long a pause, long enough that a test can tell waiting from rotating. */
