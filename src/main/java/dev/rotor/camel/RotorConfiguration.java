@@ -74,8 +74,6 @@ public final class RotorConfiguration implements CamelConfiguration {
         TransportMetrics transports = new TransportMetrics(meters);
         TaskLedger ledger = new TaskLedger(json, metrics, transports);
 
-        beans.bind("rotationPolicy", policy);
-        beans.bind("rotorMetrics", metrics);
         beans.bind("taskLedger", ledger);
         beans.bind("inboxFilter", new InboxFilter(clock, settings.inboxMinAge()));
         beans.bind("transports", transports);

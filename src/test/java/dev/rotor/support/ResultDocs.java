@@ -23,6 +23,12 @@ public final class ResultDocs {
         }
     }
 
+    /** How many of these results each model served. */
+    public static java.util.Map<String, Long> servedBy(List<String> results) {
+        return results.stream().collect(java.util.stream.Collectors.groupingBy(r -> json(r).path("model").asText(),
+                java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+    }
+
     /** Seconds from the first call any of these results made to the last: the steady rate, without start-up. */
     public static double callSpan(List<String> results) {
         List<Instant> at = results.stream().flatMap(r -> json(r).path("attempts").findValuesAsText("at").stream())
