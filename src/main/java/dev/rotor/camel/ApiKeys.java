@@ -1,6 +1,8 @@
 package dev.rotor.camel;
 
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import dev.rotor.models.Provider;
@@ -12,6 +14,8 @@ import dev.rotor.models.Provider;
 public final class ApiKeys {
 
     private final Function<String, Optional<String>> lookup;
+    /** By variable name. The environment does not change under a running process, and resolving costs on every call. */
+    private final Map<String, Optional<String>> resolved = new ConcurrentHashMap<>();
 
     public ApiKeys(Function<String, Optional<String>> lookup) {
         this.lookup = lookup;
@@ -21,7 +25,8 @@ public final class ApiKeys {
         if (provider.apiKeyEnv() == null || provider.apiKeyEnv().isBlank()) {
             return Optional.empty();
         }
-        return lookup.apply(provider.apiKeyEnv()).map(String::strip).filter(k -> !k.isEmpty());
+        return resolved.computeIfAbsent(provider.apiKeyEnv(),
+                variable -> lookup.apply(variable).map(String::strip).filter(k -> !k.isEmpty()));
     }
 
     /** Local servers such as Ollama need no key: a provider that names no variable is not missing one. */

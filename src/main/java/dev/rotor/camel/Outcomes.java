@@ -19,6 +19,7 @@ import org.slf4j.MDC;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.rotor.chat.ChatResult;
@@ -37,13 +38,17 @@ public final class Outcomes {
 
     /** How much of an unusable input a dead letter quotes; the input file itself is kept whole in the done folder. */
     static final int RAW_QUOTE_LIMIT = 64 * 1024;
+    private static final String COMPLETED = "completed";
+    private static final String FAILED = "failed";
 
     private final ObjectMapper json;
+    private final ObjectWriter pretty;
     private final Clock clock;
     private final Set<String> simulatedProviders;
 
     public Outcomes(ObjectMapper json, Clock clock, Set<String> simulatedProviders) {
         this.json = json;
+        this.pretty = json.writerWithDefaultPrettyPrinter();
         this.clock = clock;
         this.simulatedProviders = Set.copyOf(simulatedProviders);
     }
@@ -53,27 +58,30 @@ public final class Outcomes {
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
         ChatResult result = exchange.getProperty(ExchangeKeys.RESULT, ChatResult.class);
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
+        String answeredBy = result.answeringModel().isBlank() ? model.id() : result.answeringModel();
+        long latencyMs = elapsedMs(exchange);
         ObjectNode doc = json.createObjectNode();
         doc.put("id", task.id());
-        doc.put("status", "completed");
-        doc.put("model", result.answeringModel().isBlank() ? model.id() : result.answeringModel());
+        doc.put("status", COMPLETED);
+        doc.put("model", answeredBy);
         doc.put("content", result.content());
         doc.set("usage", result.usage());
-        doc.set("attempts", json.valueToTree(progress.attempts()));
+        doc.putPOJO("attempts", progress.attempts());
         doc.put("rotations", progress.rotations());
-        doc.put("latency_ms", elapsedMs(exchange));
+        doc.put("latency_ms", latencyMs);
         doc.put("simulated", simulatedProviders.contains(model.provider().name()));
         doc.set("metadata", task.metadata());
-        write(exchange, doc);
+        write(exchange, doc, new TaskLedger.Entry(task.id(), COMPLETED, answeredBy, progress.rotations(),
+                progress.attempts().size(), latencyMs, null));
     }
 
     public void deadLetter(Exchange exchange) {
         Object decision = exchange.getProperty(ExchangeKeys.DECISION);
         if (decision instanceof Decision.GiveUp giveUp) {
-            write(exchange, failure(exchange, giveUp.type(), giveUp.reason()));
+            failure(exchange, giveUp.type(), giveUp.reason());
         } else {
             Exception error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-            write(exchange, failure(exchange, DeadLetterType.EXHAUSTED, String.valueOf(error)));
+            failure(exchange, DeadLetterType.EXHAUSTED, String.valueOf(error));
         }
     }
 
@@ -83,26 +91,31 @@ public final class Outcomes {
         try (var task = MDC.putCloseable("task", error.taskId())) {
             LOG.warn("dead letter (invalid_task): {}", error.getMessage());
         }
-        write(exchange, failure(exchange, DeadLetterType.INVALID_TASK, error.getMessage()));
+        failure(exchange, DeadLetterType.INVALID_TASK, error.getMessage());
     }
 
-    private ObjectNode failure(Exchange exchange, DeadLetterType type, String message) {
-        ObjectNode doc = json.createObjectNode();
-        doc.put("id", exchange.getProperty(ExchangeKeys.TASK_ID, String.class));
-        doc.put("status", "failed");
-        doc.putObject("error").put("type", type.label()).put("message", message);
+    private void failure(Exchange exchange, DeadLetterType type, String message) {
+        String id = exchange.getProperty(ExchangeKeys.TASK_ID, String.class);
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
         List<Attempt> attempts = progress == null ? List.of() : progress.attempts();
-        doc.set("attempts", json.valueToTree(attempts));
-        doc.put("rotations", progress == null ? 0 : progress.rotations());
-        doc.put("latency_ms", elapsedMs(exchange));
+        int rotations = progress == null ? 0 : progress.rotations();
+        long latencyMs = elapsedMs(exchange);
+        ObjectNode doc = json.createObjectNode();
+        doc.put("id", id);
+        doc.put("status", FAILED);
+        doc.putObject("error").put("type", type.label()).put("message", message);
+        doc.putPOJO("attempts", attempts);
+        doc.put("rotations", rotations);
+        doc.put("latency_ms", latencyMs);
         Task task = exchange.getProperty(ExchangeKeys.TASK, Task.class);
         if (task != null) {
             doc.set("task", task.original());
         } else {
             quoteRaw(doc, exchange.getProperty(ExchangeKeys.RAW_INPUT, byte[].class));
         }
-        return doc;
+        String lastModel = attempts.isEmpty() ? "-" : attempts.get(attempts.size() - 1).model();
+        write(exchange, doc, new TaskLedger.Entry(id, FAILED, lastModel, rotations, attempts.size(), latencyMs,
+                type.label()));
     }
 
     /** The input as text when it is UTF-8, else as base64; cut at {@link #RAW_QUOTE_LIMIT} bytes. */
@@ -127,10 +140,12 @@ public final class Outcomes {
         return received == null ? 0 : Duration.between(received, clock.instant()).toMillis();
     }
 
-    private void write(Exchange exchange, ObjectNode doc) {
+    /** The document becomes the body; its ledger line rides along so the ledger need not read the document back. */
+    private void write(Exchange exchange, ObjectNode doc, TaskLedger.Entry entry) {
+        exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, entry);
         exchange.getIn().removeHeaders("*");
         try {
-            exchange.getIn().setBody(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
+            exchange.getIn().setBody(pretty.writeValueAsBytes(doc));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the outcome of task " + doc.path("id").asText(), e);
         }

@@ -72,7 +72,7 @@ public final class RotorConfiguration implements CamelConfiguration {
         RotorMetrics metrics = new RotorMetrics(meters, policy, models.models());
         ErrorClassifier classifier = new ErrorClassifier(json, clock);
         TransportMetrics transports = new TransportMetrics(meters);
-        TaskLedger ledger = new TaskLedger(json, metrics, transports);
+        TaskLedger ledger = new TaskLedger(metrics, transports);
 
         beans.bind("taskLedger", ledger);
         beans.bind("inboxFilter", new InboxFilter(clock, settings.inboxMinAge()));

@@ -6,9 +6,6 @@ import java.util.List;
 
 import org.apache.camel.Exchange;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.transport.TransportMetrics;
 
@@ -21,9 +18,12 @@ public final class TaskLedger {
     /** One finished task, for the batch table. */
     @com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Entry(String id, String status, String model, int rotations, int calls, long latencyMs, String error) {
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public boolean completed() {
+            return error == null;
+        }
     }
 
-    private final ObjectMapper json;
     private final RotorMetrics metrics;
     private final TransportMetrics transports;
     /** Lines are kept for the last this many tasks, so a Rotor that runs for weeks does not grow without end. */
@@ -33,26 +33,20 @@ public final class TaskLedger {
     private int ended;
     private int completed;
 
-    public TaskLedger(ObjectMapper json, RotorMetrics metrics, TransportMetrics transports) {
-        this.json = json;
+    public TaskLedger(RotorMetrics metrics, TransportMetrics transports) {
         this.metrics = metrics;
         this.transports = transports;
     }
 
-    public void ended(Exchange exchange) throws java.io.IOException {
-        JsonNode doc = json.readTree(exchange.getIn().getBody(byte[].class));
-        boolean completed = "completed".equals(doc.path("status").asText());
+    public void ended(Exchange exchange) {
+        Entry entry = exchange.getProperty(ExchangeKeys.LEDGER_ENTRY, Entry.class);
+        boolean completed = entry.completed();
         transports.ended(exchange, completed);
         if (completed) {
             metrics.taskCompleted();
         } else {
             metrics.taskDeadLettered();
         }
-        JsonNode attempts = doc.path("attempts");
-        String model = completed ? doc.path("model").asText()
-                : attempts.isEmpty() ? "-" : attempts.get(attempts.size() - 1).path("model").asText();
-        Entry entry = new Entry(doc.path("id").asText(), doc.path("status").asText(), model, doc.path("rotations").asInt(),
-                attempts.size(), doc.path("latency_ms").asLong(), completed ? null : doc.path("error").path("type").asText());
         synchronized (entries) {
             if (entries.size() == MAX_KEPT) {
                 entries.removeFirst();

@@ -30,10 +30,14 @@ public final class ModelRegistryLoader {
 
     record ModelDoc(String id, String provider, @JsonProperty("limit-group") String limitGroup,
                     @JsonProperty("requests-per-minute") int requestsPerMinute,
-                    @JsonProperty("requests-per-day") int requestsPerDay) {
+                    @JsonProperty("requests-per-day") int requestsPerDay, int requests, String per) {
     }
 
-    record Document(Map<String, ProviderDoc> providers, @JsonProperty("limit-groups") Map<String, RateLimits> limitGroups,
+    record LimitsDoc(@JsonProperty("requests-per-minute") int requestsPerMinute,
+                     @JsonProperty("requests-per-day") int requestsPerDay, int requests, String per) {
+    }
+
+    record Document(Map<String, ProviderDoc> providers, @JsonProperty("limit-groups") Map<String, LimitsDoc> limitGroups,
                     List<ModelDoc> models, Map<String, List<String>> chains) {
     }
 
@@ -68,7 +72,11 @@ public final class ModelRegistryLoader {
 
     private static ModelRegistry build(Document doc, String source) {
         Map<String, Provider> providers = providers(doc, source);
-        Map<String, RateLimits> groups = doc.limitGroups() == null ? Map.of() : doc.limitGroups();
+        Map<String, RateLimits> groups = new LinkedHashMap<>();
+        if (doc.limitGroups() != null) {
+            doc.limitGroups().forEach((name, g) -> groups.put(name, g == null ? RateLimits.NONE
+                    : limits(source + ": limit-group '" + name + "'", g.requestsPerMinute(), g.requestsPerDay(), g.requests(), g.per())));
+        }
         if (doc.models() == null || doc.models().isEmpty()) {
             throw new InvalidModelsException(source + ": 'models' must list at least one model");
         }
@@ -92,7 +100,8 @@ public final class ModelRegistryLoader {
                         + "', declared: " + groups.keySet());
             }
             models.add(new ModelSpec(m.id(), provider, Optional.ofNullable(m.limitGroup()),
-                    new RateLimits(m.requestsPerMinute(), m.requestsPerDay()), models.size()));
+                    limits(where + " (" + m.id() + ")", m.requestsPerMinute(), m.requestsPerDay(), m.requests(), m.per()),
+                    models.size()));
         }
         Map<String, List<String>> chains = doc.chains() == null ? Map.of() : new LinkedHashMap<>(doc.chains());
         chains.forEach((name, chain) -> {
@@ -104,6 +113,14 @@ public final class ModelRegistryLoader {
             });
         });
         return new ModelRegistry(providers, models, groups, chains);
+    }
+
+    private static RateLimits limits(String where, int perMinute, int perDay, int requests, String per) {
+        try {
+            return RateLimits.of(perMinute, perDay, requests, per);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelsException(where + ": " + e.getMessage());
+        }
     }
 
     private static Map<String, Provider> providers(Document doc, String source) {

@@ -6,11 +6,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
 import java.util.stream.Stream;
@@ -47,6 +45,7 @@ public final class RotationPolicy {
     private final Map<String, Instant> breakerOpenedAt = new HashMap<>();
     private final Map<String, String> gone = new HashMap<>();
     private final Map<String, String> refusedProviders = new HashMap<>();
+    private final Map<String, ModelKeys> keysByModel = new HashMap<>();
     private int consecutiveFailures;
     private int stickyIndex;
     private int stickyFailures;
@@ -84,7 +83,12 @@ public final class RotationPolicy {
     /** Which model the task should call now, how long until one is free, or that none ever will be. */
     public synchronized Selection select(TaskProgress task) {
         Instant now = clock.instant();
-        List<ModelSpec> usable = task.chain().stream().filter(m -> isUsable(m, task)).toList();
+        List<ModelSpec> usable = new ArrayList<>(task.chain().size());
+        for (ModelSpec m : task.chain()) {
+            if (isUsable(m, task)) {
+                usable.add(m);
+            }
+        }
         if (usable.isEmpty()) {
             return giveUpOn(task);
         }
@@ -239,7 +243,7 @@ public final class RotationPolicy {
 
     public synchronized Optional<Instant> cooldownUntil(ModelSpec model) {
         Instant now = clock.instant();
-        return scopeKeys(model).map(cooldowns::get).filter(t -> t != null && t.isAfter(now)).max(Comparator.naturalOrder());
+        return scopeKeys(model).stream().map(cooldowns::get).filter(t -> t != null && t.isAfter(now)).max(Comparator.naturalOrder());
     }
 
     public synchronized boolean isGone(ModelSpec model) {
@@ -268,28 +272,51 @@ public final class RotationPolicy {
             // the prototype knew nothing of cooldowns: it stays on its current model and lets the call fail
             return fromCurrent;
         }
-        Set<ModelSpec> order = new LinkedHashSet<>();
+        // the pinned model, then the ones this task has not rotated away from, then the rest; chains are short
+        List<ModelSpec> order = new ArrayList<>(usable.size());
         task.pinned().filter(usable::contains).ifPresent(order::add);
-        usable.stream().filter(task::canUse).forEach(order::add);
-        order.addAll(usable);
-        return List.copyOf(order);
+        for (ModelSpec m : usable) {
+            if (task.canUse(m) && !order.contains(m)) {
+                order.add(m);
+            }
+        }
+        for (ModelSpec m : usable) {
+            if (!order.contains(m)) {
+                order.add(m);
+            }
+        }
+        return order;
     }
 
     /** When the model can next take a call (cooldowns, declared quotas, an open breaker); empty if it can now. */
     private Optional<Instant> blockedUntil(ModelSpec m, Instant now) {
-        Stream<Instant> cooling = config.strategy() == Strategy.STICKY ? Stream.empty()
-                : scopeKeys(m).map(cooldowns::get);
-        Stream<Instant> quotas = config.useDeclaredLimits() && config.strategy() != Strategy.STICKY
-                ? quotaKeys(m).flatMap(k -> declaredQuotas.getOrDefault(k, List.of()).stream())
-                        .map(w -> w.nextFree(now).orElse(null))
-                : Stream.empty();
-        Stream<Instant> breakerOpen = breaker(m).getState() == CircuitBreaker.State.OPEN
-                // resilience4j lets the probe through only strictly after the wait
-                ? Stream.of(breakerOpenedAt.getOrDefault(m.id(), now).plus(config.breakerWait()).plusMillis(1))
-                : Stream.empty();
-        return Stream.of(cooling, quotas, breakerOpen).flatMap(s -> s)
-                .filter(t -> t != null && t.isAfter(now))
-                .max(Comparator.naturalOrder());
+        // loops, not streams: this runs for every candidate model of every call, under the policy's lock
+        Instant latest = null;
+        if (config.strategy() != Strategy.STICKY) {
+            for (String key : scopeKeys(m)) {
+                latest = laterOf(latest, cooldowns.get(key), now);
+            }
+            if (config.useDeclaredLimits()) {
+                for (String key : quotaKeys(m)) {
+                    for (RequestWindow window : declaredQuotas.getOrDefault(key, List.of())) {
+                        latest = laterOf(latest, window.nextFree(now).orElse(null), now);
+                    }
+                }
+            }
+        }
+        if (breaker(m).getState() == CircuitBreaker.State.OPEN) {
+            // resilience4j lets the probe through only strictly after the wait
+            latest = laterOf(latest, breakerOpenedAt.getOrDefault(m.id(), now).plus(config.breakerWait()).plusMillis(1), now);
+        }
+        return Optional.ofNullable(latest);
+    }
+
+    /** The later of the two, counting only instants still ahead of now. */
+    private static Instant laterOf(Instant latest, Instant candidate, Instant now) {
+        if (candidate == null || !candidate.isAfter(now)) {
+            return latest;
+        }
+        return latest == null || candidate.isAfter(latest) ? candidate : latest;
     }
 
     private void coolDown(ModelSpec model, LimitScope scope, Instant until) {
@@ -302,19 +329,14 @@ public final class RotationPolicy {
     }
 
     private void recordRequest(ModelSpec m, Instant now) {
-        quotaKeys(m).forEach(k -> declaredQuotas.getOrDefault(k, List.of()).forEach(w -> w.record(now)));
+        for (String key : quotaKeys(m)) {
+            declaredQuotas.getOrDefault(key, List.of()).forEach(w -> w.record(now));
+        }
     }
 
     private void declare(String key, RateLimits limits) {
-        List<RequestWindow> windows = new ArrayList<>();
-        if (limits.requestsPerMinute() > 0) {
-            windows.add(new RequestWindow(limits.requestsPerMinute(), Duration.ofMinutes(1)));
-        }
-        if (limits.requestsPerDay() > 0) {
-            windows.add(new RequestWindow(limits.requestsPerDay(), Duration.ofDays(1)));
-        }
-        if (!windows.isEmpty()) {
-            declaredQuotas.put(key, windows);
+        if (limits.declared()) {
+            declaredQuotas.put(key, limits.quotas().stream().map(q -> new RequestWindow(q.requests(), q.per())).toList());
         }
     }
 
@@ -344,13 +366,24 @@ public final class RotationPolicy {
         return breakers.circuitBreaker(m.id());
     }
 
-    private static Stream<String> scopeKeys(ModelSpec m) {
-        return Stream.of(modelKey(m), m.limitGroup().map(RotationPolicy::groupKey).orElse(null),
-                m.isFreeVariant() ? poolKey(m) : null).filter(k -> k != null);
+    /** Every cooldown that can hold the model back: its own, its limit group's, its provider's free pool's. */
+    private List<String> scopeKeys(ModelSpec m) {
+        return keysByModel.computeIfAbsent(m.id(), id -> new ModelKeys(m)).scope();
     }
 
-    private static Stream<String> quotaKeys(ModelSpec m) {
-        return Stream.of(modelKey(m), m.limitGroup().map(RotationPolicy::groupKey).orElse(null)).filter(k -> k != null);
+    /** Every declared quota the model's calls count against: its own and its limit group's. */
+    private List<String> quotaKeys(ModelSpec m) {
+        return keysByModel.computeIfAbsent(m.id(), id -> new ModelKeys(m)).quota();
+    }
+
+    /** A model's state keys, built once: they are looked up on every call. */
+    private record ModelKeys(List<String> scope, List<String> quota) {
+        ModelKeys(ModelSpec m) {
+            this(Stream.of(modelKey(m), m.limitGroup().map(RotationPolicy::groupKey).orElse(null),
+                            m.isFreeVariant() ? poolKey(m) : null).filter(k -> k != null).toList(),
+                    Stream.of(modelKey(m), m.limitGroup().map(RotationPolicy::groupKey).orElse(null))
+                            .filter(k -> k != null).toList());
+        }
     }
 
     private static String modelKey(ModelSpec m) {

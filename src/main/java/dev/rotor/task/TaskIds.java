@@ -6,20 +6,36 @@ import java.util.regex.Pattern;
 public final class TaskIds {
 
     public static final int MAX_LENGTH = 128;
-    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0," + (MAX_LENGTH - 1) + "}");
     private static final Pattern UNSAFE = Pattern.compile("[^A-Za-z0-9._-]");
 
     private TaskIds() {
     }
 
     public static boolean isValid(String id) {
-        return id != null && VALID.matcher(id).matches() && !id.contains("..");
+        if (id == null || id.isEmpty() || id.length() > MAX_LENGTH || !isAlphanumeric(id.charAt(0)) || id.contains("..")) {
+            return false;
+        }
+        // a loop, not a regex: every task's id is checked, most of them several times on the way in
+        for (int i = 1; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!isAlphanumeric(c) && c != '.' && c != '_' && c != '-') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isAlphanumeric(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
 
     /** A name that is always safe as a file name, for dead letters of inputs whose own id is unusable. */
     public static String sanitise(String raw) {
         if (raw == null || raw.isBlank()) {
             return "unnamed";
+        }
+        if (isValid(raw)) {
+            return raw;
         }
         String safe = UNSAFE.matcher(raw).replaceAll("_").replace("..", "__");
         if (safe.startsWith(".") || safe.startsWith("-") || safe.startsWith("_")) {

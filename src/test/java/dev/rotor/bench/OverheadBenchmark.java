@@ -3,17 +3,15 @@ package dev.rotor.bench;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -23,9 +21,6 @@ import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.rotor.camel.TaskIntake;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
@@ -34,21 +29,18 @@ import dev.rotor.support.RotorHarness;
 /**
  * Rotor's added cost per call, measured side by side in one run against the simulator at zero latency: the same chat
  * calls (a) straight through Apache HttpClient 5 with a pool like camel-http's, (b) as tasks through Rotor's intake
- * step and rotation core, results written as files. Latency at concurrency 1, throughput at concurrency 16.
+ * step and rotation core, the result document built but not written, (c) the same with the result written to the
+ * outbox as a file, as Rotor runs. Latency at concurrency 1 (the three paths interleaved call by call, so drift in
+ * the machine hits them alike), throughput at concurrency 16 (median of three interleaved rounds).
  * Run with {@code bench/run}; writes {@code bench/results.json}.
  */
 public final class OverheadBenchmark {
 
-    private static final int CALLS = Integer.getInteger("bench.calls", 3000);
+    private static final int CALLS = Integer.getInteger("bench.calls", 5000);
     private static final int CONCURRENCY = 16;
     private static final String BODY = "{\"model\":\"vendor/model\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}";
 
     private OverheadBenchmark() {
-    }
-
-    @FunctionalInterface
-    interface Call {
-        void run(int i) throws Exception;
     }
 
     public static void main(String[] args) throws Exception {
@@ -57,103 +49,96 @@ public final class OverheadBenchmark {
              CloseableHttpClient client = HttpClients.custom().disableAutomaticRetries()
                      .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                              .setMaxConnTotal(64).setMaxConnPerRoute(64).build()).build();
-             RotorHarness rotor = RotorHarness.on(work, sim, "vendor/model").set("rotor.http.max-connections", "64").start()) {
+             RotorHarness endToEnd = RotorHarness.on(work.resolve("e2e"), sim, "vendor/model")
+                     .set("rotor.http.max-connections", "64").start();
+             RotorHarness coreOnly = RotorHarness.on(work.resolve("core"), sim, "vendor/model")
+                     .set("rotor.http.max-connections", "64").start()) {
             String url = sim.baseUrl() + "/chat/completions";
-            Call direct = i -> {
+            withoutFileWrites(coreOnly.context());
+            Map<String, Bench.Call> paths = new LinkedHashMap<>();
+            paths.put("direct", i -> {
                 HttpPost post = new HttpPost(url);
                 post.setEntity(new StringEntity(BODY, ContentType.APPLICATION_JSON));
                 client.execute(post, response -> EntityUtils.toString(response.getEntity()));
-            };
-            TaskIntake intake = rotor.context().getRegistry().lookupByNameAndType("taskIntake", TaskIntake.class);
-            ProducerTemplate template = rotor.context().createProducerTemplate();
-            AtomicInteger ids = new AtomicInteger();
-            Call throughRotor = i -> {
-                Exchange exchange = new DefaultExchange(rotor.context());
-                exchange.getIn().setBody(("{\"id\":\"b-" + ids.incrementAndGet() + "\",\"prompt\":\"Say hi\"}")
-                        .getBytes(StandardCharsets.UTF_8));
-                intake.accept(exchange);
-                template.send("direct:complete", exchange);
-                if (exchange.getException() != null) {
-                    throw exchange.getException();
-                }
-            };
-            for (Call warm : new Call[] {direct, throughRotor}) {
-                latencies(warm, CALLS / 2);
-            }
-            long[] directNs = latencies(direct, CALLS);
-            long[] rotorNs = latencies(throughRotor, CALLS);
-            double directPerSecond = throughput(direct, CALLS);
-            double rotorPerSecond = throughput(throughRotor, CALLS);
+            });
+            paths.put("core", asTasks(coreOnly.context()));
+            paths.put("e2e", asTasks(endToEnd.context()));
 
-            double medianAdded = (percentile(rotorNs, 0.5) - percentile(directNs, 0.5)) / 1e6;
-            double p99Added = (percentile(rotorNs, 0.99) - percentile(directNs, 0.99)) / 1e6;
-            double ratio = rotorPerSecond / directPerSecond;
-            System.out.printf(Locale.ROOT, "%nOverhead, %d calls each, simulator at zero latency%n", CALLS);
-            System.out.printf(Locale.ROOT, "%-34s %12s %12s %12s%n", "", "direct", "Rotor", "Rotor/direct");
-            System.out.printf(Locale.ROOT, "%-34s %12.3f %12.3f %12.2f%n", "median latency, concurrency 1 (ms)",
-                    percentile(directNs, 0.5) / 1e6, percentile(rotorNs, 0.5) / 1e6, percentile(rotorNs, 0.5) / percentile(directNs, 0.5));
-            System.out.printf(Locale.ROOT, "%-34s %12.3f %12.3f %12.2f%n", "p99 latency, concurrency 1 (ms)",
-                    percentile(directNs, 0.99) / 1e6, percentile(rotorNs, 0.99) / 1e6, percentile(rotorNs, 0.99) / percentile(directNs, 0.99));
-            System.out.printf(Locale.ROOT, "%-34s %12.0f %12.0f %12.2f%n", "throughput, concurrency 16 (/s)",
-                    directPerSecond, rotorPerSecond, ratio);
-            System.out.printf(Locale.ROOT, "added: median %.3f ms, p99 %.3f ms (targets: median <= 0.3 ms, throughput >= 0.8)%n",
-                    medianAdded, p99Added);
-            write(medianAdded, p99Added, ratio);
+            for (int warm = 0; warm < 3; warm++) {
+                Bench.interleavedLatencies(paths, CALLS);
+                Bench.throughputs(paths, CALLS, CONCURRENCY, 1);
+            }
+            Map<String, long[]> latency = Bench.interleavedLatencies(paths, CALLS);
+            Map<String, Double> perSecond = Bench.throughputs(paths, 2 * CALLS, CONCURRENCY, 3);
+
+            Overhead core = Overhead.of(latency.get("direct"), latency.get("core"), perSecond.get("direct"), perSecond.get("core"));
+            Overhead e2e = Overhead.of(latency.get("direct"), latency.get("e2e"), perSecond.get("direct"), perSecond.get("e2e"));
+            print(latency, perSecond, core, e2e);
+            Map<String, Object> figures = core.figures();
+            figures.put("end_to_end", e2e.figures());
+            Bench.writeResults("overhead", figures);
         }
     }
 
-    private static long[] latencies(Call call, int n) throws Exception {
-        long[] ns = new long[n];
-        for (int i = 0; i < n; i++) {
-            long start = System.nanoTime();
-            call.run(i);
-            ns[i] = System.nanoTime() - start;
-        }
-        Arrays.sort(ns);
-        return ns;
+    /** The rotation core alone: the result route keeps its ledger step but drops the file write. */
+    private static void withoutFileWrites(CamelContext context) throws Exception {
+        AdviceWith.adviceWith(context, "deliver-result-file", route -> route.weaveByToUri("file:*").remove());
     }
 
-    private static double throughput(Call call, int n) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
-        try {
-            AtomicInteger next = new AtomicInteger();
-            long start = System.nanoTime();
-            Future<?>[] workers = new Future<?>[CONCURRENCY];
-            for (int w = 0; w < CONCURRENCY; w++) {
-                workers[w] = pool.submit(() -> {
-                    for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-                        call.run(i);
-                    }
-                    return null;
-                });
+    private static Bench.Call asTasks(CamelContext context) {
+        TaskIntake intake = context.getRegistry().lookupByNameAndType("taskIntake", TaskIntake.class);
+        ProducerTemplate template = context.createProducerTemplate();
+        AtomicInteger ids = new AtomicInteger();
+        return i -> {
+            Exchange exchange = new DefaultExchange(context);
+            exchange.getIn().setBody(("{\"id\":\"b-" + ids.incrementAndGet() + "\",\"prompt\":\"Say hi\"}")
+                    .getBytes(StandardCharsets.UTF_8));
+            intake.accept(exchange);
+            template.send("direct:complete", exchange);
+            if (exchange.getException() != null) {
+                throw exchange.getException();
             }
-            for (Future<?> f : workers) {
-                f.get();
-            }
-            return n / ((System.nanoTime() - start) / 1e9);
-        } finally {
-            pool.shutdownNow();
+        };
+    }
+
+    /** One Rotor path against the direct one. */
+    record Overhead(double medianAddedMs, double p99AddedMs, double throughputRatio) {
+        static Overhead of(long[] direct, long[] rotor, double directPerSecond, double rotorPerSecond) {
+            return new Overhead((Bench.percentile(rotor, 0.5) - Bench.percentile(direct, 0.5)) / 1e6,
+                    (Bench.percentile(rotor, 0.99) - Bench.percentile(direct, 0.99)) / 1e6,
+                    rotorPerSecond / directPerSecond);
+        }
+
+        Map<String, Object> figures() {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("median_added_ms", Bench.round(medianAddedMs));
+            f.put("p99_added_ms", Bench.round(p99AddedMs));
+            f.put("throughput_ratio_c16", Bench.round(throughputRatio));
+            return f;
         }
     }
 
-    private static double percentile(long[] sorted, double p) {
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+    private static void print(Map<String, long[]> latency, Map<String, Double> perSecond, Overhead core, Overhead e2e) {
+        long[] d = latency.get("direct");
+        long[] c = latency.get("core");
+        long[] e = latency.get("e2e");
+        System.out.printf(Locale.ROOT, "%nOverhead, %d calls per path, simulator at zero latency%n", CALLS);
+        System.out.printf(Locale.ROOT, "%-36s %9s %11s %11s %11s %11s%n", "", "direct", "Rotor core", "Rotor e2e",
+                "core/direct", "e2e/direct");
+        row("median latency, concurrency 1 (ms)", Bench.percentile(d, 0.5) / 1e6, Bench.percentile(c, 0.5) / 1e6,
+                Bench.percentile(e, 0.5) / 1e6);
+        row("p99 latency, concurrency 1 (ms)", Bench.percentile(d, 0.99) / 1e6, Bench.percentile(c, 0.99) / 1e6,
+                Bench.percentile(e, 0.99) / 1e6);
+        row("throughput, concurrency 16 (/s)", perSecond.get("direct"), perSecond.get("core"), perSecond.get("e2e"));
+        System.out.printf(Locale.ROOT, "added, rotation core: median %.3f ms, p99 %.3f ms, throughput ratio %.2f%n",
+                core.medianAddedMs(), core.p99AddedMs(), core.throughputRatio());
+        System.out.printf(Locale.ROOT, "added, end to end:    median %.3f ms, p99 %.3f ms, throughput ratio %.2f%n",
+                e2e.medianAddedMs(), e2e.p99AddedMs(), e2e.throughputRatio());
+        System.out.println("targets (rotation core): median added <= 0.3 ms, throughput ratio >= 0.8");
     }
 
-    /** Merges the overhead figures into bench/results.json, keeping what other benchmarks wrote there. */
-    private static void write(double medianAdded, double p99Added, double ratio) throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        Path file = Path.of("bench/results.json");
-        ObjectNode root = Files.exists(file) ? (ObjectNode) json.readTree(file.toFile()) : json.createObjectNode();
-        Map<String, Object> overhead = new LinkedHashMap<>();
-        overhead.put("median_added_ms", round(medianAdded));
-        overhead.put("p99_added_ms", round(p99Added));
-        overhead.put("throughput_ratio_c16", round(ratio));
-        root.set("overhead", json.valueToTree(overhead));
-        json.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 1000) / 1000.0;
+    private static void row(String label, double direct, double core, double e2e) {
+        System.out.printf(Locale.ROOT, "%-36s %9.3f %11.3f %11.3f %11.2f %11.2f%n", label, direct, core, e2e,
+                core / direct, e2e / direct);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -27,8 +28,9 @@ class ModelRegistryLoaderTest {
         assertThat(first.limitGroup()).contains("openrouter-free");
         assertThat(first.provider().apiKeyEnv()).isEqualTo("OPENROUTER_API_KEY");
         assertThat(first.provider().chatCompletionsUrl()).hasToString("https://openrouter.ai/api/v1/chat/completions");
-        assertThat(r.groupLimits("openrouter-free")).isEqualTo(new RateLimits(20, 50));
-        assertThat(r.models().get(3).limits().requestsPerMinute()).isEqualTo(60);
+        assertThat(r.groupLimits("openrouter-free").quotas()).containsExactly(
+                new RateLimits.Quota(20, Duration.ofMinutes(1)), new RateLimits.Quota(50, Duration.ofDays(1)));
+        assertThat(r.models().get(3).limits().quotas()).containsExactly(new RateLimits.Quota(60, Duration.ofMinutes(1)));
         assertThat(r.chain("code").orElseThrow()).extracting(ModelSpec::id)
                 .containsExactly("deepseek/deepseek-chat-v3.1:free", "deepseek/deepseek-chat");
     }
@@ -43,10 +45,27 @@ class ModelRegistryLoaderTest {
             "providers: {p: {base-url: 'ftp://x'}};models: [{id: a, provider: p}]|must be http or https",
             "providers: {p: {}};models: [{id: a, provider: p}]|has no base-url",
             "models: [{id: a, provider: p}]|at least one provider",
-            "providers: {p: {base-url: 'http://x'}};models: [{id: a, provider: p, rpm: 3}]|not a valid models file"})
+            "providers: {p: {base-url: 'http://x'}};models: [{id: a, provider: p, rpm: 3}]|not a valid models file",
+            "providers: {p: {base-url: 'http://x'}};models: [{id: a, provider: p, requests: 3}]|(a): 'requests: 3' needs 'per'",
+            "providers: {p: {base-url: 'http://x'}};models: [{id: a, provider: p, per: 2s}]|'per: 2s' needs 'requests'",
+            "providers: {p: {base-url: 'http://x'}};models: [{id: a, provider: p, requests: 3, per: soon}]|'per' is not a duration: 'soon'",
+            "providers: {p: {base-url: 'http://x'}};models: [{id: a, provider: p, requests: 3, per: 0s}]|'per' must be a positive duration",
+            "providers: {p: {base-url: 'http://x'}};limit-groups: {g: {requests: -1, per: 2s}};models: [{id: a, provider: p}]|limit-group 'g': rate limits must not be negative"})
     void shouldSayWhatIsWrong(String yaml, String message) {
         assertThatThrownBy(() -> parse(yaml.replace(";", "\n"))).isInstanceOf(InvalidModelsException.class)
                 .hasMessageContaining(message);
+    }
+
+    @Test
+    void shouldReadAQuotaOverAnyWindow() {
+        ModelRegistry r = parse("""
+                providers: {p: {base-url: 'http://x'}}
+                limit-groups: {free: {requests: 30, per: 2s}}
+                models: [{id: a, provider: p, limit-group: free}, {id: b, provider: p, requests: 10, per: 500ms, requests-per-day: 900}]
+                """);
+        assertThat(r.groupLimits("free").quotas()).containsExactly(new RateLimits.Quota(30, Duration.ofSeconds(2)));
+        assertThat(r.models().get(1).limits().quotas()).containsExactly(
+                new RateLimits.Quota(900, Duration.ofDays(1)), new RateLimits.Quota(10, Duration.ofMillis(500)));
     }
 
     @Test

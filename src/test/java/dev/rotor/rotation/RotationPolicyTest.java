@@ -196,6 +196,26 @@ class RotationPolicyTest {
         }
 
         @Test
+        void shouldPaceAGroupQuotaOverAWindowOfSecondsAndSayWhenItFrees() {
+            ModelRegistry declared = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+                    providers: { p: { base-url: "http://127.0.0.1:1" } }
+                    limit-groups: { free: { requests: 2, per: 2s } }
+                    models:
+                      - { id: a-free, provider: p, limit-group: free }
+                      - { id: b-free, provider: p, limit-group: free }
+                    """.getBytes(StandardCharsets.UTF_8)), "test");
+            RotationPolicy paced = new RotationPolicy(declared, RotationConfig.defaults(), clock, () -> 0.5);
+            TaskProgress t = new TaskProgress("t", declared.models(), START.plusSeconds(600));
+            assertThat(used(paced.select(t)).id()).isEqualTo("a-free");
+            clock.advance(Duration.ofMillis(500));
+            assertThat(used(paced.select(t)).id()).isEqualTo("a-free");
+            assertThat(paced.select(t)).isEqualTo(new Selection.Wait(START.plusSeconds(2)));
+            clock.advance(Duration.ofMillis(1500));
+            assertThat(used(paced.select(t)).id()).isEqualTo("a-free");
+            assertThat(paced.select(t)).isEqualTo(new Selection.Wait(START.plusMillis(2500)));
+        }
+
+        @Test
         void shouldRetryTheSameModelWithBackoffOnTransientFailuresThenRotate() {
             TaskProgress t = task();
             Decision first = attempt(t, of(FailureKind.TRANSIENT, 500));

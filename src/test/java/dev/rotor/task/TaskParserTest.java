@@ -95,4 +95,26 @@ class TaskParserTest {
         assertThat(TaskIds.isValid(TaskIds.sanitise(".hidden"))).isTrue();
         assertThat(TaskIds.sanitise(null)).isEqualTo("unnamed");
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"a", "task-001", "A.b_c-9", "0"})
+    void shouldAcceptIdsOfLettersDigitsDotsUnderscoresAndHyphens(String id) {
+        assertThat(TaskIds.isValid(id)).isTrue();
+        assertThat(TaskIds.sanitise(id)).isEqualTo(id);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"", "-a", ".a", "_a", "a..b", "a/b", "a\\b", "caf\u00e9", "a b",
+            "a:b", "a\u0000b"})
+    void shouldRejectIdsThatAreNotPlainFileNames(String id) {
+        assertThat(TaskIds.isValid(id)).isFalse();
+        assertThat(TaskIds.isValid(TaskIds.sanitise(id))).isTrue();
+    }
+
+    @Test
+    void shouldRejectAnIdLongerThanTheLimit() {
+        assertThat(TaskIds.isValid("a".repeat(TaskIds.MAX_LENGTH))).isTrue();
+        assertThat(TaskIds.isValid("a".repeat(TaskIds.MAX_LENGTH + 1))).isFalse();
+        assertThat(TaskIds.sanitise("a".repeat(TaskIds.MAX_LENGTH + 1))).hasSize(TaskIds.MAX_LENGTH);
+    }
 }
