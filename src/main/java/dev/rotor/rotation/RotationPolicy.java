@@ -117,9 +117,10 @@ public final class RotationPolicy {
         rateLimitStreak.remove(model.id());
         consecutiveFailures = 0;
         stickyFailures = 0;
-        // which limit the headers describe is not said: cool only the model that answered; a shared pool, if that
-        // was it, names itself in the next 429
-        quotaExhaustedUntil.ifPresent(until -> coolDown(model, LimitScope.MODEL, until));
+        // a success's X-RateLimit-* headers describe the account's limit for the model, which for a :free variant
+        // is the provider's free pool (OpenRouter reports no upstream limit there): cool what the headers counted,
+        // so the other free models do not spend a 429 each to learn it
+        quotaExhaustedUntil.ifPresent(until -> coolDown(model, LimitScope.PROVIDER_FREE_POOL, until));
     }
 
     /** Learns from a failed call and decides what the task does next. */

@@ -6,6 +6,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Nested;
@@ -236,10 +237,20 @@ class RotationPolicyTest {
         }
 
         @Test
-        void shouldLearnFromASuccessThatUsedUpTheWindow() {
+        void shouldCoolTheFreePoolWhenAFreeModelsSuccessUsedUpTheWindow() {
             ModelSpec a = used(policy.select(task()));
             policy.onSuccess(a, Duration.ofMillis(5), Optional.of(START.plusSeconds(40)));
-            assertThat(used(policy.select(task()))).isEqualTo(model("b:free"));
+            assertThat(used(policy.select(task()))).isEqualTo(model("paid"));
+            clock.advance(Duration.ofSeconds(40));
+            assertThat(used(policy.select(task()))).isEqualTo(model("a:free"));
+        }
+
+        @Test
+        void shouldCoolOnlyThePaidModelWhenItsSuccessUsedUpTheWindow() {
+            TaskProgress paidFirst = new TaskProgress("t", List.of(model("paid"), model("c:free")), START.plusSeconds(600));
+            ModelSpec paid = used(policy.select(paidFirst));
+            policy.onSuccess(paid, Duration.ofMillis(5), Optional.of(START.plusSeconds(40)));
+            assertThat(used(policy.select(paidFirst))).isEqualTo(model("c:free"));
         }
     }
 

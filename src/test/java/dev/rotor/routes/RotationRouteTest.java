@@ -75,24 +75,53 @@ class RotationRouteTest {
 
     @Test
     void shouldCoolEveryFreeModelWhenTheSharedFreePoolAnswers429() throws Exception {
-        Scenario scenario = Scenario.builder().pool("free-models-per-min", 2, 60_000, ":free").build();
-        try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness rotor = RotorHarness.on(dir, sim, "a:free", "b:free", "c:free", "paid")
-                     .set("rotor.concurrency", "1").start()) {
+        try (SimulatorServer sim = SimulatorServer.start(freePoolOfTwo()); RotorHarness rotor = onFreeModelsThenPaid(sim)) {
+            // another client of the same account used the pool up, so Rotor first hears of it as a 429
+            callDirectly(sim, "other:free");
+            callDirectly(sim, "other:free");
             processOne(rotor, "t1");
             processOne(rotor, "t2");
-            // a:free answered "0 remaining" on t2, so t3 starts on b:free, which meets the exhausted pool
-            processOne(rotor, "t3");
-            processOne(rotor, "t4");
 
-            JsonNode t3 = rotor.result("t3");
-            assertThat(models(t3)).containsExactly("b:free", "paid");
-            assertThat(t3.path("attempts").get(0).path("message").asText()).contains("free-models-per-min");
-            assertThat(models(rotor.result("t4"))).containsExactly("paid");
-            // the pool's 429 cooled c:free too: it was never tried
+            JsonNode t1 = rotor.result("t1");
+            assertThat(models(t1)).containsExactly("a:free", "paid");
+            assertThat(t1.path("attempts").get(0).path("message").asText()).contains("free-models-per-min");
+            assertThat(models(rotor.result("t2"))).containsExactly("paid");
+            // the pool's 429 cooled b:free and c:free too: neither was tried
+            assertThat(sim.callsTo("b:free")).isZero();
             assertThat(sim.callsTo("c:free")).isZero();
-            assertThat(sim.callsTo("b:free")).isEqualTo(1);
         }
+    }
+
+    @Test
+    void shouldLeaveEveryFreeModelWithoutA429OnceASuccessReportsThePoolUsedUp() throws Exception {
+        try (SimulatorServer sim = SimulatorServer.start(freePoolOfTwo()); RotorHarness rotor = onFreeModelsThenPaid(sim)) {
+            processOne(rotor, "t1");
+            processOne(rotor, "t2");
+            // a:free answered "0 remaining" on t2: the pool is cooled without spending a 429 to learn it
+            processOne(rotor, "t3");
+
+            assertThat(models(rotor.result("t2"))).containsExactly("a:free");
+            assertThat(models(rotor.result("t3"))).containsExactly("paid");
+            assertThat(sim.calls()).extracting(SimulatorServer.Call::answer).doesNotContain("429-pool");
+        }
+    }
+
+    private static Scenario freePoolOfTwo() {
+        return Scenario.builder().pool("free-models-per-min", 2, 60_000, ":free").build();
+    }
+
+    private RotorHarness onFreeModelsThenPaid(SimulatorServer sim) {
+        return RotorHarness.on(dir, sim, "a:free", "b:free", "c:free", "paid").set("rotor.concurrency", "1").start();
+    }
+
+    private static void callDirectly(SimulatorServer sim, String model) throws Exception {
+        java.net.http.HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(sim.baseUrl() + "/chat/completions"))
+                        .header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
+                                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).isEqualTo(200);
     }
 
     @Test

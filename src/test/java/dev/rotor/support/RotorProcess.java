@@ -3,6 +3,8 @@ package dev.rotor.support;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import dev.rotor.RotorMain;
@@ -15,8 +17,16 @@ public final class RotorProcess {
 
     /** Starts {@code RotorMain} from the project folder with this environment; its output goes to {@code log}. */
     public static Process start(Map<String, String> env, Path log) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), RotorMain.class.getName())
+        return start(List.of(), env, log);
+    }
+
+    /** As above, with options for the JVM ({@code -Xmx256m}, {@code -Xlog:gc:file=...}). */
+    public static Process start(List<String> jvmOptions, Map<String, String> env, Path log) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), RotorMain.class.getName()));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(new File(System.getProperty("user.dir")))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("CAMEL_MANAGEMENT_ENABLED", "false");
