@@ -20,7 +20,7 @@ public final class TaskLedger {
     public record Entry(String id, String status, String model, int rotations, int calls, long latencyMs, String error) {
         @com.fasterxml.jackson.annotation.JsonIgnore
         public boolean completed() {
-            return error == null;
+            return "completed".equals(status);
         }
     }
 
