@@ -46,8 +46,9 @@ public final class RotorMetrics {
                     counter("rotor.model.requests", id, "Calls made to the model"),
                     counter("rotor.model.successes", id, "Calls that returned a completion"),
                     counter("rotor.model.rate.limited", id, "Calls answered with 429"),
+                    // two significant digits: with Micrometer's default of one, a p95 could read below the mean
                     Timer.builder("rotor.model.latency").tag("model", id).publishPercentiles(0.5, 0.95)
-                            .description("Call latency").register(registry),
+                            .percentilePrecision(2).description("Call latency").register(registry),
                     Counter.builder("rotor.model.tokens").tag("model", id).tag("type", "prompt").register(registry),
                     Counter.builder("rotor.model.tokens").tag("model", id).tag("type", "completion").register(registry),
                     counter("rotor.model.rotations.to", id, "Rotations that landed on the model"));
