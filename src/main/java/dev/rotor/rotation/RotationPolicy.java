@@ -181,11 +181,26 @@ public final class RotationPolicy {
         int inARow = task.transientFailureOn(model);
         if (inARow >= config.rotateAfter()) {
             task.rotateAwayFrom(model);
-            return new Decision.Retry(Duration.ZERO, inARow + " transient failures in a row on " + model.id());
+            String why = inARow + " transient failures in a row on " + model.id();
+            if (anotherIsFree(task, model, now)) {
+                return new Decision.Retry(Duration.ZERO, why);
+            }
+            // nothing else to rotate to (the others cooling or their breakers open): the retry lands on this model
+            // again, so it keeps the backoff instead of coming straight back
+            return new Decision.Retry(config.backoff().delay(inARow, random.getAsDouble()), why + ", and no other model is free");
         }
         Duration delay = config.backoff().delay(inARow, random.getAsDouble());
         Duration asked = failure.retryAt().map(t -> Duration.between(now, t)).orElse(Duration.ZERO);
         return new Decision.Retry(asked.compareTo(delay) > 0 ? asked : delay, failure.message());
+    }
+
+    private boolean anotherIsFree(TaskProgress task, ModelSpec failing, Instant now) {
+        for (ModelSpec m : task.chain()) {
+            if (!m.equals(failing) && isUsable(m, task) && blockedUntil(m, now).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Priority rotates at once (selection skips what is cooling); sticky waits out a backoff like the prototype. */

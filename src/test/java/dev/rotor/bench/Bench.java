@@ -57,6 +57,11 @@ final class Bench {
     }
 
     static double throughput(Call call, int n, int concurrency) throws Exception {
+        return n / runConcurrently(call, n, concurrency);
+    }
+
+    /** Runs {@code call} for 0 to n-1 on {@code concurrency} threads, each taking the next number; the seconds it took. */
+    static double runConcurrently(Call call, int n, int concurrency) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         try {
             AtomicInteger next = new AtomicInteger();
@@ -73,7 +78,7 @@ final class Bench {
             for (Future<?> f : workers) {
                 f.get();
             }
-            return n / ((System.nanoTime() - start) / 1e9);
+            return (System.nanoTime() - start) / 1e9;
         } finally {
             pool.shutdownNow();
         }

@@ -8,17 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -164,16 +161,14 @@ public final class GoodputBenchmark {
         ObjectNode config = JSON.createObjectNode();
         config.putObject("strategy").put("mode", "fallback").set("on_status_codes", JSON.valueToTree(List.of(429, 500, 502, 503, 504)));
         ArrayNode targets = config.putArray("targets");
-        for (String model : concat(FREE, PAID)) {
+        List<String> inPriorityOrder = new ArrayList<>(FREE);
+        inPriorityOrder.add(PAID);
+        for (String model : inPriorityOrder) {
             ObjectNode target = targets.addObject().put("provider", "openai").put("api_key", "sk-bench-not-a-key")
                     .put("custom_host", simulator.toString());
             target.putObject("override_params").put("model", model);
         }
         return config.toString();
-    }
-
-    private static List<String> concat(List<String> models, String last) {
-        return java.util.stream.Stream.concat(models.stream(), java.util.stream.Stream.of(last)).toList();
     }
 
     private static String task(int i) {
@@ -196,37 +191,18 @@ public final class GoodputBenchmark {
 
         static Outcome measure(SimulatorServer sim, Task task) throws Exception {
             long[] latencies = new long[TASKS];
-            AtomicInteger next = new AtomicInteger();
             AtomicInteger completed = new AtomicInteger();
-            AtomicLong lastEnd = new AtomicLong();
-            ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
-            long start = System.nanoTime();
-            try {
-                Future<?>[] running = new Future<?>[CLIENTS];
-                for (int c = 0; c < CLIENTS; c++) {
-                    running[c] = clients.submit(() -> {
-                        for (int i = next.getAndIncrement(); i < TASKS; i = next.getAndIncrement()) {
-                            long began = System.nanoTime();
-                            if (task.complete(i)) {
-                                completed.incrementAndGet();
-                            }
-                            long ended = System.nanoTime();
-                            latencies[i] = (ended - began) / 1_000_000;
-                            lastEnd.accumulateAndGet(ended, Math::max);
-                        }
-                        return null;
-                    });
+            double seconds = Bench.runConcurrently(i -> {
+                long began = System.nanoTime();
+                if (task.complete(i)) {
+                    completed.incrementAndGet();
                 }
-                for (Future<?> f : running) {
-                    f.get();
-                }
-            } finally {
-                clients.shutdownNow();
-            }
+                latencies[i] = (System.nanoTime() - began) / 1_000_000;
+            }, TASKS, CLIENTS);
             List<SimulatorServer.Call> calls = sim.calls();
             long rateLimited = calls.stream().filter(c -> c.answer().startsWith("429")).count();
             Arrays.sort(latencies);
-            return new Outcome(completed.get(), (lastEnd.get() - start) / 1e9, calls.size(), rateLimited, latencies);
+            return new Outcome(completed.get(), seconds, calls.size(), rateLimited, latencies);
         }
 
         /** Calls the limits allowed in the windows the run spanned. */

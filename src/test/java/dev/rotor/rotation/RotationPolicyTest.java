@@ -217,6 +217,19 @@ class RotationPolicyTest {
         }
 
         @Test
+        void shouldKeepBackingOffWhenTheModelToRotateFromIsTheOnlyOneFree() {
+            TaskProgress t = new TaskProgress("t", List.of(model("a:free"), model("paid")), START.plusSeconds(600));
+            TaskProgress other = new TaskProgress("o", List.of(model("paid")), START.plusSeconds(600));
+            attempt(other, rateLimited(LimitScope.MODEL, START.plusSeconds(300)));
+            attempt(t, of(FailureKind.TRANSIENT, 500));
+            attempt(t, of(FailureKind.TRANSIENT, 502));
+            Decision third = attempt(t, of(FailureKind.TRANSIENT, 503));
+            assertThat(((Decision.Retry) third).delay()).isEqualTo(Duration.ofSeconds(4));
+            assertThat(((Decision.Retry) third).why()).contains("no other model is free");
+            assertThat(used(policy.select(t))).isEqualTo(model("a:free"));
+        }
+
+        @Test
         void shouldRetryTheSameModelWithBackoffOnTransientFailuresThenRotate() {
             TaskProgress t = task();
             Decision first = attempt(t, of(FailureKind.TRANSIENT, 500));
