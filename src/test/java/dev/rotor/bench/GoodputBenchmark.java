@@ -4,7 +4,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,17 +16,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
-import org.apache.camel.support.DefaultExchange;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.rotor.camel.ExchangeKeys;
-import dev.rotor.camel.TaskIntake;
 import dev.rotor.camel.TaskLedger;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
@@ -109,14 +104,9 @@ public final class GoodputBenchmark {
                      // the shipped backoff, not the test harness's short one
                      .set("rotor.retry.initial-delay", "1s").set("rotor.retry.max-delay", "60s")
                      .set("rotor.http.read-timeout", "30000").start()) {
-            CamelContext context = rotor.context();
-            TaskIntake intake = context.getRegistry().lookupByNameAndType("taskIntake", TaskIntake.class);
-            ProducerTemplate template = context.createProducerTemplate();
+            RotorCore core = new RotorCore(rotor.context());
             return Outcome.measure(sim, i -> {
-                Exchange exchange = new DefaultExchange(context);
-                exchange.getIn().setBody(task(i).getBytes(StandardCharsets.UTF_8));
-                intake.accept(exchange);
-                template.send("direct:complete", exchange);
+                Exchange exchange = core.complete(task(i));
                 TaskLedger.Entry ended = exchange.getProperty(ExchangeKeys.LEDGER_ENTRY, TaskLedger.Entry.class);
                 return exchange.getException() == null && ended != null && ended.completed();
             });

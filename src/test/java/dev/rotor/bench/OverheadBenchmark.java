@@ -1,6 +1,5 @@
 package dev.rotor.bench;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -10,9 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.AdviceWith;
-import org.apache.camel.support.DefaultExchange;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
@@ -21,7 +18,6 @@ import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 
-import dev.rotor.camel.TaskIntake;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.RotorHarness;
@@ -86,15 +82,10 @@ public final class OverheadBenchmark {
     }
 
     private static Bench.Call asTasks(CamelContext context) {
-        TaskIntake intake = context.getRegistry().lookupByNameAndType("taskIntake", TaskIntake.class);
-        ProducerTemplate template = context.createProducerTemplate();
+        RotorCore core = new RotorCore(context);
         AtomicInteger ids = new AtomicInteger();
         return i -> {
-            Exchange exchange = new DefaultExchange(context);
-            exchange.getIn().setBody(("{\"id\":\"b-" + ids.incrementAndGet() + "\",\"prompt\":\"Say hi\"}")
-                    .getBytes(StandardCharsets.UTF_8));
-            intake.accept(exchange);
-            template.send("direct:complete", exchange);
+            Exchange exchange = core.complete("{\"id\":\"b-" + ids.incrementAndGet() + "\",\"prompt\":\"Say hi\"}");
             if (exchange.getException() != null) {
                 throw exchange.getException();
             }
