@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 
 import dev.rotor.camel.TaskLedger;
+import dev.rotor.limits.LimitView;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.RotationPolicy;
@@ -27,7 +28,21 @@ public record BatchReport(int tasks, int completed, int failed, int rotations, l
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record ModelFigures(long requests, long successes, long failures, long rateLimited, double successRate,
                                double latencyMeanMs, double latencyP95Ms, long promptTokens, long completionTokens,
-                               long rotationsTo, String breaker) {
+                               long rotationsTo, String breaker, Limit limit) {
+    }
+
+    /** The limit that paced the model at the end: calls per window, where the figure came from, on which scope. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Limit(int requests, double windowSeconds, String source, String scope) {
+
+        static Limit of(LimitView v) {
+            return new Limit(v.requests(), v.window().toMillis() / 1000.0, v.source().label(), v.scope());
+        }
+
+        String text() {
+            return requests + "/" + (windowSeconds == Math.rint(windowSeconds) ? String.valueOf((long) windowSeconds)
+                    : String.format(Locale.ROOT, "%.2f", windowSeconds)) + "s " + source;
+        }
     }
 
     /** Task lines the printed table shows; the summary file lists them all. */
@@ -49,7 +64,8 @@ public record BatchReport(int tasks, int completed, int failed, int rotations, l
             figures.put(m.id(), new ModelFigures(requests, ok, (long) metrics.failures(m), (long) mm.rateLimited().count(),
                     requests == 0 ? 0 : (double) ok / requests, mm.latency().mean(TimeUnit.MILLISECONDS), p95,
                     (long) mm.promptTokens().count(), (long) mm.completionTokens().count(),
-                    (long) mm.rotationsTo().count(), policy.breakerState(m).name().toLowerCase(Locale.ROOT)));
+                    (long) mm.rotationsTo().count(), policy.breakerState(m).name().toLowerCase(Locale.ROOT),
+                    policy.limits().limitOf(m).map(Limit::of).orElse(null)));
         }
         int ended = ledger.count();
         int completed = ledger.completedCount();
@@ -73,12 +89,13 @@ public record BatchReport(int tasks, int completed, int failed, int rotations, l
         if (perTask.size() > TABLE_ROWS) {
             out.append(String.format(Locale.ROOT, "... and %d more tasks, listed in the run summary%n", perTask.size() - TABLE_ROWS));
         }
-        out.append(String.format(Locale.ROOT, "%n%-46s %8s %6s %6s %5s %8s %8s %8s %15s %9s %9s%n", "model", "requests",
-                "ok", "failed", "429", "success", "mean ms", "p95 ms", "tokens in/out", "rotations", "breaker"));
+        out.append(String.format(Locale.ROOT, "%n%-46s %8s %6s %6s %5s %8s %8s %8s %15s %9s %9s  %s%n", "model", "requests",
+                "ok", "failed", "429", "success", "mean ms", "p95 ms", "tokens in/out", "rotations", "breaker", "limit"));
         models.forEach((id, f) -> out.append(String.format(Locale.ROOT,
-                "%-46s %8d %6d %6d %5d %7.1f%% %8.0f %8.0f %15s %9d %9s%n", id, f.requests(), f.successes(), f.failures(),
+                "%-46s %8d %6d %6d %5d %7.1f%% %8.0f %8.0f %15s %9d %9s  %s%n", id, f.requests(), f.successes(), f.failures(),
                 f.rateLimited(), f.successRate() * 100, f.latencyMeanMs(), f.latencyP95Ms(),
-                f.promptTokens() + "/" + f.completionTokens(), f.rotationsTo(), f.breaker())));
+                f.promptTokens() + "/" + f.completionTokens(), f.rotationsTo(), f.breaker(),
+                f.limit() == null ? "-" : f.limit().text())));
         return out.toString();
     }
 }

@@ -9,6 +9,8 @@ public final class ExchangeKeys {
     public static final String RECEIVED_AT = "rotorReceivedAt";
     public static final String CALL_URI = "rotorCallUri";
     public static final String MODEL = "rotorModel";
+    /** The limit state's permit for the call in flight: settled by the answer, whatever it is. */
+    public static final String PERMIT = "rotorPermit";
     public static final String CALL_STARTED = "rotorCallStarted";
     public static final String RESULT = "rotorResult";
     public static final String DECISION = "rotorDecision";

@@ -11,6 +11,7 @@ import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.ModelCallException;
+import dev.rotor.limits.Permit;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.Attempt;
@@ -47,10 +48,12 @@ public final class FailureHandler {
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         ModelCaller.CallStart call = exchange.getProperty(ExchangeKeys.CALL_STARTED, ModelCaller.CallStart.class);
+        Permit permit = exchange.getProperty(ExchangeKeys.PERMIT, Permit.class);
         exchange.removeProperty(ExchangeKeys.CALL_STARTED);
+        exchange.removeProperty(ExchangeKeys.PERMIT);
         try (var task = MDC.putCloseable("task", progress == null ? "" : progress.taskId());
              var m = MDC.putCloseable("model", model == null ? "" : model.id())) {
-            Decision decision = parkIfTooLongToHold(exchange, decide(exchange, error, progress, model, call));
+            Decision decision = parkIfTooLongToHold(exchange, decide(exchange, error, progress, permit, call));
             exchange.setProperty(ExchangeKeys.DECISION, decision);
             if (decision instanceof Decision.Park park) {
                 LOG.info("parking: back to the queue for {} ms ({})", park.delay().toMillis(), park.why());
@@ -83,7 +86,7 @@ public final class FailureHandler {
         return decision;
     }
 
-    private Decision decide(Exchange exchange, Exception error, TaskProgress progress, ModelSpec model,
+    private Decision decide(Exchange exchange, Exception error, TaskProgress progress, Permit permit,
                             ModelCaller.CallStart call) {
         if (error instanceof NoModelAvailableException noModel) {
             return policy.waitFor(progress, noModel.waitUntil());
@@ -91,14 +94,16 @@ public final class FailureHandler {
         if (error instanceof TaskAbandonedException abandoned) {
             return new Decision.GiveUp(abandoned.type(), abandoned.getMessage());
         }
-        if (progress != null && model != null && call != null) {
+        if (progress != null && permit != null && call != null) {
+            ModelSpec model = permit.model();
             Failure failure = error instanceof ModelCallException mce ? mce.failure() : classifier.classify(error);
             Duration latency = call.elapsed();
             progress.record(new Attempt(model.id(), failure.kind().label(),
                     failure.httpStatus() > 0 ? failure.httpStatus() : null, latency.toMillis(), call.at(), failure.message()));
             metrics.failed(model, latency, failure.kind());
+            metrics.ignoredSignals(failure.limits());
             logModelEvents(model, failure);
-            return policy.onFailure(progress, model, failure);
+            return policy.onFailure(progress, permit, failure);
         }
         return afterOtherFailure(exchange, error);
     }

@@ -16,6 +16,7 @@ import org.slf4j.MDC;
 import dev.rotor.chat.ChatRequestMapper;
 import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.chat.ModelCallException;
+import dev.rotor.limits.Permit;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.models.Provider;
@@ -63,8 +64,9 @@ public final class ModelCaller {
         if (selection instanceof Selection.GiveUp giveUp) {
             throw new TaskAbandonedException(giveUp.type(), giveUp.reason());
         }
-        ModelSpec model = ((Selection.Use) selection).model();
-        if (((Selection.Use) selection).rotated()) {
+        Selection.Use use = (Selection.Use) selection;
+        ModelSpec model = use.model();
+        if (use.rotated()) {
             logRotation(progress, model);
             metrics.rotatedTo(model);
         }
@@ -78,6 +80,7 @@ public final class ModelCaller {
         keys.keyOf(model.provider()).ifPresent(key -> in.setHeader(AUTHORIZATION, "Bearer " + key));
         referrerHeaders.forEach(in::setHeader);
         exchange.setProperty(ExchangeKeys.MODEL, model);
+        exchange.setProperty(ExchangeKeys.PERMIT, use.permit());
         exchange.setProperty(ExchangeKeys.CALL_URI, callUri(model.provider()));
         exchange.setProperty(ExchangeKeys.CALL_STARTED, new CallStart(clock.instant(), System.nanoTime()));
         metrics.called(model);
@@ -92,15 +95,18 @@ public final class ModelCaller {
         if (verdict instanceof ErrorClassifier.Failed failed) {
             throw new ModelCallException(failed.failure());
         }
-        var result = ((ErrorClassifier.Completed) verdict).result();
+        ErrorClassifier.Completed completed = (ErrorClassifier.Completed) verdict;
+        var result = completed.result();
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         CallStart start = exchange.getProperty(ExchangeKeys.CALL_STARTED, CallStart.class);
         Duration latency = start.elapsed();
         exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class)
                 .record(new Attempt(model.id(), Attempt.OK, status, latency.toMillis(), start.at(), null));
-        policy.onSuccess(model, latency, classifier.quotaExhaustedUntil(name -> in.getHeader(name, String.class)));
-        metrics.succeeded(model, latency, result);
+        policy.onSuccess(exchange.getProperty(ExchangeKeys.PERMIT, Permit.class), latency, completed.limits());
         exchange.removeProperty(ExchangeKeys.CALL_STARTED);
+        exchange.removeProperty(ExchangeKeys.PERMIT);
+        metrics.succeeded(model, latency, result);
+        metrics.ignoredSignals(completed.limits());
         exchange.setProperty(ExchangeKeys.RESULT, result);
     }
 

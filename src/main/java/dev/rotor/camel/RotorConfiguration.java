@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
@@ -28,9 +29,12 @@ import dev.rotor.batch.BatchRun;
 import dev.rotor.chat.ChatRequestMapper;
 import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.metrics.RotorMetrics;
+import dev.rotor.limits.InMemoryLimitState;
+import dev.rotor.limits.LimitState;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.Provider;
+import dev.rotor.rotation.Backoff;
 import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.simulator.EmbeddedSimulator;
 import dev.rotor.task.TaskParser;
@@ -66,8 +70,10 @@ public final class RotorConfiguration implements CamelConfiguration {
         Set<String> simulated = simulatedProviders(declared, keys, settings);
         ModelRegistry models = simulated.isEmpty() ? declared : pointAtSimulator(context, declared, simulated, settings);
 
-        RotationPolicy policy = new RotationPolicy(models, settings.rotation(), clock,
-                () -> ThreadLocalRandom.current().nextDouble());
+        DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+        Backoff backoff = settings.rotation().backoff();
+        LimitState limits = new InMemoryLimitState(models, settings.limits(), n -> backoff.delay(n, random.getAsDouble()));
+        RotationPolicy policy = new RotationPolicy(models, settings.rotation(), limits, clock, random);
         PrometheusMeterRegistry meters = prometheusRegistry(beans);
         RotorMetrics metrics = new RotorMetrics(meters, policy, models.models());
         ErrorClassifier classifier = new ErrorClassifier(json, clock);

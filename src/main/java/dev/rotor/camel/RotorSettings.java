@@ -9,6 +9,7 @@ import java.util.function.Function;
 
 import org.apache.camel.util.TimeUtils;
 
+import dev.rotor.limits.LimitsConfig;
 import dev.rotor.rotation.Backoff;
 import dev.rotor.rotation.RotationConfig;
 import dev.rotor.rotation.Strategy;
@@ -18,7 +19,7 @@ import dev.rotor.rotation.Strategy;
  * ({@code ROTOR_TASK_DEADLINE} for {@code rotor.task.deadline}) or a -D system property overrides the file.
  */
 public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path failed, Path modelsFile, boolean batch, Path summaryFile,
-                            int concurrency, RotationConfig rotation, SimulatorMode simulator,
+                            int concurrency, RotationConfig rotation, LimitsConfig limits, SimulatorMode simulator,
                             Optional<Path> simulatorScenario, String referer, String title,
                             Set<String> intakes, String output, Duration queueMaxHold, Jms jms) {
 
@@ -42,7 +43,6 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
         RotationConfig rotation = RotationConfig.builder()
                 .strategy(Strategy.parse(r.text("rotor.rotation.strategy", "priority")))
                 .rotateAfter(r.integer("rotor.rotation.rotate-after", RotationConfig.DEFAULT_ROTATE_AFTER))
-                .useDeclaredLimits(r.bool("rotor.rotation.use-declared-limits", true))
                 .breakerThreshold(r.integer("rotor.breaker.threshold", RotationConfig.DEFAULT_BREAKER_THRESHOLD))
                 .breakerWait(r.duration("rotor.breaker.wait", "30s"))
                 .paymentCooldown(r.duration("rotor.payment.cooldown", "1h"))
@@ -50,6 +50,8 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                 .taskDeadline(r.duration("rotor.task.deadline", "10m"))
                 .backoff(backoff)
                 .build();
+        LimitsConfig limits = new LimitsConfig(r.bool("rotor.rotation.use-declared-limits", LimitsConfig.DEFAULT_USE_DECLARED),
+                r.bool("rotor.rotation.learn-limits", LimitsConfig.DEFAULT_LEARN));
         int concurrency = r.integer("rotor.concurrency", 8);
         if (concurrency < 1) {
             throw new IllegalArgumentException("rotor.concurrency must be at least 1, got " + concurrency);
@@ -65,7 +67,7 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                 r.path("rotor.outbox.dir", "work/outbox"),
                 r.path("rotor.failed.dir", "work/failed"), r.path("rotor.models.file", "models.yaml"),
                 r.bool("rotor.batch", false), r.path("rotor.batch.summary-file", "work/run-summary.json"),
-                concurrency, rotation, simulator,
+                concurrency, rotation, limits, simulator,
                 property.apply("rotor.simulator.scenario").filter(s -> !s.isBlank()).map(Path::of),
                 r.text("rotor.openrouter.referer", ""), r.text("rotor.openrouter.title", "Rotor"),
                 intakes(r.text("rotor.intake", "file")), transport("rotor.output", r.text("rotor.output", "file")),

@@ -3,10 +3,6 @@ package dev.rotor.chat;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
@@ -15,6 +11,9 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.rotor.chat.headers.LimitHeaders;
+import dev.rotor.chat.headers.LimitReport;
 
 /**
  * Turns one response (status, headers, body) or one exception into a {@link ChatResult} or a {@link Failure}.
@@ -27,22 +26,20 @@ public final class ErrorClassifier {
     private static final Pattern CONTEXT = Pattern.compile(
             "context[ _-]?length|context window|maximum context|too many tokens|reduce the length|prompt is too long",
             Pattern.CASE_INSENSITIVE);
-    /** Epoch values below this are seconds, above it milliseconds (OpenRouter sends milliseconds). */
-    private static final long EPOCH_MILLIS_THRESHOLD = 100_000_000_000L;
-
     private final ObjectMapper json;
-    private final Clock clock;
+    private final LimitHeaders limitHeaders;
 
     public ErrorClassifier(ObjectMapper json, Clock clock) {
         this.json = json;
-        this.clock = clock;
+        this.limitHeaders = new LimitHeaders(clock);
     }
 
     /** Either a completion or the reason there is none. */
     public sealed interface Verdict permits Completed, Failed {
     }
 
-    public record Completed(ChatResult result) implements Verdict {
+    /** A completion, and what its headers said about the limits it counted against. */
+    public record Completed(ChatResult result, LimitReport limits) implements Verdict {
     }
 
     public record Failed(Failure failure) implements Verdict {
@@ -59,7 +56,7 @@ public final class ErrorClassifier {
                 int embedded = error.path("code").asInt(0);
                 return new Failed(classifyError(embedded >= 400 ? embedded : 502, header, error, true));
             }
-            return completion(parsed.get(), status);
+            return completion(parsed.get(), status, limitHeaders.read(header));
         }
         JsonNode error = parsed.map(b -> b.path("error")).orElse(json.missingNode());
         return new Failed(classifyError(status, header, error, false));
@@ -75,13 +72,13 @@ public final class ErrorClassifier {
         return Failure.of(FailureKind.TRANSIENT, 0, what);
     }
 
-    private Verdict completion(JsonNode body, int status) {
+    private Verdict completion(JsonNode body, int status, LimitReport limits) {
         JsonNode content = body.path("choices").path(0).path("message").path("content");
         if (!content.isTextual() || content.asText().isBlank()) {
             return failed(FailureKind.TRANSIENT, status, "empty completion");
         }
         JsonNode usage = body.path("usage").isObject() ? body.get("usage") : json.createObjectNode();
-        return new Completed(new ChatResult(content.asText(), usage, body.path("model").asText("")));
+        return new Completed(new ChatResult(content.asText(), usage, body.path("model").asText("")), limits);
     }
 
     private Failure classifyError(int status, Function<String, String> header, JsonNode error, boolean inOkBody) {
@@ -91,9 +88,11 @@ public final class ErrorClassifier {
         if (inOkBody) {
             detail = "error in a 200 response: " + detail;
         }
-        Optional<Instant> retryAt = retryAt(header, error.path("metadata").path("headers"));
+        JsonNode bodyHeaders = error.path("metadata").path("headers");
+        LimitReport limits = limitHeaders.read(name -> Optional.ofNullable(header.apply(name))
+                .orElseGet(() -> textOf(bodyHeaders, name)));
         return switch (status) {
-            case 429 -> new Failure(FailureKind.RATE_LIMITED, status, detail, scopeOf(message, error), retryAt);
+            case 429 -> new Failure(FailureKind.RATE_LIMITED, status, detail, scopeOf(message, error), limits.retryAt(), limits);
             case 400, 413 -> Failure.of(status == 413 || CONTEXT.matcher(message).find()
                     ? FailureKind.CONTEXT_TOO_LONG : FailureKind.BAD_REQUEST, status, detail);
             case 401 -> Failure.of(FailureKind.AUTH, status, detail);
@@ -101,7 +100,7 @@ public final class ErrorClassifier {
             case 402 -> Failure.of(FailureKind.PAYMENT, status, detail);
             case 404 -> Failure.of(FailureKind.MODEL_GONE, status, detail);
             case 405, 409, 415, 422 -> Failure.of(FailureKind.BAD_REQUEST, status, detail);
-            default -> new Failure(FailureKind.TRANSIENT, status, detail, LimitScope.UNSPECIFIED, retryAt);
+            default -> new Failure(FailureKind.TRANSIENT, status, detail, LimitScope.UNSPECIFIED, limits.retryAt(), limits);
         };
     }
 
@@ -119,18 +118,10 @@ public final class ErrorClassifier {
                 .contains("moderation");
     }
 
-    /** X-RateLimit-Reset (header, then inside the error body), else Retry-After; only times still ahead count. */
-    Optional<Instant> retryAt(Function<String, String> header, JsonNode bodyHeaders) {
-        Instant now = clock.instant();
-        Optional<Instant> reset = epoch(header.apply("X-RateLimit-Reset"))
-                .or(() -> epoch(textOf(bodyHeaders, "X-RateLimit-Reset")));
-        if (reset.isPresent() && reset.get().isAfter(now)) {
-            return reset;
-        }
-        return retryAfter(header.apply("Retry-After"), now).filter(t -> t.isAfter(now));
-    }
-
     private static String textOf(JsonNode headers, String name) {
+        if (!headers.isObject()) {
+            return null;
+        }
         var fields = headers.fields();
         while (fields.hasNext()) {
             var field = fields.next();
@@ -139,35 +130,6 @@ public final class ErrorClassifier {
             }
         }
         return null;
-    }
-
-    private static Optional<Instant> epoch(String value) {
-        if (value == null || value.isBlank()) {
-            return Optional.empty();
-        }
-        try {
-            long n = (long) Double.parseDouble(value.strip());
-            return Optional.of(n >= EPOCH_MILLIS_THRESHOLD ? Instant.ofEpochMilli(n) : Instant.ofEpochSecond(n));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static Optional<Instant> retryAfter(String value, Instant now) {
-        if (value == null || value.isBlank()) {
-            return Optional.empty();
-        }
-        String v = value.strip();
-        try {
-            double seconds = Double.parseDouble(v);
-            return Optional.of(now.plusMillis((long) Math.ceil(seconds * 1000)));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                return Optional.of(ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-            } catch (DateTimeParseException notADate) {
-                return Optional.empty();
-            }
-        }
     }
 
     private Optional<JsonNode> parse(String body) {
@@ -199,18 +161,6 @@ public final class ErrorClassifier {
         }
         String oneLine = body.replaceAll("\\s+", " ");
         return oneLine.length() > 120 ? oneLine.substring(0, 120) + "..." : oneLine;
-    }
-
-    /**
-     * On a success that used up the last request of a window (X-RateLimit-Remaining: 0), when the window resets:
-     * learning it here spares the next task a 429.
-     */
-    public Optional<Instant> quotaExhaustedUntil(Function<String, String> header) {
-        String remaining = header.apply("X-RateLimit-Remaining");
-        if (remaining == null || !remaining.strip().equals("0")) {
-            return Optional.empty();
-        }
-        return retryAt(header, json.missingNode());
     }
 
     /** Whether the answer names a daily cap, for logs: such a cooldown lasts until the day's reset. */

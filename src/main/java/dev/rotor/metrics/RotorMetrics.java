@@ -8,6 +8,9 @@ import java.util.concurrent.TimeUnit;
 
 import dev.rotor.chat.ChatResult;
 import dev.rotor.chat.FailureKind;
+import dev.rotor.chat.headers.LimitReport;
+import dev.rotor.limits.LimitSource;
+import dev.rotor.limits.LimitState;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.RotationPolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -62,6 +65,30 @@ public final class RotorMetrics {
                     .tag("model", id).register(registry);
             Gauge.builder("rotor.next.model", policy, p -> p.nextModel().filter(m::equals).isPresent() ? 1 : 0)
                     .tag("model", id).description("1 for the model the next task would use").register(registry);
+            limitGauges(policy.limits(), m);
+        }
+    }
+
+    /** The limit that paces the model (declared, from headers or learned), its window, and where it came from. */
+    private void limitGauges(LimitState limits, ModelSpec m) {
+        Gauge.builder("rotor.model.limit.requests", limits, l -> l.limitOf(m).map(v -> (double) v.requests()).orElse(Double.NaN))
+                .tag("model", m.id()).description("Calls per window of the limit that paces the model; NaN if none is known")
+                .register(registry);
+        Gauge.builder("rotor.model.limit.window", limits,
+                        l -> l.limitOf(m).map(v -> v.window().toMillis() / 1000.0).orElse(Double.NaN))
+                .tag("model", m.id()).baseUnit("seconds").description("The window of that limit").register(registry);
+        for (LimitSource source : LimitSource.values()) {
+            Gauge.builder("rotor.model.limit.source", limits, l -> l.limitOf(m).filter(v -> v.source() == source).isPresent() ? 1 : 0)
+                    .tag("model", m.id()).tag("source", source.label())
+                    .description("1 for where the limit's figure came from: declared, header or learned").register(registry);
+        }
+    }
+
+    /** Counts the header values a response carried that were not trusted (malformed or implausible). */
+    public void ignoredSignals(LimitReport report) {
+        for (LimitReport.Ignored ignored : report.ignored()) {
+            Counter.builder("rotor.limit.signals.ignored").tag("family", ignored.family()).tag("reason", ignored.reason())
+                    .description("Rate-limit header values ignored as malformed or implausible").register(registry).increment();
         }
     }
 

@@ -5,8 +5,7 @@ import java.util.Objects;
 
 /** Immutable settings of the rotation policy; defaults follow the prototype where it had a number. */
 public record RotationConfig(Strategy strategy, int rotateAfter, int breakerThreshold, Duration breakerWait,
-                             Backoff backoff, Duration paymentCooldown, int maxAttempts, Duration taskDeadline,
-                             boolean useDeclaredLimits) {
+                             Backoff backoff, Duration paymentCooldown, int maxAttempts, Duration taskDeadline) {
 
     public static final Strategy DEFAULT_STRATEGY = Strategy.PRIORITY;
     public static final int DEFAULT_ROTATE_AFTER = 3;
@@ -56,7 +55,6 @@ public record RotationConfig(Strategy strategy, int rotateAfter, int breakerThre
         private Duration paymentCooldown = DEFAULT_PAYMENT_COOLDOWN;
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private Duration taskDeadline = DEFAULT_TASK_DEADLINE;
-        private boolean useDeclaredLimits = true;
 
         public Builder strategy(Strategy v) { strategy = v; return this; }
         public Builder rotateAfter(int v) { rotateAfter = v; return this; }
@@ -66,11 +64,10 @@ public record RotationConfig(Strategy strategy, int rotateAfter, int breakerThre
         public Builder paymentCooldown(Duration v) { paymentCooldown = v; return this; }
         public Builder maxAttempts(int v) { maxAttempts = v; return this; }
         public Builder taskDeadline(Duration v) { taskDeadline = v; return this; }
-        public Builder useDeclaredLimits(boolean v) { useDeclaredLimits = v; return this; }
 
         public RotationConfig build() {
             return new RotationConfig(strategy, rotateAfter, breakerThreshold, breakerWait, backoff, paymentCooldown,
-                    maxAttempts, taskDeadline, useDeclaredLimits);
+                    maxAttempts, taskDeadline);
         }
     }
 }

@@ -2,13 +2,14 @@ package dev.rotor.rotation;
 
 import java.time.Instant;
 
+import dev.rotor.limits.Permit;
 import dev.rotor.models.ModelSpec;
 
 /** The policy's answer to "which model now?". */
 public sealed interface Selection {
 
-    /** Call this model now. */
-    record Use(ModelSpec model, boolean rotated) implements Selection {
+    /** Call this model now, with this permit (to settle with the policy once the call has its answer). */
+    record Use(ModelSpec model, boolean rotated, Permit permit) implements Selection {
     }
 
     /** No model of the chain is available before {@code until}. */

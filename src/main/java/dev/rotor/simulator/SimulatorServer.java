@@ -28,7 +28,7 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * An OpenAI-compatible chat-completions server on loopback that answers like OpenRouter: per-model and shared-pool
- * limits with X-RateLimit-* and Retry-After headers, errors in OpenRouter's JSON shape, latency, injected faults.
+ * limits (fixed windows, sliding windows, token buckets) with X-RateLimit-* and Retry-After headers, errors in OpenRouter's JSON shape, latency, injected faults.
  * The embedded default when no API key is set, and the upstream of every test and benchmark.
  */
 public final class SimulatorServer implements AutoCloseable {
@@ -55,8 +55,8 @@ public final class SimulatorServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final Random random;
-    private final Map<String, FixedWindow> modelWindows = new HashMap<>();
-    private final Map<String, FixedWindow> poolWindows = new HashMap<>();
+    private final Map<String, Limiter> modelLimits = new HashMap<>();
+    private final Map<String, Limiter> poolLimits = new HashMap<>();
     private final Map<String, Deque<String>> scripts = new HashMap<>();
     private final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
 
@@ -67,11 +67,11 @@ public final class SimulatorServer implements AutoCloseable {
         long origin = clock.millis();
         scenario.models().forEach((id, b) -> {
             if (b.limit() > 0) {
-                modelWindows.put(id, new FixedWindow(b.limit(), b.windowMs(), origin));
+                modelLimits.put(id, Limiter.of(b.shape(), b.limit(), b.windowMs(), origin));
             }
             scripts.put(id, new ArrayDeque<>(b.script()));
         });
-        scenario.pools().forEach(p -> poolWindows.put(p.name(), new FixedWindow(p.limit(), p.windowMs(), origin)));
+        scenario.pools().forEach(p -> poolLimits.put(p.name(), Limiter.of(p.shape(), p.limit(), p.windowMs(), origin)));
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
         this.executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "simulator");
@@ -158,9 +158,10 @@ public final class SimulatorServer implements AutoCloseable {
         }
     }
 
-    private record Answer(String kind, String pool, FixedWindow window) {
+    /** What the simulator answers; for a limit's 429 or a success, the limit to report and how. */
+    private record Answer(String kind, String pool, Limiter limiter, Scenario.Reporting reporting) {
         static Answer of(String kind) {
-            return new Answer(kind, null, null);
+            return new Answer(kind, null, null, null);
         }
     }
 
@@ -181,54 +182,65 @@ public final class SimulatorServer implements AutoCloseable {
         }
         long now = clock.millis();
         for (Scenario.Pool pool : scenario.pools()) {
-            FixedWindow w = poolWindows.get(pool.name());
-            if (pool.covers(model) && w.remaining(now) == 0) {
-                return new Answer("429-pool", pool.name(), w);
+            Limiter l = poolLimits.get(pool.name());
+            if (pool.covers(model) && l.remaining(now) == 0) {
+                return new Answer("429-pool", pool.name(), l, pool.reporting());
             }
         }
-        FixedWindow own = modelWindows.get(model);
+        Limiter own = modelLimits.get(model);
         if (own != null && own.remaining(now) == 0) {
-            return new Answer("429-model", null, own);
+            return new Answer("429-model", null, own, behaviour.reporting());
         }
         if (behaviour != null && behaviour.faultRate() > 0 && !behaviour.faults().isEmpty()
                 && random.nextDouble() < behaviour.faultRate()) {
             return Answer.of(behaviour.faults().get(random.nextInt(behaviour.faults().size())));
         }
-        // like OpenRouter, a success reports the account's pools in X-RateLimit-*, never an upstream model's own limit
-        FixedWindow tightest = null;
+        // like OpenRouter, a success reports the tightest limit that reports on success (the account's pools by
+        // default, never an upstream model's own limit unless its scenario says so)
+        Answer ok = Answer.of("ok");
         for (Scenario.Pool pool : scenario.pools()) {
             if (pool.covers(model)) {
-                FixedWindow w = poolWindows.get(pool.name());
-                w.tryTake(now);
-                if (tightest == null || w.remaining(now) < tightest.remaining(now)) {
-                    tightest = w;
-                }
+                Limiter l = poolLimits.get(pool.name());
+                l.tryTake(now);
+                ok = tighter(ok, new Answer("ok", pool.name(), l, pool.reporting()), now);
             }
         }
         if (own != null) {
             own.tryTake(now);
+            ok = tighter(ok, new Answer("ok", null, own, behaviour.reporting()), now);
         }
-        return new Answer("ok", null, tightest);
+        return ok;
+    }
+
+    private static Answer tighter(Answer current, Answer candidate, long now) {
+        if (!candidate.reporting().onSuccess()) {
+            return current;
+        }
+        return current.limiter() == null || candidate.limiter().remaining(now) < current.limiter().remaining(now)
+                ? candidate : current;
     }
 
     private void respond(HttpExchange exchange, String model, JsonNode request, Answer answer) throws IOException {
         long now = clock.millis();
         switch (answer.kind()) {
             case "ok" -> {
-                rateHeaders(exchange, answer.window(), now);
+                if (answer.limiter() != null) {
+                    rateHeaders(exchange, answer.limiter(), answer.limiter().resetMs(now), now);
+                }
                 send(exchange, 200, completion(model, request));
             }
             case "429-pool" -> {
-                Map<String, String> headers = rateHeaders(exchange, answer.window(), now);
-                sendError(exchange, 429, "Rate limit exceeded: " + answer.pool() + ". ", metadataHeaders(headers));
+                Map<String, String> headers = limitedHeaders(exchange, answer, now);
+                sendError(exchange, 429, "Rate limit exceeded: " + answer.pool() + ". ",
+                        headers.isEmpty() ? null : metadataHeaders(headers));
             }
-            case "429-model", "429" -> {
-                long retryAfterSeconds = answer.window() == null ? SCRIPTED_RETRY_AFTER_SECONDS
-                        : Math.max(1, (answer.window().resetAtMs(now) - now + 999) / 1000);
-                exchange.getResponseHeaders().add("Retry-After", Long.toString(retryAfterSeconds));
-                ObjectNode metadata = JSON.createObjectNode().put("provider_name", "Simulated")
-                        .put("raw", model + " is temporarily rate-limited upstream. Please retry shortly.");
-                sendError(exchange, 429, "Provider returned error", metadata);
+            case "429-model" -> {
+                limitedHeaders(exchange, answer, now);
+                sendError(exchange, 429, "Provider returned error", upstreamMetadata(model));
+            }
+            case "429" -> {
+                exchange.getResponseHeaders().add("Retry-After", Long.toString(SCRIPTED_RETRY_AFTER_SECONDS));
+                sendError(exchange, 429, "Provider returned error", upstreamMetadata(model));
             }
             case "slow" -> {
                 pause(scenario.slowMs());
@@ -261,15 +273,30 @@ public final class SimulatorServer implements AutoCloseable {
         }
     }
 
-    private Map<String, String> rateHeaders(HttpExchange exchange, FixedWindow window, long now) {
-        if (window == null) {
-            return Map.of();
+    /** A limit's 429 headers as its reporting says: X-RateLimit-* and Retry-After (and retry-after-ms). */
+    private static Map<String, String> limitedHeaders(HttpExchange exchange, Answer answer, long now) {
+        long nextFree = Math.max(now, answer.limiter().nextFreeMs(now));
+        Scenario.Reporting reporting = answer.reporting();
+        if (reporting.retryAfter() != Scenario.RetryAfter.NONE) {
+            exchange.getResponseHeaders().add("Retry-After", Long.toString(Math.max(1, (nextFree - now + 999) / 1000)));
         }
-        Map<String, String> headers = Map.of("X-RateLimit-Limit", Integer.toString(window.limit()),
-                "X-RateLimit-Remaining", Integer.toString(window.remaining(now)),
-                "X-RateLimit-Reset", Long.toString(window.resetAtMs(now)));
+        if (reporting.retryAfter() == Scenario.RetryAfter.MILLISECONDS) {
+            exchange.getResponseHeaders().add("retry-after-ms", Long.toString(nextFree - now));
+        }
+        return reporting.on429() ? rateHeaders(exchange, answer.limiter(), nextFree, now) : Map.of();
+    }
+
+    private static Map<String, String> rateHeaders(HttpExchange exchange, Limiter limiter, long resetMs, long now) {
+        Map<String, String> headers = Map.of("X-RateLimit-Limit", Integer.toString(limiter.limit()),
+                "X-RateLimit-Remaining", Integer.toString(limiter.remaining(now)),
+                "X-RateLimit-Reset", Long.toString(resetMs));
         headers.forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
         return headers;
+    }
+
+    private static ObjectNode upstreamMetadata(String model) {
+        return JSON.createObjectNode().put("provider_name", "Simulated")
+                .put("raw", model + " is temporarily rate-limited upstream. Please retry shortly.");
     }
 
     private static ObjectNode metadataHeaders(Map<String, String> headers) {

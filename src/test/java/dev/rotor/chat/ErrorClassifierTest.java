@@ -195,11 +195,11 @@ class ErrorClassifierTest {
     }
 
     @Test
-    void shouldLearnWhenASuccessUsedTheLastRequestOfItsWindow() {
+    void shouldReportTheLimitHeadersOfASuccess() {
         long reset = NOW.plusSeconds(50).toEpochMilli();
-        assertThat(classifier.quotaExhaustedUntil(headers("X-RateLimit-Remaining", "0", "X-RateLimit-Reset", Long.toString(reset))))
-                .contains(Instant.ofEpochMilli(reset));
-        assertThat(classifier.quotaExhaustedUntil(headers("X-RateLimit-Remaining", "3", "X-RateLimit-Reset", Long.toString(reset))))
-                .isEmpty();
+        ErrorClassifier.Verdict v = classifier.classify(200, headers("X-RateLimit-Limit", "20", "X-RateLimit-Remaining", "0",
+                "X-RateLimit-Reset", Long.toString(reset)), """
+                {"model":"m","choices":[{"message":{"role":"assistant","content":"ok"}}]}""");
+        assertThat(((ErrorClassifier.Completed) v).limits().exhaustedUntil()).contains(Instant.ofEpochMilli(reset));
     }
 }

@@ -1,7 +1,7 @@
 package dev.rotor.simulator;
 
-/** A limit that resets at fixed window boundaries counted from the simulator's start, as providers do. */
-final class FixedWindow {
+/** A counter reset at fixed window boundaries counted from the simulator's start (OpenRouter's per-minute pools). */
+final class FixedWindowLimiter implements Limiter {
 
     private final int limit;
     private final long windowMs;
@@ -9,15 +9,15 @@ final class FixedWindow {
     private long windowStart;
     private int used;
 
-    FixedWindow(int limit, long windowMs, long originMs) {
+    FixedWindowLimiter(int limit, long windowMs, long originMs) {
         this.limit = limit;
         this.windowMs = windowMs;
         this.originMs = originMs;
         this.windowStart = originMs;
     }
 
-    /** Takes one request if the window has room. */
-    boolean tryTake(long nowMs) {
+    @Override
+    public boolean tryTake(long nowMs) {
         roll(nowMs);
         if (used >= limit) {
             return false;
@@ -26,16 +26,25 @@ final class FixedWindow {
         return true;
     }
 
-    int limit() {
+    @Override
+    public int limit() {
         return limit;
     }
 
-    int remaining(long nowMs) {
+    @Override
+    public int remaining(long nowMs) {
         roll(nowMs);
         return Math.max(0, limit - used);
     }
 
-    long resetAtMs(long nowMs) {
+    @Override
+    public long nextFreeMs(long nowMs) {
+        roll(nowMs);
+        return used < limit ? nowMs : windowStart + windowMs;
+    }
+
+    @Override
+    public long resetMs(long nowMs) {
         roll(nowMs);
         return windowStart + windowMs;
     }

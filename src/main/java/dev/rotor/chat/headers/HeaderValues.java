@@ -1,0 +1,239 @@
+package dev.rotor.chat.headers;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the values of one family's headers, never trusting them: a malformed or implausible value is reported to the
+ * report's ignored list and left out.
+ */
+final class HeaderValues {
+
+    /** Above this an epoch value is in milliseconds (OpenRouter), above {@link #EPOCH_SECONDS} in seconds. */
+    private static final long EPOCH_MILLIS = 100_000_000_000L;
+    /** 2001-09-09 in epoch seconds: below it a reset is a number of seconds from now. */
+    private static final long EPOCH_SECONDS = 1_000_000_000L;
+    /** Go's time.Duration text, as OpenAI writes its resets: 6m0s, 1s, 20ms, 1m30.5s, 2h. */
+    private static final Pattern GO_DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|us|µs|ns|h|m|s)");
+
+    private final String family;
+    private final Function<String, String> header;
+    private final Instant now;
+    private final Duration cap;
+    private final LimitReport.Builder out;
+
+    /** @param cap the furthest ahead a reset of this family can plausibly be */
+    HeaderValues(String family, Function<String, String> header, Instant now, Duration cap, LimitReport.Builder out) {
+        this.family = family;
+        this.header = header;
+        this.now = now;
+        this.cap = cap;
+        this.out = out;
+    }
+
+    boolean has(String name) {
+        String v = header.apply(name);
+        return v != null && !v.isBlank();
+    }
+
+    String raw(String name) {
+        String v = header.apply(name);
+        return v == null || v.isBlank() ? null : v.strip();
+    }
+
+    /** A count: a whole number not below zero. */
+    OptionalLong count(String name) {
+        String v = raw(name);
+        if (v == null) {
+            return OptionalLong.empty();
+        }
+        OptionalLong n = countOf(v);
+        if (n.isEmpty()) {
+            out.ignore(family, name, v.startsWith("-") ? "negative" : "not_a_number");
+        }
+        return n;
+    }
+
+    static OptionalLong countOf(String v) {
+        try {
+            long n = new BigDecimal(v.strip()).longValueExact();
+            return n < 0 ? OptionalLong.empty() : OptionalLong.of(n);
+        } catch (NumberFormatException | ArithmeticException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** Drops a remaining count above its own limit: one of the two is wrong, and a wrong room is worse than none. */
+    OptionalLong remainingWithin(String name, OptionalLong remaining, OptionalLong limit) {
+        if (remaining.isPresent() && limit.isPresent() && remaining.getAsLong() > limit.getAsLong()) {
+            out.ignore(family, name, "remaining_above_limit");
+            return OptionalLong.empty();
+        }
+        return remaining;
+    }
+
+    /** A reset given as a number: epoch milliseconds, epoch seconds or seconds from now, told apart by size. */
+    Optional<Instant> resetBySize(String name) {
+        String v = raw(name);
+        if (v == null) {
+            return Optional.empty();
+        }
+        double n;
+        try {
+            n = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            out.ignore(family, name, "not_a_number");
+            return Optional.empty();
+        }
+        if (n < 0 || Double.isNaN(n) || Double.isInfinite(n)) {
+            out.ignore(family, name, n < 0 ? "negative" : "not_a_number");
+            return Optional.empty();
+        }
+        if (n >= EPOCH_MILLIS) {
+            return ahead(name, Instant.ofEpochMilli((long) n), false);
+        }
+        if (n >= EPOCH_SECONDS) {
+            return ahead(name, Instant.ofEpochMilli(Math.round(n * 1000)), false);
+        }
+        return ahead(name, now.plusMillis(Math.round(n * 1000)), true);
+    }
+
+    /** A reset given as a span from now in Go's duration text (OpenAI). */
+    Optional<Instant> resetAfterGoDuration(String name) {
+        String v = raw(name);
+        if (v == null) {
+            return Optional.empty();
+        }
+        Optional<Duration> d = goDuration(v);
+        if (d.isEmpty()) {
+            out.ignore(family, name, v.startsWith("-") ? "negative" : "not_a_number");
+            return Optional.empty();
+        }
+        return ahead(name, now.plus(d.get()), true);
+    }
+
+    /** A reset given as an RFC 3339 date-time (Anthropic). */
+    Optional<Instant> resetAtRfc3339(String name) {
+        String v = raw(name);
+        if (v == null) {
+            return Optional.empty();
+        }
+        try {
+            return ahead(name, OffsetDateTime.parse(v).toInstant(), false);
+        } catch (DateTimeParseException e) {
+            out.ignore(family, name, "not_a_date");
+            return Optional.empty();
+        }
+    }
+
+    /** Retry-After: seconds from now, or an HTTP date. */
+    Optional<Instant> retryAfter(String name) {
+        String v = raw(name);
+        if (v == null) {
+            return Optional.empty();
+        }
+        try {
+            double seconds = Double.parseDouble(v);
+            if (seconds < 0 || Double.isNaN(seconds) || Double.isInfinite(seconds)) {
+                out.ignore(family, name, seconds < 0 ? "negative" : "not_a_number");
+                return Optional.empty();
+            }
+            return ahead(name, now.plusMillis((long) Math.ceil(seconds * 1000)), true);
+        } catch (NumberFormatException notSeconds) {
+            try {
+                return ahead(name, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant(), false);
+            } catch (DateTimeParseException notADate) {
+                out.ignore(family, name, "not_a_number");
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** A span from now in milliseconds (OpenAI's retry-after-ms). */
+    Optional<Instant> afterMillis(String name) {
+        String v = raw(name);
+        if (v == null) {
+            return Optional.empty();
+        }
+        try {
+            double ms = Double.parseDouble(v);
+            if (ms < 0 || Double.isNaN(ms) || Double.isInfinite(ms)) {
+                out.ignore(family, name, ms < 0 ? "negative" : "not_a_number");
+                return Optional.empty();
+            }
+            return ahead(name, now.plusMillis((long) Math.ceil(ms)), true);
+        } catch (NumberFormatException e) {
+            out.ignore(family, name, "not_a_number");
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * For families whose reset is when the limit is whole again (OpenAI, Anthropic): the window that refills
+     * {@code limit} at the rate the used part refills by the reset.
+     */
+    Optional<Duration> refillWindow(OptionalLong limit, OptionalLong remaining, Optional<Instant> reset) {
+        if (limit.isEmpty() || remaining.isEmpty() || reset.isEmpty() || remaining.getAsLong() >= limit.getAsLong()) {
+            return Optional.empty();
+        }
+        long used = limit.getAsLong() - remaining.getAsLong();
+        long toFull = Duration.between(now, reset.get()).toMillis();
+        if (toFull <= 0) {
+            return Optional.empty();
+        }
+        long window = Math.round((double) toFull * limit.getAsLong() / used);
+        return Optional.of(Duration.ofMillis(Math.min(window, cap.toMillis())));
+    }
+
+    /**
+     * A reset is only worth keeping while ahead (a span of zero means "now", a date gone by is stale); one further
+     * ahead than the family allows is capped to that.
+     */
+    private Optional<Instant> ahead(String name, Instant at, boolean fromNow) {
+        if (!at.isAfter(now)) {
+            if (!fromNow) {
+                out.ignore(family, name, "reset_passed");
+            }
+            return Optional.empty();
+        }
+        Instant furthest = now.plus(cap);
+        if (at.isAfter(furthest)) {
+            out.ignore(family, name, "reset_capped");
+            return Optional.of(furthest);
+        }
+        return Optional.of(at);
+    }
+
+    static Optional<Duration> goDuration(String text) {
+        String v = text.strip();
+        Matcher m = GO_DURATION_PART.matcher(v);
+        int at = 0;
+        double nanos = 0;
+        while (m.find() && m.start() == at) {
+            double amount = Double.parseDouble(m.group(1));
+            nanos += amount * switch (m.group(2)) {
+                case "h" -> 3_600e9;
+                case "m" -> 60e9;
+                case "s" -> 1e9;
+                case "ms" -> 1e6;
+                case "us", "µs" -> 1e3;
+                default -> 1;
+            };
+            at = m.end();
+        }
+        if (at == 0 || at != v.length()) {
+            return Optional.empty();
+        }
+        return Optional.of(Duration.ofNanos(Math.round(nanos)));
+    }
+}

@@ -1,0 +1,26 @@
+package dev.rotor.chat.headers;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * What one header family of one response said about one limit: its size, what remains, when it resets, and its
+ * window when the family gives it or it follows from the figures. Every part is optional: providers send what they
+ * send.
+ */
+public record LimitSignal(String family, Unit unit, OptionalLong limit, OptionalLong remaining,
+                          Optional<Instant> resetAt, Optional<Duration> window) {
+
+    /** What the limit counts. Rotor paces requests; a token limit that runs out cools the scope until its reset. */
+    public enum Unit { REQUESTS, TOKENS }
+
+    public boolean exhausted() {
+        return remaining.isPresent() && remaining.getAsLong() == 0;
+    }
+
+    public boolean isRequests() {
+        return unit == Unit.REQUESTS;
+    }
+}

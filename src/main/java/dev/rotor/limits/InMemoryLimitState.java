@@ -1,0 +1,199 @@
+package dev.rotor.limits;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.rotor.chat.LimitScope;
+import dev.rotor.chat.headers.LimitReport;
+import dev.rotor.chat.headers.LimitSignal;
+import dev.rotor.models.ModelRegistry;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.models.RateLimits;
+
+/** The limit state of one Rotor process, in memory, behind one lock: every task of the process sees the same. */
+public final class InMemoryLimitState implements LimitState {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InMemoryLimitState.class);
+
+    private final Map<String, ScopeLimits> scopes = new LinkedHashMap<>();
+    private final Map<String, List<ScopeLimits>> byModel = new HashMap<>();
+    private final Map<String, String> gone = new HashMap<>();
+    private final Map<String, String> refused = new HashMap<>();
+    private final CooldownGuess guess;
+    private long nextId;
+
+    public InMemoryLimitState(ModelRegistry registry, LimitsConfig config, CooldownGuess guess) {
+        this.guess = guess;
+        for (ModelSpec m : registry.models()) {
+            List<ScopeLimits> own = new ArrayList<>(3);
+            for (String key : ScopeKeys.of(m)) {
+                own.add(scopes.computeIfAbsent(key, k -> new ScopeLimits(k, declared(k, m, registry), config)));
+            }
+            byModel.put(m.id(), List.copyOf(own));
+        }
+    }
+
+    private static RateLimits declared(String key, ModelSpec m, ModelRegistry registry) {
+        if (key.equals(ScopeKeys.model(m))) {
+            return m.limits();
+        }
+        return m.limitGroup().filter(g -> key.equals(ScopeKeys.group(g))).map(registry::groupLimits).orElse(RateLimits.NONE);
+    }
+
+    @Override
+    public synchronized Admission tryAcquire(ModelSpec model, Instant now) {
+        long nowMs = now.toEpochMilli();
+        long at = notBefore(model, nowMs, true);
+        if (at > nowMs) {
+            return new Admission.NotBefore(Instant.ofEpochMilli(at));
+        }
+        return new Admission.Granted(sendRegardless(model, now));
+    }
+
+    @Override
+    public synchronized Permit sendRegardless(ModelSpec model, Instant now) {
+        long id = ++nextId;
+        for (ScopeLimits s : scopesOf(model)) {
+            s.sent(id, now.toEpochMilli());
+        }
+        return new Permit(model, id, now);
+    }
+
+    @Override
+    public synchronized Optional<Instant> blockedUntil(ModelSpec model, Instant now) {
+        long nowMs = now.toEpochMilli();
+        long at = notBefore(model, nowMs, false);
+        return at > nowMs ? Optional.of(Instant.ofEpochMilli(at)) : Optional.empty();
+    }
+
+    private long notBefore(ModelSpec model, long nowMs, boolean demand) {
+        long at = nowMs;
+        for (ScopeLimits s : scopesOf(model)) {
+            at = Math.max(at, s.notBefore(nowMs, demand));
+        }
+        return at;
+    }
+
+    @Override
+    public synchronized void succeeded(Permit permit, Instant at, LimitReport report) {
+        long atMs = at.toEpochMilli();
+        long sentMs = permit.sentAt().toEpochMilli();
+        for (ScopeLimits s : scopesOf(permit.model())) {
+            if (s.succeeded(permit.id(), sentMs, atMs)) {
+                logChange(s, "no 429 for a while at the learned pace");
+            }
+        }
+        // a success's headers describe the account's limit for the model: for a :free variant, the provider's pool
+        ScopeLimits target = scope(permit.model(), LimitScope.PROVIDER_FREE_POOL);
+        report.requests().ifPresent(signal -> {
+            if (target.heard(signal, sentMs, atMs, true)) {
+                logChange(target, "headers of a success (" + signal.family() + ")");
+            }
+        });
+        exhaustedTokens(report).ifPresent(until -> target.coolDown(until.toEpochMilli()));
+    }
+
+    @Override
+    public synchronized Instant rateLimited(Permit permit, Instant at, LimitScope scope, Optional<Instant> retryAt,
+                                            LimitReport report) {
+        long atMs = at.toEpochMilli();
+        long sentMs = permit.sentAt().toEpochMilli();
+        for (ScopeLimits s : scopesOf(permit.model())) {
+            s.refused(permit.id());
+        }
+        ScopeLimits target = scope(permit.model(), scope);
+        report.requests().ifPresent(signal -> target.heard(signal, sentMs, atMs, false));
+        int inARow = target.rateLimitsInARow(sentMs, atMs);
+        // a 429 whose time to come back has passed already (it was on its way) asks for no more wait
+        Instant until = retryAt.map(t -> t.isAfter(at) ? t : at).orElseGet(() -> at.plus(guess.after(inARow)));
+        if (target.rateLimited(sentMs, atMs, until.toEpochMilli())) {
+            logChange(target, "a 429 after the calls that succeeded before it");
+        }
+        return until;
+    }
+
+    @Override
+    public synchronized void failed(Permit permit, Instant at) {
+        for (ScopeLimits s : scopesOf(permit.model())) {
+            s.failed(permit.id(), at.toEpochMilli());
+        }
+    }
+
+    @Override
+    public synchronized void coolDown(ModelSpec model, LimitScope scope, Instant until) {
+        scope(model, scope).coolDown(until.toEpochMilli());
+    }
+
+    @Override
+    public synchronized Optional<Instant> cooldownUntil(ModelSpec model, Instant now) {
+        Optional<Long> latest = Optional.empty();
+        for (ScopeLimits s : scopesOf(model)) {
+            Optional<Long> until = s.cooldownUntil(now.toEpochMilli());
+            if (until.isPresent() && (latest.isEmpty() || until.get() > latest.get())) {
+                latest = until;
+            }
+        }
+        return latest.map(Instant::ofEpochMilli);
+    }
+
+    @Override
+    public synchronized void leaveRotation(ModelSpec model, String reason) {
+        gone.put(model.id(), reason);
+    }
+
+    @Override
+    public synchronized Optional<String> leftRotation(ModelSpec model) {
+        return Optional.ofNullable(gone.get(model.id()));
+    }
+
+    @Override
+    public synchronized void refuse(String provider, String why) {
+        refused.put(provider, why);
+    }
+
+    @Override
+    public synchronized Optional<String> refusal(String provider) {
+        return Optional.ofNullable(refused.get(provider));
+    }
+
+    @Override
+    public synchronized Optional<LimitView> limitOf(ModelSpec model) {
+        Optional<LimitView> slowest = Optional.empty();
+        for (ScopeLimits s : scopesOf(model)) {
+            Optional<LimitView> v = s.limit();
+            if (v.isPresent() && (slowest.isEmpty() || ScopeLimits.rate(v.get()) < ScopeLimits.rate(slowest.get()))) {
+                slowest = v;
+            }
+        }
+        return slowest;
+    }
+
+    private List<ScopeLimits> scopesOf(ModelSpec model) {
+        List<ScopeLimits> own = byModel.get(model.id());
+        if (own == null) {
+            throw new IllegalArgumentException("not a model of models.yaml: " + model.id());
+        }
+        return own;
+    }
+
+    private ScopeLimits scope(ModelSpec model, LimitScope scope) {
+        return scopes.get(ScopeKeys.of(model, scope));
+    }
+
+    private static Optional<Instant> exhaustedTokens(LimitReport report) {
+        return report.signals().stream().filter(s -> !s.isRequests() && s.exhausted()).map(LimitSignal::resetAt)
+                .flatMap(Optional::stream).max(Instant::compareTo);
+    }
+
+    private static void logChange(ScopeLimits scope, String why) {
+        LOG.info("limit of {} is now {} ({})", scope.key(), scope.limit().map(LimitView::toString).orElse("unknown"), why);
+    }
+}

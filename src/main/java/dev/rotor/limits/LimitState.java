@@ -1,0 +1,63 @@
+package dev.rotor.limits;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import dev.rotor.chat.LimitScope;
+import dev.rotor.chat.headers.LimitReport;
+import dev.rotor.models.ModelSpec;
+
+/**
+ * Everything Rotor knows about limits: cooldowns, declared and learned quota windows and the calls counted in them,
+ * learned limit sizes, models that left the rotation and providers that refused the key. The rotation policy asks
+ * it "may I send on this model now?" and tells it what each answer said; it decides nothing else.
+ *
+ * <p>Every call it admits must be settled once: {@link #succeeded}, {@link #rateLimited} or {@link #failed}.
+ */
+public interface LimitState {
+
+    /**
+     * Whether a call on the model may leave now, every limit of every scope it counts against considered (cooldowns,
+     * declared and learned windows, slow start after a cooldown); if so, it is counted, in one step.
+     */
+    Admission tryAcquire(ModelSpec model, Instant now);
+
+    /** Counts a call that goes whatever the limits say (a strategy that knows nothing of limits). */
+    Permit sendRegardless(ModelSpec model, Instant now);
+
+    /** When the model could next take a call; empty if it could now. Counts nothing. */
+    Optional<Instant> blockedUntil(ModelSpec model, Instant now);
+
+    /** The call succeeded; the headers of its answer say what they say about the limits. */
+    void succeeded(Permit permit, Instant at, LimitReport report);
+
+    /**
+     * The call met a 429 on the given scope: that scope cools down until {@code retryAt} (or, when the 429 said
+     * nothing, for a backoff by the 429s in a row), and what it teaches is learned.
+     *
+     * @return when the scope may be used again
+     */
+    Instant rateLimited(Permit permit, Instant at, LimitScope scope, Optional<Instant> retryAt, LimitReport report);
+
+    /** The call ended some other way (a failure, a timeout, no answer): the provider may still have counted it. */
+    void failed(Permit permit, Instant at);
+
+    /** Holds the model back until then (a 402's payment cooldown). */
+    void coolDown(ModelSpec model, LimitScope scope, Instant until);
+
+    /** The latest cooldown of the model's scopes still running. */
+    Optional<Instant> cooldownUntil(ModelSpec model, Instant now);
+
+    /** The model answered 404: it is out of the rotation, for every task. */
+    void leaveRotation(ModelSpec model, String reason);
+
+    Optional<String> leftRotation(ModelSpec model);
+
+    /** The provider refused the key: its models are skipped by every task. */
+    void refuse(String provider, String why);
+
+    Optional<String> refusal(String provider);
+
+    /** The limit that paces the model now: the slowest of its scopes', with its source; empty if none is known. */
+    Optional<LimitView> limitOf(ModelSpec model);
+}

@@ -1,0 +1,208 @@
+package dev.rotor.limits;
+
+import java.util.List;
+import java.util.Optional;
+
+import dev.rotor.chat.headers.LimitSignal;
+import dev.rotor.models.RateLimits;
+
+/**
+ * Everything known about the limits of one scope (a model, a limit group, a provider's free pool): its cooldown,
+ * its declared quotas, its learned or announced limit, the calls it sent, and its slow start. Answers "when may the
+ * next call leave?" and learns from each answer. Not thread-safe: the limit state's lock guards it.
+ */
+final class ScopeLimits {
+
+    /** While a probe's answer is awaited, a waiting call looks again after this long. */
+    static final long PROBE_RECHECK_MS = 25;
+    /** Slow start ends when this many calls may be in flight (or the learned size, if smaller). */
+    private static final int SLOW_START_END = 64;
+
+    private final String key;
+    private final List<RateLimits.Quota> declared;
+    private final LimitsConfig config;
+    private final SendLog log = new SendLog();
+    private final LearnedLimit learned = new LearnedLimit();
+    private long cooldownUntilMs = Long.MIN_VALUE;
+    private int rateLimitsInARow;
+    private long lastRateLimitedMs = Long.MIN_VALUE;
+    /** Slow start: at most this many calls in flight; 0 when the room is known. */
+    private int slowStart;
+
+    ScopeLimits(String key, RateLimits declared, LimitsConfig config) {
+        this.key = key;
+        this.declared = declared.quotas();
+        this.config = config;
+        // nothing known about the room: one probe first
+        this.slowStart = config.learn() && !paced() ? 1 : 0;
+    }
+
+    String key() {
+        return key;
+    }
+
+    /**
+     * When this scope lets the next call go; {@code nowMs} or earlier if it may go now.
+     *
+     * @param demand a call is waiting to go (not a look for a gauge): a learned pace that holds it back is saturated
+     */
+    long notBefore(long nowMs, boolean demand) {
+        long at = cooldownUntilMs;
+        if (slowStart > 0 && log.inFlight(nowMs) >= slowStart) {
+            at = Math.max(at, nowMs + PROBE_RECHECK_MS);
+        }
+        if (config.useDeclared()) {
+            for (RateLimits.Quota q : declared) {
+                at = Math.max(at, log.nextFree(q.requests(), q.per().toMillis(), nowMs));
+            }
+        }
+        if (config.learn() && learned.known()) {
+            long free = log.nextFree(learned.size(), learned.windowMs(), nowMs);
+            if (free > nowMs && demand) {
+                learned.refusedForRoom();
+            }
+            at = Math.max(at, free);
+        }
+        return at;
+    }
+
+    void sent(long id, long nowMs) {
+        log.sent(id, nowMs);
+        learned.sent(nowMs);
+        log.forget(nowMs, horizonMs(), largestLimit());
+    }
+
+    /** True if the estimate changed (for the log). */
+    boolean succeeded(long id, long sentMs, long atMs) {
+        if (!log.answered(id, atMs)) {
+            return false;
+        }
+        rateLimitsInARow = 0;
+        learned.succeeded(sentMs);
+        if (slowStart > 0 && ++slowStart >= slowStartEnd()) {
+            slowStart = 0;
+        }
+        return config.learn() && learned.maybeGrow(atMs);
+    }
+
+    /** A call that ended without a success or a 429: the provider may still have counted it. */
+    void failed(long id, long atMs) {
+        log.answered(id, atMs);
+    }
+
+    /** A call the provider refused on some scope: it used up nothing here either. */
+    void refused(long id) {
+        log.refused(id);
+    }
+
+    /**
+     * This scope answered 429: cool it until {@code untilMs} and learn from the run of successes before it.
+     * True if the estimate changed.
+     */
+    boolean rateLimited(long sentMs, long atMs, long untilMs) {
+        coolDown(untilMs);
+        if (!config.learn()) {
+            return false;
+        }
+        boolean changed = learned.full(sentMs, atMs, untilMs, log.inFlightSentBefore(sentMs),
+                window -> log.count(window, atMs, sentMs));
+        if (!learned.confirmed()) {
+            slowStart = 1;
+        }
+        return changed;
+    }
+
+    /**
+     * The 429s in a row on this scope, counting this one, for a cooldown guessed by backoff. Calls that were on their
+     * way when the last 429 came back are the same burst, not one more in a row.
+     */
+    int rateLimitsInARow(long sentMs, long atMs) {
+        if (sentMs >= lastRateLimitedMs) {
+            rateLimitsInARow++;
+        }
+        lastRateLimitedMs = Math.max(lastRateLimitedMs, atMs);
+        return Math.max(1, rateLimitsInARow);
+    }
+
+    void coolDown(long untilMs) {
+        cooldownUntilMs = Math.max(cooldownUntilMs, untilMs);
+    }
+
+    /**
+     * What a response's headers said of this scope's limit: its size and window, and what remains (a remaining
+     * count lower than the calls Rotor counted means others use the account: their calls are counted too). A success
+     * that used up the window cools the scope until the reset and teaches as a 429 would. True if the estimate
+     * changed.
+     */
+    boolean heard(LimitSignal signal, long sentMs, long atMs, boolean onSuccess) {
+        if (!config.learn()) {
+            signal.resetAt().filter(t -> signal.exhausted()).ifPresent(t -> coolDown(t.toEpochMilli()));
+            return false;
+        }
+        boolean changed = learned.heard(signal);
+        if (learned.known() && signal.remaining().isPresent()) {
+            int used = learned.size() - (int) Math.min(learned.size(), signal.remaining().getAsLong());
+            int counted = log.count(learned.windowMs(), atMs);
+            if (used > counted) {
+                log.others(used - counted, atMs);
+            }
+        }
+        if (onSuccess && signal.exhausted() && signal.resetAt().isPresent()) {
+            long until = signal.resetAt().get().toEpochMilli();
+            coolDown(until);
+            changed |= learned.full(sentMs, atMs, until, 0, window -> log.count(window, atMs, sentMs));
+        }
+        return changed;
+    }
+
+    Optional<Long> cooldownUntil(long nowMs) {
+        return cooldownUntilMs > nowMs ? Optional.of(cooldownUntilMs) : Optional.empty();
+    }
+
+    /** The limit that paces this scope: the slowest of the declared ones and the learned or announced one. */
+    Optional<LimitView> limit() {
+        Optional<LimitView> slowest = config.learn() ? learned.view(key) : Optional.empty();
+        if (config.useDeclared()) {
+            for (RateLimits.Quota q : declared) {
+                LimitView v = new LimitView(key, q.requests(), q.per(), LimitSource.DECLARED);
+                if (slowest.isEmpty() || rate(v) < rate(slowest.get())) {
+                    slowest = Optional.of(v);
+                }
+            }
+        }
+        return slowest;
+    }
+
+    static double rate(LimitView v) {
+        return v.requests() / (double) Math.max(1, v.window().toMillis());
+    }
+
+    private boolean paced() {
+        return config.useDeclared() && !declared.isEmpty();
+    }
+
+    private int slowStartEnd() {
+        return learned.known() ? Math.min(SLOW_START_END, Math.max(2, learned.size())) : SLOW_START_END;
+    }
+
+    private long horizonMs() {
+        long longest = learned.known() ? learned.windowMs() : 0;
+        for (RateLimits.Quota q : declared) {
+            longest = Math.max(longest, q.per().toMillis());
+        }
+        return longest == 0 ? SendLog.NO_HORIZON : longest;
+    }
+
+    private int largestLimit() {
+        int largest = learned.size();
+        for (RateLimits.Quota q : declared) {
+            largest = Math.max(largest, q.requests());
+        }
+        return largest;
+    }
+
+    @Override
+    public String toString() {
+        return limit().map(LimitView::toString).orElse(key);
+    }
+}

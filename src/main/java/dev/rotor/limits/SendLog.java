@@ -1,0 +1,141 @@
+package dev.rotor.limits;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * The calls one scope sent, oldest first: the window accounting of every limit on the scope counts them. A call is
+ * counted from the latest moment the provider can have counted it: its answer, or a short skew after it left, as
+ * the provider stamps a call when it arrives, which is after Rotor lets it go. A call the provider refused counts
+ * for nothing.
+ */
+final class SendLog {
+
+    /** The longest we assume a call takes to reach the provider's counter after Rotor lets it go. */
+    static final long SEND_SKEW_MS = 250;
+    /** Entries kept at least, whatever the windows, so a limit learned later can count the calls before it. */
+    private static final int MIN_ENTRIES = 1024;
+    private static final long PHANTOM = -1;
+    /** A call still unanswered after this long was lost without a word (its task ended some other way). */
+    private static final long STALE_MS = 10 * 60_000;
+    /** How far back entries are kept when no limit on the scope has a window yet. */
+    static final long NO_HORIZON = Long.MAX_VALUE / 4;
+
+    private static final class Entry {
+        final long id;
+        final long sentMs;
+        long countedMs;
+        boolean refused;
+
+        Entry(long id, long sentMs, long countedMs) {
+            this.id = id;
+            this.sentMs = sentMs;
+            this.countedMs = countedMs;
+        }
+    }
+
+    private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+    private final Map<Long, Entry> inFlight = new HashMap<>();
+
+    void sent(long id, long nowMs) {
+        Entry e = new Entry(id, nowMs, nowMs + SEND_SKEW_MS);
+        entries.addLast(e);
+        inFlight.put(id, e);
+    }
+
+    /** An answer came: the call reached the provider no later than now. False if it was settled already. */
+    boolean answered(long id, long atMs) {
+        Entry e = inFlight.remove(id);
+        if (e != null) {
+            e.countedMs = Math.min(e.countedMs, Math.max(e.sentMs, atMs));
+        }
+        return e != null;
+    }
+
+    /** The provider refused the call (429): it used up nothing. False if it was settled already. */
+    boolean refused(long id) {
+        Entry e = inFlight.remove(id);
+        if (e != null) {
+            e.refused = true;
+        }
+        return e != null;
+    }
+
+    /** Calls on their way; one that never got an answer in {@link #STALE_MS} is taken as lost. */
+    int inFlight(long nowMs) {
+        inFlight.values().removeIf(e -> e.sentMs < nowMs - STALE_MS);
+        return inFlight.size();
+    }
+
+    /** Calls someone else made on the same account, as the provider's remaining count tells: counted from now. */
+    void others(int calls, long nowMs) {
+        for (int i = 0; i < calls; i++) {
+            entries.addLast(new Entry(PHANTOM, nowMs, nowMs));
+        }
+    }
+
+    /** The calls counted in the window ending now, among those sent before {@code sentBeforeMs}. */
+    int count(long windowMs, long nowMs, long sentBeforeMs) {
+        long from = nowMs - windowMs;
+        int n = 0;
+        for (Iterator<Entry> it = entries.descendingIterator(); it.hasNext(); ) {
+            Entry e = it.next();
+            if (e.sentMs + SEND_SKEW_MS <= from) {
+                break;
+            }
+            if (!e.refused && e.countedMs > from && e.sentMs < sentBeforeMs) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    int count(long windowMs, long nowMs) {
+        return count(windowMs, nowMs, Long.MAX_VALUE);
+    }
+
+    /** When fewer than {@code limit} calls will be in the window: {@code nowMs} or earlier if they are now. */
+    long nextFree(int limit, long windowMs, long nowMs) {
+        int n = count(windowMs, nowMs);
+        if (n < limit) {
+            return nowMs;
+        }
+        long from = nowMs - windowMs;
+        long[] counted = new long[n];
+        int i = 0;
+        for (Iterator<Entry> it = entries.descendingIterator(); it.hasNext() && i < n; ) {
+            Entry e = it.next();
+            if (!e.refused && e.countedMs > from) {
+                counted[i++] = e.countedMs;
+            }
+        }
+        Arrays.sort(counted);
+        return counted[n - limit] + windowMs;
+    }
+
+    /** Calls on their way sent before the given instant: they reached the provider before a later call did. */
+    int inFlightSentBefore(long sentMs) {
+        int n = 0;
+        for (Entry e : inFlight.values()) {
+            if (e.sentMs < sentMs) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Forgets what no window can count any more: calls older than the longest window, and beyond twice the largest
+     * limit (never fewer than {@link #MIN_ENTRIES}, so a limit learned later can count the calls before it).
+     */
+    void forget(long nowMs, long horizonMs, int largestLimit) {
+        int max = Math.max(MIN_ENTRIES, 2 * largestLimit);
+        while (entries.size() > max
+                || entries.size() > MIN_ENTRIES && entries.peekFirst().sentMs + SEND_SKEW_MS <= nowMs - horizonMs) {
+            entries.removeFirst();
+        }
+    }
+}

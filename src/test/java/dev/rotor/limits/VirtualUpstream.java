@@ -1,0 +1,180 @@
+package dev.rotor.limits;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Random;
+
+import dev.rotor.chat.Failure;
+import dev.rotor.chat.FailureKind;
+import dev.rotor.chat.LimitScope;
+import dev.rotor.chat.headers.LimitReport;
+import dev.rotor.models.ModelRegistry;
+import dev.rotor.models.ModelRegistryLoader;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.rotation.Decision;
+import dev.rotor.rotation.RotationConfig;
+import dev.rotor.rotation.RotationPolicy;
+import dev.rotor.rotation.Selection;
+import dev.rotor.rotation.TaskProgress;
+import dev.rotor.simulator.Limiter;
+import dev.rotor.support.MutableClock;
+
+/**
+ * The goodput benchmark's upstream in virtual time: three :free models sharing one pool and a paid model with its
+ * own limit, each limit in one shape, answering after a fixed latency; 429s say only when to come back (to the
+ * millisecond, as OpenAI's retry-after-ms), successes say nothing. Clients keep a number of tasks in flight through
+ * Rotor's real policy and limit state. Deterministic and fast: a run of minutes takes milliseconds.
+ */
+final class VirtualUpstream {
+
+    static final long WINDOW_MS = 2_000;
+    static final int POOL_LIMIT = 30;
+    static final int PAID_LIMIT = 10;
+    private static final long LATENCY_MS = 20;
+    private static final long TRANSIT_MS = 1;
+    private static final Instant START = Instant.parse("2026-11-28T10:00:00.137Z");
+
+    /** What a run came to. */
+    record Outcome(int completed, long rateLimited, long calls, long elapsedMs, long[] latenciesMs) {
+        double capacityRatio() {
+            long windows = (elapsedMs + WINDOW_MS - 1) / WINDOW_MS;
+            return (double) completed / (windows * (POOL_LIMIT + PAID_LIMIT));
+        }
+
+        double rateLimitedPerTask() {
+            return (double) rateLimited / completed;
+        }
+
+        long p99() {
+            long[] sorted = latenciesMs.clone();
+            java.util.Arrays.sort(sorted);
+            return sorted[Math.max(0, (int) Math.ceil(0.99 * sorted.length) - 1)];
+        }
+
+        @Override
+        public String toString() {
+            return String.format(java.util.Locale.ROOT, "completed %d in %.1f s, capacity %.3f, 429s/task %.3f, p99 %d ms",
+                    completed, elapsedMs / 1000.0, capacityRatio(), rateLimitedPerTask(), p99());
+        }
+    }
+
+    private record Event(long atMs, long seq, Runnable action) {
+    }
+
+    private final MutableClock clock = new MutableClock(START);
+    private final PriorityQueue<Event> events = new PriorityQueue<>((a, b) -> a.atMs != b.atMs
+            ? Long.compare(a.atMs, b.atMs) : Long.compare(a.seq, b.seq));
+    private final Random random = new Random(7);
+    private final Limiter pool;
+    private final Limiter paid;
+    private final ModelRegistry registry;
+    private final RotationPolicy policy;
+    private long seq;
+    private int nextTask;
+    private int completed;
+    private long rateLimited;
+    private long calls;
+    private long[] latencies;
+
+    VirtualUpstream(Limiter.Shape shape, boolean declared, LimitsConfig limits) {
+        long origin = START.toEpochMilli() - 731;
+        this.pool = Limiter.of(shape, POOL_LIMIT, WINDOW_MS, origin);
+        this.paid = Limiter.of(shape, PAID_LIMIT, WINDOW_MS, origin);
+        String yaml = """
+                providers:
+                  openrouter: { base-url: "http://127.0.0.1:1/api/v1", api-key-env: KEY }
+                limit-groups:
+                  free: %s
+                models:
+                  - { id: "a:free", provider: openrouter, limit-group: free }
+                  - { id: "b:free", provider: openrouter, limit-group: free }
+                  - { id: "c:free", provider: openrouter, limit-group: free }
+                  - { id: "paid", provider: openrouter%s }
+                """.formatted(declared ? "{ requests: 30, per: 2s }" : "{ }", declared ? ", requests: 10, per: 2s" : "");
+        this.registry = ModelRegistryLoader.parse(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "virtual");
+        RotationConfig config = RotationConfig.defaults();
+        LimitState state = new InMemoryLimitState(registry, limits,
+                n -> config.backoff().delay(n, random.nextDouble()));
+        this.policy = new RotationPolicy(registry, config, state, clock, random::nextDouble);
+    }
+
+    RotationPolicy policy() {
+        return policy;
+    }
+
+    Outcome run(int tasks, int clients) {
+        latencies = new long[tasks];
+        for (int c = 0; c < clients; c++) {
+            startNext(START.toEpochMilli());
+        }
+        long last = START.toEpochMilli();
+        while (!events.isEmpty()) {
+            Event e = events.poll();
+            clock.set(Instant.ofEpochMilli(e.atMs()));
+            last = e.atMs();
+            e.action().run();
+        }
+        return new Outcome(completed, rateLimited, calls, last - START.toEpochMilli(), latencies);
+    }
+
+    private void at(long ms, Runnable action) {
+        events.add(new Event(ms, seq++, action));
+    }
+
+    private void startNext(long nowMs) {
+        if (nextTask >= latencies.length) {
+            return;
+        }
+        int task = nextTask++;
+        TaskProgress progress = new TaskProgress("t" + task, registry.models(), Instant.ofEpochMilli(nowMs).plus(Duration.ofHours(1)));
+        at(nowMs, () -> attempt(task, progress, nowMs));
+    }
+
+    private void attempt(int task, TaskProgress progress, long startedMs) {
+        long now = clock.millis();
+        Selection s = policy.select(progress);
+        if (s instanceof Selection.Wait wait) {
+            retry(task, progress, startedMs, policy.waitFor(progress, wait));
+            return;
+        }
+        if (!(s instanceof Selection.Use use)) {
+            throw new IllegalStateException("task " + task + " given up: " + s);
+        }
+        calls++;
+        at(now + TRANSIT_MS, () -> {
+            ModelSpec m = use.model();
+            Limiter limiter = m.isFreeVariant() ? pool : paid;
+            long arrival = clock.millis();
+            boolean ok = limiter.tryTake(arrival);
+            long nextFree = limiter.nextFreeMs(arrival);
+            at(arrival + LATENCY_MS - TRANSIT_MS, () -> {
+                if (ok) {
+                    policy.onSuccess(use.permit(), Duration.ofMillis(LATENCY_MS), LimitReport.EMPTY);
+                    latencies[task] = clock.millis() - startedMs;
+                    completed++;
+                    startNext(clock.millis());
+                } else {
+                    rateLimited++;
+                    LimitScope scope = m.isFreeVariant() ? LimitScope.PROVIDER_FREE_POOL : LimitScope.MODEL;
+                    Failure f = new Failure(FailureKind.RATE_LIMITED, 429, "rate limited", scope,
+                            Optional.of(Instant.ofEpochMilli(nextFree)));
+                    progress.record(new dev.rotor.rotation.Attempt(m.id(), "rate_limited", 429, LATENCY_MS, clock.instant(), null));
+                    retry(task, progress, startedMs, policy.onFailure(progress, use.permit(), f));
+                }
+            });
+        });
+    }
+
+    private void retry(int task, TaskProgress progress, long startedMs, Decision d) {
+        if (!(d instanceof Decision.Retry r)) {
+            latencies[task] = clock.millis() - startedMs;
+            startNext(clock.millis());
+            return;
+        }
+        at(clock.millis() + r.delay().toMillis(), () -> attempt(task, progress, startedMs));
+    }
+}
