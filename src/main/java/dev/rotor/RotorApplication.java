@@ -2,7 +2,7 @@ package dev.rotor;
 
 import org.apache.camel.main.Main;
 
-import dev.rotor.camel.RotorConfiguration;
+import dev.rotor.RotorConfiguration;
 
 /** Camel-main with Rotor's configuration, settings read from ./application.properties. */
 public class RotorApplication extends Main {

@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 
-import dev.rotor.camel.TaskLedger;
 import dev.rotor.limits.LimitView;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.ModelSpec;

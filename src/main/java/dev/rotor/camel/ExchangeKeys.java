@@ -16,7 +16,7 @@ public final class ExchangeKeys {
     public static final String DECISION = "rotorDecision";
     public static final String RAW_INPUT = "rotorRawInput";
     /** The ledger line of the outcome document in the body, set with it. */
-    public static final String LEDGER_ENTRY = "rotorLedgerEntry";
+    public static final String LEDGER_ENTRY = dev.rotor.batch.TaskLedger.ENTRY_PROPERTY;
     /** Set by an intake whose consumer holds its thread per task (transacted JMS): long waits park the task. */
     public static final String PARKABLE = "rotorParkable";
 

@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.rotor.batch.TaskLedger;
 import dev.rotor.chat.ChatResult;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.Attempt;

@@ -3,6 +3,7 @@ package dev.rotor.chat;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
@@ -27,10 +28,12 @@ public final class ErrorClassifier {
             "context[ _-]?length|context window|maximum context|too many tokens|reduce the length|prompt is too long",
             Pattern.CASE_INSENSITIVE);
     private final ObjectMapper json;
+    private final Clock clock;
     private final LimitHeaders limitHeaders;
 
     public ErrorClassifier(ObjectMapper json, Clock clock) {
         this.json = json;
+        this.clock = clock;
         this.limitHeaders = new LimitHeaders(clock);
     }
 
@@ -46,6 +49,9 @@ public final class ErrorClassifier {
     }
 
     public Verdict classify(int status, Function<String, String> header, String body) {
+        // a span in the headers ("Retry-After: 2") counts from when the answer is read: later than the provider
+        // reckoned it, so a cooldown never ends early
+        Instant now = clock.instant();
         Optional<JsonNode> parsed = parse(body);
         if (status >= 200 && status < 300) {
             if (parsed.isEmpty() || !parsed.get().isObject()) {
@@ -54,12 +60,12 @@ public final class ErrorClassifier {
             JsonNode error = parsed.get().get("error");
             if (error != null && !error.isNull()) {
                 int embedded = error.path("code").asInt(0);
-                return new Failed(classifyError(embedded >= 400 ? embedded : 502, header, error, true));
+                return new Failed(classifyError(embedded >= 400 ? embedded : 502, header, error, true, now));
             }
-            return completion(parsed.get(), status, limitHeaders.read(header));
+            return completion(parsed.get(), status, limitHeaders.read(header, now));
         }
         JsonNode error = parsed.map(b -> b.path("error")).orElse(json.missingNode());
-        return new Failed(classifyError(status, header, error, false));
+        return new Failed(classifyError(status, header, error, false, now));
     }
 
     /** An exception instead of a response: connect/read timeouts, resets, closed connections. */
@@ -81,7 +87,8 @@ public final class ErrorClassifier {
         return new Completed(new ChatResult(content.asText(), usage, body.path("model").asText("")), limits);
     }
 
-    private Failure classifyError(int status, Function<String, String> header, JsonNode error, boolean inOkBody) {
+    private Failure classifyError(int status, Function<String, String> header, JsonNode error, boolean inOkBody,
+                                  Instant now) {
         String message = error.path("message").asText("").strip();
         String raw = error.path("metadata").path("raw").asText("").strip();
         String detail = (message.isEmpty() ? "HTTP " + status : message) + (raw.isEmpty() ? "" : ": " + excerpt(raw));
@@ -90,7 +97,7 @@ public final class ErrorClassifier {
         }
         JsonNode bodyHeaders = error.path("metadata").path("headers");
         LimitReport limits = limitHeaders.read(name -> Optional.ofNullable(header.apply(name))
-                .orElseGet(() -> textOf(bodyHeaders, name)));
+                .orElseGet(() -> textOf(bodyHeaders, name)), now);
         return switch (status) {
             case 429 -> new Failure(FailureKind.RATE_LIMITED, status, detail, scopeOf(message, error), limits.retryAt(), limits);
             case 400, 413 -> Failure.of(status == 413 || CONTEXT.matcher(message).find()

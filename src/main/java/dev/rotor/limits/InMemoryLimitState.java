@@ -88,7 +88,7 @@ public final class InMemoryLimitState implements LimitState {
         long sentMs = permit.sentAt().toEpochMilli();
         for (ScopeLimits s : scopesOf(permit.model())) {
             if (s.succeeded(permit.id(), sentMs, atMs)) {
-                logChange(s, "no 429 for a while at the learned pace");
+                logChange(s, "the calls before a 429 answered, or no 429 for a while at the learned pace");
             }
         }
         // a success's headers describe the account's limit for the model: for a :free variant, the provider's pool
@@ -107,15 +107,24 @@ public final class InMemoryLimitState implements LimitState {
         long atMs = at.toEpochMilli();
         long sentMs = permit.sentAt().toEpochMilli();
         for (ScopeLimits s : scopesOf(permit.model())) {
-            s.refused(permit.id());
+            if (s.refused(permit.id(), atMs)) {
+                logChange(s, "the calls before a 429 answered");
+            }
         }
         ScopeLimits target = scope(permit.model(), scope);
         report.requests().ifPresent(signal -> target.heard(signal, sentMs, atMs, false));
         int inARow = target.rateLimitsInARow(sentMs, atMs);
         // a 429 whose time to come back has passed already (it was on its way) asks for no more wait
         Instant until = retryAt.map(t -> t.isAfter(at) ? t : at).orElseGet(() -> at.plus(guess.after(inARow)));
-        if (target.rateLimited(sentMs, atMs, until.toEpochMilli())) {
-            logChange(target, "a 429 after the calls that succeeded before it");
+        // a guessed cooldown tells nothing precise of the window
+        long precision = retryAt.isPresent() ? report.retryAtPrecisionMs() : until.toEpochMilli() - atMs;
+        // a span the provider reckoned when the call reached it ("retry after 1.9 s") is counted here from when its
+        // answer was read, which is late by however long that took: to learn the window, count it from when the call
+        // left, as the run's first success is counted, so the two delays on the way there cancel
+        boolean relative = retryAt.isPresent() && report.retryAtRelative();
+        long learnUntil = relative ? sentMs + (until.toEpochMilli() - atMs) : until.toEpochMilli();
+        if (target.rateLimited(sentMs, atMs, until.toEpochMilli(), learnUntil, precision, relative)) {
+            logChange(target, "a 429");
         }
         return until;
     }
@@ -123,7 +132,9 @@ public final class InMemoryLimitState implements LimitState {
     @Override
     public synchronized void failed(Permit permit, Instant at) {
         for (ScopeLimits s : scopesOf(permit.model())) {
-            s.failed(permit.id(), at.toEpochMilli());
+            if (s.failed(permit.id(), at.toEpochMilli())) {
+                logChange(s, "the calls before a 429 answered");
+            }
         }
     }
 

@@ -56,7 +56,7 @@ final class ScopeLimits {
                 at = Math.max(at, log.nextFree(q.requests(), q.per().toMillis(), nowMs));
             }
         }
-        if (config.learn() && learned.known()) {
+        if (config.learn() && learned.trusted()) {
             long free = log.nextFree(learned.size(), learned.windowMs(), nowMs);
             if (free > nowMs && demand) {
                 learned.refusedForRoom();
@@ -74,41 +74,64 @@ final class ScopeLimits {
 
     /** True if the estimate changed (for the log). */
     boolean succeeded(long id, long sentMs, long atMs) {
-        if (!log.answered(id, atMs)) {
+        if (!log.answered(id, atMs, true)) {
             return false;
         }
         rateLimitsInARow = 0;
-        learned.succeeded(sentMs);
+        learned.succeeded(sentMs, Math.min(atMs, sentMs + SendLog.SEND_SKEW_MS));
         if (slowStart > 0 && ++slowStart >= slowStartEnd()) {
             slowStart = 0;
         }
-        return config.learn() && learned.maybeGrow(atMs);
+        return config.learn() && (learnIfAnswered(atMs) | learned.maybeGrow(atMs));
     }
 
-    /** A call that ended without a success or a 429: the provider may still have counted it. */
-    void failed(long id, long atMs) {
-        log.answered(id, atMs);
+    /** A call that ended without a success or a 429: the provider may still have counted it. True if the estimate changed. */
+    boolean failed(long id, long atMs) {
+        return log.answered(id, atMs, false) && config.learn() && learnIfAnswered(atMs);
     }
 
-    /** A call the provider refused on some scope: it used up nothing here either. */
-    void refused(long id) {
-        log.refused(id);
+    /** A call the provider refused on some scope: it used up nothing here either. True if the estimate changed. */
+    boolean refused(long id, long atMs) {
+        return log.refused(id) && config.learn() && learnIfAnswered(atMs);
+    }
+
+    private final LearnedLimit.SuccessCount successCount = new LearnedLimit.SuccessCount() {
+        @Override
+        public int sentBetween(long fromMs, long toMs) {
+            return log.successes(fromMs, toMs);
+        }
+
+        @Override
+        public int refusedWithin(long windowMs, long nowMs) {
+            return log.refusedWithin(windowMs, nowMs);
+        }
+    };
+
+    private boolean learnIfAnswered(long nowMs) {
+        long before = learned.awaitingBefore();
+        if (before == Long.MIN_VALUE) {
+            return false;
+        }
+        return learned.learnIfAnswered(log.inFlightSentBefore(before), window -> log.count(window, nowMs, before),
+                successCount);
     }
 
     /**
-     * This scope answered 429: cool it until {@code untilMs} and learn from the run of successes before it.
-     * True if the estimate changed.
+     * This scope answered 429: cool it until {@code untilMs} (known to {@code untilPrecisionMs}) and learn from the
+     * run of successes before it, taking the scope to free at {@code learnUntilMs} (counted from when the call left
+     * if {@code fromSend}). True if the estimate changed.
      */
-    boolean rateLimited(long sentMs, long atMs, long untilMs) {
+    boolean rateLimited(long sentMs, long atMs, long untilMs, long learnUntilMs, long untilPrecisionMs,
+                        boolean fromSend) {
         coolDown(untilMs);
         if (!config.learn()) {
             return false;
         }
-        boolean changed = learned.full(sentMs, atMs, untilMs, log.inFlightSentBefore(sentMs),
-                window -> log.count(window, atMs, sentMs));
-        if (!learned.confirmed()) {
-            slowStart = 1;
-        }
+        boolean changed = learned.full(sentMs, atMs, learnUntilMs, true, fromSend, untilPrecisionMs,
+                window -> log.count(window, atMs, sentMs), successCount);
+        changed |= learnIfAnswered(atMs);
+        // the provider just said the pace was wrong: the room after the cooldown is not known, whatever was learned
+        slowStart = 1;
         return changed;
     }
 
@@ -140,7 +163,11 @@ final class ScopeLimits {
             return false;
         }
         boolean changed = learned.heard(signal);
-        if (learned.known() && signal.remaining().isPresent()) {
+        if (learned.trusted() && learned.confirmed()) {
+            // the header told the room: no probing needed
+            slowStart = 0;
+        }
+        if (learned.trusted() && signal.remaining().isPresent()) {
             int used = learned.size() - (int) Math.min(learned.size(), signal.remaining().getAsLong());
             int counted = log.count(learned.windowMs(), atMs);
             if (used > counted) {
@@ -150,7 +177,9 @@ final class ScopeLimits {
         if (onSuccess && signal.exhausted() && signal.resetAt().isPresent()) {
             long until = signal.resetAt().get().toEpochMilli();
             coolDown(until);
-            changed |= learned.full(sentMs, atMs, until, 0, window -> log.count(window, atMs, sentMs));
+            changed |= learned.full(sentMs, atMs, until, false, false, signal.resetPrecisionMs(),
+                    window -> log.count(window, atMs, sentMs), successCount);
+            changed |= learnIfAnswered(atMs);
         }
         return changed;
     }

@@ -29,6 +29,7 @@ final class SendLog {
         final long sentMs;
         long countedMs;
         boolean refused;
+        boolean succeeded;
 
         Entry(long id, long sentMs, long countedMs) {
             this.id = id;
@@ -46,13 +47,47 @@ final class SendLog {
         inFlight.put(id, e);
     }
 
-    /** An answer came: the call reached the provider no later than now. False if it was settled already. */
-    boolean answered(long id, long atMs) {
+    /**
+     * An answer came: the call reached the provider no later than now; {@code success} if it was a completion.
+     * False if it was settled already.
+     */
+    boolean answered(long id, long atMs, boolean success) {
         Entry e = inFlight.remove(id);
         if (e != null) {
             e.countedMs = Math.min(e.countedMs, Math.max(e.sentMs, atMs));
+            e.succeeded = success;
         }
         return e != null;
+    }
+
+    /** The calls sent in the window ending now that the provider refused. */
+    int refusedWithin(long windowMs, long nowMs) {
+        int n = 0;
+        for (Iterator<Entry> it = entries.descendingIterator(); it.hasNext(); ) {
+            Entry e = it.next();
+            if (e.sentMs <= nowMs - windowMs) {
+                break;
+            }
+            if (e.refused) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The calls sent from {@code fromMs} (inclusive) to {@code toMs} (exclusive) that succeeded. */
+    int successes(long fromMs, long toMs) {
+        int n = 0;
+        for (Iterator<Entry> it = entries.descendingIterator(); it.hasNext(); ) {
+            Entry e = it.next();
+            if (e.sentMs < fromMs) {
+                break;
+            }
+            if (e.succeeded && e.sentMs < toMs) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** The provider refused the call (429): it used up nothing. False if it was settled already. */

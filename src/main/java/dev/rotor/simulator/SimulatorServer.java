@@ -149,12 +149,16 @@ public final class SimulatorServer implements AutoCloseable {
                 sendError(exchange, 400, "Invalid request: 'model' and 'messages' are required", null);
                 return;
             }
+            long decided = clock.millis();
             Answer answer = decide(model);
             JsonNode messages = request.path("messages");
             calls.add(new Call(model, answer.kind(), clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"),
                     messages.path(messages.size() - 1).path("content").asText("")));
-            pause(latencyOf(model));
-            respond(exchange, model, request, answer);
+            // a limit's refusal comes back at once, as providers answer it before any generation
+            if (!answer.kind().startsWith("429-")) {
+                pause(latencyOf(model));
+            }
+            respond(exchange, model, request, answer, decided);
         }
     }
 
@@ -220,8 +224,9 @@ public final class SimulatorServer implements AutoCloseable {
                 ? candidate : current;
     }
 
-    private void respond(HttpExchange exchange, String model, JsonNode request, Answer answer) throws IOException {
-        long now = clock.millis();
+    /** @param decided when the answer was decided: the limit's headers tell its state then */
+    private void respond(HttpExchange exchange, String model, JsonNode request, Answer answer, long decided) throws IOException {
+        long now = decided;
         switch (answer.kind()) {
             case "ok" -> {
                 if (answer.limiter() != null) {

@@ -6,15 +6,13 @@ import org.apache.camel.component.jms.JmsComponent;
 import org.apache.camel.support.service.ServiceSupport;
 import org.springframework.jms.connection.CachingConnectionFactory;
 
-import dev.rotor.camel.RotorSettings;
-
 /** Points Camel's jms component at the broker (starting the embedded one when asked). */
 public final class JmsWiring {
 
     private JmsWiring() {
     }
 
-    public static void configure(CamelContext context, RotorSettings.Jms jms) throws Exception {
+    public static void configure(CamelContext context, JmsSettings jms) throws Exception {
         if (jms.embedded()) {
             context.addService(new EmbeddedBroker(jms.brokerUrl(), jms.embeddedDataDir()), true, true);
         }

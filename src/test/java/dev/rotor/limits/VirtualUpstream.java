@@ -11,6 +11,7 @@ import java.util.Random;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.LimitScope;
+import dev.rotor.chat.headers.LimitHeaders;
 import dev.rotor.chat.headers.LimitReport;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
@@ -25,8 +26,9 @@ import dev.rotor.support.MutableClock;
 
 /**
  * The goodput benchmark's upstream in virtual time: three :free models sharing one pool and a paid model with its
- * own limit, each limit in one shape, answering after a fixed latency; 429s say only when to come back (to the
- * millisecond, as OpenAI's retry-after-ms), successes say nothing. Clients keep a number of tasks in flight through
+ * own limit, each limit in one shape, answering after a latency; calls take a while to get there and their answers
+ * to be read, in no fixed order, as on a busy machine; 429s say only when to come back (to the millisecond, as
+ * OpenAI's retry-after-ms, counted from when the answer is read), successes say nothing. Clients keep a number of tasks in flight through
  * Rotor's real policy and limit state. Deterministic and fast: a run of minutes takes milliseconds.
  */
 final class VirtualUpstream {
@@ -35,7 +37,9 @@ final class VirtualUpstream {
     static final int POOL_LIMIT = 30;
     static final int PAID_LIMIT = 10;
     private static final long LATENCY_MS = 20;
-    private static final long TRANSIT_MS = 1;
+    /** How long a call takes to reach the provider, and its answer to be read: Rotor shares two cores with it. */
+    private static final long MAX_OUTBOUND_MS = 15;
+    private static final long MAX_INBOUND_MS = 40;
     private static final Instant START = Instant.parse("2026-11-28T10:00:00.137Z");
 
     /** What a run came to. */
@@ -68,7 +72,7 @@ final class VirtualUpstream {
     private final MutableClock clock = new MutableClock(START);
     private final PriorityQueue<Event> events = new PriorityQueue<>((a, b) -> a.atMs != b.atMs
             ? Long.compare(a.atMs, b.atMs) : Long.compare(a.seq, b.seq));
-    private final Random random = new Random(7);
+    private final Random random;
     private final Limiter pool;
     private final Limiter paid;
     private final ModelRegistry registry;
@@ -81,7 +85,12 @@ final class VirtualUpstream {
     private long[] latencies;
 
     VirtualUpstream(Limiter.Shape shape, boolean declared, LimitsConfig limits) {
-        long origin = START.toEpochMilli() - 731;
+        this(shape, declared, limits, 7);
+    }
+
+    VirtualUpstream(Limiter.Shape shape, boolean declared, LimitsConfig limits, long seed) {
+        this.random = new Random(seed);
+        long origin = START.toEpochMilli() - 731 - random.nextInt(2000);
         this.pool = Limiter.of(shape, POOL_LIMIT, WINDOW_MS, origin);
         this.paid = Limiter.of(shape, PAID_LIMIT, WINDOW_MS, origin);
         String yaml = """
@@ -145,23 +154,28 @@ final class VirtualUpstream {
             throw new IllegalStateException("task " + task + " given up: " + s);
         }
         calls++;
-        at(now + TRANSIT_MS, () -> {
+        at(now + 1 + random.nextInt((int) MAX_OUTBOUND_MS), () -> {
             ModelSpec m = use.model();
             Limiter limiter = m.isFreeVariant() ? pool : paid;
             long arrival = clock.millis();
             boolean ok = limiter.tryTake(arrival);
-            long nextFree = limiter.nextFreeMs(arrival);
-            at(arrival + LATENCY_MS - TRANSIT_MS, () -> {
+            long retryAfterMs = limiter.nextFreeMs(arrival) - arrival;
+            long inbound = 1 + random.nextInt((int) MAX_INBOUND_MS) + (random.nextInt(100) < 3 ? 100 + random.nextInt(200) : 0);
+            at(arrival + (ok ? LATENCY_MS : 1) + inbound, () -> {
+                // the answer as the provider sends it, read as Rotor reads it
+                java.util.Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+                headers.put("retry-after-ms", Long.toString(retryAfterMs));
+                headers.put("Retry-After", Long.toString(Math.max(1, (retryAfterMs + 999) / 1000)));
+                LimitReport report = new LimitHeaders(clock).read(headers::get);
                 if (ok) {
-                    policy.onSuccess(use.permit(), Duration.ofMillis(LATENCY_MS), LimitReport.EMPTY);
+                    policy.onSuccess(use.permit(), Duration.ofMillis(clock.millis() - now), LimitReport.EMPTY);
                     latencies[task] = clock.millis() - startedMs;
                     completed++;
                     startNext(clock.millis());
                 } else {
                     rateLimited++;
                     LimitScope scope = m.isFreeVariant() ? LimitScope.PROVIDER_FREE_POOL : LimitScope.MODEL;
-                    Failure f = new Failure(FailureKind.RATE_LIMITED, 429, "rate limited", scope,
-                            Optional.of(Instant.ofEpochMilli(nextFree)));
+                    Failure f = new Failure(FailureKind.RATE_LIMITED, 429, "rate limited", scope, report.retryAt(), report);
                     progress.record(new dev.rotor.rotation.Attempt(m.id(), "rate_limited", 429, LATENCY_MS, clock.instant(), null));
                     retry(task, progress, startedMs, policy.onFailure(progress, use.permit(), f));
                 }

@@ -6,12 +6,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
 
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.rotor.support.MutableClock;
 
 class SimulatorServerTest {
 
@@ -77,6 +80,75 @@ class SimulatorServerTest {
                     .contains("Simulated answer from m");
             assertThat(sim.callsTo("m")).isEqualTo(4);
         }
+    }
+
+    @Test
+    void shouldFreeASlidingWindowsSlotsOneByOneAWindowAfterEachCall() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
+        Scenario.Reporting silent = new Scenario.Reporting(false, false, Scenario.RetryAfter.MILLISECONDS);
+        Scenario s = Scenario.builder().model("m", Scenario.ModelBehaviour.limited(2, 10_000)
+                .withShape(Limiter.Shape.SLIDING, silent)).build();
+        try (SimulatorServer sim = SimulatorServer.start(s, clock, 0)) {
+            assertThat(call(sim, "m", null).statusCode()).isEqualTo(200);
+            clock.advance(Duration.ofSeconds(4));
+            HttpResponse<String> second = call(sim, "m", null);
+            assertThat(second.statusCode()).isEqualTo(200);
+            assertThat(second.headers().firstValue("X-RateLimit-Remaining")).isEmpty();
+            HttpResponse<String> refused = call(sim, "m", null);
+            assertThat(refused.statusCode()).isEqualTo(429);
+            // the first call leaves the window 10 s after it came, 6 s from now
+            assertThat(refused.headers().firstValue("retry-after-ms")).contains("6000");
+            assertThat(refused.headers().firstValue("Retry-After")).contains("6");
+            assertThat(refused.headers().firstValue("X-RateLimit-Limit")).isEmpty();
+            clock.advance(Duration.ofSeconds(6));
+            assertThat(call(sim, "m", null).statusCode()).isEqualTo(200);
+            assertThat(call(sim, "m", null).statusCode()).isEqualTo(429);
+        }
+    }
+
+    @Test
+    void shouldRefillATokenBucketContinuouslyAfterItsBurst() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
+        Scenario s = Scenario.builder().pool("bucket", 4, 2_000, ":free", Limiter.Shape.BUCKET,
+                new Scenario.Reporting(true, true, Scenario.RetryAfter.MILLISECONDS)).build();
+        try (SimulatorServer sim = SimulatorServer.start(s, clock, 0)) {
+            for (int i = 0; i < 4; i++) {
+                assertThat(call(sim, "a:free", null).statusCode()).isEqualTo(200);
+            }
+            HttpResponse<String> refused = call(sim, "b:free", null);
+            assertThat(refused.statusCode()).isEqualTo(429);
+            // four tokens per 2 s: the next one in 500 ms
+            assertThat(refused.headers().firstValue("retry-after-ms")).contains("500");
+            assertThat(refused.headers().firstValue("X-RateLimit-Remaining")).contains("0");
+            assertThat(JSON.readTree(refused.body()).path("error").path("message").asText()).contains("bucket");
+            clock.advance(Duration.ofMillis(500));
+            HttpResponse<String> refilled = call(sim, "a:free", null);
+            assertThat(refilled.statusCode()).isEqualTo(200);
+            // a success reports when the bucket is full again
+            assertThat(Long.parseLong(refilled.headers().firstValue("X-RateLimit-Reset").orElseThrow()))
+                    .isEqualTo(clock.millis() + 2_000);
+            assertThat(call(sim, "a:free", null).statusCode()).isEqualTo(429);
+        }
+    }
+
+    @Test
+    void shouldReadLimiterShapesAndReportingFromAScenarioFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("s.yaml");
+        java.nio.file.Files.writeString(file, """
+                pools:
+                  - { name: p, limit: 3, window-ms: 1000, applies-to: ":free", shape: sliding, headers-on-success: false }
+                models:
+                  m: { limit: 2, window-ms: 500, shape: bucket, retry-after: none }
+                """);
+        Scenario s = Scenario.load(file);
+        assertThat(s.pools().get(0).shape()).isEqualTo(Limiter.Shape.SLIDING);
+        assertThat(s.pools().get(0).reporting()).isEqualTo(new Scenario.Reporting(false, true, Scenario.RetryAfter.NONE));
+        assertThat(s.models().get("m").shape()).isEqualTo(Limiter.Shape.BUCKET);
+        assertThat(s.models().get("m").reporting()).isEqualTo(new Scenario.Reporting(false, false, Scenario.RetryAfter.NONE));
+        java.nio.file.Files.writeString(file, "models: { m: { limit: 2, window-ms: 500, shape: leaky } }");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Scenario.load(file))
+                .hasMessageContaining("shape must be fixed, sliding or bucket");
     }
 
     @Test

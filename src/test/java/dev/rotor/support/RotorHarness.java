@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.rotor.RotorApplication;
-import dev.rotor.camel.TaskLedger;
+import dev.rotor.batch.TaskLedger;
 import dev.rotor.simulator.SimulatorServer;
 
 /**

@@ -31,6 +31,8 @@ final class HeaderValues {
     private final Instant now;
     private final Duration cap;
     private final LimitReport.Builder out;
+    /** The precision of the last reset read: 1 ms, or 1000 when it was given in whole seconds. */
+    private long precisionMs = 1;
 
     /** @param cap the furthest ahead a reset of this family can plausibly be */
     HeaderValues(String family, Function<String, String> header, Instant now, Duration cap, LimitReport.Builder out) {
@@ -39,6 +41,11 @@ final class HeaderValues {
         this.now = now;
         this.cap = cap;
         this.out = out;
+    }
+
+    /** How precise the last reset read was, in ms: 1000 for whole seconds (Retry-After: 3, epoch seconds). */
+    long precisionMs() {
+        return precisionMs;
     }
 
     boolean has(String name) {
@@ -99,6 +106,7 @@ final class HeaderValues {
             out.ignore(family, name, n < 0 ? "negative" : "not_a_number");
             return Optional.empty();
         }
+        precisionMs = n >= EPOCH_MILLIS || n != Math.rint(n) ? 1 : 1000;
         if (n >= EPOCH_MILLIS) {
             return ahead(name, Instant.ofEpochMilli((long) n), false);
         }
@@ -144,6 +152,7 @@ final class HeaderValues {
         }
         try {
             double seconds = Double.parseDouble(v);
+            precisionMs = seconds == Math.rint(seconds) ? 1000 : 1;
             if (seconds < 0 || Double.isNaN(seconds) || Double.isInfinite(seconds)) {
                 out.ignore(family, name, seconds < 0 ? "negative" : "not_a_number");
                 return Optional.empty();
@@ -151,6 +160,7 @@ final class HeaderValues {
             return ahead(name, now.plusMillis((long) Math.ceil(seconds * 1000)), true);
         } catch (NumberFormatException notSeconds) {
             try {
+                precisionMs = 1000;
                 return ahead(name, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant(), false);
             } catch (DateTimeParseException notADate) {
                 out.ignore(family, name, "not_a_number");
@@ -201,9 +211,11 @@ final class HeaderValues {
      */
     private Optional<Instant> ahead(String name, Instant at, boolean fromNow) {
         if (!at.isAfter(now)) {
-            if (!fromNow) {
-                out.ignore(family, name, "reset_passed");
+            if (fromNow) {
+                // a span of zero: "now"
+                return Optional.of(now);
             }
+            out.ignore(family, name, "reset_passed");
             return Optional.empty();
         }
         Instant furthest = now.plus(cap);

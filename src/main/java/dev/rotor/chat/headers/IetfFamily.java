@@ -46,7 +46,7 @@ final class IetfFamily implements HeaderFamily {
                         ? policies.values().iterator().next() : new Policy(OptionalLong.empty(), Optional.empty()));
                 HeaderValues v = values(item.params()::get, now, policy, out);
                 add(out, policy.quota(), v.remainingWithin("RateLimit", v.count("r"), policy.quota()), v.resetBySize("t"),
-                        policy.window());
+                        policy.window(), v.precisionMs());
             }
             return;
         }
@@ -58,16 +58,16 @@ final class IetfFamily implements HeaderFamily {
                     .orElse(policies.values().stream().findFirst().orElse(new Policy(limit, Optional.empty())));
             add(out, limit.isPresent() ? limit : policy.quota(),
                     v.remainingWithin("RateLimit-Remaining", v.count("RateLimit-Remaining"), limit),
-                    v.resetBySize("RateLimit-Reset"), policy.window());
+                    v.resetBySize("RateLimit-Reset"), policy.window(), v.precisionMs());
             return;
         }
-        policies.values().forEach(p -> add(out, p.quota(), OptionalLong.empty(), Optional.empty(), p.window()));
+        policies.values().forEach(p -> add(out, p.quota(), OptionalLong.empty(), Optional.empty(), p.window(), 1));
     }
 
     private static void add(LimitReport.Builder out, OptionalLong limit, OptionalLong remaining, Optional<Instant> reset,
-                            Optional<Duration> window) {
+                            Optional<Duration> window, long precisionMs) {
         if (limit.isPresent() || remaining.isPresent() || reset.isPresent()) {
-            out.signals.add(new LimitSignal(NAME, LimitSignal.Unit.REQUESTS, limit, remaining, reset, window));
+            out.signals.add(new LimitSignal(NAME, LimitSignal.Unit.REQUESTS, limit, remaining, reset, window, precisionMs));
         }
     }
 

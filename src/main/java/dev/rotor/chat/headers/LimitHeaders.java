@@ -1,6 +1,7 @@
 package dev.rotor.chat.headers;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.function.Function;
 
@@ -22,8 +23,15 @@ public final class LimitHeaders {
 
     /** @param header a case-insensitive lookup of the response's headers (and, for OpenRouter, its error body's) */
     public LimitReport read(Function<String, String> header) {
+        return read(header, clock.instant());
+    }
+
+    /**
+     * @param header a case-insensitive lookup of the response's headers (and, for OpenRouter, its error body's)
+     * @param now    the instant a span ("Retry-After: 2", "retry-after-ms: 350", "6m0s") counts from
+     */
+    public LimitReport read(Function<String, String> header, Instant now) {
         LimitReport.Builder out = new LimitReport.Builder();
-        var now = clock.instant();
         for (HeaderFamily family : FAMILIES) {
             family.read(header, now, out);
         }

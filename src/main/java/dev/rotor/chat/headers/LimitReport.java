@@ -9,12 +9,21 @@ import java.util.Optional;
  * Every limit signal one response carried, the moment it asks the client to wait until (for a 429), and the values
  * that were ignored as malformed or implausible.
  *
- * @param retryAt the first of: OpenRouter's X-RateLimit-Reset, OpenAI's retry-after-ms, Retry-After, the reset of
- *                another family's exhausted limit; only instants still ahead
+ * @param retryAt            the first of: OpenRouter's X-RateLimit-Reset, OpenAI's retry-after-ms, Retry-After, the
+ *                           reset of another family's exhausted limit; only instants not yet past ("now" when
+ *                           the provider said to retry at once)
+ * @param retryAtPrecisionMs 1000 when {@code retryAt} was given in whole seconds (Retry-After: 3), else 1
+ * @param retryAtRelative    {@code retryAt} was given as a span from the provider's now (Retry-After: 3), counted
+ *                           here from when the answer was read
  */
-public record LimitReport(List<LimitSignal> signals, Optional<Instant> retryAt, List<Ignored> ignored) {
+public record LimitReport(List<LimitSignal> signals, Optional<Instant> retryAt, long retryAtPrecisionMs,
+                          boolean retryAtRelative, List<Ignored> ignored) {
 
     public static final LimitReport EMPTY = new LimitReport(List.of(), Optional.empty(), List.of());
+
+    public LimitReport(List<LimitSignal> signals, Optional<Instant> retryAt, List<Ignored> ignored) {
+        this(signals, retryAt, 1, false, ignored);
+    }
 
     /** A header value that was not trusted, and why: not_a_number, negative, remaining_above_limit, reset_capped, reset_passed. */
     public record Ignored(String family, String header, String reason) {
@@ -47,19 +56,38 @@ public record LimitReport(List<LimitSignal> signals, Optional<Instant> retryAt, 
         final List<Ignored> ignored = new ArrayList<>();
         Optional<Instant> retryAfterMs = Optional.empty();
         Optional<Instant> retryAfter = Optional.empty();
+        long retryAfterPrecisionMs = 1;
+        boolean retryAfterRelative = true;
 
         void ignore(String family, String header, String reason) {
             ignored.add(new Ignored(family, header, reason));
         }
 
         LimitReport build(Instant now) {
-            Optional<Instant> openRouterReset = signals.stream().filter(s -> s.family().equals(OpenRouterFamily.NAME))
-                    .map(LimitSignal::resetAt).flatMap(Optional::stream).findFirst();
-            Optional<Instant> otherExhausted = signals.stream().filter(s -> !s.family().equals(OpenRouterFamily.NAME))
-                    .filter(LimitSignal::exhausted).map(LimitSignal::resetAt).flatMap(Optional::stream).max(Instant::compareTo);
-            Optional<Instant> retryAt = openRouterReset.or(() -> retryAfterMs).or(() -> retryAfter).or(() -> otherExhausted)
-                    .filter(t -> t.isAfter(now));
-            return new LimitReport(signals, retryAt, ignored);
+            Optional<LimitSignal> openRouter = signals.stream().filter(s -> s.family().equals(OpenRouterFamily.NAME)
+                    && s.resetAt().isPresent()).findFirst();
+            Optional<LimitSignal> otherExhausted = signals.stream().filter(s -> !s.family().equals(OpenRouterFamily.NAME))
+                    .filter(s -> s.exhausted() && s.resetAt().isPresent())
+                    .max((a, b) -> a.resetAt().get().compareTo(b.resetAt().get()));
+            Optional<Instant> retryAt;
+            long precision = 1;
+            boolean relative = false;
+            if (openRouter.isPresent()) {
+                retryAt = openRouter.get().resetAt();
+                precision = openRouter.get().resetPrecisionMs();
+            } else if (retryAfterMs.isPresent()) {
+                retryAt = retryAfterMs;
+                relative = true;
+            } else if (retryAfter.isPresent()) {
+                retryAt = retryAfter;
+                precision = retryAfterPrecisionMs;
+                relative = retryAfterRelative;
+            } else {
+                retryAt = otherExhausted.flatMap(LimitSignal::resetAt);
+                precision = otherExhausted.map(LimitSignal::resetPrecisionMs).orElse(1L);
+                relative = otherExhausted.isPresent() && !otherExhausted.get().family().equals(AnthropicFamily.NAME);
+            }
+            return new LimitReport(signals, retryAt.filter(t -> !t.isBefore(now)), precision, relative, ignored);
         }
     }
 }

@@ -11,7 +11,12 @@ import java.util.OptionalLong;
  * send.
  */
 public record LimitSignal(String family, Unit unit, OptionalLong limit, OptionalLong remaining,
-                          Optional<Instant> resetAt, Optional<Duration> window) {
+                          Optional<Instant> resetAt, Optional<Duration> window, long resetPrecisionMs) {
+
+    public LimitSignal(String family, Unit unit, OptionalLong limit, OptionalLong remaining, Optional<Instant> resetAt,
+                       Optional<Duration> window) {
+        this(family, unit, limit, remaining, resetAt, window, 1);
+    }
 
     /** What the limit counts. Rotor paces requests; a token limit that runs out cools the scope until its reset. */
     public enum Unit { REQUESTS, TOKENS }

@@ -26,7 +26,8 @@ final class OpenRouterFamily implements HeaderFamily {
         OptionalLong remaining = v.remainingWithin("X-RateLimit-Remaining", v.count("X-RateLimit-Remaining"), limit);
         Optional<Instant> reset = v.resetBySize("X-RateLimit-Reset");
         if (limit.isPresent() || remaining.isPresent() || reset.isPresent()) {
-            out.signals.add(new LimitSignal(NAME, LimitSignal.Unit.REQUESTS, limit, remaining, reset, Optional.empty()));
+            out.signals.add(new LimitSignal(NAME, LimitSignal.Unit.REQUESTS, limit, remaining, reset, Optional.empty(),
+                    v.precisionMs()));
         }
     }
 }

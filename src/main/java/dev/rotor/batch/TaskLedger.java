@@ -1,4 +1,4 @@
-package dev.rotor.camel;
+package dev.rotor.batch;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -24,6 +24,9 @@ public final class TaskLedger {
         }
     }
 
+    /** The exchange property that carries the ended task's line, set with its outcome document. */
+    public static final String ENTRY_PROPERTY = "rotorLedgerEntry";
+
     private final RotorMetrics metrics;
     private final TransportMetrics transports;
     /** Lines are kept for the last this many tasks, so a Rotor that runs for weeks does not grow without end. */
@@ -39,7 +42,7 @@ public final class TaskLedger {
     }
 
     public void ended(Exchange exchange) {
-        Entry entry = exchange.getProperty(ExchangeKeys.LEDGER_ENTRY, Entry.class);
+        Entry entry = exchange.getProperty(ENTRY_PROPERTY, Entry.class);
         boolean completed = entry.completed();
         transports.ended(exchange, completed);
         if (completed) {

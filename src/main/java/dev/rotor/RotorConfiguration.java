@@ -1,4 +1,4 @@
-package dev.rotor.camel;
+package dev.rotor;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +26,16 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.rotor.batch.BatchRun;
+import dev.rotor.batch.TaskLedger;
+import dev.rotor.camel.ApiKeys;
+import dev.rotor.camel.FailureHandler;
+import dev.rotor.camel.InboxFilter;
+import dev.rotor.camel.Json;
+import dev.rotor.camel.ModelCaller;
+import dev.rotor.camel.ModelsHealthCheck;
+import dev.rotor.camel.Outcomes;
+import dev.rotor.camel.Parking;
+import dev.rotor.camel.TaskIntake;
 import dev.rotor.chat.ChatRequestMapper;
 import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.metrics.RotorMetrics;

@@ -1,4 +1,4 @@
-package dev.rotor.camel;
+package dev.rotor;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +13,7 @@ import dev.rotor.limits.LimitsConfig;
 import dev.rotor.rotation.Backoff;
 import dev.rotor.rotation.RotationConfig;
 import dev.rotor.rotation.Strategy;
+import dev.rotor.transport.JmsSettings;
 
 /**
  * The {@code rotor.*} settings, read through Camel's property resolution, so an environment variable
@@ -21,13 +22,9 @@ import dev.rotor.rotation.Strategy;
 public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path failed, Path modelsFile, boolean batch, Path summaryFile,
                             int concurrency, RotationConfig rotation, LimitsConfig limits, SimulatorMode simulator,
                             Optional<Path> simulatorScenario, String referer, String title,
-                            Set<String> intakes, String output, Duration queueMaxHold, Jms jms) {
+                            Set<String> intakes, String output, Duration queueMaxHold, JmsSettings jms) {
 
     public static final Set<String> TRANSPORTS = Set.of("file", "jms", "kafka");
-
-    /** Where the JMS broker is, and whether Rotor starts one itself. */
-    public record Jms(String brokerUrl, String username, String password, boolean embedded, Path embeddedDataDir) {
-    }
 
     public boolean uses(String transport) {
         return intakes.contains(transport) || output.equals(transport);
@@ -72,7 +69,7 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                 r.text("rotor.openrouter.referer", ""), r.text("rotor.openrouter.title", "Rotor"),
                 intakes(r.text("rotor.intake", "file")), transport("rotor.output", r.text("rotor.output", "file")),
                 r.duration("rotor.queue.max-hold", "5s"),
-                new Jms(r.text("rotor.jms.broker-url", "tcp://localhost:61616"), r.text("rotor.jms.username", ""),
+                new JmsSettings(r.text("rotor.jms.broker-url", "tcp://localhost:61616"), r.text("rotor.jms.username", ""),
                         r.text("rotor.jms.password", ""), r.bool("rotor.jms.embedded", false),
                         r.path("rotor.jms.embedded-data-dir", "work/artemis")));
     }

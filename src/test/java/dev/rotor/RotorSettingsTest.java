@@ -1,4 +1,4 @@
-package dev.rotor.camel;
+package dev.rotor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

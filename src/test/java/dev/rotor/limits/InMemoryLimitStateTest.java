@@ -1,0 +1,196 @@
+package dev.rotor.limits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import org.junit.jupiter.api.Test;
+
+import dev.rotor.chat.LimitScope;
+import dev.rotor.chat.headers.LimitReport;
+import dev.rotor.chat.headers.LimitSignal;
+import dev.rotor.models.ModelRegistry;
+import dev.rotor.models.ModelRegistryLoader;
+import dev.rotor.models.ModelSpec;
+
+/** The limit state, step by step, on a hand-moved clock. */
+class InMemoryLimitStateTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
+    private static final ModelRegistry MODELS = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+            providers:
+              openrouter: { base-url: "http://127.0.0.1:1/api/v1" }
+            models:
+              - { id: "a:free", provider: openrouter }
+              - { id: "b:free", provider: openrouter }
+              - { id: "paid", provider: openrouter, requests: 3, per: 10s }
+              - { id: "open", provider: openrouter }
+            """.getBytes(StandardCharsets.UTF_8)), "test");
+
+    private final ModelSpec a = MODELS.model("a:free").orElseThrow();
+    private final ModelSpec b = MODELS.model("b:free").orElseThrow();
+    private final ModelSpec paid = MODELS.model("paid").orElseThrow();
+    private Instant now = T0;
+
+    private static InMemoryLimitState state(boolean learn) {
+        return new InMemoryLimitState(MODELS, new LimitsConfig(true, learn), n -> Duration.ofSeconds(n));
+    }
+
+    private Instant at(long ms) {
+        now = T0.plusMillis(ms);
+        return now;
+    }
+
+    private static Optional<Permit> granted(Admission admission) {
+        return admission instanceof Admission.Granted g ? Optional.of(g.permit()) : Optional.empty();
+    }
+
+    private static Instant notBefore(Admission admission) {
+        return ((Admission.NotBefore) admission).at();
+    }
+
+    private static LimitReport retryAfterMs(long ms, Instant parsedAt) {
+        return new LimitReport(List.of(), Optional.of(parsedAt.plusMillis(ms)), 1, true, List.of());
+    }
+
+    @Test
+    void shouldSendOneProbeFirstWhenNothingIsKnownThenDoubleOnEachRoundOfSuccesses() {
+        InMemoryLimitState limits = state(true);
+        Permit probe = granted(limits.tryAcquire(a, at(0))).orElseThrow();
+        // the probe's answer is awaited: no second call on the same scopes yet
+        assertThat(limits.tryAcquire(b, now)).isInstanceOf(Admission.NotBefore.class);
+        assertThat(notBefore(limits.tryAcquire(a, now))).isEqualTo(now.plusMillis(ScopeLimits.PROBE_RECHECK_MS));
+        limits.succeeded(probe, at(20), LimitReport.EMPTY);
+        List<Permit> second = new ArrayList<>();
+        granted(limits.tryAcquire(a, now)).ifPresent(second::add);
+        granted(limits.tryAcquire(a, now)).ifPresent(second::add);
+        assertThat(second).hasSize(2);
+        assertThat(limits.tryAcquire(a, now)).isInstanceOf(Admission.NotBefore.class);
+        second.forEach(p -> limits.succeeded(p, at(40), LimitReport.EMPTY));
+        int third = 0;
+        while (granted(limits.tryAcquire(a, now)).isPresent()) {
+            third++;
+        }
+        assertThat(third).isEqualTo(4);
+    }
+
+    @Test
+    void shouldLetEveryCallGoWhenNotLearningAsBefore() {
+        InMemoryLimitState limits = state(false);
+        for (int i = 0; i < 50; i++) {
+            assertThat(limits.tryAcquire(a, at(0))).isInstanceOf(Admission.Granted.class);
+        }
+        assertThat(limits.limitOf(a)).isEmpty();
+    }
+
+    @Test
+    void shouldLearnTheSizeAndWindowOfASlidingLimitFromTheRunBeforeA429AndReleaseOnlyItsRoomAfter() {
+        InMemoryLimitState limits = state(true);
+        // a run of 6 successes, sent 100 ms apart, then the 7th is refused: "retry when the oldest leaves"
+        List<Permit> sent = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Permit p = granted(limits.tryAcquire(a, at(i * 100L))).orElseThrow();
+            limits.succeeded(p, at(i * 100L + 10), LimitReport.EMPTY);
+            sent.add(p);
+        }
+        Permit refused = granted(limits.tryAcquire(a, at(600))).orElseThrow();
+        Instant until = limits.rateLimited(refused, at(610), LimitScope.PROVIDER_FREE_POOL,
+                Optional.of(T0.plusMillis(2000)), retryAfterMs(1390, T0.plusMillis(610)));
+        assertThat(until).isEqualTo(T0.plusMillis(2000));
+        LimitView learned = limits.limitOf(a).orElseThrow();
+        assertThat(learned.source()).isEqualTo(LimitSource.LEARNED);
+        assertThat(learned.scope()).isEqualTo("pool:openrouter:free");
+        assertThat(learned.requests()).isEqualTo(6);
+        // counted from when the first success left to when the refused call left plus the span it was told
+        assertThat(learned.window()).isEqualTo(Duration.ofMillis(600 + 1390));
+        // the pool cools every free model until the oldest call leaves the window
+        assertThat(notBefore(limits.tryAcquire(b, at(1000)))).isEqualTo(T0.plusMillis(2000));
+        // then one slot at a time frees, not the whole window: the probe goes, the next waits for the next slot
+        Permit probe = granted(limits.tryAcquire(b, at(2000))).orElseThrow();
+        limits.succeeded(probe, at(2010), LimitReport.EMPTY);
+        Admission next = limits.tryAcquire(b, at(2010));
+        assertThat(next).isInstanceOf(Admission.NotBefore.class);
+        assertThat(notBefore(next)).isEqualTo(T0.plusMillis(110 + 1990));
+    }
+
+    @Test
+    void shouldWaitForTheCallsSentBeforeA429ToAnswerBeforeLearningFromIt() {
+        InMemoryLimitState limits = state(true);
+        for (int i = 0; i < 2; i++) {
+            limits.succeeded(granted(limits.tryAcquire(a, at(i * 10L))).orElseThrow(), at(i * 10L + 5), LimitReport.EMPTY);
+        }
+        Permit x = granted(limits.tryAcquire(a, at(20))).orElseThrow();
+        Permit y = granted(limits.tryAcquire(a, at(21))).orElseThrow();
+        Permit z = granted(limits.tryAcquire(a, at(22))).orElseThrow();
+        // the last is refused while the two before it are still on their way
+        limits.rateLimited(z, at(30), LimitScope.PROVIDER_FREE_POOL, Optional.of(T0.plusMillis(1000)),
+                retryAfterMs(970, now));
+        assertThat(limits.limitOf(a)).isEmpty();
+        limits.succeeded(x, at(40), LimitReport.EMPTY);
+        assertThat(limits.limitOf(a)).isEmpty();
+        limits.succeeded(y, at(45), LimitReport.EMPTY);
+        assertThat(limits.limitOf(a).orElseThrow().requests()).isEqualTo(4);
+    }
+
+    @Test
+    void shouldPaceByADeclaredLimitWithoutASlowStart() {
+        InMemoryLimitState limits = state(true);
+        for (int i = 0; i < 3; i++) {
+            Permit p = granted(limits.tryAcquire(paid, at(i))).orElseThrow();
+            limits.succeeded(p, at(i), LimitReport.EMPTY);
+        }
+        assertThat(notBefore(limits.tryAcquire(paid, at(5)))).isEqualTo(T0.plusMillis(10_000));
+        assertThat(limits.limitOf(paid).orElseThrow()).isEqualTo(
+                new LimitView("model:paid", 3, Duration.ofSeconds(10), LimitSource.DECLARED));
+    }
+
+    @Test
+    void shouldTakeTheSizeAndWindowAHeaderGivesOverALearnedOneAndCountOthersCalls() {
+        InMemoryLimitState limits = state(true);
+        ModelSpec open = MODELS.model("open").orElseThrow();
+        Permit p = granted(limits.tryAcquire(open, at(0))).orElseThrow();
+        // an IETF policy: 10 per 60 s, 4 left: six calls of someone else's on the same account
+        LimitSignal policy = new LimitSignal("ietf", LimitSignal.Unit.REQUESTS, OptionalLong.of(10), OptionalLong.of(4),
+                Optional.of(T0.plusSeconds(60)), Optional.of(Duration.ofSeconds(60)));
+        limits.succeeded(p, at(10), new LimitReport(List.of(policy), Optional.empty(), List.of()));
+        assertThat(limits.limitOf(open).orElseThrow()).isEqualTo(
+                new LimitView("model:open", 10, Duration.ofSeconds(60), LimitSource.HEADER));
+        // the room is known: no slow start
+        int room = 0;
+        while (room < 20 && granted(limits.tryAcquire(open, at(20))).isPresent()) {
+            room++;
+        }
+        assertThat(room).isEqualTo(4);
+    }
+
+    @Test
+    void shouldCoolThePoolUntilTheResetWhenASuccessUsedUpTheWindow() {
+        InMemoryLimitState limits = state(true);
+        Permit p = granted(limits.tryAcquire(a, at(0))).orElseThrow();
+        LimitSignal usedUp = new LimitSignal("openrouter", LimitSignal.Unit.REQUESTS, OptionalLong.of(20),
+                OptionalLong.of(0), Optional.of(T0.plusSeconds(40)), Optional.empty());
+        limits.succeeded(p, at(10), new LimitReport(List.of(usedUp), Optional.empty(), List.of()));
+        assertThat(limits.cooldownUntil(b, now)).contains(T0.plusSeconds(40));
+        assertThat(limits.blockedUntil(paid, now)).isEmpty();
+    }
+
+    @Test
+    void shouldGuessACooldownByBackoffWhenA429SaysNothingAndKeepModelsGoneAndKeysRefused() {
+        InMemoryLimitState limits = state(true);
+        Permit p = granted(limits.tryAcquire(paid, at(0))).orElseThrow();
+        assertThat(limits.rateLimited(p, at(10), LimitScope.MODEL, Optional.empty(), LimitReport.EMPTY))
+                .isEqualTo(now.plusSeconds(1));
+        limits.leaveRotation(a, "No endpoints found");
+        limits.refuse("openrouter", "HTTP 401");
+        assertThat(limits.leftRotation(a)).contains("No endpoints found");
+        assertThat(limits.leftRotation(b)).isEmpty();
+        assertThat(limits.refusal("openrouter")).contains("HTTP 401");
+    }
+}
