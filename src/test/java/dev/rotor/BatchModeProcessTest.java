@@ -60,6 +60,14 @@ class BatchModeProcessTest {
             assertThat(run.path("success_rate").asDouble()).isEqualTo(0.75);
             assertThat(run.path("models").path("vendor/primary").path("rate_limited").asInt()).isEqualTo(1);
             assertThat(run.path("per_task")).hasSize(4);
+            // one call got in before the primary's 429, which asked for 30 s: that is its limit now, as learned
+            JsonNode limit = run.path("models").path("vendor/primary").path("limit");
+            assertThat(limit.path("requests").asInt()).isEqualTo(1);
+            assertThat(limit.path("window_seconds").asDouble()).isBetween(30.0, 32.0);
+            assertThat(limit.path("source").asText()).isEqualTo("learned");
+            assertThat(limit.path("scope").asText()).isEqualTo("model:vendor/primary");
+            assertThat(run.path("models").path("vendor/secondary").path("limit").isNull()).isTrue();
+            assertThat(printed).containsPattern("vendor/primary .* 1/3[01](\\.\\d+)?s learned");
         }
     }
 }

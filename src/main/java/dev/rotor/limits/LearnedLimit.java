@@ -2,6 +2,7 @@ package dev.rotor.limits;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.function.LongToIntFunction;
 
 import dev.rotor.chat.headers.LimitSignal;
@@ -37,52 +38,11 @@ final class LearnedLimit {
     static final double SHRINK = 0.75;
     /** A 429 inside the learned pace keeps this share of the rate. */
     static final double RATE_SHRINK = 0.95;
-    /** Successes to measure a rate from before the window is trusted. */
-    static final int MIN_SAMPLES = 16;
     /** Windows at the learned pace with no 429 before it grows by a call; doubles after a growth that failed. */
     static final int GROWTH_WINDOWS = 2;
     static final int MAX_GROWTH_WINDOWS = 64;
     /** A run that began this soon after the scope freed had demand waiting: it measures the provider's rate. */
     private static final long PROMPT_START_MS = 150;
-
-    /** A 429 whose lesson waits for the calls sent before it came back to have their answers. */
-    private static final class Observation {
-        final long refusedSentMs;
-        final long atMs;
-        final long untilMs;
-        final long runStartMs;
-        final boolean prompt;
-        /** A 429, not a success that used up the window (which is the pace working, not failing). */
-        final boolean refused;
-        /** The run went at a grown pace: its 429 is the growth's, not the provider's rate. */
-        final boolean grown;
-        /** How precise {@code untilMs} is: 1 ms, 1000 ms for whole seconds, the whole guess for a backoff. */
-        final long precisionMs;
-        int successes;
-        /** The earliest moment one of the run's successes can have been counted by the provider, and was sent. */
-        long firstCountedMs;
-        long firstSentMs;
-        /** {@code untilMs} counts from when the refused call left, not from when its answer was read. */
-        final boolean fromSend;
-
-        Observation(long refusedSentMs, long atMs, long untilMs, long runStartMs, boolean prompt, boolean refused,
-                    boolean fromSend, long precisionMs, int successes, long firstCountedMs, long firstSentMs,
-                    boolean grown) {
-            this.refusedSentMs = refusedSentMs;
-            this.atMs = atMs;
-            this.untilMs = untilMs;
-            this.runStartMs = runStartMs;
-            this.prompt = prompt;
-            this.refused = refused;
-            this.precisionMs = precisionMs;
-            this.successes = successes;
-            this.firstCountedMs = firstCountedMs;
-            this.firstSentMs = firstSentMs;
-            this.fromSend = fromSend;
-            this.grown = grown;
-        }
-    }
-
     /** Resets known only to the second cannot time a window of a few seconds: such a window is not paced by. */
     private static final int PRECISION_PER_WINDOW = 10;
 
@@ -93,19 +53,15 @@ final class LearnedLimit {
     private LimitSource source = LimitSource.LEARNED;
     private boolean confirmed;
 
-    private long runStartMs = -1;
-    private long runFirstCountedMs = Long.MAX_VALUE;
-    private long runFirstSentMs = Long.MAX_VALUE;
-    private int runSuccesses;
+    /** The run going on, if a call went since the scope last became free. */
+    private Run current;
+    /** An ended run whose lesson waits for the calls sent before its 429 came back to have their answers. */
+    private Run pending;
     /** When the scope last became free after a learned 429. */
     private long freeAtMs = -1;
-    private Observation pending;
     /** A 429 of a call sent before this was on its way when the last one taught us: it teaches nothing new. */
     private long learnedAtMs = Long.MIN_VALUE;
-    /** The rate measurement: the successes and spans of the runs that measured it, and how precisely. */
-    private int sampled;
-    private long sampledMs;
-    private long measuredPrecisionMs = 1;
+    private final RateMeasurement rate = new RateMeasurement();
 
     private long changedAtMs;
     private long shrunkAtMs = -1;
@@ -149,28 +105,21 @@ final class LearnedLimit {
      * sent until then met the limit about when the refused one did); MIN_VALUE if none.
      */
     long awaitingBefore() {
-        return pending == null ? Long.MIN_VALUE : pending.atMs;
+        return pending == null ? Long.MIN_VALUE : pending.endedAtMs;
     }
 
     void sent(long nowMs) {
-        if (runStartMs < 0) {
-            runStartMs = nowMs;
-            runSuccesses = 0;
-            runFirstCountedMs = Long.MAX_VALUE;
-            runFirstSentMs = Long.MAX_VALUE;
+        if (current == null) {
+            current = new Run(nowMs);
         }
     }
 
     /** @param countedMs the latest moment the provider can have counted the call (its answer, or soon after it left) */
     void succeeded(long sentMs, long countedMs) {
-        if (pending != null && sentMs >= pending.runStartMs && sentMs < pending.atMs) {
-            pending.successes++;
-            pending.firstCountedMs = Math.min(pending.firstCountedMs, countedMs);
-            pending.firstSentMs = Math.min(pending.firstSentMs, sentMs);
-        } else if (runStartMs >= 0 && sentMs >= runStartMs) {
-            runSuccesses++;
-            runFirstCountedMs = Math.min(runFirstCountedMs, countedMs);
-            runFirstSentMs = Math.min(runFirstSentMs, sentMs);
+        if (pending != null && pending.includes(sentMs)) {
+            pending.succeeded(sentMs, countedMs);
+        } else if (current != null && current.includes(sentMs)) {
+            current.succeeded(sentMs, countedMs);
         }
     }
 
@@ -178,8 +127,6 @@ final class LearnedLimit {
     void refusedForRoom() {
         saturated = true;
     }
-
-
 
     /** Takes a header's figures: its size always, its window when it gives one. True if the estimate changed. */
     boolean heard(LimitSignal signal) {
@@ -215,12 +162,16 @@ final class LearnedLimit {
         boolean changed = pending != null && learn(countWithin, successes);
         learnedAtMs = atMs;
         saturated = false;
-        // the run began as the provider let it (not later, held by Rotor's own pace): what it got is the provider's
-        boolean prompt = freeAtMs >= 0 && runStartMs >= 0 && runStartMs <= freeAtMs + PROMPT_START_MS;
-        pending = new Observation(sentMs, atMs, untilMs, runStartMs, prompt, refused, fromSend,
-                Math.max(1, untilPrecisionMs), runSuccesses, runFirstCountedMs, runFirstSentMs, windowMs < stableWindowMs);
-        runStartMs = -1;
-        runSuccesses = 0;
+        Run run = current == null ? new Run(sentMs) : current;
+        current = null;
+        run.endedAtMs = atMs;
+        run.untilMs = untilMs;
+        run.prompt = freeAtMs >= 0 && run.startMs <= freeAtMs + PROMPT_START_MS;
+        run.refused = refused;
+        run.fromSend = fromSend;
+        run.precisionMs = Math.max(1, untilPrecisionMs);
+        run.grown = windowMs < stableWindowMs;
+        pending = run;
         return changed;
     }
 
@@ -232,21 +183,17 @@ final class LearnedLimit {
         return learn(countWithin, successes);
     }
 
-    /** What the scope's send log knows: the successes among the calls sent in a span, the refusals in a window. */
+    /** The successes among the calls sent in a span, as the scope's send log has them. */
+    @FunctionalInterface
     interface SuccessCount {
         int sentBetween(long fromMs, long toMs);
-
-        int refusedWithin(long windowMs, long nowMs);
     }
 
     private boolean learn(LongToIntFunction countWithin, SuccessCount successes) {
-        Observation o = pending;
+        Run o = pending;
         pending = null;
         long previousFree = freeAtMs;
         freeAtMs = o.untilMs;
-        if (o.runStartMs < 0) {
-            return false;
-        }
         if (!known()) {
             return first(o);
         }
@@ -255,20 +202,20 @@ final class LearnedLimit {
             windowMs = windowBeforeGrowthMs;
             stableWindowMs = windowMs;
             probing = false;
-            changedAtMs = o.atMs;
+            changedAtMs = o.endedAtMs;
             growthSpanMs = Math.min(2 * growthSpanMs, MAX_GROWTH_WINDOWS * windowMs);
             return true;
         }
         if (!confirmed) {
             return measure(o, previousFree, successes);
         }
-        if (!o.refused || (shrunkAtMs >= 0 && o.atMs - shrunkAtMs < windowMs)) {
+        if (!o.refused || (shrunkAtMs >= 0 && o.endedAtMs - shrunkAtMs < windowMs)) {
             // a success that used up the window is the pace working; 429s within a window of the last shrink are
             // the same episode
             return false;
         }
-        changedAtMs = o.atMs;
-        shrunkAtMs = o.atMs;
+        changedAtMs = o.endedAtMs;
+        shrunkAtMs = o.endedAtMs;
         probing = false;
         if (source == LimitSource.HEADER) {
             // the size is the provider's own: the window must be longer than learned
@@ -287,9 +234,9 @@ final class LearnedLimit {
      * that run's successes are what a window holds: the burst shrinks towards them (by half at most), keeping the
      * rate.
      */
-    private void shrink(Observation o) {
+    private void shrink(Run o) {
         windowMs = Math.max(1, Math.round(windowMs / RATE_SHRINK));
-        boolean untilAReset = o.untilMs - o.atMs >= windowMs / 4;
+        boolean untilAReset = o.untilMs - o.endedAtMs >= windowMs / 4;
         if (untilAReset && o.prompt && o.successes > 0 && o.successes < size) {
             int smaller = Math.max(o.successes, (size + 1) / 2);
             windowMs = Math.max(1, Math.round((double) windowMs * smaller / size));
@@ -297,11 +244,10 @@ final class LearnedLimit {
         }
     }
 
-    private boolean first(Observation o) {
+    private boolean first(Run o) {
         // the window runs from when the provider counted the run's first success; when the reset is a span counted
         // from when the refused call left, from when that success left, so the delays on the way there cancel
-        long firstSuccess = o.fromSend ? o.firstSentMs : o.firstCountedMs;
-        long from = firstSuccess == Long.MAX_VALUE ? o.runStartMs : firstSuccess;
+        long from = o.firstSuccessMs();
         if (o.untilMs <= from || (o.successes == 0 && size == 0)) {
             return false;
         }
@@ -314,37 +260,31 @@ final class LearnedLimit {
         windowBeforeGrowthMs = windowMs;
         precisionMs = o.precisionMs;
         confirmed = false;
-        sampled = 0;
-        sampledMs = 0;
-        measuredPrecisionMs = 1;
-        changedAtMs = o.atMs;
+        rate.clear();
+        changedAtMs = o.endedAtMs;
         growthSpanMs = GROWTH_WINDOWS * windowMs;
         return true;
     }
 
     /**
-     * The rate the provider allowed while demand waited throughout: the successes of back-to-back runs (each began
-     * as the scope freed, or as soon as Rotor's own pace let it, and met its 429 within about a window) over the
-     * spans from one reset to the next. Once those cover a window and enough calls, the window becomes size / rate.
-     * A run after a lull starts the count again: a bucket refilled while the scope sat unused says nothing of its
-     * rate.
+     * Adds the run to the rate measurement if it began as the scope freed, met its 429 within about a window and
+     * went at no grown pace; once the measurement covers a window and enough calls, the window becomes size / rate.
+     * A run after a lull is left out: a bucket refilled while the scope sat unused says nothing of its rate.
      */
-    private boolean measure(Observation o, long previousFree, SuccessCount successes) {
-        boolean saturated = o.atMs - o.runStartMs <= windowMs * 3 / 2;
+    private boolean measure(Run o, long previousFree, SuccessCount successes) {
+        boolean saturated = o.endedAtMs - o.startMs <= windowMs * 3 / 2;
         if (!o.prompt || !saturated || o.grown || previousFree < 0 || o.untilMs <= previousFree) {
             return false;
         }
-        measuredPrecisionMs = Math.max(measuredPrecisionMs, o.precisionMs);
-        sampled += successes.sentBetween(previousFree, o.atMs);
-        sampledMs += o.untilMs - previousFree;
-        if (sampledMs < windowMs || sampled < MIN_SAMPLES) {
+        rate.add(successes.sentBetween(previousFree, o.endedAtMs), o.untilMs - previousFree, o.precisionMs);
+        OptionalDouble perMs = rate.perMs(windowMs);
+        if (perMs.isEmpty()) {
             return false;
         }
-        double perMs = sampled / (double) sampledMs;
-        windowMs = Math.max(1, Math.round(size / perMs));
+        windowMs = Math.max(1, Math.round(size / perMs.getAsDouble()));
         stableWindowMs = windowMs;
         windowBeforeGrowthMs = windowMs;
-        precisionMs = measuredPrecisionMs;
+        precisionMs = rate.precisionMs();
         confirmed = true;
         growthSpanMs = GROWTH_WINDOWS * windowMs;
         return true;

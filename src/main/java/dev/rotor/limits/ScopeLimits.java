@@ -95,25 +95,13 @@ final class ScopeLimits {
         return log.refused(id) && config.learn() && learnIfAnswered(atMs);
     }
 
-    private final LearnedLimit.SuccessCount successCount = new LearnedLimit.SuccessCount() {
-        @Override
-        public int sentBetween(long fromMs, long toMs) {
-            return log.successes(fromMs, toMs);
-        }
-
-        @Override
-        public int refusedWithin(long windowMs, long nowMs) {
-            return log.refusedWithin(windowMs, nowMs);
-        }
-    };
-
     private boolean learnIfAnswered(long nowMs) {
         long before = learned.awaitingBefore();
         if (before == Long.MIN_VALUE) {
             return false;
         }
         return learned.learnIfAnswered(log.inFlightSentBefore(before), window -> log.count(window, nowMs, before),
-                successCount);
+                log::successes);
     }
 
     /**
@@ -128,7 +116,7 @@ final class ScopeLimits {
             return false;
         }
         boolean changed = learned.full(sentMs, atMs, learnUntilMs, true, fromSend, untilPrecisionMs,
-                window -> log.count(window, atMs, sentMs), successCount);
+                window -> log.count(window, atMs, sentMs), log::successes);
         changed |= learnIfAnswered(atMs);
         // the provider just said the pace was wrong: the room after the cooldown is not known, whatever was learned
         slowStart = 1;
@@ -178,7 +166,7 @@ final class ScopeLimits {
             long until = signal.resetAt().get().toEpochMilli();
             coolDown(until);
             changed |= learned.full(sentMs, atMs, until, false, false, signal.resetPrecisionMs(),
-                    window -> log.count(window, atMs, sentMs), successCount);
+                    window -> log.count(window, atMs, sentMs), log::successes);
             changed |= learnIfAnswered(atMs);
         }
         return changed;

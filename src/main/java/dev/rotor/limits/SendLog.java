@@ -60,21 +60,6 @@ final class SendLog {
         return e != null;
     }
 
-    /** The calls sent in the window ending now that the provider refused. */
-    int refusedWithin(long windowMs, long nowMs) {
-        int n = 0;
-        for (Iterator<Entry> it = entries.descendingIterator(); it.hasNext(); ) {
-            Entry e = it.next();
-            if (e.sentMs <= nowMs - windowMs) {
-                break;
-            }
-            if (e.refused) {
-                n++;
-            }
-        }
-        return n;
-    }
-
     /** The calls sent from {@code fromMs} (inclusive) to {@code toMs} (exclusive) that succeeded. */
     int successes(long fromMs, long toMs) {
         int n = 0;

@@ -230,17 +230,17 @@ public final class SimulatorServer implements AutoCloseable {
         switch (answer.kind()) {
             case "ok" -> {
                 if (answer.limiter() != null) {
-                    rateHeaders(exchange, answer.limiter(), answer.limiter().resetMs(now), now);
+                    LimitReplies.rateHeaders(exchange, answer.limiter(), answer.limiter().resetMs(now), now);
                 }
                 send(exchange, 200, completion(model, request));
             }
             case "429-pool" -> {
-                Map<String, String> headers = limitedHeaders(exchange, answer, now);
+                Map<String, String> headers = LimitReplies.limitedHeaders(exchange, answer.limiter(), answer.reporting(), now);
                 sendError(exchange, 429, "Rate limit exceeded: " + answer.pool() + ". ",
-                        headers.isEmpty() ? null : metadataHeaders(headers));
+                        headers.isEmpty() ? null : LimitReplies.metadataHeaders(JSON, headers));
             }
             case "429-model" -> {
-                limitedHeaders(exchange, answer, now);
+                LimitReplies.limitedHeaders(exchange, answer.limiter(), answer.reporting(), now);
                 sendError(exchange, 429, "Provider returned error", upstreamMetadata(model));
             }
             case "429" -> {
@@ -278,37 +278,9 @@ public final class SimulatorServer implements AutoCloseable {
         }
     }
 
-    /** A limit's 429 headers as its reporting says: X-RateLimit-* and Retry-After (and retry-after-ms). */
-    private static Map<String, String> limitedHeaders(HttpExchange exchange, Answer answer, long now) {
-        long nextFree = Math.max(now, answer.limiter().nextFreeMs(now));
-        Scenario.Reporting reporting = answer.reporting();
-        if (reporting.retryAfter() != Scenario.RetryAfter.NONE) {
-            exchange.getResponseHeaders().add("Retry-After", Long.toString(Math.max(1, (nextFree - now + 999) / 1000)));
-        }
-        if (reporting.retryAfter() == Scenario.RetryAfter.MILLISECONDS) {
-            exchange.getResponseHeaders().add("retry-after-ms", Long.toString(nextFree - now));
-        }
-        return reporting.on429() ? rateHeaders(exchange, answer.limiter(), nextFree, now) : Map.of();
-    }
-
-    private static Map<String, String> rateHeaders(HttpExchange exchange, Limiter limiter, long resetMs, long now) {
-        Map<String, String> headers = Map.of("X-RateLimit-Limit", Integer.toString(limiter.limit()),
-                "X-RateLimit-Remaining", Integer.toString(limiter.remaining(now)),
-                "X-RateLimit-Reset", Long.toString(resetMs));
-        headers.forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
-        return headers;
-    }
-
     private static ObjectNode upstreamMetadata(String model) {
         return JSON.createObjectNode().put("provider_name", "Simulated")
                 .put("raw", model + " is temporarily rate-limited upstream. Please retry shortly.");
-    }
-
-    private static ObjectNode metadataHeaders(Map<String, String> headers) {
-        ObjectNode metadata = JSON.createObjectNode();
-        ObjectNode h = metadata.putObject("headers");
-        headers.forEach(h::put);
-        return metadata;
     }
 
     private JsonNode completion(String model, JsonNode request) {

@@ -7,17 +7,7 @@ import org.junit.jupiter.api.Test;
 /** The estimator's rules, one by one, with times in ms. */
 class LearnedLimitTest {
 
-    private static final LearnedLimit.SuccessCount NONE = new LearnedLimit.SuccessCount() {
-        @Override
-        public int sentBetween(long fromMs, long toMs) {
-            return 0;
-        }
-
-        @Override
-        public int refusedWithin(long windowMs, long nowMs) {
-            return 0;
-        }
-    };
+    private static final LearnedLimit.SuccessCount NONE = (from, to) -> 0;
 
     /** A run of {@code n} successes sent from {@code fromMs} 10 ms apart, then a 429 saying "back at untilMs". */
     private static boolean run(LearnedLimit l, long fromMs, int n, long untilMs, boolean fromSend, long precisionMs) {
@@ -60,17 +50,7 @@ class LearnedLimitTest {
         run(l, 1_000, 30, 2_000, false, 1);
         assertThat(l.windowMs()).isEqualTo(995);
         // the next window, from its reset: 30 more, then refused until the reset after
-        LearnedLimit.SuccessCount thirty = new LearnedLimit.SuccessCount() {
-            @Override
-            public int sentBetween(long fromMs, long toMs) {
-                return 30;
-            }
-
-            @Override
-            public int refusedWithin(long windowMs, long nowMs) {
-                return 0;
-            }
-        };
+        LearnedLimit.SuccessCount thirty = (from, to) -> 30;
         for (int i = 0; i < 30; i++) {
             l.sent(2_000 + i);
             l.succeeded(2_000 + i, 2_010 + i);

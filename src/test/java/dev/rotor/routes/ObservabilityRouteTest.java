@@ -8,12 +8,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.rotor.simulator.Limiter;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
 import dev.rotor.simulator.SimulatorServer;
@@ -81,6 +84,36 @@ class ObservabilityRouteTest {
                     .contains("rotor_model_failures_total{kind=\"rate_limited\",model=\"vendor/primary\"} 1.0")
                     .contains("rotor_rotations_total 1.0")
                     .contains("rotor_model_available{model=\"vendor/primary\"} 0.0");
+        }
+    }
+
+    @Test
+    void shouldShowEachModelsLimitWhereItCameFromAndLogWhenALearnedOneChanges() throws Exception {
+        // the primary allows 3 calls in any minute and says nothing but when to come back; the secondary is declared
+        Scenario scenario = Scenario.builder()
+                .model(PRIMARY, ModelBehaviour.limited(3, 60_000).withShape(Limiter.Shape.SLIDING,
+                        new Scenario.Reporting(false, false, Scenario.RetryAfter.MILLISECONDS)))
+                .model(SECONDARY, ModelBehaviour.unlimited())
+                .build();
+        int port = freePort();
+        try (SimulatorServer sim = SimulatorServer.start(scenario);
+             RotorHarness rotor = RotorHarness.on(dir, sim, Map.of(SECONDARY, ", requests-per-minute: 600"), PRIMARY, SECONDARY)
+                     .set("rotor.concurrency", "1").set("camel.management.enabled", "true")
+                     .set("camel.management.port", Integer.toString(port)).start()) {
+            for (int i = 0; i < 6; i++) {
+                rotor.dropTask("t" + i);
+            }
+            rotor.awaitEnded(6, Duration.ofSeconds(20));
+            String metrics = get(port, "/observe/metrics").body();
+            assertThat(metrics)
+                    .contains("rotor_model_limit_requests{model=\"vendor/primary\"} 3.0")
+                    .contains("rotor_model_limit_source{model=\"vendor/primary\",source=\"learned\"} 1.0")
+                    .contains("rotor_model_limit_source{model=\"vendor/primary\",source=\"declared\"} 0.0")
+                    .contains("rotor_model_limit_requests{model=\"vendor/secondary\"} 600.0")
+                    .contains("rotor_model_limit_window_seconds{model=\"vendor/secondary\"} 60.0")
+                    .contains("rotor_model_limit_source{model=\"vendor/secondary\",source=\"declared\"} 1.0");
+            assertThat(Files.readString(Path.of("target/test-logs/rotor.log")))
+                    .contains("limit of model:vendor/primary is now 3 per");
         }
     }
 }

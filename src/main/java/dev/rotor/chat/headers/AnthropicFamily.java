@@ -2,8 +2,6 @@ package dev.rotor.chat.headers;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.function.Function;
 
 /**
@@ -19,20 +17,14 @@ final class AnthropicFamily implements HeaderFamily {
     @Override
     public void read(Function<String, String> header, Instant now, LimitReport.Builder out) {
         HeaderValues v = new HeaderValues(NAME, header, now, CAP, out);
-        read(v, "requests", LimitSignal.Unit.REQUESTS, out);
-        read(v, "tokens", LimitSignal.Unit.TOKENS, out);
-        read(v, "input-tokens", LimitSignal.Unit.TOKENS, out);
-        read(v, "output-tokens", LimitSignal.Unit.TOKENS, out);
+        read(v, "requests", LimitSignal.Unit.REQUESTS);
+        read(v, "tokens", LimitSignal.Unit.TOKENS);
+        read(v, "input-tokens", LimitSignal.Unit.TOKENS);
+        read(v, "output-tokens", LimitSignal.Unit.TOKENS);
     }
 
-    private static void read(HeaderValues v, String unit, LimitSignal.Unit kind, LimitReport.Builder out) {
+    private static void read(HeaderValues v, String unit, LimitSignal.Unit kind) {
         String prefix = "anthropic-ratelimit-" + unit + "-";
-        if (!v.has(prefix + "limit") && !v.has(prefix + "remaining") && !v.has(prefix + "reset")) {
-            return;
-        }
-        OptionalLong limit = v.count(prefix + "limit");
-        OptionalLong remaining = v.remainingWithin(prefix + "remaining", v.count(prefix + "remaining"), limit);
-        Optional<Instant> reset = v.resetAtRfc3339(prefix + "reset");
-        out.signals.add(new LimitSignal(NAME, kind, limit, remaining, reset, v.refillWindow(limit, remaining, reset)));
+        v.refilling(kind, prefix + "limit", prefix + "remaining", prefix + "reset", v::resetAtRfc3339);
     }
 }

@@ -150,15 +150,7 @@ final class HeaderValues {
         if (v == null) {
             return Optional.empty();
         }
-        try {
-            double seconds = Double.parseDouble(v);
-            precisionMs = seconds == Math.rint(seconds) ? 1000 : 1;
-            if (seconds < 0 || Double.isNaN(seconds) || Double.isInfinite(seconds)) {
-                out.ignore(family, name, seconds < 0 ? "negative" : "not_a_number");
-                return Optional.empty();
-            }
-            return ahead(name, now.plusMillis((long) Math.ceil(seconds * 1000)), true);
-        } catch (NumberFormatException notSeconds) {
+        if (!looksNumeric(v)) {
             try {
                 precisionMs = 1000;
                 return ahead(name, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant(), false);
@@ -167,25 +159,50 @@ final class HeaderValues {
                 return Optional.empty();
             }
         }
+        return spanFromNow(name, v, 1000);
     }
 
     /** A span from now in milliseconds (OpenAI's retry-after-ms). */
     Optional<Instant> afterMillis(String name) {
         String v = raw(name);
-        if (v == null) {
-            return Optional.empty();
-        }
+        return v == null ? Optional.empty() : spanFromNow(name, v, 1);
+    }
+
+    /** A number of units from now; its precision is a whole unit unless it has a fraction. */
+    private Optional<Instant> spanFromNow(String name, String v, long unitMs) {
+        double units;
         try {
-            double ms = Double.parseDouble(v);
-            if (ms < 0 || Double.isNaN(ms) || Double.isInfinite(ms)) {
-                out.ignore(family, name, ms < 0 ? "negative" : "not_a_number");
-                return Optional.empty();
-            }
-            return ahead(name, now.plusMillis((long) Math.ceil(ms)), true);
+            units = Double.parseDouble(v);
         } catch (NumberFormatException e) {
             out.ignore(family, name, "not_a_number");
             return Optional.empty();
         }
+        if (units < 0 || Double.isNaN(units) || Double.isInfinite(units)) {
+            out.ignore(family, name, units < 0 ? "negative" : "not_a_number");
+            return Optional.empty();
+        }
+        precisionMs = units == Math.rint(units) ? unitMs : 1;
+        return ahead(name, now.plusMillis((long) Math.ceil(units * unitMs)), true);
+    }
+
+    private static boolean looksNumeric(String v) {
+        char c = v.charAt(0);
+        return Character.isDigit(c) || c == '-' || c == '+' || c == '.';
+    }
+
+    /**
+     * One limit of a family whose reset is when the limit is whole again (OpenAI, Anthropic): its size, what remains,
+     * its reset (read by {@code reset}) and the window the refill implies, added to the report if any is there.
+     */
+    void refilling(LimitSignal.Unit unit, String limitName, String remainingName, String resetName,
+                   java.util.function.Function<String, Optional<Instant>> reset) {
+        if (!has(limitName) && !has(remainingName) && !has(resetName)) {
+            return;
+        }
+        OptionalLong limit = count(limitName);
+        OptionalLong remaining = remainingWithin(remainingName, count(remainingName), limit);
+        Optional<Instant> resetAt = reset.apply(resetName);
+        out.signals.add(new LimitSignal(family, unit, limit, remaining, resetAt, refillWindow(limit, remaining, resetAt)));
     }
 
     /**

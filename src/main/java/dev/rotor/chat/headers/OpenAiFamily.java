@@ -2,8 +2,6 @@ package dev.rotor.chat.headers;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.function.Function;
 
 /**
@@ -20,20 +18,12 @@ final class OpenAiFamily implements HeaderFamily {
     @Override
     public void read(Function<String, String> header, Instant now, LimitReport.Builder out) {
         HeaderValues v = new HeaderValues(NAME, header, now, CAP, out);
-        read(v, "requests", LimitSignal.Unit.REQUESTS, out);
-        read(v, "tokens", LimitSignal.Unit.TOKENS, out);
+        read(v, "requests", LimitSignal.Unit.REQUESTS);
+        read(v, "tokens", LimitSignal.Unit.TOKENS);
     }
 
-    private static void read(HeaderValues v, String unit, LimitSignal.Unit kind, LimitReport.Builder out) {
-        String limitName = "x-ratelimit-limit-" + unit;
-        String remainingName = "x-ratelimit-remaining-" + unit;
-        String resetName = "x-ratelimit-reset-" + unit;
-        if (!v.has(limitName) && !v.has(remainingName) && !v.has(resetName)) {
-            return;
-        }
-        OptionalLong limit = v.count(limitName);
-        OptionalLong remaining = v.remainingWithin(remainingName, v.count(remainingName), limit);
-        Optional<Instant> reset = v.resetAfterGoDuration(resetName);
-        out.signals.add(new LimitSignal(NAME, kind, limit, remaining, reset, v.refillWindow(limit, remaining, reset)));
+    private static void read(HeaderValues v, String unit, LimitSignal.Unit kind) {
+        v.refilling(kind, "x-ratelimit-limit-" + unit, "x-ratelimit-remaining-" + unit, "x-ratelimit-reset-" + unit,
+                v::resetAfterGoDuration);
     }
 }
