@@ -83,6 +83,14 @@ public final class TestKafkaBroker implements AutoCloseable {
         }
     }
 
+    /** How many members of {@code group} hold at least one partition right now. */
+    public int membersWithPartitions(String group) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            return (int) admin.describeConsumerGroups(List.of(group)).all().get().get(group).members().stream()
+                    .filter(m -> !m.assignment().topicPartitions().isEmpty()).count();
+        }
+    }
+
     public void send(String topic, Map<String, String> keyedValues) throws Exception {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

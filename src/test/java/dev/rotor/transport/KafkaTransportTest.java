@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -165,6 +166,9 @@ class KafkaTransportTest {
         try (SimulatorServer sim = SimulatorServer.start(scenario);
              RotorHarness one = rotorOn(sim, dir.resolve("one")).set("rotor.kafka.consumers", "2").start();
              RotorHarness two = rotorOn(sim, dir.resolve("two")).set("rotor.kafka.consumers", "2").start()) {
+            // the group must have spread its 4 partitions over all 4 consumers before work arrives,
+            // or the first instance may finish everything during the rebalance
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> broker.membersWithPartitions("rotor-" + run) == 4);
             broker.send(tasks, taskRecords("shared-", 200));
             List<TestKafkaBroker.Received> out = broker.read(results, 200, Duration.ofSeconds(60));
             assertThat(out).extracting(TestKafkaBroker.Received::key).containsExactlyInAnyOrderElementsOf(ids("shared-", 200));
