@@ -41,6 +41,10 @@ import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.limits.InMemoryLimitState;
 import dev.rotor.limits.LimitState;
+import dev.rotor.limits.StateSettings;
+import dev.rotor.limits.redis.RedisEndpoint;
+import dev.rotor.limits.redis.RedisLimitState;
+import io.micrometer.core.instrument.Gauge;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.Provider;
@@ -82,9 +86,13 @@ public final class RotorConfiguration implements CamelConfiguration {
 
         DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
         Backoff backoff = settings.rotation().backoff();
-        LimitState limits = new InMemoryLimitState(models, settings.limits(), n -> backoff.delay(n, random.getAsDouble()));
+        InMemoryLimitState own = new InMemoryLimitState(models, settings.limits(), n -> backoff.delay(n, random.getAsDouble()));
+        LimitState limits = limitState(context, own, models, clock, settings.state());
         RotationPolicy policy = new RotationPolicy(models, settings.rotation(), limits, clock, random);
         PrometheusMeterRegistry meters = prometheusRegistry(beans);
+        Gauge.builder("rotor.state.degraded", limits, l -> l instanceof RedisLimitState r && r.degraded() ? 1 : 0)
+                .description("1 while the shared limit state on Redis is out of reach and this process paces on its own view")
+                .register(meters);
         RotorMetrics metrics = new RotorMetrics(meters, policy, models.models());
         ErrorClassifier classifier = new ErrorClassifier(json, clock);
         TransportMetrics transports = new TransportMetrics(meters);
@@ -114,6 +122,26 @@ public final class RotorConfiguration implements CamelConfiguration {
             beans.bind("batchRun", batch);
             startWhenRoutesRun(context, batch);
         }
+    }
+
+    /** The limit state: this process's own, or shared on Redis with every process on the same Redis and prefix. */
+    private static LimitState limitState(CamelContext context, InMemoryLimitState own, ModelRegistry models, Clock clock,
+                                         StateSettings state) throws Exception {
+        if (state.store() == StateSettings.Store.MEMORY) {
+            return own;
+        }
+        RedisEndpoint endpoint = RedisEndpoint.parse(state.redisUrl());
+        RedisLimitState shared = new RedisLimitState(own, models, clock, endpoint, state.redisPassword(), state.timeout(),
+                state.prefix());
+        LOG.info("Limit state shared on Redis at {} under prefix '{}' (this process: {})", endpoint, state.prefix(),
+                shared.process());
+        context.addService(new org.apache.camel.support.service.ServiceSupport() {
+            @Override
+            protected void doStop() {
+                shared.close();
+            }
+        }, true, true);
+        return shared;
     }
 
     /** The registry camel-main's metrics service scrapes at /observe/metrics, whichever of us creates it first. */

@@ -10,6 +10,8 @@ import java.util.function.Function;
 import org.apache.camel.util.TimeUtils;
 
 import dev.rotor.limits.LimitsConfig;
+import dev.rotor.limits.StateSettings;
+import dev.rotor.limits.redis.RedisEndpoint;
 import dev.rotor.rotation.Backoff;
 import dev.rotor.rotation.RotationConfig;
 import dev.rotor.rotation.Strategy;
@@ -22,7 +24,8 @@ import dev.rotor.transport.JmsSettings;
 public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path failed, Path modelsFile, boolean batch, Path summaryFile,
                             int concurrency, RotationConfig rotation, LimitsConfig limits, SimulatorMode simulator,
                             Optional<Path> simulatorScenario, String referer, String title,
-                            Set<String> intakes, String output, Duration queueMaxHold, JmsSettings jms) {
+                            Set<String> intakes, String output, Duration queueMaxHold, JmsSettings jms,
+                            StateSettings state) {
 
     public static final Set<String> TRANSPORTS = Set.of("file", "jms", "kafka");
 
@@ -71,7 +74,23 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                 r.duration("rotor.queue.max-hold", "5s"),
                 new JmsSettings(r.text("rotor.jms.broker-url", "tcp://localhost:61616"), r.text("rotor.jms.username", ""),
                         r.text("rotor.jms.password", ""), r.bool("rotor.jms.embedded", false),
-                        r.path("rotor.jms.embedded-data-dir", "work/artemis")));
+                        r.path("rotor.jms.embedded-data-dir", "work/artemis")),
+                state(r));
+    }
+
+    private static StateSettings state(Reader r) {
+        StateSettings.Store store = StateSettings.parseStore(r.text("rotor.state", "memory"));
+        String url = r.text("rotor.state.redis-url", "redis://localhost:6379");
+        if (store == StateSettings.Store.REDIS) {
+            // fail at start on a URL that cannot work, not at the first call
+            RedisEndpoint.parse(url);
+        }
+        Duration timeout = r.duration("rotor.state.timeout", "50ms");
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw new IllegalArgumentException("rotor.state.timeout must be positive, got " + timeout);
+        }
+        return new StateSettings(store, url, r.text("rotor.state.prefix", "rotor:"), r.text("rotor.state.password", ""),
+                timeout);
     }
 
     private static Set<String> intakes(String list) {

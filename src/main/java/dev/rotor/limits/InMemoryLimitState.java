@@ -29,6 +29,7 @@ public final class InMemoryLimitState implements LimitState {
     private final Map<String, String> refused = new HashMap<>();
     private final CooldownGuess guess;
     private long nextId;
+    private LimitListener listener = (limit, confirmed) -> { };
 
     public InMemoryLimitState(ModelRegistry registry, LimitsConfig config, CooldownGuess guess) {
         this.guess = guess;
@@ -46,6 +47,58 @@ public final class InMemoryLimitState implements LimitState {
             return m.limits();
         }
         return m.limitGroup().filter(g -> key.equals(ScopeKeys.group(g))).map(registry::groupLimits).orElse(RateLimits.NONE);
+    }
+
+    /** Tells the listener of every change to a scope's limit from now on. */
+    public synchronized void onChange(LimitListener listener) {
+        this.listener = listener;
+    }
+
+    /** When {@link #tryAcquire} would let a call on the model go, counting nothing; empty if now. */
+    public synchronized Optional<Instant> waitBeforeSending(ModelSpec model, Instant now) {
+        long nowMs = now.toEpochMilli();
+        long at = notBefore(model, nowMs, true);
+        return at > nowMs ? Optional.of(Instant.ofEpochMilli(at)) : Optional.empty();
+    }
+
+    /** The windows each scope of the model paces calls by now. */
+    public synchronized List<ScopePace> paces(ModelSpec model) {
+        List<ScopePace> paces = new ArrayList<>(3);
+        for (ScopeLimits s : scopesOf(model)) {
+            paces.add(new ScopePace(s.key(), s.paces().stream()
+                    .map(p -> new ScopePace.Quota((int) p[0], java.time.Duration.ofMillis(p[1]))).toList()));
+        }
+        return paces;
+    }
+
+    /** A call another process on the same account made: counted in the model's scopes and learned from as ours. */
+    public synchronized void foreign(CallOutcome call) {
+        List<ScopeLimits> own = byModel.get(call.modelId());
+        if (own == null || call.kind() == CallOutcome.Kind.REFUSED) {
+            return;
+        }
+        for (ScopeLimits s : own) {
+            if (s.foreign(call.sentMs(), call.atMs(), call.kind() == CallOutcome.Kind.SUCCEEDED)) {
+                logChange(s, "calls of another process on the account");
+            }
+        }
+    }
+
+    /** Takes the limit another process on the account learned or heard for a scope; unknown scopes are ignored. */
+    public synchronized void adopt(LimitView limit, boolean confirmed, Instant now) {
+        ScopeLimits s = scopes.get(limit.scope());
+        if (s != null && !s.learnedToPaceBy().equals(Optional.of(limit))) {
+            s.adopt(limit, confirmed, now.toEpochMilli());
+            LOG.info("limit of {} is now {} (learned by another process on the account)", s.key(), s);
+        }
+    }
+
+    /** Holds a scope back until then, as another process on the account was told; unknown scopes are ignored. */
+    public synchronized void coolDown(String scopeKey, Instant until) {
+        ScopeLimits s = scopes.get(scopeKey);
+        if (s != null) {
+            s.coolDown(until.toEpochMilli());
+        }
     }
 
     @Override
@@ -204,7 +257,8 @@ public final class InMemoryLimitState implements LimitState {
                 .flatMap(Optional::stream).max(Instant::compareTo);
     }
 
-    private static void logChange(ScopeLimits scope, String why) {
+    private void logChange(ScopeLimits scope, String why) {
         LOG.info("limit of {} is now {} ({})", scope.key(), scope.limit().map(LimitView::toString).orElse("unknown"), why);
+        scope.learnedToPaceBy().ifPresent(l -> listener.changed(l, scope.learnedIsConfirmed()));
     }
 }

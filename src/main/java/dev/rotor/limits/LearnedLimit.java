@@ -128,6 +128,24 @@ final class LearnedLimit {
         saturated = true;
     }
 
+    /**
+     * Takes the figure another process on the same account learned or heard: they see the same provider, and the
+     * latest to learn has seen the most. The lesson in progress here goes on from it.
+     */
+    void adopt(int size, long windowMs, LimitSource source, boolean confirmed, long nowMs) {
+        this.size = size;
+        this.windowMs = windowMs;
+        this.source = source;
+        this.confirmed = confirmed;
+        precisionMs = 1;
+        stableWindowMs = windowMs;
+        windowBeforeGrowthMs = windowMs;
+        changedAtMs = nowMs;
+        growthSpanMs = Math.max(growthSpanMs, GROWTH_WINDOWS * windowMs);
+        probing = false;
+        saturated = false;
+    }
+
     /** Takes a header's figures: its size always, its window when it gives one. True if the estimate changed. */
     boolean heard(LimitSignal signal) {
         boolean changed = false;

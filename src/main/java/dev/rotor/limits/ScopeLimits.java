@@ -1,5 +1,6 @@
 package dev.rotor.limits;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -74,9 +75,23 @@ final class ScopeLimits {
 
     /** True if the estimate changed (for the log). */
     boolean succeeded(long id, long sentMs, long atMs) {
-        if (!log.answered(id, atMs, true)) {
-            return false;
+        return log.answered(id, atMs, true) && learnFromSuccess(sentMs, atMs);
+    }
+
+    /**
+     * A call another process on the same account sent, now answered ({@code success}, or some other way): counted and
+     * learned from as our own. True if the estimate changed.
+     */
+    boolean foreign(long sentMs, long atMs, boolean success) {
+        log.foreign(sentMs, atMs, success);
+        if (!success) {
+            return config.learn() && learnIfAnswered(atMs);
         }
+        learned.sent(sentMs);
+        return learnFromSuccess(sentMs, atMs);
+    }
+
+    private boolean learnFromSuccess(long sentMs, long atMs) {
         rateLimitsInARow = 0;
         learned.succeeded(sentMs, Math.min(atMs, sentMs + SendLog.SEND_SKEW_MS));
         if (slowStart > 0 && ++slowStart >= slowStartEnd()) {
@@ -170,6 +185,34 @@ final class ScopeLimits {
             changed |= learnIfAnswered(atMs);
         }
         return changed;
+    }
+
+    /** Takes the limit another process on the same account learned or heard for this scope. */
+    void adopt(LimitView limit, boolean confirmed, long nowMs) {
+        learned.adopt(limit.requests(), limit.window().toMillis(), limit.source(), confirmed, nowMs);
+    }
+
+    /** The learned or announced limit, when it is known well enough to pace by. */
+    Optional<LimitView> learnedToPaceBy() {
+        return config.learn() && learned.trusted() ? learned.view(key) : Optional.empty();
+    }
+
+    boolean learnedIsConfirmed() {
+        return learned.confirmed();
+    }
+
+    /** The windows this scope paces calls by now: each {requests, window in ms}. */
+    List<long[]> paces() {
+        List<long[]> paces = new ArrayList<>(declared.size() + 1);
+        if (config.useDeclared()) {
+            for (RateLimits.Quota q : declared) {
+                paces.add(new long[] {q.requests(), q.per().toMillis()});
+            }
+        }
+        if (config.learn() && learned.trusted()) {
+            paces.add(new long[] {learned.size(), learned.windowMs()});
+        }
+        return paces;
     }
 
     Optional<Long> cooldownUntil(long nowMs) {

@@ -90,6 +90,21 @@ final class SendLog {
         return inFlight.size();
     }
 
+    /**
+     * A call another Rotor process on the same account sent and had answered: counted as one of ours would be. Kept
+     * in send order, as calls of ours are.
+     */
+    void foreign(long sentMs, long countedMs, boolean success) {
+        Entry e = new Entry(PHANTOM, sentMs, Math.min(countedMs, sentMs + SEND_SKEW_MS));
+        e.succeeded = success;
+        ArrayDeque<Entry> later = new ArrayDeque<>();
+        while (!entries.isEmpty() && entries.peekLast().sentMs > sentMs) {
+            later.push(entries.removeLast());
+        }
+        entries.addLast(e);
+        entries.addAll(later);
+    }
+
     /** Calls someone else made on the same account, as the provider's remaining count tells: counted from now. */
     void others(int calls, long nowMs) {
         for (int i = 0; i < calls; i++) {

@@ -259,6 +259,8 @@ public final class GoodputBenchmark {
         Map<String, Object> figures() {
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("capacity_ratio", Bench.round(capacityRatio()));
+            // the same without rounding the run up to whole windows: a run 0.1 s into one more window loses 1/25
+            f.put("rate_ratio", Bench.round(perWindow() / (FREE_POOL_LIMIT + PAID_LIMIT)));
             f.put("rate_limited_per_task", Bench.round((double) rateLimited / completed));
             f.put("p50_ms", percentileMs(0.5));
             f.put("p99_ms", percentileMs(0.99));

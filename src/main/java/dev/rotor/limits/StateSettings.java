@@ -1,0 +1,35 @@
+package dev.rotor.limits;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Where the limit state lives: in this process ({@code memory}) or shared on Redis by every process that points at
+ * the same Redis and prefix ({@code redis}).
+ *
+ * @param redisUrl      {@code redis://[user@]host[:port][/db]}, or {@code rediss://} for TLS; never the password
+ * @param redisPassword from the environment ({@code ROTOR_STATE_PASSWORD}); empty for none
+ * @param timeout       a Redis slower than this is treated as lost: the call goes on local state
+ */
+public record StateSettings(Store store, String redisUrl, String prefix, String redisPassword, Duration timeout) {
+
+    public enum Store { MEMORY, REDIS }
+
+    public static Store parseStore(String text) {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "memory" -> Store.MEMORY;
+            case "redis" -> Store.REDIS;
+            default -> throw new IllegalArgumentException("rotor.state must be memory or redis, got '" + text + "'");
+        };
+    }
+
+    public static StateSettings memory() {
+        return new StateSettings(Store.MEMORY, "", "rotor:", "", Duration.ofMillis(50));
+    }
+
+    @Override
+    public String toString() {
+        return "StateSettings[" + store + ", " + redisUrl + ", prefix " + prefix + ", password "
+                + (redisPassword.isEmpty() ? "unset" : "set") + ", timeout " + timeout + "]";
+    }
+}

@@ -1,0 +1,231 @@
+package dev.rotor.limits.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.rotor.chat.LimitScope;
+import dev.rotor.chat.headers.LimitReport;
+import dev.rotor.limits.Admission;
+import dev.rotor.limits.InMemoryLimitState;
+import dev.rotor.limits.LimitSource;
+import dev.rotor.limits.LimitView;
+import dev.rotor.limits.LimitsConfig;
+import dev.rotor.limits.Permit;
+import dev.rotor.models.ModelRegistry;
+import dev.rotor.models.ModelRegistryLoader;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.support.TestRedis;
+import redis.clients.jedis.Protocol;
+
+/** Two Rotor processes' limit states on one real Redis: what one learns, the other obeys. */
+class RedisLimitStateTest {
+
+    private static final ModelRegistry MODELS = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+            providers:
+              openrouter: { base-url: "http://127.0.0.1:1/api/v1" }
+            models:
+              - { id: "a:free", provider: openrouter }
+              - { id: "b:free", provider: openrouter }
+              - { id: "paid", provider: openrouter, requests: 3, per: 10s }
+              - { id: "busy", provider: openrouter, requests: 20, per: 60s }
+            """.getBytes(StandardCharsets.UTF_8)), "test");
+
+    private static TestRedis redis;
+    private static int run;
+
+    private final ModelSpec a = MODELS.model("a:free").orElseThrow();
+    private final ModelSpec b = MODELS.model("b:free").orElseThrow();
+    private final ModelSpec paid = MODELS.model("paid").orElseThrow();
+    private final ModelSpec busy = MODELS.model("busy").orElseThrow();
+    private final List<RedisLimitState> opened = new ArrayList<>();
+    private final String prefix = "test" + (++run) + ":";
+    private final Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        redis = TestRedis.start();
+    }
+
+    @AfterAll
+    static void stopRedis() throws Exception {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @AfterEach
+    void closeStates() {
+        opened.forEach(RedisLimitState::close);
+    }
+
+    private RedisLimitState process(String url) {
+        InMemoryLimitState own = new InMemoryLimitState(MODELS, LimitsConfig.defaults(), n -> Duration.ofSeconds(n));
+        return process(own, url);
+    }
+
+    private RedisLimitState process(InMemoryLimitState own, String url) {
+        RedisLimitState state = new RedisLimitState(own, MODELS, Clock.systemUTC(), RedisEndpoint.parse(url), "",
+                Duration.ofMillis(50), prefix);
+        opened.add(state);
+        return state;
+    }
+
+    private static Optional<Permit> granted(Admission admission) {
+        return admission instanceof Admission.Granted g ? Optional.of(g.permit()) : Optional.empty();
+    }
+
+    private static LimitReport retryAfter(Instant at) {
+        return new LimitReport(List.of(), Optional.of(at), 1, false, List.of());
+    }
+
+    @Test
+    void shouldShowOneProcessesCooldownToAnotherAndNeverShortenIt() {
+        RedisLimitState one = process(redis.url());
+        RedisLimitState two = process(redis.url());
+        Permit call = granted(one.tryAcquire(paid, now)).orElseThrow();
+        Instant until = now.plusSeconds(30);
+        one.rateLimited(call, now, LimitScope.MODEL, Optional.of(until), retryAfter(until));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> two.tryAcquire(paid, now) instanceof Admission.NotBefore);
+        assertThat(((Admission.NotBefore) two.tryAcquire(paid, now)).at()).isEqualTo(until);
+        assertThat(two.cooldownUntil(paid, now)).contains(until);
+
+        Permit other = granted(two.tryAcquire(a, now)).orElseThrow();
+        two.coolDown(paid, LimitScope.MODEL, now.plusSeconds(5));
+        two.succeeded(other, now, LimitReport.EMPTY);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(redis.client().get(prefix + "cool:model:paid")).isEqualTo(Long.toString(until.toEpochMilli())));
+        assertThat(redis.client().pttl(prefix + "cool:model:paid")).isPositive();
+    }
+
+    @Test
+    void shouldCountTheCallsOfEveryProcessInOneQuota() {
+        RedisLimitState one = process(redis.url());
+        RedisLimitState two = process(redis.url());
+        assertThat(granted(one.tryAcquire(paid, now))).isPresent();
+        assertThat(granted(one.tryAcquire(paid, now.plusMillis(1)))).isPresent();
+        assertThat(granted(two.tryAcquire(paid, now.plusMillis(2)))).isPresent();
+
+        Admission fourth = two.tryAcquire(paid, now.plusMillis(3));
+        assertThat(fourth).isInstanceOf(Admission.NotBefore.class);
+        // the window frees when the first of the three (counted when it reached the provider) leaves it
+        assertThat(((Admission.NotBefore) fourth).at())
+                .isEqualTo(now.plusMillis(RedisLimitState.SEND_SKEW_MS).plusSeconds(10));
+        assertThat(one.tryAcquire(paid, now.plusMillis(4))).isInstanceOf(Admission.NotBefore.class);
+        assertThat(redis.client().pttl(prefix + "log:model:paid")).isPositive();
+    }
+
+    @Test
+    void shouldAdmitNoMoreThanTheQuotaUnderConcurrentCallersOfTwoClients() throws Exception {
+        RedisLimitState one = process(redis.url());
+        RedisLimitState two = process(redis.url());
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Callable<Integer>> callers = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                RedisLimitState state = i % 2 == 0 ? one : two;
+                callers.add(() -> {
+                    int got = 0;
+                    for (int k = 0; k < 25; k++) {
+                        synchronized (state) {
+                            // as the rotation policy calls it: one admission at a time per process
+                            got += granted(state.tryAcquire(busy, Instant.now())).isPresent() ? 1 : 0;
+                        }
+                    }
+                    return got;
+                });
+            }
+            int total = 0;
+            for (Future<Integer> f : pool.invokeAll(callers)) {
+                total += f.get();
+            }
+            assertThat(total).isEqualTo(20);
+            assertThat(redis.client().zcard(prefix + "log:model:busy")).isEqualTo(20);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void shouldAdoptALimitAnotherProcessPublished() {
+        RedisLimitState one = process(redis.url());
+        redis.client().hset(prefix + "limit:pool:openrouter:free",
+                Map.of("requests", "10", "window_ms", "2000", "source", "LEARNED", "confirmed", "1", "by", "another"));
+        one.tryAcquire(a, now);
+        assertThat(one.limitOf(b)).contains(new LimitView("pool:openrouter:free", 10, Duration.ofSeconds(2),
+                LimitSource.LEARNED));
+    }
+
+    @Test
+    void shouldGoOnLocalStateWhenRedisIsLostAndShareAgainWhenItIsBack() throws Exception {
+        InMemoryLimitState ownOfTwo = new InMemoryLimitState(MODELS, LimitsConfig.defaults(), n -> Duration.ofSeconds(n));
+        RedisLimitState one = process(redis.url());
+        RedisLimitState two = process(ownOfTwo, redis.url());
+        for (int i = 0; i < 3; i++) {
+            Permit p = granted(one.tryAcquire(paid, now.plusMillis(i))).orElseThrow();
+            one.succeeded(p, now.plusMillis(20 + i), LimitReport.EMPTY);
+        }
+        // the other process heard how those calls ended, so it paces by them even on its own
+        await().atMost(Duration.ofSeconds(5)).until(() -> ownOfTwo.blockedUntil(paid, now.plusMillis(30)).isPresent());
+
+        redis.kill();
+        assertThat(granted(one.tryAcquire(a, now))).isPresent();
+        assertThat(one.degraded()).isTrue();
+        assertThat(two.tryAcquire(paid, now.plusMillis(40))).isInstanceOf(Admission.NotBefore.class);
+
+        redis.restart();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !one.degraded() && !two.degraded());
+        Permit p = granted(one.tryAcquire(busy, Instant.now())).orElseThrow();
+        Instant until = Instant.now().plusSeconds(30).truncatedTo(ChronoUnit.MILLIS);
+        one.rateLimited(p, Instant.now(), LimitScope.MODEL, Optional.of(until), retryAfter(until));
+        await().atMost(Duration.ofSeconds(5)).until(() -> two.tryAcquire(busy, Instant.now()) instanceof Admission.NotBefore);
+    }
+
+    @Test
+    void shouldStartOnLocalStateWhenRedisCannotBeReached() throws Exception {
+        int nobody;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            nobody = s.getLocalPort();
+        }
+        RedisLimitState alone = process("redis://127.0.0.1:" + nobody);
+        assertThat(alone.degraded()).isTrue();
+        Permit p = granted(alone.tryAcquire(paid, now)).orElseThrow();
+        alone.succeeded(p, now.plusMillis(10), LimitReport.EMPTY);
+        assertThat(granted(alone.tryAcquire(paid, now.plusMillis(20)))).isPresent();
+    }
+
+    @Test
+    void shouldTreatASlowRedisAsALostOne() {
+        RedisLimitState one = process(redis.url());
+        assertThat(granted(one.tryAcquire(paid, now))).isPresent();
+        assertThat(one.degraded()).isFalse();
+        redis.client().sendCommand(Protocol.Command.CLIENT, "PAUSE", "400", "ALL");
+        long started = System.nanoTime();
+        assertThat(granted(one.tryAcquire(busy, now))).isPresent();
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        assertThat(one.degraded()).isTrue();
+        // the call went on local state after the 50 ms timeout, not after the 400 ms pause
+        assertThat(tookMs).isLessThan(300);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !one.degraded());
+    }
+}
