@@ -32,7 +32,7 @@ import kafka.server.KafkaRaftServer;
 public final class TestKafkaBroker implements AutoCloseable {
 
     /** A record as a test reads it. */
-    public record Received(String key, String value, int partition) {
+    public record Received(String key, String value, int partition, long timestampMs) {
     }
 
     private final KafkaRaftServer server;
@@ -123,7 +123,7 @@ public final class TestKafkaBroker implements AutoCloseable {
             consumer.subscribe(Set.of(topic));
             while (!enough.test(got) && System.nanoTime() < end) {
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    got.add(new Received(r.key(), r.value(), r.partition()));
+                    got.add(new Received(r.key(), r.value(), r.partition(), r.timestamp()));
                 }
             }
         }

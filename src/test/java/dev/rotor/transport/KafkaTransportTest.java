@@ -168,7 +168,7 @@ class KafkaTransportTest {
              RotorHarness two = rotorOn(sim, dir.resolve("two")).set("rotor.kafka.consumers", "2").start()) {
             // the group must have spread its 4 partitions over all 4 consumers before work arrives,
             // or the first instance may finish everything during the rebalance
-            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> broker.membersWithPartitions("rotor-" + run) == 4);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> broker.membersWithPartitions("rotor-" + run) == 4);
             broker.send(tasks, taskRecords("shared-", 200));
             List<TestKafkaBroker.Received> out = broker.read(results, 200, Duration.ofSeconds(60));
             assertThat(out).extracting(TestKafkaBroker.Received::key).containsExactlyInAnyOrderElementsOf(ids("shared-", 200));

@@ -58,6 +58,8 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
     private final StateKeys keys;
     private final String process = UUID.randomUUID().toString();
     private final ObjectMapper json = new ObjectMapper();
+    /** How this process's own messages begin (a record's fields are written in order): it need not read them. */
+    private final String ownMessages = "{\"process\":\"" + process + "\"";
     private final AtomicLong calls = new AtomicLong();
     /** The name each call in flight has in the shared logs, by its permit's id. */
     private final Map<Long, String> members = new ConcurrentHashMap<>();
@@ -266,6 +268,9 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
     }
 
     private void heard(String message) {
+        if (message.startsWith(ownMessages)) {
+            return;
+        }
         CallMessage m;
         try {
             m = json.readValue(message, CallMessage.class);
