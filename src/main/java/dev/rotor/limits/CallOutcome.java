@@ -9,6 +9,14 @@ package dev.rotor.limits;
  */
 public record CallOutcome(String modelId, long sentMs, long atMs, Kind kind) {
 
+    /** The longest a call is assumed to take to reach the provider's counter after Rotor lets it go. */
+    public static final long SEND_SKEW_MS = SendLog.SEND_SKEW_MS;
+
+    /** The latest moment the provider can have counted the call: its answer, or the skew after it left. */
+    public long countedAtMs() {
+        return Math.min(Math.max(sentMs, atMs), sentMs + SEND_SKEW_MS);
+    }
+
     public enum Kind {
         /** A completion. */
         SUCCEEDED,

@@ -65,8 +65,7 @@ public final class InMemoryLimitState implements LimitState {
     public synchronized List<ScopePace> paces(ModelSpec model) {
         List<ScopePace> paces = new ArrayList<>(3);
         for (ScopeLimits s : scopesOf(model)) {
-            paces.add(new ScopePace(s.key(), s.paces().stream()
-                    .map(p -> new ScopePace.Quota((int) p[0], java.time.Duration.ofMillis(p[1]))).toList()));
+            paces.add(new ScopePace(s.key(), s.paces()));
         }
         return paces;
     }

@@ -201,16 +201,16 @@ final class ScopeLimits {
         return learned.confirmed();
     }
 
-    /** The windows this scope paces calls by now: each {requests, window in ms}. */
-    List<long[]> paces() {
-        List<long[]> paces = new ArrayList<>(declared.size() + 1);
+    /** The windows this scope paces calls by now. */
+    List<ScopePace.Quota> paces() {
+        List<ScopePace.Quota> paces = new ArrayList<>(declared.size() + 1);
         if (config.useDeclared()) {
             for (RateLimits.Quota q : declared) {
-                paces.add(new long[] {q.requests(), q.per().toMillis()});
+                paces.add(new ScopePace.Quota(q.requests(), q.per()));
             }
         }
         if (config.learn() && learned.trusted()) {
-            paces.add(new long[] {learned.size(), learned.windowMs()});
+            paces.add(new ScopePace.Quota(learned.size(), java.time.Duration.ofMillis(learned.windowMs())));
         }
         return paces;
     }

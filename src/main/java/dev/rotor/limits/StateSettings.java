@@ -23,10 +23,6 @@ public record StateSettings(Store store, String redisUrl, String prefix, String 
         };
     }
 
-    public static StateSettings memory() {
-        return new StateSettings(Store.MEMORY, "", "rotor:", "", Duration.ofMillis(50));
-    }
-
     @Override
     public String toString() {
         return "StateSettings[" + store + ", " + redisUrl + ", prefix " + prefix + ", password "

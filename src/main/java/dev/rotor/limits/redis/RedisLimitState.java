@@ -43,8 +43,6 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
     static final Duration SHARED_VERDICT = Duration.ofDays(1);
     /** A published limit is kept this long after its last change. */
     static final Duration SHARED_LIMIT = Duration.ofDays(1);
-    /** The longest we assume a call takes to reach the provider's counter after Rotor lets it go. */
-    static final long SEND_SKEW_MS = 250;
     private static final Duration GONE_RECHECK = Duration.ofMinutes(1);
     /** How long the shared log of a scope no quota paces keeps a call sent regardless of limits. */
     private static final Duration UNPACED_LOG = Duration.ofMinutes(10);
@@ -115,7 +113,7 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         Permit permit = local.sendRegardless(model, now);
         String member = process + ":" + calls.incrementAndGet();
         members.put(permit.id(), member);
-        long score = now.toEpochMilli() + SEND_SKEW_MS;
+        long score = now.toEpochMilli() + CallOutcome.SEND_SKEW_MS;
         store.later(c -> ScopeKeys.of(model).forEach(s -> {
             c.zadd(keys.log(s), score, member);
             c.pexpire(keys.log(s), UNPACED_LOG.toMillis());
@@ -205,7 +203,7 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         List<String> a = new ArrayList<>();
         a.add(Long.toString(now.toEpochMilli()));
         a.add(member);
-        a.add(Long.toString(SEND_SKEW_MS));
+        a.add(Long.toString(CallOutcome.SEND_SKEW_MS));
         a.add(Integer.toString(paces.size()));
         for (ScopePace p : paces) {
             a.add(Integer.toString(p.quotas().size()));
@@ -241,8 +239,8 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         long sentMs = permit.sentAt().toEpochMilli();
         long atMs = at.toEpochMilli();
         CallOutcome outcome = new CallOutcome(permit.model().id(), sentMs, atMs, kind);
-        store.evalLater(SETTLE, k, List.of(member, code(kind), Long.toString(Math.min(Math.max(sentMs, atMs),
-                        sentMs + SEND_SKEW_MS)), Integer.toString(scopes.size()),
+        store.evalLater(SETTLE, k, List.of(member, code(kind), Long.toString(outcome.countedAtMs()),
+                Integer.toString(scopes.size()),
                 Long.toString(cooledScope.isPresent() ? until.toEpochMilli() : 0), Long.toString(atMs), keys.calls(),
                 message(outcome)));
     }

@@ -11,7 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -61,7 +60,6 @@ public final class RedisStore implements AutoCloseable {
     private final ThreadPoolExecutor writes = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(PENDING_WRITES), r -> daemon(r, "rotor-state-writes"),
             new ThreadPoolExecutor.DiscardPolicy());
-    private final AtomicLong failures = new AtomicLong();
     private volatile RedisClient client;
     private volatile boolean degraded = true;
     private volatile boolean closed;
@@ -95,11 +93,6 @@ public final class RedisStore implements AutoCloseable {
         return degraded;
     }
 
-    /** Calls that failed or timed out since start. */
-    public long failures() {
-        return failures.get();
-    }
-
     /** Runs a script and waits at most the timeout for its reply; empty (and degraded) if Redis did not answer. */
     Optional<Object> eval(Script script, List<String> keys, List<String> args) {
         return call(c -> evalOn(c, script, keys, args));
@@ -131,7 +124,6 @@ public final class RedisStore implements AutoCloseable {
         try {
             return Optional.ofNullable(command.apply(c));
         } catch (RuntimeException e) {
-            failures.incrementAndGet();
             lost(e);
             return Optional.empty();
         }
@@ -190,7 +182,6 @@ public final class RedisStore implements AutoCloseable {
             onReconnect.run();
             return Optional.empty();
         } catch (RuntimeException e) {
-            failures.incrementAndGet();
             degraded = true;
             return Optional.of(e);
         }

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import dev.rotor.chat.LimitScope;
 import dev.rotor.chat.headers.LimitReport;
 import dev.rotor.limits.Admission;
+import dev.rotor.limits.CallOutcome;
 import dev.rotor.limits.InMemoryLimitState;
 import dev.rotor.limits.LimitSource;
 import dev.rotor.limits.LimitView;
@@ -130,7 +131,7 @@ class RedisLimitStateTest {
         assertThat(fourth).isInstanceOf(Admission.NotBefore.class);
         // the window frees when the first of the three (counted when it reached the provider) leaves it
         assertThat(((Admission.NotBefore) fourth).at())
-                .isEqualTo(now.plusMillis(RedisLimitState.SEND_SKEW_MS).plusSeconds(10));
+                .isEqualTo(now.plusMillis(CallOutcome.SEND_SKEW_MS).plusSeconds(10));
         assertThat(one.tryAcquire(paid, now.plusMillis(4))).isInstanceOf(Admission.NotBefore.class);
         assertThat(redis.client().pttl(prefix + "log:model:paid")).isPositive();
     }
