@@ -78,7 +78,7 @@ public final class RotorConfiguration implements CamelConfiguration {
         Registry beans = context.getRegistry();
         ObjectMapper json = Json.mapper();
         Clock clock = Optional.ofNullable(beans.lookupByNameAndType(CLOCK_BEAN, Clock.class)).orElse(Clock.systemUTC());
-        ApiKeys keys = new ApiKeys(property);
+        ApiKeys keys = new ApiKeys(ApiKeys.untracked(context.getPropertiesComponent()));
 
         ModelRegistry declared = ModelRegistryLoader.load(settings.modelsFile());
         Set<String> simulated = simulatedProviders(declared, keys, settings);

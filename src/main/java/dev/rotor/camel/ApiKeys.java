@@ -5,11 +5,13 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
+import org.apache.camel.spi.PropertiesComponent;
+
 import dev.rotor.models.Provider;
 
 /**
- * Finds each provider's key by the variable name models.yaml gives, through Camel's property resolution:
- * the environment first, then system properties. The key never leaves this class but as a request header.
+ * Finds each provider's key by the variable name models.yaml gives: the environment first, then system properties,
+ * then Camel's own property sources. The key never leaves this class but as a request header.
  */
 public final class ApiKeys {
 
@@ -19,6 +21,16 @@ public final class ApiKeys {
 
     public ApiKeys(Function<String, Optional<String>> lookup) {
         this.lookup = lookup;
+    }
+
+    /**
+     * A lookup that bypasses {@link PropertiesComponent#resolveProperty}: Camel records every property resolved that
+     * way and lists it, value and all, in its start-up summary, and it masks only names it knows to be secret.
+     */
+    public static Function<String, Optional<String>> untracked(PropertiesComponent camelProperties) {
+        return variable -> Optional.ofNullable(System.getenv(variable))
+                .or(() -> Optional.ofNullable(System.getProperty(variable)))
+                .or(() -> Optional.ofNullable(camelProperties.loadProperties(variable::equals).getProperty(variable)));
     }
 
     public Optional<String> keyOf(Provider provider) {
