@@ -108,9 +108,20 @@ final class LearnedLimit {
         return pending == null ? Long.MIN_VALUE : pending.endedAtMs;
     }
 
-    void sent(long nowMs) {
-        if (current == null) {
-            current = new Run(nowMs);
+    /**
+     * A call left: it may begin a run. One sent before the scope was last found full belongs to the run that ended
+     * then (another process's call, reported late): it does not begin the next, or that run would seem to span more
+     * than its window. One sent after a lull begins a new run.
+     */
+    void sent(long sentMs) {
+        if (current != null && current.lullBefore(sentMs)) {
+            // the calls before the lull may have left the provider's window: they would make it seem larger and longer
+            current = null;
+        }
+        if (current == null && sentMs >= learnedAtMs) {
+            current = new Run(sentMs);
+        } else if (current != null) {
+            current.sent(sentMs);
         }
     }
 
@@ -120,6 +131,16 @@ final class LearnedLimit {
             pending.succeeded(sentMs, countedMs);
         } else if (current != null && current.includes(sentMs)) {
             current.succeeded(sentMs, countedMs);
+        }
+    }
+
+    /**
+     * The lesson just begun ended on a used-up window that holds calls counted from then on: a run that began before
+     * that began in an earlier window, and must not make this one seem longer.
+     */
+    void windowHeldFrom(long countedMs) {
+        if (pending != null) {
+            pending.windowHeldFromMs = countedMs;
         }
     }
 
@@ -265,7 +286,9 @@ final class LearnedLimit {
     private boolean first(Run o) {
         // the window runs from when the provider counted the run's first success; when the reset is a span counted
         // from when the refused call left, from when that success left, so the delays on the way there cancel
-        long from = o.firstSuccessMs();
+        // more successes than the window holds: the run began in an earlier window, and the window no later than
+        // the first of the calls it holds
+        long from = size > 0 && o.successes > size ? Math.max(o.firstSuccessMs(), o.windowHeldFromMs) : o.firstSuccessMs();
         if (o.untilMs <= from || (o.successes == 0 && size == 0)) {
             return false;
         }

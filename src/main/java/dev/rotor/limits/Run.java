@@ -23,11 +23,32 @@ final class Run {
     boolean fromSend;
     /** How precise {@code untilMs} is: 1 ms, 1000 ms for whole seconds. */
     long precisionMs = 1;
+    /** The earliest the calls in the used-up window can have been counted; MIN_VALUE if not known. */
+    long windowHeldFromMs = Long.MIN_VALUE;
     /** It went at a grown pace: its 429 is the growth's, not the provider's rate. */
     boolean grown;
 
+    /** A pause in sending at least this long, and longer than the run so far, ends it. */
+    static final long MIN_LULL_MS = 1_000;
+
+    private long lastSentMs;
+
     Run(long startMs) {
         this.startMs = startMs;
+        this.lastSentMs = startMs;
+    }
+
+    void sent(long sentMs) {
+        lastSentMs = Math.max(lastSentMs, sentMs);
+    }
+
+    /**
+     * Whether nothing was sent for so long before {@code sentMs} that the run ended in a lull: longer than it had
+     * gone on, and than a second. The demand paused, not the provider's limit.
+     */
+    boolean lullBefore(long sentMs) {
+        long pause = sentMs - lastSentMs;
+        return pause > MIN_LULL_MS && pause > lastSentMs - startMs;
     }
 
     /** Whether a call sent then belongs to it: sent from its start until its 429 came back. */

@@ -182,6 +182,8 @@ final class ScopeLimits {
             coolDown(until);
             changed |= learned.full(sentMs, atMs, until, false, false, signal.resetPrecisionMs(),
                     window -> log.count(window, atMs, sentMs), log::successes);
+            // the window that is used up holds the last `size` calls: it began no later than the first of them
+            learned.windowHeldFrom(log.nthLatestCounted(learned.size(), atMs));
             changed |= learnIfAnswered(atMs);
         }
         return changed;

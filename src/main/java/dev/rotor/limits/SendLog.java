@@ -18,7 +18,10 @@ final class SendLog {
     static final long SEND_SKEW_MS = 250;
     /** Entries kept at least, whatever the windows, so a limit learned later can count the calls before it. */
     private static final int MIN_ENTRIES = 1024;
-    private static final long PHANTOM = -1;
+    /** The id of a call another process on the account reported. */
+    private static final long FOREIGN = -1;
+    /** The id of a call only a provider's remaining count told of: someone's, we do not know whose. */
+    private static final long UNEXPLAINED = -2;
     /** A call still unanswered after this long was lost without a word (its task ended some other way). */
     private static final long STALE_MS = 10 * 60_000;
     /** How far back entries are kept when no limit on the scope has a window yet. */
@@ -95,7 +98,8 @@ final class SendLog {
      * in send order, as calls of ours are.
      */
     void foreign(long sentMs, long countedMs, boolean success) {
-        Entry e = new Entry(PHANTOM, sentMs, Math.min(countedMs, sentMs + SEND_SKEW_MS));
+        explain(sentMs);
+        Entry e = new Entry(FOREIGN, sentMs, Math.min(countedMs, sentMs + SEND_SKEW_MS));
         e.succeeded = success;
         ArrayDeque<Entry> later = new ArrayDeque<>();
         while (!entries.isEmpty() && entries.peekLast().sentMs > sentMs) {
@@ -108,7 +112,21 @@ final class SendLog {
     /** Calls someone else made on the same account, as the provider's remaining count tells: counted from now. */
     void others(int calls, long nowMs) {
         for (int i = 0; i < calls; i++) {
-            entries.addLast(new Entry(PHANTOM, nowMs, nowMs));
+            entries.addLast(new Entry(UNEXPLAINED, nowMs, nowMs));
+        }
+    }
+
+    /**
+     * A call reported by the process that made it may be one a remaining count already told of: the oldest such
+     * unexplained call heard of after it was sent stands for it, and goes, or the call would be counted twice.
+     */
+    private void explain(long sentMs) {
+        for (Iterator<Entry> it = entries.iterator(); it.hasNext(); ) {
+            Entry e = it.next();
+            if (e.id == UNEXPLAINED && e.sentMs >= sentMs) {
+                it.remove();
+                return;
+            }
         }
     }
 
@@ -149,6 +167,30 @@ final class SendLog {
         }
         Arrays.sort(counted);
         return counted[n - limit] + windowMs;
+    }
+
+    /**
+     * When the {@code n}th latest call counted by {@code atMs} was counted; {@link Long#MIN_VALUE} if fewer were. A
+     * window that holds {@code n} calls began no later than that.
+     */
+    long nthLatestCounted(int n, long atMs) {
+        if (n <= 0) {
+            return Long.MIN_VALUE;
+        }
+        // sent order and counted order differ by at most the skew: a few entries more than n are enough to sort
+        long[] counted = new long[Math.min(entries.size(), 4 * n)];
+        int i = 0;
+        for (Iterator<Entry> it = entries.descendingIterator(); it.hasNext() && i < counted.length; ) {
+            Entry e = it.next();
+            if (!e.refused && e.countedMs <= atMs) {
+                counted[i++] = e.countedMs;
+            }
+        }
+        if (i < n) {
+            return Long.MIN_VALUE;
+        }
+        Arrays.sort(counted, 0, i);
+        return counted[i - n];
     }
 
     /** Calls on their way sent before the given instant: they reached the provider before a later call did. */

@@ -43,6 +43,9 @@ public final class ScaleoutBenchmark {
     private static final int WARM_UP_TASKS = 30;
     private static final int LATENCY_CALLS = Integer.getInteger("bench.scaleout.latency-calls", 2000);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Runs only the variants named here (comma list such as {@code redis_n3}); all when empty. */
+    private static final List<String> ONLY = List.of(System.getProperty("bench.scaleout.only", "").split(",")).stream()
+            .filter(v -> !v.isBlank()).toList();
 
     private ScaleoutBenchmark() {
     }
@@ -91,8 +94,11 @@ public final class ScaleoutBenchmark {
             for (int n = 1; n <= 3 && !List.of(args).equals(List.of("latency")); n++) {
                 for (Mode mode : MODES) {
                     run++;
-                    Outcome o = runOnce(work.resolve("run-" + run), kafka, redis, mode, n, run, TASKS);
                     String name = mode.name() + "_n" + n;
+                    if (!ONLY.isEmpty() && !ONLY.contains(name)) {
+                        continue;
+                    }
+                    Outcome o = runOnce(work.resolve("run-" + run), kafka, redis, mode, n, run, TASKS);
                     System.out.printf(Locale.ROOT, "%s: %d completed, %.3f of capacity, %.3f 429s per task, p99 %d ms, "
                                     + "%d duplicates, %.1f s%n", name, o.completed(), o.capacityRatio(),
                             (double) o.rateLimited() / Math.max(1, o.completed()), (long) Bench.percentile(o.latencyMs(), 0.99),
@@ -197,6 +203,9 @@ public final class ScaleoutBenchmark {
             java.util.Arrays.sort(latency);
             List<SimulatorServer.Call> calls = sim.calls().stream().filter(c -> !c.at().isBefore(measuredFrom)).toList();
             long rateLimited = calls.stream().filter(c -> c.answer().startsWith("429")).count();
+            printWindows(dir, calls, start);
+            Files.write(dir.resolve("calls.csv"), calls.stream()
+                    .map(c -> (c.at().toEpochMilli() - start) + "," + c.model() + "," + c.answer()).toList());
             return new Outcome((int) Math.min(distinct, out.stream().map(TestKafkaBroker.Received::key).distinct().count()), settled.size() - (int) distinct, deadLetters,
                     seconds, calls.size(), rateLimited, latency);
         } finally {
@@ -209,6 +218,20 @@ public final class ScaleoutBenchmark {
                 }
             }
         }
+    }
+
+    /** Calls the simulator took in each window from the sending of the tasks: where capacity went unused. */
+    private static void printWindows(Path dir, List<SimulatorServer.Call> calls, long start) {
+        java.util.TreeMap<Long, int[]> windows = new java.util.TreeMap<>();
+        for (SimulatorServer.Call c : calls) {
+            int[] w = windows.computeIfAbsent((c.at().toEpochMilli() - start) / WINDOW_MS, k -> new int[2]);
+            w[c.answer().startsWith("429") ? 1 : 0]++;
+        }
+        StringBuilder line = new StringBuilder("  calls per window (ok/429):");
+        windows.forEach((k, w) -> line.append(' ').append(w[0]).append('/').append(w[1]));
+        long first = calls.stream().mapToLong(c -> c.at().toEpochMilli()).min().orElse(start);
+        System.out.println(line + String.format(Locale.ROOT, "; first call %d ms after sending", first - start));
+        System.out.println("  every call: " + dir.resolve("calls.csv"));
     }
 
     private static Process jarProcess(Map<String, String> env, Path log) throws Exception {

@@ -171,6 +171,26 @@ class InMemoryLimitStateTest {
     }
 
     @Test
+    void shouldCountACallOnceWhenItsProcessReportsItAfterARemainingCountToldOfIt() {
+        InMemoryLimitState limits = state(true);
+        ModelSpec open = MODELS.model("open").orElseThrow();
+        Permit p = granted(limits.tryAcquire(open, at(0))).orElseThrow();
+        LimitSignal policy = new LimitSignal("ietf", LimitSignal.Unit.REQUESTS, OptionalLong.of(10), OptionalLong.of(4),
+                Optional.of(T0.plusSeconds(60)), Optional.of(Duration.ofSeconds(60)));
+        limits.succeeded(p, at(10), new LimitReport(List.of(policy), Optional.empty(), List.of()));
+        // the five others the count told of were another Rotor's on the same account, which now says so
+        for (int i = 0; i < 5; i++) {
+            long sent = T0.toEpochMilli() + 1 + i;
+            limits.foreign(new CallOutcome("open", sent, sent + 7, CallOutcome.Kind.SUCCEEDED));
+        }
+        int room = 0;
+        while (room < 20 && granted(limits.tryAcquire(open, at(20))).isPresent()) {
+            room++;
+        }
+        assertThat(room).as("ours, the five reported and four left: ten").isEqualTo(4);
+    }
+
+    @Test
     void shouldCoolThePoolUntilTheResetWhenASuccessUsedUpTheWindow() {
         InMemoryLimitState limits = state(true);
         Permit p = granted(limits.tryAcquire(a, at(0))).orElseThrow();
