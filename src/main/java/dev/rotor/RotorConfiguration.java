@@ -39,6 +39,11 @@ import dev.rotor.camel.TaskIntake;
 import dev.rotor.chat.ChatRequestMapper;
 import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.metrics.RotorMetrics;
+import dev.rotor.gateway.GatewayAnswers;
+import dev.rotor.gateway.GatewayIntake;
+import dev.rotor.gateway.GatewaySettings;
+import dev.rotor.gateway.ModelChoice;
+import dev.rotor.gateway.ModelList;
 import dev.rotor.limits.InMemoryLimitState;
 import dev.rotor.limits.LimitState;
 import dev.rotor.limits.StateSettings;
@@ -74,11 +79,12 @@ public final class RotorConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         Function<String, Optional<String>> property = context.getPropertiesComponent()::resolveProperty;
-        RotorSettings settings = RotorSettings.from(property);
+        Function<String, Optional<String>> secrets = ApiKeys.untracked(context.getPropertiesComponent());
+        RotorSettings settings = RotorSettings.from(property, secrets);
         Registry beans = context.getRegistry();
         ObjectMapper json = Json.mapper();
         Clock clock = Optional.ofNullable(beans.lookupByNameAndType(CLOCK_BEAN, Clock.class)).orElse(Clock.systemUTC());
-        ApiKeys keys = new ApiKeys(ApiKeys.untracked(context.getPropertiesComponent()));
+        ApiKeys keys = new ApiKeys(secrets);
 
         ModelRegistry declared = ModelRegistryLoader.load(settings.modelsFile());
         Set<String> simulated = simulatedProviders(declared, keys, settings);
@@ -115,6 +121,11 @@ public final class RotorConfiguration implements CamelConfiguration {
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);
         beans.bind("outcomes", new Outcomes(json, clock, simulated));
         HealthCheckRegistry.get(context).register(new ModelsHealthCheck(policy, models.models()));
+        // the core's routes name it for every task, so it is bound even with no gateway
+        beans.bind("gatewayAnswers", new GatewayAnswers(json, clock));
+        if (settings.intakes().contains("http")) {
+            bindGateway(beans, settings.gateway(), models, transports, json, clock);
+        }
 
         if (settings.batch()) {
             BatchRun batch = new BatchRun(settings.inbox(), ledger, metrics, policy, models.models(),
@@ -122,6 +133,25 @@ public final class RotorConfiguration implements CamelConfiguration {
             beans.bind("batchRun", batch);
             startWhenRoutesRun(context, batch);
         }
+    }
+
+    /** The OpenAI-compatible gateway's beans; refuses to serve beyond this machine with no keys unless told to. */
+    private static void bindGateway(Registry beans, GatewaySettings gateway, ModelRegistry models,
+                                    TransportMetrics transports, ObjectMapper json, Clock clock) throws Exception {
+        if (!gateway.loopbackOnly() && gateway.keys().isEmpty() && !gateway.allowOpen()) {
+            throw new IllegalArgumentException("rotor.gateway.host is " + gateway.host() + ", reachable from other "
+                    + "machines, and no gateway keys are set: set " + RotorSettings.GATEWAY_KEYS + " (a comma list) or, "
+                    + "to serve anyone who can reach it, rotor.gateway.allow-open=true");
+        }
+        if (gateway.keys().isEmpty()) {
+            LOG.warn("Gateway on {}:{} takes requests without a key ({} not set)", gateway.host(), gateway.port(),
+                    RotorSettings.GATEWAY_KEYS);
+        } else {
+            LOG.info("Gateway on {}:{} takes requests with one of {} key(s)", gateway.host(), gateway.port(),
+                    gateway.keys().size());
+        }
+        beans.bind("gatewayIntake", new GatewayIntake(gateway, new ModelChoice(models), transports, json, clock));
+        beans.bind("modelList", new ModelList(models, json));
     }
 
     /** The limit state: this process's own, or shared on Redis with every process on the same Redis and prefix. */

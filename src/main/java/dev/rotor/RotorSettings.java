@@ -3,12 +3,14 @@ package dev.rotor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
 import org.apache.camel.util.TimeUtils;
 
+import dev.rotor.gateway.GatewaySettings;
 import dev.rotor.limits.LimitsConfig;
 import dev.rotor.limits.StateSettings;
 import dev.rotor.limits.redis.RedisEndpoint;
@@ -25,9 +27,11 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                             int concurrency, RotationConfig rotation, LimitsConfig limits, SimulatorMode simulator,
                             Optional<Path> simulatorScenario, String referer, String title,
                             Set<String> intakes, String output, Duration queueMaxHold, JmsSettings jms,
-                            StateSettings state) {
+                            StateSettings state, GatewaySettings gateway) {
 
     public static final Set<String> TRANSPORTS = Set.of("file", "jms", "kafka");
+    /** The environment variable with the gateway's keys (a comma list). */
+    public static final String GATEWAY_KEYS = "ROTOR_GATEWAY_KEYS";
 
     public boolean uses(String transport) {
         return intakes.contains(transport) || output.equals(transport);
@@ -36,6 +40,11 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
     public enum SimulatorMode { AUTO, ALWAYS, NEVER }
 
     public static RotorSettings from(Function<String, Optional<String>> property) {
+        return from(property, property);
+    }
+
+    /** @param secrets where secrets are read ({@link #GATEWAY_KEYS}): a lookup that records and prints nothing */
+    public static RotorSettings from(Function<String, Optional<String>> property, Function<String, Optional<String>> secrets) {
         Reader r = new Reader(property);
         Backoff backoff = new Backoff(r.duration("rotor.retry.initial-delay", "1s"),
                 r.decimal("rotor.retry.multiplier", 2.0), r.duration("rotor.retry.max-delay", "60s"),
@@ -75,7 +84,16 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                 new JmsSettings(r.text("rotor.jms.broker-url", "tcp://localhost:61616"), r.text("rotor.jms.username", ""),
                         r.text("rotor.jms.password", ""), r.bool("rotor.jms.embedded", false),
                         r.path("rotor.jms.embedded-data-dir", "work/artemis")),
-                state(r));
+                state(r), gateway(r, secrets));
+    }
+
+    /** The gateway's keys are secrets: read from ROTOR_GATEWAY_KEYS apart, by {@code secrets}, never logged. */
+    private static GatewaySettings gateway(Reader r, Function<String, Optional<String>> secrets) {
+        List<String> keys = secrets.apply(GATEWAY_KEYS).map(v -> List.of(v.split(","))).orElse(List.of()).stream()
+                .map(String::strip).filter(k -> !k.isEmpty()).toList();
+        return new GatewaySettings(r.text("rotor.gateway.host", "127.0.0.1"), r.integer("rotor.gateway.port", 8080),
+                r.duration("rotor.gateway.deadline", "60s"), r.bytes("rotor.gateway.max-body", "4MiB"),
+                r.integer("rotor.gateway.max-in-flight", 512), r.bool("rotor.gateway.allow-open", false), keys);
     }
 
     private static StateSettings state(Reader r) {
@@ -96,7 +114,8 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
     private static Set<String> intakes(String list) {
         Set<String> intakes = new LinkedHashSet<>();
         for (String part : list.split(",")) {
-            intakes.add(transport("rotor.intake", part));
+            // http is an intake only: its answer goes back on the request
+            intakes.add(part.strip().equalsIgnoreCase("http") ? "http" : transport("rotor.intake", part));
         }
         return Set.copyOf(intakes);
     }
@@ -105,7 +124,7 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
         String t = value.strip().toLowerCase(java.util.Locale.ROOT);
         if (!TRANSPORTS.contains(t)) {
             throw new IllegalArgumentException(key + " takes file, jms or kafka" + ("rotor.intake".equals(key)
-                    ? " (a comma list)" : "") + ", got '" + value.strip() + "'");
+                    ? ", or http (a comma list)" : "") + ", got '" + value.strip() + "'");
         }
         return t;
     }
@@ -135,6 +154,15 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
 
         double decimal(String key, double fallback) {
             return parsed(key, Double.toString(fallback), Double::parseDouble, "a number");
+        }
+
+        /** Sizes: 4096 (bytes), 512KiB, 4MiB. */
+        long bytes(String key, String fallback) {
+            return parsed(key, fallback, v -> {
+                String t = v.strip();
+                long unit = t.endsWith("MiB") ? 1024 * 1024 : t.endsWith("KiB") ? 1024 : 1;
+                return Long.parseLong(unit == 1 ? t : t.substring(0, t.length() - 3).strip()) * unit;
+            }, "a size such as 65536, 512KiB or 4MiB");
         }
 
         /** Durations as Camel writes them: 500 (ms), 30s, 10m, 1h, 1h30m. */

@@ -19,6 +19,9 @@ public final class ChatRequestMapper {
     }
 
     public String body(Task task, ModelSpec model) {
+        if (task.request().isPresent()) {
+            return gatewayBody(task.request().get(), model);
+        }
         ObjectNode body = json.createObjectNode();
         body.put("model", model.id());
         ArrayNode messages = body.putArray("messages");
@@ -27,6 +30,22 @@ public final class ChatRequestMapper {
         }
         task.maxTokens().ifPresent(n -> body.put("max_tokens", n));
         task.temperature().ifPresent(t -> body.put("temperature", t));
+        return write(body);
+    }
+
+    /** The caller's body, every field as it came (tools, response_format, vendor extensions), but the model. */
+    private String gatewayBody(ObjectNode request, ModelSpec model) {
+        ObjectNode body = json.createObjectNode();
+        body.put("model", model.id());
+        request.fields().forEachRemaining(f -> {
+            if (!f.getKey().equals("model")) {
+                body.set(f.getKey(), f.getValue());
+            }
+        });
+        return write(body);
+    }
+
+    private String write(ObjectNode body) {
         try {
             return json.writeValueAsString(body);
         } catch (JsonProcessingException e) {

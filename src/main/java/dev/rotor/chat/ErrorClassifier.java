@@ -79,12 +79,15 @@ public final class ErrorClassifier {
     }
 
     private Verdict completion(JsonNode body, int status, LimitReport limits) {
-        JsonNode content = body.path("choices").path(0).path("message").path("content");
-        if (!content.isTextual() || content.asText().isBlank()) {
+        JsonNode message = body.path("choices").path(0).path("message");
+        JsonNode content = message.path("content");
+        // an answer that calls tools may carry no text at all
+        boolean callsTools = message.path("tool_calls").isArray() && !message.path("tool_calls").isEmpty();
+        if (!callsTools && (!content.isTextual() || content.asText().isBlank())) {
             return failed(FailureKind.TRANSIENT, status, "empty completion");
         }
         JsonNode usage = body.path("usage").isObject() ? body.get("usage") : json.createObjectNode();
-        return new Completed(new ChatResult(content.asText(), usage, body.path("model").asText("")), limits);
+        return new Completed(new ChatResult(content.asText(""), usage, body.path("model").asText(""), body), limits);
     }
 
     private Failure classifyError(int status, Function<String, String> header, JsonNode error, boolean inOkBody,

@@ -44,6 +44,11 @@ public final class ModelRegistry {
         return Optional.ofNullable(chains.get(name));
     }
 
+    /** The named chains, in the order models.yaml gives them. */
+    public Map<String, List<ModelSpec>> chains() {
+        return chains;
+    }
+
     public boolean hasChain(String name) {
         return chains.containsKey(name);
     }

@@ -1,6 +1,8 @@
 package dev.rotor.rotation;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 
 /** The policy's answer to "this call failed: what now?". */
 public sealed interface Decision {
@@ -16,7 +18,14 @@ public sealed interface Decision {
     record Park(Duration delay, String why) implements Decision {
     }
 
-    /** Stop: the task goes to the dead letter with this type and reason. */
-    record GiveUp(DeadLetterType type, String reason) implements Decision {
+    /**
+     * Stop: the task goes to the dead letter with this type and reason. {@code freeAt}: when a model would have
+     * been free, for a task that could not wait so long (a gateway caller is told when to come back).
+     */
+    record GiveUp(DeadLetterType type, String reason, Optional<Instant> freeAt) implements Decision {
+
+        public GiveUp(DeadLetterType type, String reason) {
+            this(type, reason, Optional.empty());
+        }
     }
 }

@@ -172,7 +172,7 @@ public final class RotationPolicy {
         }
         if (now.plus(retry.delay()).isAfter(task.deadline())) {
             return new Decision.GiveUp(DeadLetterType.DEADLINE, "the task deadline " + task.deadline()
-                    + " passes before the next try (" + retry.why() + ")");
+                    + " passes before the next try (" + retry.why() + ")", Optional.of(now.plus(retry.delay())));
         }
         return decision;
     }

@@ -34,7 +34,8 @@ import com.sun.net.httpserver.HttpServer;
 public final class SimulatorServer implements AutoCloseable {
 
     /** One request as the simulator saw it: which model, what it answered, when, the client's X-Title, the last prompt. */
-    public record Call(String model, String answer, Instant at, String title, String prompt) {
+    /** One call taken; {@code request} is its body as sent (null when it had none that parsed). */
+    public record Call(String model, String answer, Instant at, String title, String prompt, JsonNode request) {
     }
 
     static {
@@ -139,7 +140,7 @@ public final class SimulatorServer implements AutoCloseable {
             }
             if (scenario.requiredKey() != null
                     && !("Bearer " + scenario.requiredKey()).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                calls.add(new Call("?", "401", clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"), ""));
+                calls.add(new Call("?", "401", clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"), "", null));
                 sendError(exchange, 401, "No auth credentials found", null);
                 return;
             }
@@ -153,7 +154,7 @@ public final class SimulatorServer implements AutoCloseable {
             Answer answer = decide(model);
             JsonNode messages = request.path("messages");
             calls.add(new Call(model, answer.kind(), clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"),
-                    messages.path(messages.size() - 1).path("content").asText("")));
+                    messages.path(messages.size() - 1).path("content").asText(""), request));
             // a limit's refusal comes back at once, as providers answer it before any generation
             if (!answer.kind().startsWith("429-")) {
                 pause(latencyOf(model));
@@ -296,8 +297,18 @@ public final class SimulatorServer implements AutoCloseable {
         body.put("model", model);
         ObjectNode choice = body.putArray("choices").addObject();
         choice.put("index", 0);
-        choice.putObject("message").put("role", "assistant").put("content", content);
-        choice.put("finish_reason", "stop");
+        JsonNode tools = request.path("tools");
+        if (tools.isArray() && !tools.isEmpty()) {
+            // as OpenAI's models do when offered tools: call the first, with no text
+            ObjectNode message = choice.putObject("message").put("role", "assistant").putNull("content");
+            message.putArray("tool_calls").addObject().put("id", "call_sim_1").put("type", "function")
+                    .putObject("function").put("name", tools.path(0).path("function").path("name").asText("tool"))
+                    .put("arguments", "{}");
+            choice.put("finish_reason", "tool_calls");
+        } else {
+            choice.putObject("message").put("role", "assistant").put("content", content);
+            choice.put("finish_reason", "stop");
+        }
         body.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
                 .put("total_tokens", promptTokens + completionTokens);
         return body;

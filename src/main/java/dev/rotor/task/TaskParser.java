@@ -46,7 +46,7 @@ public final class TaskParser {
         }
         String id = id(task, fallbackId, safeFallback);
         return new Task(id, messages(task, id), positiveInt(task, "max_tokens", id), temperature(task, id),
-                chain(task, id), models(task, id), metadata(task, id), task);
+                chain(task, id), models(task, id), metadata(task, id), task, Optional.empty());
     }
 
     private JsonNode readJson(byte[] raw, String id) throws InvalidTaskException {

@@ -24,7 +24,7 @@ public final class TransportMetrics {
 
     public TransportMetrics(MeterRegistry meters) {
         this.meters = meters;
-        for (String t : new String[] {"file", "jms", "kafka"}) {
+        for (String t : new String[] {"file", "jms", "kafka", "http"}) {
             AtomicInteger n = new AtomicInteger();
             inFlight.put(t, n);
             Gauge.builder("rotor.transport.in.flight", n, AtomicInteger::get).tag("transport", t)
@@ -42,6 +42,10 @@ public final class TransportMetrics {
 
     public void fromKafka(Exchange exchange) {
         received(exchange, "kafka");
+    }
+
+    public void fromHttp(Exchange exchange) {
+        received(exchange, "http");
     }
 
     /** The task's result or dead letter was sent. */

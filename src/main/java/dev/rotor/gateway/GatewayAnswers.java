@@ -1,0 +1,129 @@
+package dev.rotor.gateway;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.OptionalLong;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.rotor.batch.TaskLedger;
+import dev.rotor.camel.ExchangeKeys;
+import dev.rotor.chat.ChatResult;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.rotation.Attempt;
+import dev.rotor.rotation.DeadLetterType;
+import dev.rotor.rotation.Decision;
+import dev.rotor.rotation.TaskProgress;
+
+/**
+ * The HTTP answer to a gateway request: the provider's body with {@code model} naming the model that served, or an
+ * error in OpenAI's format; with Rotor's headers and a ledger line as for any task.
+ */
+public final class GatewayAnswers {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayAnswers.class);
+    public static final String MODEL_HEADER = "X-Rotor-Model";
+    public static final String ATTEMPTS_HEADER = "X-Rotor-Attempts";
+    public static final String ROTATIONS_HEADER = "X-Rotor-Rotations";
+
+    private final ObjectMapper json;
+    private final Clock clock;
+
+    public GatewayAnswers(ObjectMapper json, Clock clock) {
+        this.json = json;
+        this.clock = clock;
+    }
+
+    public void completed(Exchange exchange) throws JsonProcessingException {
+        ChatResult result = exchange.getProperty(ExchangeKeys.RESULT, ChatResult.class);
+        ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
+        TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
+        String id = exchange.getProperty(ExchangeKeys.TASK_ID, String.class);
+        ObjectNode body = result.body() instanceof ObjectNode o ? o : json.createObjectNode();
+        body.put("model", model.id());
+        Message out = exchange.getMessage();
+        out.removeHeaders("*");
+        out.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        out.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        out.setHeader(MODEL_HEADER, model.id());
+        out.setHeader(ATTEMPTS_HEADER, progress.attempts().size());
+        out.setHeader(ROTATIONS_HEADER, progress.rotations());
+        out.setHeader(GatewayIntake.REQUEST_ID_HEADER, id);
+        out.setBody(json.writeValueAsBytes(body));
+        exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, new TaskLedger.Entry(id, "completed", model.id(),
+                progress.rotations(), progress.attempts().size(), elapsedMs(exchange), null));
+    }
+
+    /** The rotation core gave the request up: the reason, as the status and error a client of OpenAI expects. */
+    public void failed(Exchange exchange) throws JsonProcessingException {
+        TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
+        String id = exchange.getProperty(ExchangeKeys.TASK_ID, String.class);
+        Decision.GiveUp giveUp = exchange.getProperty(ExchangeKeys.DECISION) instanceof Decision.GiveUp g ? g
+                : new Decision.GiveUp(DeadLetterType.EXHAUSTED, String.valueOf(exchange.getProperty(Exchange.EXCEPTION_CAUGHT)));
+        OpenAiError error = errorFor(giveUp, progress);
+        try (var task = MDC.putCloseable("task", id)) {
+            LOG.warn("gateway request failed with {} ({}): {}", error.status(), giveUp.type().label(), giveUp.reason());
+        }
+        write(exchange, error);
+        List<Attempt> attempts = progress.attempts();
+        String last = attempts.isEmpty() ? "-" : attempts.get(attempts.size() - 1).model();
+        exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, new TaskLedger.Entry(id, "failed", last, progress.rotations(),
+                attempts.size(), elapsedMs(exchange), giveUp.type().label()));
+    }
+
+    /** A request the gateway refused before it became a task: bad input, no key, too many in flight. */
+    public void refused(Exchange exchange) throws JsonProcessingException {
+        GatewayException refused = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, GatewayException.class);
+        write(exchange, refused.error());
+    }
+
+    private OpenAiError errorFor(Decision.GiveUp giveUp, TaskProgress progress) {
+        String tried = " (" + progress.attempts().size() + " attempts over " + progress.chain().size() + " models)";
+        return switch (giveUp.type()) {
+            case DEADLINE -> new OpenAiError(429, "No model can serve this request before its deadline: "
+                    + giveUp.reason(), "rate_limit_error", "rate_limit_exceeded", null,
+                    OptionalLong.of(giveUp.freeAt().map(this::secondsUntil).orElse(1L)));
+            case BAD_REQUEST -> new OpenAiError(400, "The provider rejected the request: " + giveUp.reason()
+                    + progress.lastFailure().map(f -> " (" + f.message() + ")").filter(m -> !giveUp.reason().contains(m)).orElse(""),
+                    "invalid_request_error", "provider_rejected", null, OptionalLong.empty());
+            case AUTH -> new OpenAiError(502, "The provider refused Rotor's key: " + giveUp.reason(), "server_error",
+                    "provider_auth", null, OptionalLong.empty());
+            default -> new OpenAiError(502, "Every model failed" + tried + "; the last error: " + giveUp.reason(),
+                    "server_error", "upstream_failed", null, OptionalLong.empty());
+        };
+    }
+
+    private long secondsUntil(Instant at) {
+        long ms = Duration.between(clock.instant(), at).toMillis();
+        // Retry-After is whole seconds: round up, so a client that honours it finds the model free
+        return Math.max(1, (ms + 999) / 1000);
+    }
+
+    private void write(Exchange exchange, OpenAiError error) throws JsonProcessingException {
+        Message out = exchange.getMessage();
+        String id = exchange.getProperty(ExchangeKeys.TASK_ID, String.class);
+        out.removeHeaders("*");
+        out.setHeader(Exchange.HTTP_RESPONSE_CODE, error.status());
+        out.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        if (id != null) {
+            out.setHeader(GatewayIntake.REQUEST_ID_HEADER, id);
+        }
+        error.retryAfterSeconds().ifPresent(s -> out.setHeader("Retry-After", s));
+        out.setBody(json.writeValueAsBytes(error.body(json)));
+    }
+
+    private long elapsedMs(Exchange exchange) {
+        Instant received = exchange.getProperty(ExchangeKeys.RECEIVED_AT, Instant.class);
+        return received == null ? 0 : Duration.between(received, clock.instant()).toMillis();
+    }
+}

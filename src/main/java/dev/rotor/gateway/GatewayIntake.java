@@ -1,0 +1,184 @@
+package dev.rotor.gateway;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.camel.Exchange;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.rotor.camel.ExchangeKeys;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.rotation.TaskProgress;
+import dev.rotor.task.Task;
+import dev.rotor.task.TaskIds;
+import dev.rotor.transport.TransportMetrics;
+
+/**
+ * Takes a {@code POST /v1/chat/completions} request in: checks the caller's key, the load, the body, and turns it into
+ * a task for the rotation core with the models its {@code model} names and the request's deadline.
+ */
+public final class GatewayIntake {
+
+    /** A caller may ask for a shorter deadline than the gateway's, in milliseconds. */
+    public static final String TIMEOUT_HEADER = "X-Rotor-Timeout-Ms";
+    public static final String REQUEST_ID_HEADER = "X-Request-Id";
+
+    private final GatewaySettings settings;
+    private final ModelChoice choice;
+    private final TransportMetrics transports;
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final List<byte[]> keys;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    public GatewayIntake(GatewaySettings settings, ModelChoice choice, TransportMetrics transports, ObjectMapper json,
+                         Clock clock) {
+        this.settings = settings;
+        this.choice = choice;
+        this.transports = transports;
+        this.json = json;
+        this.clock = clock;
+        this.keys = settings.keys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+    }
+
+    public void accept(Exchange exchange) throws GatewayException {
+        Instant received = clock.instant();
+        exchange.setProperty(ExchangeKeys.RECEIVED_AT, received);
+        String id = requestId(exchange);
+        exchange.setProperty(ExchangeKeys.TASK_ID, id);
+        checkKey(exchange);
+        admit(exchange);
+        byte[] raw = exchange.getIn().getBody(byte[].class);
+        if (raw != null && raw.length > settings.maxBodyBytes()) {
+            throw new GatewayException(new OpenAiError(413, "The request body is " + raw.length + " bytes, over the "
+                    + "gateway's limit of " + settings.maxBodyBytes(), "invalid_request_error", "request_too_large",
+                    null, OptionalLong.empty()));
+        }
+        String type = exchange.getIn().getHeader(Exchange.CONTENT_TYPE, "", String.class);
+        if (type.contains("form-urlencoded") || type.contains("multipart/")) {
+            // the HTTP server reads a form into fields: its body is gone; curl -d sends one unless told otherwise
+            throw new GatewayException(new OpenAiError(415, "The body must be JSON, sent with 'Content-Type: "
+                    + "application/json', not " + type, "invalid_request_error", "unsupported_media_type", "body",
+                    OptionalLong.empty()));
+        }
+        ObjectNode request = parse(raw);
+        JsonNode messages = request.get("messages");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw GatewayException.badRequest("'messages' must be a non-empty array of chat messages", "messages",
+                    messages == null ? "missing_required_parameter" : "invalid_type");
+        }
+        if (request.path("stream").asBoolean(false)) {
+            throw GatewayException.badRequest("stream: true is not served by this gateway yet; leave it out for one "
+                    + "JSON answer", "stream", "unsupported_parameter");
+        }
+        JsonNode model = request.get("model");
+        if (model != null && !model.isNull() && !model.isTextual()) {
+            throw GatewayException.badRequest("'model' must be a string: a chain, a model id or 'rotor'", "model",
+                    "invalid_type");
+        }
+        List<ModelSpec> chain = choice.chainFor(Optional.ofNullable(model).filter(JsonNode::isTextual).map(JsonNode::asText));
+        transports.fromHttp(exchange);
+        exchange.setProperty(ExchangeKeys.TASK, Task.ofRequest(id, request));
+        exchange.setProperty(ExchangeKeys.PROGRESS, new TaskProgress(id, chain, received.plus(deadline(exchange))));
+    }
+
+    /** The caller's own request id, when it is a usable one; else a new one. */
+    private static String requestId(Exchange exchange) {
+        String given = exchange.getIn().getHeader(REQUEST_ID_HEADER, String.class);
+        if (given != null && !given.isBlank() && given.length() <= 128) {
+            String clean = TaskIds.sanitise(given.strip());
+            if (clean.equals(given.strip())) {
+                return clean;
+            }
+        }
+        return "gw-" + UUID.randomUUID();
+    }
+
+    private void checkKey(Exchange exchange) throws GatewayException {
+        if (keys.isEmpty()) {
+            return;
+        }
+        String header = exchange.getIn().getHeader("Authorization", String.class);
+        byte[] shown = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        boolean known = false;
+        for (byte[] key : keys) {
+            // every key compared, each in constant time: how long the check takes tells nothing of any key
+            known |= MessageDigest.isEqual(key, shown);
+        }
+        if (!known) {
+            throw new GatewayException(new OpenAiError(401, "A gateway key is needed: send 'Authorization: Bearer "
+                    + "<key>' with one of the keys in ROTOR_GATEWAY_KEYS", "invalid_request_error", "invalid_api_key",
+                    null, OptionalLong.empty()));
+        }
+    }
+
+    /** Counts the request in flight until its exchange ends, however it ends; refuses one over the limit. */
+    private void admit(Exchange exchange) throws GatewayException {
+        if (inFlight.incrementAndGet() > settings.maxInFlight()) {
+            inFlight.decrementAndGet();
+            throw new GatewayException(new OpenAiError(503, "The gateway is serving " + settings.maxInFlight()
+                    + " requests, its limit (rotor.gateway.max-in-flight); try again shortly", "server_error",
+                    "overloaded", null, OptionalLong.of(1)));
+        }
+        exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange ended) {
+                inFlight.decrementAndGet();
+            }
+        });
+    }
+
+    private ObjectNode parse(byte[] raw) throws GatewayException {
+        if (raw == null || raw.length == 0) {
+            throw GatewayException.badRequest("The request has no body: send a chat-completions JSON object", "body",
+                    "invalid_json");
+        }
+        JsonNode root;
+        try {
+            root = json.readTree(raw);
+        } catch (JsonProcessingException e) {
+            throw GatewayException.badRequest("The body is not valid JSON: " + e.getOriginalMessage(), "body",
+                    "invalid_json");
+        } catch (java.io.IOException e) {
+            throw GatewayException.badRequest("The body could not be read: " + e.getMessage(), "body", "invalid_json");
+        }
+        if (!(root instanceof ObjectNode request)) {
+            throw GatewayException.badRequest("The body must be a JSON object", "body", "invalid_type");
+        }
+        return request;
+    }
+
+    private Duration deadline(Exchange exchange) throws GatewayException {
+        String asked = exchange.getIn().getHeader(TIMEOUT_HEADER, String.class);
+        if (asked == null || asked.isBlank()) {
+            return settings.deadline();
+        }
+        try {
+            long ms = Long.parseLong(asked.strip());
+            if (ms <= 0) {
+                throw new NumberFormatException();
+            }
+            return ms < settings.deadline().toMillis() ? Duration.ofMillis(ms) : settings.deadline();
+        } catch (NumberFormatException e) {
+            throw GatewayException.badRequest(TIMEOUT_HEADER + " must be a positive whole number of milliseconds, got '"
+                    + asked + "'", TIMEOUT_HEADER, "invalid_value");
+        }
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.rotor.gateway;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The OpenAI-compatible gateway's settings ({@code rotor.gateway.*}).
+ *
+ * @param deadline    the longest a request may take, waiting for a model included; a caller may ask for less
+ * @param maxBodyBytes a request body larger than this gets 413
+ * @param maxInFlight requests served at once; one more gets 503 with Retry-After
+ * @param allowOpen   bind a non-loopback host with no gateway keys
+ * @param keys        the bearer tokens a caller must show ({@code ROTOR_GATEWAY_KEYS}); none: no check
+ */
+public record GatewaySettings(String host, int port, Duration deadline, long maxBodyBytes, int maxInFlight,
+                              boolean allowOpen, List<String> keys) {
+
+    public GatewaySettings {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("rotor.gateway.port must be 0 to 65535, got " + port);
+        }
+        if (deadline.isZero() || deadline.isNegative()) {
+            throw new IllegalArgumentException("rotor.gateway.deadline must be positive, got " + deadline);
+        }
+        if (maxBodyBytes < 1) {
+            throw new IllegalArgumentException("rotor.gateway.max-body must be at least 1 byte, got " + maxBodyBytes);
+        }
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("rotor.gateway.max-in-flight must be at least 1, got " + maxInFlight);
+        }
+        keys = List.copyOf(keys);
+    }
+
+    /** Whether the host is reachable from this machine only. */
+    public boolean loopbackOnly() {
+        return host.equals("127.0.0.1") || host.equals("::1") || host.equals("localhost");
+    }
+
+    @Override
+    public String toString() {
+        // the keys are secrets: never in a log line
+        return "GatewaySettings[host=" + host + ", port=" + port + ", deadline=" + deadline + ", maxBodyBytes="
+                + maxBodyBytes + ", maxInFlight=" + maxInFlight + ", allowOpen=" + allowOpen + ", keys=" + keys.size() + "]";
+    }
+}
