@@ -68,6 +68,20 @@ public final class ErrorClassifier {
         return new Failed(classifyError(status, header, error, false, now));
     }
 
+    /** What a response's headers say of the limits: for a stream, whose body is read later. */
+    public LimitReport limitsOf(Function<String, String> header) {
+        return limitHeaders.read(header, clock.instant());
+    }
+
+    /**
+     * An error event in a stream that began with 200 (OpenRouter sends {@code {"error": {"code", "message"}}} in a
+     * chunk): classified as the status its code names, else as an upstream 502.
+     */
+    public Failure streamError(JsonNode error, Function<String, String> header) {
+        int code = error.path("code").asInt(0);
+        return classifyError(code >= 400 ? code : 502, header, error, true, clock.instant());
+    }
+
     /** An exception instead of a response: connect/read timeouts, resets, closed connections. */
     public Failure classify(Throwable error) {
         Throwable cause = rootIoCause(error);

@@ -46,7 +46,21 @@ public final class InMemoryLimitState implements LimitState {
         if (key.equals(ScopeKeys.model(m))) {
             return m.limits();
         }
+        if (key.equals(ScopeKeys.pool(m))) {
+            return freePoolGroup(m, registry).map(registry::groupLimits).orElse(RateLimits.NONE);
+        }
         return m.limitGroup().filter(g -> key.equals(ScopeKeys.group(g))).map(registry::groupLimits).orElse(RateLimits.NONE);
+    }
+
+    /**
+     * The limit group that holds every ":free" model of the model's provider, if one does: it is how models.yaml
+     * declares the provider's free pool (OpenRouter's per-account limit on all its free models).
+     */
+    private static Optional<String> freePoolGroup(ModelSpec m, ModelRegistry registry) {
+        List<ModelSpec> free = registry.models().stream()
+                .filter(o -> o.isFreeVariant() && o.provider().name().equals(m.provider().name())).toList();
+        Optional<String> group = free.get(0).limitGroup();
+        return group.isPresent() && free.stream().allMatch(o -> o.limitGroup().equals(group)) ? group : Optional.empty();
     }
 
     /** Tells the listener of every change to a scope's limit from now on. */

@@ -57,7 +57,7 @@ final class ScopeLimits {
                 at = Math.max(at, log.nextFree(q.requests(), q.per().toMillis(), nowMs));
             }
         }
-        if (config.learn() && learned.trusted()) {
+        if (pacesByLearned()) {
             long free = log.nextFree(learned.size(), learned.windowMs(), nowMs);
             if (free > nowMs && demand) {
                 learned.refusedForRoom();
@@ -211,7 +211,7 @@ final class ScopeLimits {
                 paces.add(new ScopePace.Quota(q.requests(), q.per()));
             }
         }
-        if (config.learn() && learned.trusted()) {
+        if (pacesByLearned()) {
             paces.add(new ScopePace.Quota(learned.size(), java.time.Duration.ofMillis(learned.windowMs())));
         }
         return paces;
@@ -221,9 +221,9 @@ final class ScopeLimits {
         return cooldownUntilMs > nowMs ? Optional.of(cooldownUntilMs) : Optional.empty();
     }
 
-    /** The limit that paces this scope: the slowest of the declared ones and the learned or announced one. */
+    /** The limit that paces this scope: the slowest declared one, else the learned or announced one. */
     Optional<LimitView> limit() {
-        Optional<LimitView> slowest = config.learn() ? learned.view(key) : Optional.empty();
+        Optional<LimitView> slowest = config.learn() && !paced() ? learned.view(key) : Optional.empty();
         if (config.useDeclared()) {
             for (RateLimits.Quota q : declared) {
                 LimitView v = new LimitView(key, q.requests(), q.per(), LimitSource.DECLARED);
@@ -241,6 +241,14 @@ final class ScopeLimits {
 
     private boolean paced() {
         return config.useDeclared() && !declared.isEmpty();
+    }
+
+    /**
+     * A scope with a declared limit paces by what the user declared, not also by an estimate of the same limit: a
+     * window estimated a little long would hold every call back a little. Its 429s and used-up windows still cool it.
+     */
+    private boolean pacesByLearned() {
+        return config.learn() && learned.trusted() && !paced();
     }
 
     private int slowStartEnd() {

@@ -59,6 +59,8 @@ public final class RotationPolicy {
     }
 
     /** Which model the task should call now (its call counted), how long until one is free, or that none ever will be. */
+    static final long MAX_WAIT_JITTER_MS = 100;
+
     public synchronized Selection select(TaskProgress task) {
         Instant now = clock.instant();
         List<ModelSpec> usable = new ArrayList<>(task.chain().size());
@@ -94,10 +96,17 @@ public final class RotationPolicy {
         return a == null || b.isBefore(a) ? b : a;
     }
 
-    /** Nothing is free now: wait for the earliest model if the deadline allows, with a little jitter. */
+    /**
+     * Nothing is free now: wait for the earliest model if the deadline allows, with a little jitter: a tenth of the
+     * wait, at most {@link #MAX_WAIT_JITTER_MS}. Tasks that wait seconds for a cooldown do not all wake at once; a
+     * task a few milliseconds early for a slot is not held back a hundred more, or a quota's slots drift later every
+     * window and a window's worth is lost every few dozen.
+     */
     public Decision waitFor(TaskProgress task, Selection.Wait wait) {
         Instant now = clock.instant();
-        Duration delay = Duration.between(now, wait.until()).plusMillis(Math.round(random.getAsDouble() * 100));
+        Duration until = Duration.between(now, wait.until());
+        long jitterMs = Math.round(random.getAsDouble() * Math.min(MAX_WAIT_JITTER_MS, Math.max(0, until.toMillis()) / 10.0));
+        Duration delay = until.plusMillis(jitterMs);
         return bounded(task, new Decision.Retry(delay.isNegative() ? Duration.ZERO : delay,
                 "no model available until " + wait.until()), now);
     }

@@ -191,6 +191,38 @@ class InMemoryLimitStateTest {
     }
 
     @Test
+    void shouldPaceADeclaredScopeByWhatWasDeclaredNotAlsoByALongerWindowAHeaderSuggests() {
+        InMemoryLimitState limits = state(true);
+        Permit p = granted(limits.tryAcquire(paid, at(0))).orElseThrow();
+        // the provider says 3 per minute; the user declared 3 per 10 s and is taken at their word
+        LimitSignal policy = new LimitSignal("ietf", LimitSignal.Unit.REQUESTS, OptionalLong.of(3), OptionalLong.of(2),
+                Optional.of(T0.plusSeconds(60)), Optional.of(Duration.ofSeconds(60)));
+        limits.succeeded(p, at(10), new LimitReport(List.of(policy), Optional.empty(), List.of()));
+        granted(limits.tryAcquire(paid, at(20))).orElseThrow();
+        granted(limits.tryAcquire(paid, at(30))).orElseThrow();
+        assertThat(notBefore(limits.tryAcquire(paid, at(40)))).isBefore(T0.plusSeconds(11));
+        assertThat(limits.limitOf(paid).orElseThrow().source()).isEqualTo(LimitSource.DECLARED);
+    }
+
+    @Test
+    void shouldTakeTheDeclaredLimitOfTheGroupThatHoldsEveryFreeModelAsTheFreePoolsOwn() {
+        ModelRegistry grouped = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+                providers:
+                  openrouter: { base-url: "http://127.0.0.1:1/api/v1" }
+                limit-groups:
+                  free: { requests: 2, per: 10s }
+                models:
+                  - { id: "a:free", provider: openrouter, limit-group: free }
+                  - { id: "b:free", provider: openrouter, limit-group: free }
+                  - { id: "paid", provider: openrouter }
+                """.getBytes(StandardCharsets.UTF_8)), "test");
+        InMemoryLimitState limits = new InMemoryLimitState(grouped, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
+        assertThat(limits.paces(grouped.model("a:free").orElseThrow())).filteredOn(p -> p.scope().equals("pool:openrouter:free"))
+                .singleElement().satisfies(p -> assertThat(p.quotas()).containsExactly(
+                        new ScopePace.Quota(2, Duration.ofSeconds(10))));
+    }
+
+    @Test
     void shouldCoolThePoolUntilTheResetWhenASuccessUsedUpTheWindow() {
         InMemoryLimitState limits = state(true);
         Permit p = granted(limits.tryAcquire(a, at(0))).orElseThrow();
