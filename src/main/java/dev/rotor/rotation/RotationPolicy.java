@@ -96,17 +96,10 @@ public final class RotationPolicy {
         return a == null || b.isBefore(a) ? b : a;
     }
 
-    /**
-     * Nothing is free now: wait for the earliest model if the deadline allows, with a little jitter: a tenth of the
-     * wait, at most {@link #MAX_WAIT_JITTER_MS}. Tasks that wait seconds for a cooldown do not all wake at once; a
-     * task a few milliseconds early for a slot is not held back a hundred more, or a quota's slots drift later every
-     * window and a window's worth is lost every few dozen.
-     */
+    /** Nothing is free now: wait for the earliest model if the deadline allows, with a little jitter. */
     public Decision waitFor(TaskProgress task, Selection.Wait wait) {
         Instant now = clock.instant();
-        Duration until = Duration.between(now, wait.until());
-        long jitterMs = Math.round(random.getAsDouble() * Math.min(MAX_WAIT_JITTER_MS, Math.max(0, until.toMillis()) / 10.0));
-        Duration delay = until.plusMillis(jitterMs);
+        Duration delay = Duration.between(now, wait.until()).plusMillis(Math.round(random.getAsDouble() * MAX_WAIT_JITTER_MS));
         return bounded(task, new Decision.Retry(delay.isNegative() ? Duration.ZERO : delay,
                 "no model available until " + wait.until()), now);
     }
