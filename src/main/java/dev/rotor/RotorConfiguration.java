@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
@@ -20,6 +22,7 @@ import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.util.TimeUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +38,10 @@ import dev.rotor.camel.ModelCaller;
 import dev.rotor.camel.ModelsHealthCheck;
 import dev.rotor.camel.Outcomes;
 import dev.rotor.camel.Parking;
+import dev.rotor.camel.StreamingCall;
 import dev.rotor.camel.TaskIntake;
 import dev.rotor.chat.ChatRequestMapper;
+import dev.rotor.chat.stream.StreamStart;
 import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.gateway.GatewayAnswers;
@@ -44,6 +49,7 @@ import dev.rotor.gateway.GatewayIntake;
 import dev.rotor.gateway.GatewaySettings;
 import dev.rotor.gateway.ModelChoice;
 import dev.rotor.gateway.ModelList;
+import dev.rotor.gateway.StreamRelays;
 import dev.rotor.limits.InMemoryLimitState;
 import dev.rotor.limits.LimitState;
 import dev.rotor.limits.StateSettings;
@@ -80,13 +86,19 @@ public final class RotorConfiguration implements CamelConfiguration {
     public void configure(CamelContext context) throws Exception {
         Function<String, Optional<String>> property = context.getPropertiesComponent()::resolveProperty;
         Function<String, Optional<String>> secrets = ApiKeys.untracked(context.getPropertiesComponent());
-        RotorSettings settings = RotorSettings.from(property, secrets);
+        RotorSettings settings;
+        ModelRegistry declared;
+        try {
+            settings = RotorSettings.from(property, secrets);
+            declared = ModelRegistryLoader.load(settings.modelsFile());
+        } catch (IllegalArgumentException | dev.rotor.models.InvalidModelsException mistake) {
+            throw new ConfigurationMistake(mistake);
+        }
         Registry beans = context.getRegistry();
         ObjectMapper json = Json.mapper();
         Clock clock = Optional.ofNullable(beans.lookupByNameAndType(CLOCK_BEAN, Clock.class)).orElse(Clock.systemUTC());
         ApiKeys keys = new ApiKeys(secrets);
 
-        ModelRegistry declared = ModelRegistryLoader.load(settings.modelsFile());
         Set<String> simulated = simulatedProviders(declared, keys, settings);
         ModelRegistry models = simulated.isEmpty() ? declared : pointAtSimulator(context, declared, simulated, settings);
 
@@ -114,15 +126,20 @@ public final class RotorConfiguration implements CamelConfiguration {
         beans.bind("parking", parking);
         beans.bind("taskIntake", new TaskIntake(new TaskParser(json, models::hasChain, id -> models.model(id).isPresent()),
                 models, clock, settings.rotation().taskDeadline(), parking));
+        ScheduledExecutorService timer = streamTimer(context);
+        GatewaySettings gateway = settings.gateway();
         beans.bind("modelCaller", new ModelCaller(policy, new ChatRequestMapper(json), classifier, keys, metrics, clock,
-                referrerHeaders(settings)));
+                referrerHeaders(settings), new StreamStart(json, classifier, timer), gateway.firstTokenTimeout()));
+        Duration connectTimeout = Duration.ofMillis(TimeUtils.toMilliSeconds(property.apply("rotor.http.connect-timeout").orElse("10000")));
+        beans.bind("streamingCall", new StreamingCall(connectTimeout, gateway.firstTokenTimeout()));
         FailureHandler failures = new FailureHandler(policy, classifier, metrics, settings.queueMaxHold());
         beans.bind("failureHandler", failures);
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);
-        beans.bind("outcomes", new Outcomes(json, clock, simulated));
+        beans.bind("outcomes", new Outcomes(json, clock, simulated, settings.output().equals("file")));
         HealthCheckRegistry.get(context).register(new ModelsHealthCheck(policy, models.models()));
         // the core's routes name it for every task, so it is bound even with no gateway
-        beans.bind("gatewayAnswers", new GatewayAnswers(json, clock));
+        StreamRelays relays = new StreamRelays(json, clock, timer, gateway.stallTimeout(), policy, metrics, meters);
+        beans.bind("gatewayAnswers", new GatewayAnswers(json, clock, relays));
         if (settings.intakes().contains("http")) {
             bindGateway(beans, settings.gateway(), models, transports, json, clock);
         }
@@ -135,13 +152,33 @@ public final class RotorConfiguration implements CamelConfiguration {
         }
     }
 
+    /** One timer thread for streams' first-token and stall deadlines: each is a close scheduled and mostly cancelled. */
+    private static ScheduledExecutorService streamTimer(CamelContext context) throws Exception {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rotor-stream-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        closeOnStop(context, timer::shutdownNow);
+        return timer;
+    }
+
+    private static void closeOnStop(CamelContext context, Runnable close) throws Exception {
+        context.addService(new org.apache.camel.support.service.ServiceSupport() {
+            @Override
+            protected void doStop() {
+                close.run();
+            }
+        }, true, true);
+    }
+
     /** The OpenAI-compatible gateway's beans; refuses to serve beyond this machine with no keys unless told to. */
     private static void bindGateway(Registry beans, GatewaySettings gateway, ModelRegistry models,
                                     TransportMetrics transports, ObjectMapper json, Clock clock) throws Exception {
         if (!gateway.loopbackOnly() && gateway.keys().isEmpty() && !gateway.allowOpen()) {
-            throw new IllegalArgumentException("rotor.gateway.host is " + gateway.host() + ", reachable from other "
-                    + "machines, and no gateway keys are set: set " + RotorSettings.GATEWAY_KEYS + " (a comma list) or, "
-                    + "to serve anyone who can reach it, rotor.gateway.allow-open=true");
+            throw new ConfigurationMistake(new IllegalArgumentException("rotor.gateway.host is " + gateway.host()
+                    + ", reachable from other machines, and no gateway keys are set: set " + RotorSettings.GATEWAY_KEYS
+                    + " (a comma list) or, to serve anyone who can reach it, rotor.gateway.allow-open=true"));
         }
         if (gateway.keys().isEmpty()) {
             LOG.warn("Gateway on {}:{} takes requests without a key ({} not set)", gateway.host(), gateway.port(),
@@ -165,12 +202,7 @@ public final class RotorConfiguration implements CamelConfiguration {
                 state.prefix());
         LOG.info("Limit state shared on Redis at {} under prefix '{}' (this process: {})", endpoint, state.prefix(),
                 shared.process());
-        context.addService(new org.apache.camel.support.service.ServiceSupport() {
-            @Override
-            protected void doStop() {
-                shared.close();
-            }
-        }, true, true);
+        closeOnStop(context, shared::close);
         return shared;
     }
 

@@ -83,7 +83,8 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                 r.duration("rotor.queue.max-hold", "5s"),
                 new JmsSettings(r.text("rotor.jms.broker-url", "tcp://localhost:61616"), r.text("rotor.jms.username", ""),
                         r.text("rotor.jms.password", ""), r.bool("rotor.jms.embedded", false),
-                        r.path("rotor.jms.embedded-data-dir", "work/artemis")),
+                        r.path("rotor.jms.embedded-data-dir", "work/artemis"), r.text("rotor.jms.tasks-queue", "rotor.tasks"),
+                        r.text("rotor.jms.dead-letter-queue", "rotor.tasks.DLQ")),
                 state(r), gateway(r, secrets));
     }
 
@@ -93,7 +94,8 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                 .map(String::strip).filter(k -> !k.isEmpty()).toList();
         return new GatewaySettings(r.text("rotor.gateway.host", "127.0.0.1"), r.integer("rotor.gateway.port", 8080),
                 r.duration("rotor.gateway.deadline", "60s"), r.bytes("rotor.gateway.max-body", "4MiB"),
-                r.integer("rotor.gateway.max-in-flight", 512), r.bool("rotor.gateway.allow-open", false), keys);
+                r.integer("rotor.gateway.max-in-flight", 512), r.bool("rotor.gateway.allow-open", false), keys,
+                r.duration("rotor.gateway.first-token-timeout", "15s"), r.duration("rotor.gateway.stall-timeout", "10s"));
     }
 
     private static StateSettings state(Reader r) {

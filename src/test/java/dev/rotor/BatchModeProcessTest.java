@@ -52,7 +52,9 @@ class BatchModeProcessTest {
             assertThat(p.exitValue()).as(printed).isEqualTo(1);
             assertThat(printed).contains("Rotor batch: 4 tasks, 3 completed, 1 failed, 1 rotations")
                     .contains("vendor/primary").contains("requests").contains("[OS Environment Variable]")
-                    .doesNotContain(RotorHarness.DEFAULT_KEY);
+                    .doesNotContain(RotorHarness.DEFAULT_KEY)
+                    // a line outside a task shows no empty task context; one inside shows its task and model
+                    .doesNotContain("[task= model=]").containsPattern("\\[task=b\\d model=vendor/secondary\\] rotation vendor/primary -> vendor/secondary");
             assertThat(outbox.resolve("b1.json")).exists();
             assertThat(outbox.resolve("b2.json")).exists();
             assertThat(outbox.resolve("b3.json")).exists();
@@ -72,5 +74,25 @@ class BatchModeProcessTest {
             assertThat(run.path("models").path("vendor/secondary").path("limit").isNull()).isTrue();
             assertThat(printed).containsPattern("vendor/primary .* 1/3[01](\\.\\d+)?s learned");
         }
+    }
+
+    @Test
+    void shouldStopOnAConfigurationMistakeWithOneLineThatNamesItAndExitCodeTwo() throws Exception {
+        Files.writeString(dir.resolve("models.yaml"), "providers:\n  p: { base-url: \"http://127.0.0.1:1\" }\nmodels:\n"
+                + "  - { id: m, provider: nowhere }\n");
+        Path log = dir.resolve("rotor.out");
+        Process p = RotorProcess.start(Map.of("ROTOR_MODELS_FILE", dir.resolve("models.yaml").toString(),
+                "ROTOR_INBOX_DIR", dir.resolve("in").toString()), log);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String printed = Files.readString(log);
+        assertThat(p.exitValue()).as(printed).isEqualTo(2);
+        assertThat(printed).containsPattern("(?m)^rotor: .*models.yaml.*nowhere.*$")
+                .doesNotContain("Exception in thread").doesNotContain("\tat ");
+
+        Process wrongSetting = RotorProcess.start(Map.of("ROTOR_CONCURRENCY", "lots"), log);
+        assertThat(wrongSetting.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(wrongSetting.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(log)).containsPattern("(?m)^rotor: rotor.concurrency must be a whole number, got 'lots'$")
+                .doesNotContain("\tat ");
     }
 }

@@ -19,6 +19,15 @@ public final class ExchangeKeys {
     public static final String LEDGER_ENTRY = dev.rotor.batch.TaskLedger.ENTRY_PROPERTY;
     /** Set by an intake whose consumer holds its thread per task (transacted JMS): long waits park the task. */
     public static final String PARKABLE = "rotorParkable";
+    /** The caller asked for the answer as a stream of server-sent events (a gateway request with stream: true). */
+    public static final String STREAMED = "rotorStreamed";
+    /**
+     * A streamed call's response body, kept out of the message body: Camel's stream caching would read a stream
+     * body to its end before the next step, which for a chat stream means waiting out the whole answer.
+     */
+    public static final String STREAM_BODY = "rotorStreamBody";
+    /** A provider's stream past its first content chunk, to be relayed to the caller. */
+    public static final String OPEN_STREAM = "rotorOpenStream";
 
     private ExchangeKeys() {
     }

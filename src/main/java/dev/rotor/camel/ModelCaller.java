@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import dev.rotor.chat.ChatRequestMapper;
+import dev.rotor.chat.stream.OpenStream;
+import dev.rotor.chat.stream.StreamStart;
 import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.chat.ModelCallException;
 import dev.rotor.limits.Permit;
@@ -43,9 +45,16 @@ public final class ModelCaller {
     private final Clock clock;
     private final Map<String, String> referrerHeaders;
     private final Map<String, String> callUris = new ConcurrentHashMap<>();
+    private final StreamStart streams;
+    private final Duration firstTokenTimeout;
+    /** A streamed request's call: see {@link StreamingCall}. */
+    static final String STREAMING_CALL_URI = "bean:streamingCall?method=call";
 
     public ModelCaller(RotationPolicy policy, ChatRequestMapper requests, ErrorClassifier classifier, ApiKeys keys,
-                       RotorMetrics metrics, Clock clock, Map<String, String> referrerHeaders) {
+                       RotorMetrics metrics, Clock clock, Map<String, String> referrerHeaders, StreamStart streams,
+                       Duration firstTokenTimeout) {
+        this.streams = streams;
+        this.firstTokenTimeout = firstTokenTimeout;
         this.policy = policy;
         this.requests = requests;
         this.classifier = classifier;
@@ -81,7 +90,7 @@ public final class ModelCaller {
         referrerHeaders.forEach(in::setHeader);
         exchange.setProperty(ExchangeKeys.MODEL, model);
         exchange.setProperty(ExchangeKeys.PERMIT, use.permit());
-        exchange.setProperty(ExchangeKeys.CALL_URI, callUri(model.provider()));
+        exchange.setProperty(ExchangeKeys.CALL_URI, streamed(exchange) ? STREAMING_CALL_URI : callUri(model.provider()));
         exchange.setProperty(ExchangeKeys.CALL_STARTED, new CallStart(clock.instant(), System.nanoTime()));
         metrics.called(model);
     }
@@ -90,6 +99,10 @@ public final class ModelCaller {
         Message in = exchange.getIn();
         in.removeHeader(AUTHORIZATION);
         int status = in.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        if (status == 200 && streamed(exchange)) {
+            readStream(exchange);
+            return;
+        }
         ErrorClassifier.Verdict verdict = classifier.classify(status, name -> in.getHeader(name, String.class),
                 in.getBody(String.class));
         if (verdict instanceof ErrorClassifier.Failed failed) {
@@ -108,6 +121,38 @@ public final class ModelCaller {
         metrics.succeeded(model, latency, result);
         metrics.ignoredSignals(completed.limits());
         exchange.setProperty(ExchangeKeys.RESULT, result);
+    }
+
+    /**
+     * A streamed answer is decided at its first content chunk: a failure before it throws as any failed call does
+     * (and rotates); from it on, the call succeeded and the rest is relayed to the caller.
+     */
+    private void readStream(Exchange exchange) throws ModelCallException {
+        Message in = exchange.getIn();
+        CallStart start = exchange.getProperty(ExchangeKeys.CALL_STARTED, CallStart.class);
+        Duration left = firstTokenTimeout.minus(start.elapsed());
+        java.io.InputStream body = exchange.getProperty(ExchangeKeys.STREAM_BODY, java.io.InputStream.class);
+        exchange.removeProperty(ExchangeKeys.STREAM_BODY);
+        OpenStream open = streams.await(body, name -> in.getHeader(name, String.class),
+                left.isNegative() ? Duration.ofMillis(1) : left);
+        ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
+        Duration toFirstToken = start.elapsed();
+        exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class)
+                .record(new Attempt(model.id(), Attempt.OK, 200, toFirstToken.toMillis(), start.at(), null));
+        var limits = classifier.limitsOf(name -> in.getHeader(name, String.class));
+        policy.onSuccess(exchange.getProperty(ExchangeKeys.PERMIT, Permit.class), toFirstToken, limits);
+        exchange.removeProperty(ExchangeKeys.CALL_STARTED);
+        exchange.removeProperty(ExchangeKeys.PERMIT);
+        var result = new dev.rotor.chat.ChatResult(open.firstContent(), com.fasterxml.jackson.databind.node.JsonNodeFactory
+                .instance.objectNode(), model.id(), null);
+        metrics.succeeded(model, toFirstToken, result);
+        metrics.ignoredSignals(limits);
+        exchange.setProperty(ExchangeKeys.RESULT, result);
+        exchange.setProperty(ExchangeKeys.OPEN_STREAM, open);
+    }
+
+    private static boolean streamed(Exchange exchange) {
+        return exchange.getProperty(ExchangeKeys.STREAMED, false, Boolean.class);
     }
 
     /** When and where a call began: the instant for the record, the nano time for an exact latency. */

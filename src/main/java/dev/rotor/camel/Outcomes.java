@@ -43,13 +43,17 @@ public final class Outcomes {
     private static final String FAILED = "failed";
 
     private final ObjectMapper json;
-    private final ObjectWriter pretty;
+    private final ObjectWriter writer;
     private final Clock clock;
     private final Set<String> simulatedProviders;
 
-    public Outcomes(ObjectMapper json, Clock clock, Set<String> simulatedProviders) {
+    /**
+     * @param pretty indented documents, for files a person opens; on queues and topics each document is one line, so
+     *               line tools (a console consumer, {@code jq -c}, {@code grep}) see one record a line
+     */
+    public Outcomes(ObjectMapper json, Clock clock, Set<String> simulatedProviders, boolean pretty) {
         this.json = json;
-        this.pretty = json.writerWithDefaultPrettyPrinter();
+        this.writer = pretty ? json.writerWithDefaultPrettyPrinter() : json.writer();
         this.clock = clock;
         this.simulatedProviders = Set.copyOf(simulatedProviders);
     }
@@ -146,7 +150,7 @@ public final class Outcomes {
         exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, entry);
         exchange.getIn().removeHeaders("*");
         try {
-            exchange.getIn().setBody(pretty.writeValueAsBytes(doc));
+            exchange.getIn().setBody(writer.writeValueAsBytes(doc));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the outcome of task " + doc.path("id").asText(), e);
         }

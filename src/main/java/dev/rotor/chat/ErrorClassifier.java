@@ -86,8 +86,8 @@ public final class ErrorClassifier {
     public Failure classify(Throwable error) {
         Throwable cause = rootIoCause(error);
         String what = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
-        if (cause instanceof InterruptedIOException) {
-            return Failure.of(FailureKind.TRANSIENT, 0, "timed out: " + what);
+        if (cause instanceof InterruptedIOException || cause instanceof java.net.http.HttpTimeoutException) {
+            return Failure.silent(0, "timed out: " + what);
         }
         return Failure.of(FailureKind.TRANSIENT, 0, what);
     }

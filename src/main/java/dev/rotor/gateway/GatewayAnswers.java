@@ -19,6 +19,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rotor.batch.TaskLedger;
 import dev.rotor.camel.ExchangeKeys;
 import dev.rotor.chat.ChatResult;
+import dev.rotor.chat.stream.OpenStream;
+import io.vertx.core.http.HttpServerResponse;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.Attempt;
 import dev.rotor.rotation.DeadLetterType;
@@ -38,10 +40,12 @@ public final class GatewayAnswers {
 
     private final ObjectMapper json;
     private final Clock clock;
+    private final StreamRelays streams;
 
-    public GatewayAnswers(ObjectMapper json, Clock clock) {
+    public GatewayAnswers(ObjectMapper json, Clock clock, StreamRelays streams) {
         this.json = json;
         this.clock = clock;
+        this.streams = streams;
     }
 
     public void completed(Exchange exchange) throws JsonProcessingException {
@@ -49,19 +53,38 @@ public final class GatewayAnswers {
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
         String id = exchange.getProperty(ExchangeKeys.TASK_ID, String.class);
-        ObjectNode body = result.body() instanceof ObjectNode o ? o : json.createObjectNode();
-        body.put("model", model.id());
         Message out = exchange.getMessage();
         out.removeHeaders("*");
         out.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
-        out.setHeader(Exchange.CONTENT_TYPE, "application/json");
         out.setHeader(MODEL_HEADER, model.id());
         out.setHeader(ATTEMPTS_HEADER, progress.attempts().size());
         out.setHeader(ROTATIONS_HEADER, progress.rotations());
         out.setHeader(GatewayIntake.REQUEST_ID_HEADER, id);
-        out.setBody(json.writeValueAsBytes(body));
+        OpenStream open = exchange.getProperty(ExchangeKeys.OPEN_STREAM, OpenStream.class);
+        if (open != null) {
+            stream(exchange, open, model, id, progress);
+        } else {
+            ObjectNode body = result.body() instanceof ObjectNode o ? o : json.createObjectNode();
+            body.put("model", model.id());
+            out.setHeader(Exchange.CONTENT_TYPE, "application/json");
+            out.setBody(json.writeValueAsBytes(body));
+        }
         exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, new TaskLedger.Entry(id, "completed", model.id(),
                 progress.rotations(), progress.attempts().size(), elapsedMs(exchange), null));
+    }
+
+    /** Sends the headers, then relays the stream; the response is ended when this returns. */
+    private void stream(Exchange exchange, OpenStream open, ModelSpec model, String id, TaskProgress progress) {
+        HttpServerResponse response = exchange.getProperty(GatewayIntake.RESPONSE, HttpServerResponse.class);
+        exchange.getMessage().setBody(null);
+        response.setStatusCode(200).setChunked(true)
+                .putHeader("Content-Type", "text/event-stream")
+                .putHeader("Cache-Control", "no-cache")
+                .putHeader(MODEL_HEADER, model.id())
+                .putHeader(ATTEMPTS_HEADER, Integer.toString(progress.attempts().size()))
+                .putHeader(ROTATIONS_HEADER, Integer.toString(progress.rotations()))
+                .putHeader(GatewayIntake.REQUEST_ID_HEADER, id);
+        streams.relay(open, model, id, response);
     }
 
     /** The rotation core gave the request up: the reason, as the status and error a client of OpenAI expects. */

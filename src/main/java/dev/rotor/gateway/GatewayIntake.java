@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,6 +35,8 @@ public final class GatewayIntake {
     /** A caller may ask for a shorter deadline than the gateway's, in milliseconds. */
     public static final String TIMEOUT_HEADER = "X-Rotor-Timeout-Ms";
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
+    /** The HTTP response a streamed answer is written to as it comes. */
+    static final String RESPONSE = "rotorHttpResponse";
 
     private final GatewaySettings settings;
     private final ModelChoice choice;
@@ -79,10 +82,6 @@ public final class GatewayIntake {
             throw GatewayException.badRequest("'messages' must be a non-empty array of chat messages", "messages",
                     messages == null ? "missing_required_parameter" : "invalid_type");
         }
-        if (request.path("stream").asBoolean(false)) {
-            throw GatewayException.badRequest("stream: true is not served by this gateway yet; leave it out for one "
-                    + "JSON answer", "stream", "unsupported_parameter");
-        }
         JsonNode model = request.get("model");
         if (model != null && !model.isNull() && !model.isTextual()) {
             throw GatewayException.badRequest("'model' must be a string: a chain, a model id or 'rotor'", "model",
@@ -90,6 +89,11 @@ public final class GatewayIntake {
         }
         List<ModelSpec> chain = choice.chainFor(Optional.ofNullable(model).filter(JsonNode::isTextual).map(JsonNode::asText));
         transports.fromHttp(exchange);
+        boolean streamed = request.path("stream").asBoolean(false);
+        if (streamed && exchange.getIn() instanceof HttpMessage http) {
+            exchange.setProperty(RESPONSE, http.getResponse());
+        }
+        exchange.setProperty(ExchangeKeys.STREAMED, streamed);
         exchange.setProperty(ExchangeKeys.TASK, Task.ofRequest(id, request));
         exchange.setProperty(ExchangeKeys.PROGRESS, new TaskProgress(id, chain, received.plus(deadline(exchange))));
     }

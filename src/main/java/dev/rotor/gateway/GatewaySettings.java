@@ -11,9 +11,11 @@ import java.util.List;
  * @param maxInFlight requests served at once; one more gets 503 with Retry-After
  * @param allowOpen   bind a non-loopback host with no gateway keys
  * @param keys        the bearer tokens a caller must show ({@code ROTOR_GATEWAY_KEYS}); none: no check
+ * @param firstTokenTimeout a streamed call with no content chunk by then fails and rotates
+ * @param stallTimeout a stream silent this long after its first chunk ends with an error event
  */
 public record GatewaySettings(String host, int port, Duration deadline, long maxBodyBytes, int maxInFlight,
-                              boolean allowOpen, List<String> keys) {
+                              boolean allowOpen, List<String> keys, Duration firstTokenTimeout, Duration stallTimeout) {
 
     public GatewaySettings {
         if (port < 0 || port > 65535) {
@@ -29,6 +31,9 @@ public record GatewaySettings(String host, int port, Duration deadline, long max
             throw new IllegalArgumentException("rotor.gateway.max-in-flight must be at least 1, got " + maxInFlight);
         }
         keys = List.copyOf(keys);
+        if (firstTokenTimeout.isZero() || firstTokenTimeout.isNegative() || stallTimeout.isZero() || stallTimeout.isNegative()) {
+            throw new IllegalArgumentException("rotor.gateway.first-token-timeout and stall-timeout must be positive");
+        }
     }
 
     /** Whether the host is reachable from this machine only. */

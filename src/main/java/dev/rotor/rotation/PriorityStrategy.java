@@ -62,6 +62,11 @@ final class PriorityStrategy implements RotationStrategy {
     public Decision afterTransient(TaskProgress task, ModelSpec model, Failure failure, Instant now,
                                    BooleanSupplier anotherIsFree) {
         int inARow = task.transientFailureOn(model);
+        if (failure.silent() && anotherIsFree.getAsBoolean()) {
+            // a provider that took the call and went quiet is not waited on twice while another model is free
+            task.rotateAwayFrom(model);
+            return new Decision.Retry(Duration.ZERO, model.id() + " stayed silent (" + failure.message() + ")");
+        }
         if (inARow >= rotateAfter) {
             task.rotateAwayFrom(model);
             String why = inARow + " transient failures in a row on " + model.id();

@@ -112,6 +112,14 @@ public final class RotationPolicy {
         strategy.succeeded();
     }
 
+    /**
+     * A streamed answer broke after its first content chunk, when the caller already had part of it: nothing is
+     * retried, but it counts against the model as a failed call would (its breaker).
+     */
+    public synchronized void streamBroke(ModelSpec model, Failure failure) {
+        breakers.failed(model, failure, clock.instant());
+    }
+
     /** Learns from a failed call and decides what the task does next. */
     public synchronized Decision onFailure(TaskProgress task, Permit call, Failure failure) {
         Instant now = clock.instant();

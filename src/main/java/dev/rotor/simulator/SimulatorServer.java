@@ -114,7 +114,7 @@ public final class SimulatorServer implements AutoCloseable {
     }
 
     /** Thrown out of the handler so that the HTTP server drops the connection mid-response. */
-    private static final class AbortConnection extends RuntimeException {
+    static final class AbortConnection extends RuntimeException {
         AbortConnection() {
             super("connection closed mid-response on purpose", null, false, false);
         }
@@ -233,8 +233,15 @@ public final class SimulatorServer implements AutoCloseable {
                 if (answer.limiter() != null) {
                     LimitReplies.rateHeaders(exchange, answer.limiter(), answer.limiter().resetMs(now), now);
                 }
-                send(exchange, 200, completion(model, request));
+                if (request.path("stream").asBoolean(false)) {
+                    SseAnswer.write(exchange, completion(model, request), null, scenario.slowMs());
+                } else {
+                    send(exchange, 200, completion(model, request));
+                }
             }
+            case SseAnswer.CUT, SseAnswer.STALL, SseAnswer.ERROR, SseAnswer.ERROR_FIRST, SseAnswer.MALFORMED,
+                 SseAnswer.NO_DONE, SseAnswer.SLOW_FIRST ->
+                    SseAnswer.write(exchange, completion(model, request), answer.kind(), scenario.slowMs());
             case "429-pool" -> {
                 Map<String, String> headers = LimitReplies.limitedHeaders(exchange, answer.limiter(), answer.reporting(), now);
                 sendError(exchange, 429, "Rate limit exceeded: " + answer.pool() + ". ",
@@ -361,7 +368,7 @@ public final class SimulatorServer implements AutoCloseable {
     }
 
     /** Simulated network and generation time. */
-    private static void pause(long ms) {
+    static void pause(long ms) {
         if (ms <= 0) {
             return;
         }

@@ -3,9 +3,13 @@ package dev.rotor.transport;
 import java.net.URI;
 import java.nio.file.Path;
 
+import org.apache.activemq.artemis.api.core.QueueConfiguration;
+import org.apache.activemq.artemis.api.core.RoutingType;
+import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.apache.camel.support.service.ServiceSupport;
 
 /**
@@ -16,7 +20,18 @@ public final class EmbeddedBroker extends ServiceSupport {
 
     private final EmbeddedActiveMQ broker = new EmbeddedActiveMQ();
 
-    public EmbeddedBroker(String brokerUrl, Path dataDir) throws Exception {
+    /** Where expired tasks go: beside the tasks queue, never dropped. */
+    public static String expiryQueue(String tasksQueue) {
+        return tasksQueue + ".expired";
+    }
+
+    /**
+     * @param tasksQueue      a task whose delivery keeps rolling back (its result cannot be sent, the process dies on
+     *                        it) goes, after the broker's delivery attempts, to
+     * @param deadLetterQueue the queue of Rotor's own dead letters, not dropped as Artemis does with no dead-letter
+     *                        address; an expired one goes to {@link #expiryQueue}
+     */
+    public EmbeddedBroker(String brokerUrl, Path dataDir, String tasksQueue, String deadLetterQueue) throws Exception {
         URI url = URI.create(brokerUrl);
         if (!"tcp".equals(url.getScheme()) || url.getPort() < 0) {
             throw new IllegalArgumentException("rotor.jms.broker-url must be tcp://host:port for the embedded broker, got "
@@ -29,8 +44,17 @@ public final class EmbeddedBroker extends ServiceSupport {
                 .setBindingsDirectory(dataDir.resolve("bindings").toString())
                 .setLargeMessagesDirectory(dataDir.resolve("large-messages").toString())
                 .setPagingDirectory(dataDir.resolve("paging").toString())
-                .addAcceptorConfiguration("rotor", "tcp://" + url.getHost() + ":" + url.getPort());
+                .addAcceptorConfiguration("rotor", "tcp://" + url.getHost() + ":" + url.getPort())
+                .addQueueConfiguration(anycast(deadLetterQueue))
+                .addQueueConfiguration(anycast(expiryQueue(tasksQueue)))
+                .addAddressSetting(tasksQueue, new AddressSettings()
+                        .setDeadLetterAddress(SimpleString.of(deadLetterQueue))
+                        .setExpiryAddress(SimpleString.of(expiryQueue(tasksQueue))));
         broker.setConfiguration(config);
+    }
+
+    private static QueueConfiguration anycast(String queue) {
+        return QueueConfiguration.of(queue).setAddress(queue).setRoutingType(RoutingType.ANYCAST).setDurable(true);
     }
 
     @Override

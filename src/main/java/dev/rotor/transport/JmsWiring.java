@@ -14,7 +14,8 @@ public final class JmsWiring {
 
     public static void configure(CamelContext context, JmsSettings jms) throws Exception {
         if (jms.embedded()) {
-            context.addService(new EmbeddedBroker(jms.brokerUrl(), jms.embeddedDataDir()), true, true);
+            context.addService(new EmbeddedBroker(jms.brokerUrl(), jms.embeddedDataDir(), jms.tasksQueue(),
+                    jms.deadLetterQueue()), true, true);
         }
         ActiveMQConnectionFactory factory = jms.username().isEmpty() ? new ActiveMQConnectionFactory(jms.brokerUrl())
                 : new ActiveMQConnectionFactory(jms.brokerUrl(), jms.username(), jms.password());

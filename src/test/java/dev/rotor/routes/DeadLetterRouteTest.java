@@ -40,6 +40,8 @@ class DeadLetterRouteTest {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
 
             JsonNode dead = rotor.deadLetter("refused");
+            // a file is for a person to open: indented, unlike a message on a queue
+            assertThat(java.nio.file.Files.readString(rotor.failed().resolve("refused.json"))).contains("\n  \"error\"");
             assertThat(dead.path("status").asText()).isEqualTo("failed");
             assertThat(dead.path("error").path("type").asText()).isEqualTo("auth");
             assertThat(dead.path("error").path("message").asText()).contains("openrouter").contains(RotorHarness.KEY_VARIABLE);

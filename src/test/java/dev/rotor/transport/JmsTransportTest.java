@@ -1,6 +1,7 @@
 package dev.rotor.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,6 +96,9 @@ class JmsTransportTest {
             List<TestJmsBroker.Received> dead = broker.take(DLQ, 2, Duration.ofSeconds(20));
             List<TestJmsBroker.Received> ok = broker.take(RESULTS, 1, Duration.ofSeconds(20));
             assertThat(ok).extracting(TestJmsBroker.Received::correlationId).containsExactly("fine");
+            // one line a document on a queue: line tools tell messages apart
+            assertThat(ok.get(0).text()).doesNotContain("\n");
+            assertThat(dead).allSatisfy(d -> assertThat(d.text()).doesNotContain("\n"));
             Map<String, JsonNode> byId = dead.stream().collect(Collectors.toMap(TestJmsBroker.Received::correlationId,
                     r -> ResultDocs.json(r.text())));
             assertThat(byId.get("no-prompt").path("error").path("message").asText()).contains("neither 'prompt' nor 'messages'");
@@ -158,6 +162,48 @@ class JmsTransportTest {
             assertThat(m).isNotNull();
             assertThat(m.getJMSCorrelationID()).isEqualTo("own-broker");
             assertThat(dir.resolve("artemis").resolve("journal")).isDirectory();
+        }
+    }
+
+    @Test
+    void shouldKeepInItsOwnBrokerATaskThatKeepsRollingBackAndOneThatExpired() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String url = "tcp://127.0.0.1:" + port;
+        // Rotor's broker, with Rotor sending results to it but not taking tasks: this client plays the consumer
+        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
+             RotorHarness rotor = RotorHarness.on(dir, sim, "vendor/primary").set("rotor.intake", "file")
+                     .set("rotor.output", "jms").set("rotor.jms.broker-url", url).set("rotor.jms.embedded", "true")
+                     .set("rotor.jms.embedded-data-dir", dir.resolve("artemis").toString()).start();
+             var client = new org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory(url)
+                     .createContext(jakarta.jms.JMSContext.SESSION_TRANSACTED)) {
+            client.createProducer().send(client.createQueue(TASKS), "{\"id\":\"poison\",\"prompt\":\"p\"}");
+            client.commit();
+            jakarta.jms.JMSConsumer tasks = client.createConsumer(client.createQueue(TASKS));
+            int deliveries = 0;
+            jakarta.jms.Message m;
+            while ((m = tasks.receive(2_000)) != null) {
+                deliveries++;
+                client.rollback();
+            }
+            assertThat(deliveries).as("the broker's delivery attempts").isEqualTo(10);
+            jakarta.jms.Message dead = client.createConsumer(client.createQueue(DLQ)).receive(5_000);
+            assertThat(dead).as("not dropped: in the dead-letter queue").isNotNull();
+            assertThat(dead.getBody(String.class)).contains("poison");
+            client.commit();
+
+            client.createProducer().setTimeToLive(1).send(client.createQueue(TASKS), "{\"id\":\"stale\",\"prompt\":\"p\"}");
+            client.commit();
+            jakarta.jms.JMSConsumer expiredTasks = client.createConsumer(client.createQueue(
+                    dev.rotor.transport.EmbeddedBroker.expiryQueue(TASKS)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                // a delivery attempt is when the broker finds the message expired
+                assertThat(tasks.receive(100)).isNull();
+                jakarta.jms.Message expired = expiredTasks.receive(200);
+                return expired != null && expired.getBody(String.class).contains("stale");
+            });
         }
     }
 

@@ -108,6 +108,8 @@ class KafkaTransportTest {
             List<TestKafkaBroker.Received> dead = broker.read(dlq, 2, Duration.ofSeconds(30));
             assertThat(dead).extracting(TestKafkaBroker.Received::key).containsExactlyInAnyOrder("bad-1", "bad-2");
             Map<String, JsonNode> byKey = dead.stream().collect(Collectors.toMap(TestKafkaBroker.Received::key, r -> ResultDocs.json(r.value())));
+            // one line a record on a topic: a console consumer and jq -c tell records apart
+            assertThat(dead).allSatisfy(d -> assertThat(d.value()).doesNotContain("\n"));
             assertThat(byKey.get("bad-1").path("error").path("message").asText()).contains("not valid JSON");
             assertThat(byKey.get("bad-1").path("raw").asText()).isEqualTo("{ this is not json");
             assertThat(byKey.get("bad-2").path("error").path("message").asText()).contains("unknown chain 'nope'");

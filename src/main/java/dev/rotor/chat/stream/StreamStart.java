@@ -46,6 +46,7 @@ public final class StreamStart {
         }, Math.max(1, within.toMillis()), TimeUnit.MILLISECONDS);
         List<SseEvent> held = new ArrayList<>();
         int skipped = 0;
+        boolean opened = false;
         try {
             SseEvent event;
             while ((event = reader.next()) != null) {
@@ -66,19 +67,21 @@ public final class StreamStart {
                 held.add(event);
                 String content = StreamChunks.content(chunk);
                 if (content != null) {
-                    guard.cancel(false);
+                    opened = true;
                     return new OpenStream(reader, held, content, skipped);
                 }
             }
             throw fail("the stream ended before any content");
         } catch (IOException e) {
-            throw fail(late.get() ? "no first token within " + within.toMillis() + " ms"
-                    : "the stream broke before any content: " + e.getClass().getSimpleName());
-        } catch (ModelCallException e) {
-            reader.close();
-            throw e;
+            if (late.get()) {
+                throw new ModelCallException(Failure.silent(200, "no first token within " + within.toMillis() + " ms"));
+            }
+            throw fail("the stream broke before any content: " + e.getClass().getSimpleName());
         } finally {
             guard.cancel(false);
+            if (!opened) {
+                reader.close();
+            }
         }
     }
 

@@ -1,0 +1,24 @@
+package dev.rotor;
+
+/**
+ * Rotor cannot start as configured: a setting or models.yaml is wrong. The message names the file or setting, the
+ * place and what is expected; {@link RotorMain} prints it as one line and exits with {@link #EXIT_CODE}.
+ */
+public final class ConfigurationMistake extends RuntimeException {
+
+    public static final int EXIT_CODE = 2;
+
+    public ConfigurationMistake(Throwable mistake) {
+        super(mistake.getMessage(), mistake, false, false);
+    }
+
+    /** The mistake behind a failed start, if that is why it failed. */
+    public static java.util.Optional<ConfigurationMistake> in(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConfigurationMistake mistake) {
+                return java.util.Optional.of(mistake);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+}

@@ -1,0 +1,70 @@
+package dev.rotor.gateway;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.rotor.chat.Failure;
+import dev.rotor.chat.FailureKind;
+import dev.rotor.chat.stream.OpenStream;
+import dev.rotor.metrics.RotorMetrics;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.rotation.RotationPolicy;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.http.HttpServerResponse;
+
+/** Relays streamed answers to their callers, and counts what streams drop and how they break. */
+public final class StreamRelays {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamRelays.class);
+
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final ScheduledExecutorService timer;
+    private final Duration stall;
+    private final RotationPolicy policy;
+    private final RotorMetrics metrics;
+    private final MeterRegistry meters;
+    private final Counter skipped;
+
+    public StreamRelays(ObjectMapper json, Clock clock, ScheduledExecutorService timer, Duration stall,
+                        RotationPolicy policy, RotorMetrics metrics, MeterRegistry meters) {
+        this.json = json;
+        this.clock = clock;
+        this.timer = timer;
+        this.stall = stall;
+        this.policy = policy;
+        this.metrics = metrics;
+        this.meters = meters;
+        this.skipped = Counter.builder("rotor.gateway.stream.chunks.skipped")
+                .description("Malformed chunks in providers' streams, dropped before they reached a caller").register(meters);
+    }
+
+    /**
+     * Relays the stream to the caller's response, headers already set, and returns when it has ended. It runs on the
+     * thread that serves the request, which Camel's platform-http holds for the exchange in any case.
+     */
+    void relay(OpenStream open, ModelSpec model, String id, HttpServerResponse response) {
+        new StreamRelay(open, model.id(), id, new ResponseSink(response, stall), json, clock, timer, stall,
+                skipped::increment, cause -> broken(model, id, cause)).run();
+    }
+
+    private void broken(ModelSpec model, String id, String cause) {
+        try (var task = MDC.putCloseable("task", id); var m = MDC.putCloseable("model", model.id())) {
+            LOG.warn("stream to the caller ended with an error event: {}", cause);
+        }
+        policy.streamBroke(model, Failure.of(FailureKind.TRANSIENT, 200, cause));
+        metrics.failed(model, Duration.ZERO, FailureKind.TRANSIENT);
+        Counter.builder("rotor.gateway.streams.broken").tag("model", model.id())
+                .description("Streamed answers that broke after their first chunk and ended with an error event")
+                .register(meters).increment();
+    }
+
+}
