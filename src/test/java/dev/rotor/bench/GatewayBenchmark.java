@@ -1,0 +1,180 @@
+package dev.rotor.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.RotorHarness;
+
+/**
+ * The gateway's overhead, side by side in one run over the same zero-latency simulator and the same HTTP client:
+ * straight to the simulator, through Rotor's gateway, and through Portkey's gateway (a single target, the same
+ * simulator). Added latency at concurrency 1 (the paths take turns call by call), requests per second at
+ * concurrency 16 and 64 (median of three rounds taken in turn), and for streamed calls the time to the first content
+ * chunk. Run with {@code bench/run gateway}; writes {@code bench/results.json} under {@code gateway}.
+ */
+public final class GatewayBenchmark {
+
+    private static final int CALLS = Integer.getInteger("bench.gateway.calls", 2000);
+    private static final String MODEL = "vendor/primary";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private GatewayBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path work = Files.createTempDirectory("rotor-gateway");
+        // HTTP/1.1 with keep-alive, as SDKs talk to a gateway (and Portkey refuses the JDK's h2c upgrade headers)
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        Map<String, Object> figures = new LinkedHashMap<>();
+        int rotorPort = Bench.freePort();
+        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().latencyMs(0).build());
+             RotorHarness rotor = RotorHarness.on(work.resolve("rotor"), sim, MODEL, "vendor/secondary")
+                     .set("rotor.intake", "http").set("rotor.gateway.port", Integer.toString(rotorPort)).start()) {
+            Optional<PortkeyGateway> portkey = PortkeyGateway.start(Bench.freePort(), work.resolve("portkey.log"));
+            try {
+                Map<String, Bench.Call> plain = new LinkedHashMap<>();
+                Map<String, Streamed> streamed = new LinkedHashMap<>();
+                add(plain, streamed, "direct", http, URI.create(sim.baseUrl() + "/chat/completions"), Map.of());
+                add(plain, streamed, "rotor", http, URI.create("http://127.0.0.1:" + rotorPort + "/v1/chat/completions"), Map.of());
+                portkey.ifPresent(p -> add(plain, streamed, "portkey", http, p.baseUrl().resolve("/v1/chat/completions"),
+                        Map.of("x-portkey-config", singleTarget(sim.baseUrl()))));
+                System.out.printf(Locale.ROOT, "Gateway: %d calls per path, zero-latency simulator, one HTTP/1.1 client; paths %s%n",
+                        CALLS, plain.keySet());
+                Bench.interleavedLatencies(plain, CALLS / 4);
+                Map<String, long[]> latency = Bench.interleavedLatencies(plain, CALLS);
+                firstChunks(streamed, CALLS / 10);
+                Map<String, long[]> firstChunk = firstChunks(streamed, CALLS / 2);
+                Map<String, Double> c16 = Bench.throughputs(plain, CALLS, 16, 3);
+                Map<String, Double> c64 = Bench.throughputs(plain, CALLS, 64, 3);
+                for (String path : plain.keySet()) {
+                    Map<String, Object> f = new LinkedHashMap<>();
+                    f.put("p50_ms", Bench.round(Bench.percentile(latency.get(path), 0.5) / 1e6));
+                    f.put("p99_ms", Bench.round(Bench.percentile(latency.get(path), 0.99) / 1e6));
+                    if (firstChunk.containsKey(path)) {
+                        f.put("first_chunk_p50_ms", Bench.round(Bench.percentile(firstChunk.get(path), 0.5) / 1e6));
+                    }
+                    f.put("rps_c16", Math.round(c16.get(path)));
+                    f.put("rps_c64", Math.round(c64.get(path)));
+                    figures.put(path, f);
+                }
+                print(figures);
+            } finally {
+                if (portkey.isPresent()) {
+                    portkey.get().close();
+                }
+            }
+        }
+        Bench.writeResults("gateway", figures);
+    }
+
+    private static void add(Map<String, Bench.Call> plain, Map<String, Streamed> streamed, String name, HttpClient http,
+                            URI url, Map<String, String> headers) {
+        plain.put(name, i -> {
+            HttpResponse<String> r = http.send(request(url, headers, false, i), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException(name + " answered " + r.statusCode() + ": " + r.body());
+            }
+        });
+        streamed.put(name, i -> {
+            long start = System.nanoTime();
+            HttpResponse<java.util.stream.Stream<String>> r = http.send(request(url, headers, true, i),
+                    HttpResponse.BodyHandlers.ofLines());
+            long[] first = {0};
+            // the whole stream is read, so the connection is reused; only the wait for its first content is timed
+            try (java.util.stream.Stream<String> lines = r.body()) {
+                lines.forEach(l -> {
+                    if (first[0] == 0 && l.contains("\"content\":\"Simulated")) {
+                        first[0] = System.nanoTime() - start;
+                    }
+                });
+            }
+            if (first[0] == 0) {
+                throw new IllegalStateException(name + " streamed no content (HTTP " + r.statusCode() + ")");
+            }
+            return first[0];
+        });
+    }
+
+    /** A streamed call: the nanoseconds to its first content chunk. */
+    interface Streamed {
+        long firstChunkNs(int i) throws Exception;
+    }
+
+    /** Each path's times to the first chunk, sorted; the paths take turns. A path that cannot stream is left out. */
+    private static Map<String, long[]> firstChunks(Map<String, Streamed> paths, int n) throws Exception {
+        Map<String, Streamed> working = new LinkedHashMap<>();
+        for (Map.Entry<String, Streamed> p : paths.entrySet()) {
+            try {
+                p.getValue().firstChunkNs(-1);
+                working.put(p.getKey(), p.getValue());
+            } catch (Exception e) {
+                System.out.println(p.getKey() + ": streaming left out, " + e.getMessage());
+            }
+        }
+        Map<String, long[]> ns = new LinkedHashMap<>();
+        working.keySet().forEach(name -> ns.put(name, new long[n]));
+        for (int i = 0; i < n; i++) {
+            for (Map.Entry<String, Streamed> p : working.entrySet()) {
+                ns.get(p.getKey())[i] = p.getValue().firstChunkNs(i);
+            }
+        }
+        ns.values().forEach(java.util.Arrays::sort);
+        return ns;
+    }
+
+    private static HttpRequest request(URI url, Map<String, String> headers, boolean stream, int i) {
+        String body = "{\"model\":\"" + MODEL + "\"," + (stream ? "\"stream\":true," : "")
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hi " + i + "\"}]}";
+        HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer sk-bench-not-a-key")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(b::header);
+        return b.build();
+    }
+
+    private static String singleTarget(URI simulator) {
+        ObjectNode config = JSON.createObjectNode();
+        config.put("provider", "openai").put("api_key", "sk-bench-not-a-key").put("custom_host", simulator.toString());
+        return config.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void print(Map<String, Object> figures) {
+        System.out.printf(Locale.ROOT, "%n%-8s %8s %8s %14s %9s %9s%n", "path", "p50 ms", "p99 ms", "1st chunk ms",
+                "rps c16", "rps c64");
+        figures.forEach((path, v) -> {
+            Map<String, Object> f = (Map<String, Object>) v;
+            System.out.printf(Locale.ROOT, "%-8s %8.3f %8.3f %14s %9d %9d%n", path, f.get("p50_ms"), f.get("p99_ms"),
+                    f.getOrDefault("first_chunk_p50_ms", "-"), f.get("rps_c16"), f.get("rps_c64"));
+        });
+        Map<String, Object> direct = (Map<String, Object>) figures.get("direct");
+        for (String path : new String[] {"rotor", "portkey"}) {
+            Map<String, Object> f = (Map<String, Object>) figures.get(path);
+            if (f == null) {
+                continue;
+            }
+            System.out.printf(Locale.ROOT, "%s adds: p50 %.3f ms, p99 %.3f ms, first chunk %s ms; rps c16 %.2fx direct%n", path,
+                    (double) f.get("p50_ms") - (double) direct.get("p50_ms"),
+                    (double) f.get("p99_ms") - (double) direct.get("p99_ms"),
+                    f.containsKey("first_chunk_p50_ms") ? String.format(Locale.ROOT, "%.3f",
+                            (double) f.get("first_chunk_p50_ms") - (double) direct.get("first_chunk_p50_ms")) : "-",
+                    ((Number) f.get("rps_c16")).doubleValue() / ((Number) direct.get("rps_c16")).doubleValue());
+        }
+        System.out.println("targets for rotor: p50 added <= 0.5 ms and <= a quarter of portkey's; p99 added <= 3 ms; "
+                + "rps at c16 >= 2x portkey's; first chunk added <= 1 ms at p50");
+    }
+}
