@@ -41,6 +41,8 @@ import dev.rotor.camel.Parking;
 import dev.rotor.camel.StreamingCall;
 import dev.rotor.camel.TaskIntake;
 import dev.rotor.chat.ChatRequestMapper;
+import dev.rotor.check.CheckFinished;
+import dev.rotor.check.Preflight;
 import dev.rotor.chat.stream.StreamStart;
 import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.metrics.RotorMetrics;
@@ -101,6 +103,11 @@ public final class RotorConfiguration implements CamelConfiguration {
 
         Set<String> simulated = simulatedProviders(declared, keys, settings);
         ModelRegistry models = simulated.isEmpty() ? declared : pointAtSimulator(context, declared, simulated, settings);
+        if (Boolean.parseBoolean(property.apply("rotor.check").orElse("false").strip())) {
+            boolean fine = new Preflight(json, Duration.ofSeconds(5), keys::keyOf)
+                    .run(models, simulated, settings.modelsFile().toString(), System.out);
+            throw new CheckFinished(fine ? 0 : 1);
+        }
 
         DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
         Backoff backoff = settings.rotation().backoff();

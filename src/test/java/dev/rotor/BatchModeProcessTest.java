@@ -95,4 +95,32 @@ class BatchModeProcessTest {
         assertThat(Files.readString(log)).containsPattern("(?m)^rotor: rotor.concurrency must be a whole number, got 'lots'$")
                 .doesNotContain("\tat ");
     }
+
+    @Test
+    void shouldCheckKeysProvidersAndModelsBeforeAnyTaskAndExitZeroOnlyWhenAllIsFine() throws Exception {
+        Scenario offersOne = Scenario.builder().model("vendor/primary", ModelBehaviour.unlimited()).build();
+        Scenario offersBoth = Scenario.builder().model("vendor/primary", ModelBehaviour.unlimited())
+                .model("vendor/secondary", ModelBehaviour.unlimited()).build();
+        Path log = dir.resolve("check.out");
+        try (SimulatorServer one = SimulatorServer.start(offersOne); SimulatorServer both = SimulatorServer.start(offersBoth)) {
+            Files.writeString(dir.resolve("one.yaml"), RotorHarness.modelsYaml(one, Map.of(), "vendor/primary", "vendor/secondary"));
+            Files.writeString(dir.resolve("both.yaml"), RotorHarness.modelsYaml(both, Map.of(), "vendor/primary", "vendor/secondary"));
+
+            Process missing = RotorProcess.start(Map.of("ROTOR_CHECK", "true", "ROTOR_MODELS_FILE",
+                    dir.resolve("one.yaml").toString(), "ROTOR_SIMULATOR_ENABLED", "false"), log);
+            assertThat(missing.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String table = Files.readString(log);
+            assertThat(missing.exitValue()).as(table).isEqualTo(1);
+            assertThat(table).containsPattern("openrouter\\s+" + RotorHarness.KEY_VARIABLE + "\\s+set\\s+HTTP 200, 1 models")
+                    .containsPattern("vendor/primary\\s+openrouter\\s+yes").containsPattern("vendor/secondary\\s+openrouter\\s+MISSING")
+                    .contains("check: NOT fine (1 model(s) not offered)").doesNotContain(RotorHarness.DEFAULT_KEY);
+            assertThat(one.calls()).as("no task ran").isEmpty();
+
+            Process fine = RotorProcess.start(Map.of("ROTOR_CHECK", "true", "ROTOR_MODELS_FILE",
+                    dir.resolve("both.yaml").toString(), "ROTOR_SIMULATOR_ENABLED", "false"), log);
+            assertThat(fine.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(fine.exitValue()).as(Files.readString(log)).isZero();
+            assertThat(Files.readString(log)).contains("check: fine");
+        }
+    }
 }

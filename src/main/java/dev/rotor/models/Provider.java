@@ -9,8 +9,17 @@ import java.net.URI;
 public record Provider(String name, URI baseUrl, String apiKeyEnv) {
 
     public URI chatCompletionsUrl() {
+        return under("chat/completions");
+    }
+
+    /** OpenAI's list of the models the provider offers. */
+    public URI modelsUrl() {
+        return under("models");
+    }
+
+    private URI under(String path) {
         String base = baseUrl.toString();
-        return URI.create((base.endsWith("/") ? base : base + "/") + "chat/completions");
+        return URI.create((base.endsWith("/") ? base : base + "/") + path);
     }
 
     public Provider withBaseUrl(URI newBaseUrl) {

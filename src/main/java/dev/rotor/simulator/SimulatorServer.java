@@ -134,6 +134,10 @@ public final class SimulatorServer implements AutoCloseable {
 
     private void serve(HttpExchange exchange) throws IOException {
         {
+            if ("GET".equals(exchange.getRequestMethod()) && exchange.getRequestURI().getPath().endsWith("/models")) {
+                send(exchange, 200, modelList());
+                return;
+            }
             if (!"POST".equals(exchange.getRequestMethod()) || !exchange.getRequestURI().getPath().endsWith("/chat/completions")) {
                 sendError(exchange, 404, "Not Found", null);
                 return;
@@ -289,6 +293,18 @@ public final class SimulatorServer implements AutoCloseable {
     private static ObjectNode upstreamMetadata(String model) {
         return JSON.createObjectNode().put("provider_name", "Simulated")
                 .put("raw", model + " is temporarily rate-limited upstream. Please retry shortly.");
+    }
+
+    /** OpenAI's model list: the scenario's models, but those gone. */
+    private JsonNode modelList() {
+        ObjectNode list = JSON.createObjectNode().put("object", "list");
+        var data = list.putArray("data");
+        scenario.models().forEach((id, behaviour) -> {
+            if (!behaviour.gone()) {
+                data.addObject().put("id", id).put("object", "model").put("owned_by", "simulator");
+            }
+        });
+        return list;
     }
 
     private JsonNode completion(String model, JsonNode request) {
