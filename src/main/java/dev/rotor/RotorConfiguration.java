@@ -153,7 +153,8 @@ public final class RotorConfiguration implements CamelConfiguration {
 
         if (settings.batch()) {
             BatchRun batch = new BatchRun(settings.inbox(), ledger, metrics, policy, models.models(),
-                    settings.summaryFile(), json, settings.rotation().taskDeadline().plus(Duration.ofMinutes(1)), finishBatch);
+                    settings.summaryFile(), json, settings.rotation().taskDeadline().plus(Duration.ofMinutes(1)),
+                    settings.progressEvery(), finishBatch);
             beans.bind("batchRun", batch);
             startWhenRoutesRun(context, batch);
         }

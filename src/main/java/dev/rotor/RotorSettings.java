@@ -27,7 +27,7 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                             int concurrency, RotationConfig rotation, LimitsConfig limits, SimulatorMode simulator,
                             Optional<Path> simulatorScenario, String referer, String title,
                             Set<String> intakes, String output, Duration queueMaxHold, JmsSettings jms,
-                            StateSettings state, GatewaySettings gateway) {
+                            StateSettings state, GatewaySettings gateway, Duration progressEvery) {
 
     public static final Set<String> TRANSPORTS = Set.of("file", "jms", "kafka");
     /** The environment variable with the gateway's keys (a comma list). */
@@ -85,7 +85,13 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                         r.text("rotor.jms.password", ""), r.bool("rotor.jms.embedded", false),
                         r.path("rotor.jms.embedded-data-dir", "work/artemis"), r.text("rotor.jms.tasks-queue", "rotor.tasks"),
                         r.text("rotor.jms.dead-letter-queue", "rotor.tasks.DLQ")),
-                state(r), gateway(r, secrets));
+                state(r), gateway(r, secrets), progressEvery(r));
+    }
+
+    /** {@code auto} (zero): every 2 s on a terminal, every 30 s otherwise. */
+    private static Duration progressEvery(Reader r) {
+        String v = r.text("rotor.batch.progress-every", "auto");
+        return v.equalsIgnoreCase("auto") ? Duration.ZERO : r.duration("rotor.batch.progress-every", "auto");
     }
 
     /** The gateway's keys are secrets: read from ROTOR_GATEWAY_KEYS apart, by {@code secrets}, never logged. */

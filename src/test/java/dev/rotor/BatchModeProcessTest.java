@@ -123,4 +123,26 @@ class BatchModeProcessTest {
             assertThat(Files.readString(log)).contains("check: fine");
         }
     }
+
+    @Test
+    void shouldPrintProgressWithRateEtaAndModelsWhileABatchOfMoreThanAHandfulRuns() throws Exception {
+        Scenario slow = Scenario.builder().latencyMs(150).model("vendor/primary", ModelBehaviour.unlimited()).build();
+        try (SimulatorServer sim = SimulatorServer.start(slow)) {
+            Files.writeString(dir.resolve("models.yaml"), RotorHarness.modelsYaml(sim, Map.of(), "vendor/primary"));
+            Path inbox = Files.createDirectories(dir.resolve("in"));
+            for (int i = 0; i < 20; i++) {
+                Files.writeString(inbox.resolve("p" + i + ".json"), "{\"id\":\"p" + i + "\",\"prompt\":\"Say " + i + "\"}");
+            }
+            Path log = dir.resolve("progress.out");
+            Process p = RotorProcess.start(Map.of("ROTOR_BATCH", "true", "ROTOR_INBOX_DIR", inbox.toString(),
+                    "ROTOR_OUTBOX_DIR", dir.resolve("out").toString(), "ROTOR_MODELS_FILE", dir.resolve("models.yaml").toString(),
+                    "ROTOR_INBOX_MIN_AGE", "0", "ROTOR_CONCURRENCY", "1", "ROTOR_BATCH_PROGRESS_EVERY", "500ms",
+                    "ROTOR_BATCH_SUMMARY_FILE", dir.resolve("summary.json").toString()), log);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String printed = Files.readString(log);
+            assertThat(p.exitValue()).as(printed).isZero();
+            assertThat(printed).containsPattern("(?m)^progress: \\d+/20 done \\(\\d+ completed, 0 failed\\), "
+                    + "\\d+\\.\\d tasks/s, ETA \\d+s, models: (vendor/primary \\d+|-)$");
+        }
+    }
 }

@@ -35,12 +35,15 @@ public final class BatchRun implements Runnable {
     private final ObjectMapper json;
     private final IntConsumer finish;
     private final Duration atMost;
+    private final Duration progressEvery;
     private final long startNanos = System.nanoTime();
     private volatile BatchReport report;
 
+    /** @param progressEvery how often a progress line is printed; zero: every 2 s on a terminal, every 30 s otherwise */
     public BatchRun(Path inbox, TaskLedger ledger, RotorMetrics metrics, RotationPolicy policy, List<ModelSpec> models,
-                    Path summaryFile, ObjectMapper json, Duration atMost, IntConsumer finish) {
+                    Path summaryFile, ObjectMapper json, Duration atMost, Duration progressEvery, IntConsumer finish) {
         this.atMost = atMost;
+        this.progressEvery = BatchProgress.every(progressEvery);
         this.expected = countTasks(inbox);
         this.ledger = ledger;
         this.metrics = metrics;
@@ -63,7 +66,7 @@ public final class BatchRun implements Runnable {
     public void run() {
         LOG.info("batch mode: {} task(s) in the inbox", expected);
         try {
-            if (!ledger.awaitCount(expected, atMost)) {
+            if (!awaitAll()) {
                 LOG.error("batch mode: only {} of {} task(s) ended within {}", ledger.count(), expected, atMost);
             }
         } catch (InterruptedException e) {
@@ -84,6 +87,26 @@ public final class BatchRun implements Runnable {
             LOG.error("cannot write the run summary to {}: {}", summaryFile, e.toString());
         }
         finish.accept(report.failed() == 0 && report.tasks() == expected ? 0 : 1);
+    }
+
+    /** Waits for every task, with a progress line now and then for a batch of more than a handful. */
+    private boolean awaitAll() throws InterruptedException {
+        if (!BatchProgress.worthIt(expected)) {
+            return ledger.awaitCount(expected, atMost);
+        }
+        BatchProgress progress = new BatchProgress(expected, ledger, System.out);
+        long end = System.nanoTime() + atMost.toNanos();
+        while (true) {
+            Duration left = Duration.ofNanos(end - System.nanoTime());
+            Duration slice = left.compareTo(progressEvery) < 0 ? left : progressEvery;
+            if (ledger.awaitCount(expected, slice)) {
+                return true;
+            }
+            if (System.nanoTime() >= end) {
+                return false;
+            }
+            progress.print(Duration.ofNanos(System.nanoTime() - startNanos));
+        }
     }
 
     private static int countTasks(Path inbox) {
