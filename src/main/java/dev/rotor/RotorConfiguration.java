@@ -119,6 +119,7 @@ public final class RotorConfiguration implements CamelConfiguration {
                 .description("1 while the shared limit state on Redis is out of reach and this process paces on its own view")
                 .register(meters);
         RotorMetrics metrics = new RotorMetrics(meters, policy, models.models());
+        metrics.chainGauges(policy, models.chains(), models.models());
         ErrorClassifier classifier = new ErrorClassifier(json, clock);
         TransportMetrics transports = new TransportMetrics(meters);
         TaskLedger ledger = new TaskLedger(metrics, transports);

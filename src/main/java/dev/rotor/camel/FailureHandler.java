@@ -117,8 +117,9 @@ public final class FailureHandler {
         return new Decision.Retry(policy.config().backoff().delay(counter, 0.5), String.valueOf(error));
     }
 
-    private static void logModelEvents(ModelSpec model, Failure failure) {
+    private void logModelEvents(ModelSpec model, Failure failure) {
         if (failure.kind() == FailureKind.RATE_LIMITED && ErrorClassifier.isDailyCap(failure)) {
+            metrics.dailyCapHit(model);
             LOG.warn("{} hit a daily cap: parked until {}", model.id(),
                     failure.retryAt().map(Object::toString).orElse("its backoff ends"));
         } else if (failure.kind() == FailureKind.MODEL_GONE) {

@@ -66,7 +66,26 @@ public final class RotorMetrics {
             Gauge.builder("rotor.next.model", policy, p -> p.nextModel().filter(m::equals).isPresent() ? 1 : 0)
                     .tag("model", id).description("1 for the model the next task would use").register(registry);
             limitGauges(policy.limits(), m);
+            counter("rotor.model.daily.caps", id, "429s that named a daily cap: the model is out until the day's reset");
+            for (FailureKind kind : FailureKind.values()) {
+                // every series at zero from the start: a rate() or an alert over them sees a failure's first one
+                Counter.builder("rotor.model.failures").tag("model", id).tag("kind", kind.label()).register(registry);
+            }
         }
+    }
+
+    /** Per chain (and {@code default}, every model): 1 while at least one of its models can take a call. */
+    public void chainGauges(RotationPolicy policy, java.util.Map<String, List<ModelSpec>> chains, List<ModelSpec> all) {
+        java.util.Map<String, List<ModelSpec>> named = new java.util.LinkedHashMap<>();
+        named.put("default", all);
+        named.putAll(chains);
+        named.forEach((chain, members) -> Gauge.builder("rotor.chain.available", policy,
+                        p -> members.stream().anyMatch(p::isAvailable) ? 1 : 0)
+                .tag("chain", chain).description("1 while at least one model of the chain can take a call").register(registry));
+    }
+
+    public void dailyCapHit(ModelSpec model) {
+        counter("rotor.model.daily.caps", model.id(), "429s that named a daily cap").increment();
     }
 
     /** The limit that paces the model (declared, from headers or learned), its window, and where it came from. */

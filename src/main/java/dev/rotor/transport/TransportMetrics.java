@@ -29,6 +29,11 @@ public final class TransportMetrics {
             inFlight.put(t, n);
             Gauge.builder("rotor.transport.in.flight", n, AtomicInteger::get).tag("transport", t)
                     .description("Tasks taken from the transport and not yet ended").register(meters);
+            // at zero from the start, so a dashboard's rate() has a series before the first task
+            for (String c : new String[] {"rotor.transport.consumed", "rotor.transport.completed",
+                    "rotor.transport.dead.lettered", "rotor.transport.parked"}) {
+                counter(c, t);
+            }
         }
     }
 
