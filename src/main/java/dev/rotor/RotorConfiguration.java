@@ -114,6 +114,9 @@ public final class RotorConfiguration implements CamelConfiguration {
         InMemoryLimitState own = new InMemoryLimitState(models, settings.limits(), n -> backoff.delay(n, random.getAsDouble()));
         LimitState limits = limitState(context, own, models, clock, settings.state());
         RotationPolicy policy = new RotationPolicy(models, settings.rotation(), limits, clock, random);
+        if (Boolean.parseBoolean(property.apply("rotor.check.at-start").orElse("true").strip())) {
+            new Preflight(json, Duration.ofSeconds(5), keys::keyOf).atStart(models, simulated, limits::leaveRotation, LOG);
+        }
         PrometheusMeterRegistry meters = prometheusRegistry(beans);
         Gauge.builder("rotor.state.degraded", limits, l -> l instanceof RedisLimitState r && r.degraded() ? 1 : 0)
                 .description("1 while the shared limit state on Redis is out of reach and this process paces on its own view")

@@ -30,7 +30,7 @@ import dev.rotor.models.Provider;
 public final class Preflight {
 
     /** What one provider said. {@code offered} is empty when it could not be asked. */
-    record ProviderCheck(Provider provider, boolean keySet, boolean simulated, Optional<Set<String>> offered,
+    public record ProviderCheck(Provider provider, boolean keySet, boolean simulated, Optional<Set<String>> offered,
                          String answer) {
     }
 
@@ -50,12 +50,7 @@ public final class Preflight {
      * @return true when everything is fine
      */
     public boolean run(ModelRegistry models, Set<String> simulated, String modelsFile, PrintStream out) {
-        List<ProviderCheck> providers = new ArrayList<>();
-        for (Provider p : models.providers()) {
-            boolean needsKey = p.apiKeyEnv() != null && !p.apiKeyEnv().isBlank();
-            boolean keySet = !needsKey || keyOf.apply(p).isPresent();
-            providers.add(ask(p, keySet, simulated.contains(p.name())));
-        }
+        List<ProviderCheck> providers = askAll(models, simulated);
         out.printf(Locale.ROOT, "Rotor check: %s, %d providers, %d models, %d chains%n%n", modelsFile,
                 providers.size(), models.models().size(), models.chains().size());
         out.printf(Locale.ROOT, "%-14s %-26s %-6s %s%n", "provider", "key variable", "key", "GET /models");
@@ -84,8 +79,41 @@ public final class Preflight {
         return fine;
     }
 
+    /** Every provider asked for its models. */
+    public List<ProviderCheck> askAll(ModelRegistry models, Set<String> simulated) {
+        List<ProviderCheck> providers = new ArrayList<>();
+        for (Provider p : models.providers()) {
+            boolean needsKey = p.apiKeyEnv() != null && !p.apiKeyEnv().isBlank();
+            boolean keySet = !needsKey || keyOf.apply(p).isPresent();
+            providers.add(ask(p, keySet, simulated.contains(p.name())));
+        }
+        return providers;
+    }
+
+    /**
+     * The check at service start: a model its provider does not offer leaves the rotation (a WARN says so); a
+     * provider that does not answer is only warned about, its models kept.
+     */
+    public void atStart(ModelRegistry models, Set<String> simulated, java.util.function.BiConsumer<ModelSpec, String> leave,
+                        org.slf4j.Logger log) {
+        for (ProviderCheck c : askAll(models, simulated)) {
+            if (c.offered().isEmpty() || c.offered().get().isEmpty()) {
+                log.warn("provider '{}' did not list its models (GET {}: {}); its models stay in the rotation",
+                        c.provider().name(), c.provider().modelsUrl(), c.answer());
+                continue;
+            }
+            for (ModelSpec m : models.models()) {
+                if (m.provider().name().equals(c.provider().name()) && !c.offered().get().contains(m.id())) {
+                    String why = "not offered by provider '" + c.provider().name() + "' (GET /models at start)";
+                    log.warn("{} leaves the rotation: {}", m.id(), why);
+                    leave.accept(m, why);
+                }
+            }
+        }
+    }
+
     private ProviderCheck ask(Provider p, boolean keySet, boolean simulated) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(p.modelsUrl()).timeout(Duration.ofSeconds(10)).GET()
+        HttpRequest.Builder request = HttpRequest.newBuilder(p.modelsUrl()).timeout(Duration.ofSeconds(5)).GET()
                 .header("Accept", "application/json");
         keyOf.apply(p).ifPresent(k -> request.header("Authorization", "Bearer " + k));
         try {

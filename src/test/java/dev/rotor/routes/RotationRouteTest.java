@@ -261,4 +261,18 @@ class RotationRouteTest {
             assertThat(sim.callsTo(PRIMARY)).isEqualTo(1);
         }
     }
+
+    @Test
+    void shouldLeaveAModelItsProviderDoesNotListOutOfTheRotationFromTheStart() throws Exception {
+        Scenario scenario = Scenario.builder().serveUnknownModels(false).model(SECONDARY, ModelBehaviour.unlimited()).build();
+        try (SimulatorServer sim = SimulatorServer.start(scenario);
+             RotorHarness rotor = RotorHarness.on(dir, sim, Map.of(), PRIMARY, SECONDARY).set("rotor.check.at-start", "true")
+                     .set("rotor.concurrency", "1").start()) {
+            processOne(rotor, "s1");
+            // never tried: the provider's /models at start did not list it
+            assertThat(outcomes(rotor.result("s1"))).containsExactly("ok");
+            assertThat(models(rotor.result("s1"))).containsExactly(SECONDARY);
+            assertThat(sim.callsTo(PRIMARY)).isZero();
+        }
+    }
 }
