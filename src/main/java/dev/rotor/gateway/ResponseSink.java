@@ -40,8 +40,13 @@ final class ResponseSink implements EventSink {
 
     @Override
     public void end() {
-        if (!response.ended() && !response.closed()) {
-            response.end();
+        if (!response.ended()) {
+            try {
+                // also when the caller has gone: an ended response is one the HTTP server writes nothing more to
+                response.end();
+            } catch (IllegalStateException alreadyGone) {
+                // nothing more can be written: that is all end() was for
+            }
         }
     }
 }
