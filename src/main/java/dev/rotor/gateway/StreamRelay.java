@@ -36,9 +36,12 @@ final class StreamRelay implements Runnable {
     private final Duration stall;
     private final Runnable onSkipped;
     private final Consumer<String> onBroken;
+    private final Consumer<JsonNode> onUsage;
 
     StreamRelay(OpenStream open, String model, String id, EventSink sink, ObjectMapper json, Clock clock,
-                ScheduledExecutorService timer, Duration stall, Runnable onSkipped, Consumer<String> onBroken) {
+                ScheduledExecutorService timer, Duration stall, Runnable onSkipped, Consumer<String> onBroken,
+                Consumer<JsonNode> onUsage) {
+        this.onUsage = onUsage;
         this.open = open;
         this.model = model;
         this.id = id;
@@ -96,6 +99,9 @@ final class StreamRelay implements Runnable {
                     return;
                 }
                 finished |= StreamChunks.finishes(chunk);
+                if (chunk.path("usage").isObject()) {
+                    onUsage.accept(chunk.get("usage"));
+                }
                 if (!send(rewrite(chunk))) {
                     return;
                 }

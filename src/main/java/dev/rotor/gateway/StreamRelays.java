@@ -53,7 +53,7 @@ public final class StreamRelays {
      */
     void relay(OpenStream open, ModelSpec model, String id, HttpServerResponse response) {
         new StreamRelay(open, model.id(), id, new ResponseSink(response, stall), json, clock, timer, stall,
-                skipped::increment, cause -> broken(model, id, cause)).run();
+                skipped::increment, cause -> broken(model, id, cause), usage -> metrics.streamedUsage(model, usage)).run();
     }
 
     private void broken(ModelSpec model, String id, String cause) {

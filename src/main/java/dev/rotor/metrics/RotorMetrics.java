@@ -123,6 +123,13 @@ public final class RotorMetrics {
         of(model).requests().increment();
     }
 
+    /** The usage a streamed answer reports in its last chunk, once the stream has brought it. */
+    public void streamedUsage(ModelSpec model, com.fasterxml.jackson.databind.JsonNode usage) {
+        ModelMeters m = of(model);
+        m.promptTokens().increment(usage.path("prompt_tokens").asLong(0));
+        m.completionTokens().increment(usage.path("completion_tokens").asLong(0));
+    }
+
     public void succeeded(ModelSpec model, Duration latency, ChatResult result) {
         ModelMeters m = of(model);
         m.successes().increment();

@@ -134,6 +134,9 @@ class GatewayStreamTest {
             HttpResponse<String> noDone = post(port);
             assertThat(noDone.body()).endsWith("data: [DONE]\n\n");
             assertThat(text(events(noDone.body()))).isEqualTo(ANSWER.replace(SECONDARY, PRIMARY));
+            // the usage of the last chunk is counted as a completion's would be
+            String metrics = rotor.context().getRegistry().lookupByNameAndType("metricsRegistry", PrometheusMeterRegistry.class).scrape();
+            assertThat(metrics).containsPattern("rotor_model_tokens_total\\{model=\"vendor/primary\",type=\"completion\"\\} [1-9]");
         }
     }
 
