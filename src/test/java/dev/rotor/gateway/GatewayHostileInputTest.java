@@ -2,7 +2,6 @@ package dev.rotor.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,6 +23,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.FreePorts;
 import dev.rotor.support.RotorHarness;
 
 /**
@@ -40,10 +40,7 @@ class GatewayHostileInputTest {
 
     @Test
     void shouldAnswerEveryHostileRequestWithAnOpenAiShapedAnswerAndKeepServing() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.next();
         URI completions = URI.create("http://127.0.0.1:" + port + "/v1/chat/completions");
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());

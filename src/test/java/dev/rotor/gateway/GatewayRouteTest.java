@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,6 +38,7 @@ import com.openai.models.chat.completions.ChatCompletionFunctionTool;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
 import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.FreePorts;
 import dev.rotor.support.RotorHarness;
 
 /** The gateway as an OpenAI client sees it: the official Java SDK against Rotor on loopback, Rotor on the simulator. */
@@ -50,12 +50,6 @@ class GatewayRouteTest {
 
     @TempDir
     Path dir;
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private static RotorHarness gateway(Path dir, SimulatorServer sim, int port) {
         return RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.intake", "http")
@@ -75,7 +69,7 @@ class GatewayRouteTest {
     void shouldServeAPlainCallPassingEveryFieldButTheModelAndNamingTheModelThatServed() throws Exception {
         Scenario scenario = Scenario.builder().model(PRIMARY, ModelBehaviour.unlimited().withScript("429"))
                 .model(SECONDARY, ModelBehaviour.unlimited()).build();
-        int port = freePort();
+        int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario); RotorHarness rotor = gateway(dir, sim, port).start()) {
             HttpResponseFor<ChatCompletion> raw = client(port, "any").chat().completions().withRawResponse()
                     .create(ask("rotor").seed(7).user("user-42")
@@ -106,7 +100,7 @@ class GatewayRouteTest {
     @Test
     void shouldPassToolsThroughAndReturnTheToolCallAsTheProviderMadeIt() throws Exception {
         Scenario scenario = Scenario.builder().model(PRIMARY, ModelBehaviour.unlimited()).build();
-        int port = freePort();
+        int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario); RotorHarness rotor = gateway(dir, sim, port).start()) {
             ChatCompletion answer = client(port, "any").chat().completions().create(ask(PRIMARY)
                     .addTool(ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder()
@@ -125,7 +119,7 @@ class GatewayRouteTest {
     void shouldListEveryModelAndChainAndTakeAChainOrAModelByName() throws Exception {
         Scenario scenario = Scenario.builder().model(PRIMARY, ModelBehaviour.unlimited())
                 .model(SECONDARY, ModelBehaviour.unlimited()).build();
-        int port = freePort();
+        int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario); RotorHarness rotor = gateway(dir, sim, port).start()) {
             OpenAIClient client = client(port, "any");
             assertThat(client.models().list().data()).extracting(m -> m.id())
@@ -146,7 +140,7 @@ class GatewayRouteTest {
         Scenario scenario = Scenario.builder().requiredKey(key)
                 .model(PRIMARY, ModelBehaviour.unlimited().withScript("400-context", "400-context"))
                 .model(SECONDARY, ModelBehaviour.unlimited().withScript("400-context", "400-context")).build();
-        int port = freePort();
+        int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
              RotorHarness rotor = gateway(dir, sim, port).set(RotorHarness.KEY_VARIABLE, key).start()) {
             HttpClient http = HttpClient.newHttpClient();
@@ -182,7 +176,7 @@ class GatewayRouteTest {
         Scenario scenario = Scenario.builder().model(PRIMARY, ModelBehaviour.unlimited().withScript("429"))
                 .model(SECONDARY, ModelBehaviour.unlimited().withScript("429", "500", "500", "500", "500", "500", "500", "500"))
                 .build();
-        int port = freePort();
+        int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
              RotorHarness rotor = gateway(dir, sim, port).set("rotor.gateway.deadline", "5s").start()) {
             // both answer 429 asking for 30 s: none is free before the 5 s deadline
@@ -210,7 +204,7 @@ class GatewayRouteTest {
     void shouldAskForAGatewayKeyWhenKeysAreSetAndRefuseRequestsBeyondTheInFlightLimit() throws Exception {
         Scenario scenario = Scenario.builder().slowMs(3_000).model(PRIMARY, ModelBehaviour.unlimited().withScript("slow"))
                 .model(SECONDARY, ModelBehaviour.unlimited()).build();
-        int port = freePort();
+        int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
              RotorHarness rotor = gateway(dir, sim, port).set("ROTOR_GATEWAY_KEYS", "gw-key-1, gw-key-2")
                      .set("rotor.gateway.max-in-flight", "1").start()) {

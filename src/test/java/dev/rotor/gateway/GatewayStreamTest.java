@@ -3,7 +3,6 @@ package dev.rotor.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,6 +26,7 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
 import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.FreePorts;
 import dev.rotor.support.RotorHarness;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -43,12 +43,6 @@ class GatewayStreamTest {
 
     @TempDir
     Path dir;
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private RotorHarness gateway(SimulatorServer sim, int port) {
         return RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.intake", "http")
@@ -74,7 +68,7 @@ class GatewayStreamTest {
     @Test
     void shouldRotateBeforeTheFirstChunkOnA429AnErrorEventOrASlowFirstTokenAndStreamOneCleanAnswer() throws Exception {
         for (String failure : List.of("429", "stream-error-first", "stream-slow-first")) {
-            int port = freePort();
+            int port = FreePorts.next();
             try (SimulatorServer sim = SimulatorServer.start(scenario(failure, null));
                  RotorHarness rotor = gateway(sim, port).start();
                  StreamResponse<ChatCompletionChunk> stream = client(port).chat().completions().createStreaming(
@@ -98,7 +92,7 @@ class GatewayStreamTest {
                 {"stream-stall", "sent nothing for 1000 ms"},
                 {"stream-error", "Provider disconnected unexpectedly"}};
         for (String[] c : cases) {
-            int port = freePort();
+            int port = FreePorts.next();
             try (SimulatorServer sim = SimulatorServer.start(scenario(c[0], null)); RotorHarness rotor = gateway(sim, port).start()) {
                 HttpResponse<String> answer = post(port);
                 assertThat(answer.statusCode()).isEqualTo(200);
@@ -119,7 +113,7 @@ class GatewayStreamTest {
 
     @Test
     void shouldDropAMalformedChunkAndFinishAStreamThatEndsCleanlyWithoutDone() throws Exception {
-        int port = freePort();
+        int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario("stream-malformed", null));
              RotorHarness rotor = gateway(sim, port).start()) {
             HttpResponse<String> malformed = post(port);
@@ -128,7 +122,7 @@ class GatewayStreamTest {
             String metrics = rotor.context().getRegistry().lookupByNameAndType("metricsRegistry", PrometheusMeterRegistry.class).scrape();
             assertThat(metrics).contains("rotor_gateway_stream_chunks_skipped_total 1.0");
         }
-        port = freePort();
+        port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario("stream-no-done", null));
              RotorHarness rotor = gateway(sim, port).start()) {
             HttpResponse<String> noDone = post(port);
@@ -145,7 +139,7 @@ class GatewayStreamTest {
         // the provider sends its first words, then nothing for 30 s: the caller has them long before
         Scenario stalling = Scenario.builder().slowMs(30_000)
                 .model(PRIMARY, ModelBehaviour.unlimited().withScript("stream-stall")).build();
-        int port = freePort();
+        int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(stalling);
              RotorHarness rotor = gateway(sim, port).set("rotor.gateway.stall-timeout", "60s").start()) {
             HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
@@ -165,7 +159,7 @@ class GatewayStreamTest {
 
     @Test
     void shouldThrowInTheOpenAiClientRatherThanEndQuietlyWhenTheStreamBreaks() throws Exception {
-        int port = freePort();
+        int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario("stream-error", null));
              RotorHarness rotor = gateway(sim, port).start();
              StreamResponse<ChatCompletionChunk> stream = client(port).chat().completions().createStreaming(

@@ -2,7 +2,6 @@ package dev.rotor.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +25,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.FreePorts;
 import dev.rotor.support.RotorHarness;
 
 /** The shipped Grafana dashboard and Prometheus alert rules name only metrics a running Rotor exports. */
@@ -59,10 +59,7 @@ class DashboardMetricsTest {
         }
         assertThat(used).hasSizeGreaterThan(15);
 
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.next();
         String scrape;
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
              RotorHarness rotor = RotorHarness.on(dir, sim, "vendor/primary", "vendor/secondary")

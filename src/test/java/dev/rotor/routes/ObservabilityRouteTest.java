@@ -3,7 +3,6 @@ package dev.rotor.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +19,7 @@ import dev.rotor.simulator.Limiter;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
 import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.FreePorts;
 import dev.rotor.support.RotorHarness;
 
 /** Prometheus metrics and health through camel-main's management server. */
@@ -38,12 +38,6 @@ class ObservabilityRouteTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void shouldExposePerModelMetricsAndReportDownWhileNoModelIsAvailable() throws Exception {
         // every model answers its second call with a 429 that asks for 30 s
@@ -51,7 +45,7 @@ class ObservabilityRouteTest {
                 .model(PRIMARY, ModelBehaviour.unlimited().withScript("ok", "429"))
                 .model(SECONDARY, ModelBehaviour.unlimited().withScript("429"))
                 .build();
-        int port = freePort();
+        int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
              RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.concurrency", "1")
                      .set("camel.management.enabled", "true").set("camel.management.port", Integer.toString(port)).start()) {
@@ -95,7 +89,7 @@ class ObservabilityRouteTest {
                         new Scenario.Reporting(false, false, Scenario.RetryAfter.MILLISECONDS)))
                 .model(SECONDARY, ModelBehaviour.unlimited())
                 .build();
-        int port = freePort();
+        int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
              RotorHarness rotor = RotorHarness.on(dir, sim, Map.of(SECONDARY, ", requests-per-minute: 600"), PRIMARY, SECONDARY)
                      .set("rotor.concurrency", "1").set("camel.management.enabled", "true")

@@ -24,6 +24,7 @@ import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.ResultDocs;
+import dev.rotor.support.FreePorts;
 import dev.rotor.support.RotorHarness;
 import dev.rotor.support.TestJmsBroker;
 
@@ -147,10 +148,7 @@ class JmsTransportTest {
 
     @Test
     void shouldStartItsOwnBrokerWhenAskedTo() throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.next();
         String url = "tcp://127.0.0.1:" + port;
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
              RotorHarness rotor = RotorHarness.on(dir, sim, "vendor/primary").set("rotor.intake", "jms").set("rotor.output", "jms")
@@ -167,10 +165,7 @@ class JmsTransportTest {
 
     @Test
     void shouldKeepInItsOwnBrokerATaskThatKeepsRollingBackAndOneThatExpired() throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.next();
         String url = "tcp://127.0.0.1:" + port;
         // Rotor's broker, with Rotor sending results to it but not taking tasks: this client plays the consumer
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
