@@ -84,12 +84,6 @@ final class Bench {
         }
     }
 
-    static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     /** Nearest-rank percentile of sorted values. */
     static double percentile(long[] sorted, double p) {
         return sorted[Math.max(0, Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1))];

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.FreePorts;
 import dev.rotor.support.RotorHarness;
 
 /**
@@ -40,11 +41,11 @@ public final class GatewayBenchmark {
         // HTTP/1.1 with keep-alive, as SDKs talk to a gateway (and Portkey refuses the JDK's h2c upgrade headers)
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         Map<String, Object> figures = new LinkedHashMap<>();
-        int rotorPort = Bench.freePort();
+        int rotorPort = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().latencyMs(0).build());
              RotorHarness rotor = RotorHarness.on(work.resolve("rotor"), sim, MODEL, "vendor/secondary")
                      .set("rotor.intake", "http").set("rotor.gateway.port", Integer.toString(rotorPort)).start()) {
-            Optional<PortkeyGateway> portkey = PortkeyGateway.start(Bench.freePort(), work.resolve("portkey.log"));
+            Optional<PortkeyGateway> portkey = PortkeyGateway.start(FreePorts.next(), work.resolve("portkey.log"));
             try {
                 Map<String, Bench.Call> plain = new LinkedHashMap<>();
                 Map<String, Streamed> streamed = new LinkedHashMap<>();

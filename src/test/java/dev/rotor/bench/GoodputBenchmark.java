@@ -27,6 +27,7 @@ import dev.rotor.batch.TaskLedger;
 import dev.rotor.simulator.Limiter;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.FreePorts;
 import dev.rotor.support.RotorHarness;
 
 /**
@@ -158,7 +159,7 @@ public final class GoodputBenchmark {
     }
 
     private static Optional<Outcome> throughPortkey(Path work) throws Exception {
-        Optional<PortkeyGateway> started = PortkeyGateway.start(Bench.freePort(), work.resolve("portkey.log"));
+        Optional<PortkeyGateway> started = PortkeyGateway.start(FreePorts.next(), work.resolve("portkey.log"));
         if (started.isEmpty()) {
             return Optional.empty();
         }

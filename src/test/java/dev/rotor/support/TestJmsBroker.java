@@ -1,6 +1,5 @@
 package dev.rotor.support;
 
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,11 +29,7 @@ public final class TestJmsBroker implements AutoCloseable {
     private final Connection connection;
 
     public TestJmsBroker(Path dataDir) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        url = "tcp://127.0.0.1:" + port;
+        url = "tcp://127.0.0.1:" + FreePorts.next();
         broker.setConfiguration(new ConfigurationImpl().setPersistenceEnabled(true).setSecurityEnabled(false)
                 .setJournalDirectory(dataDir.resolve("journal").toString())
                 .setBindingsDirectory(dataDir.resolve("bindings").toString())

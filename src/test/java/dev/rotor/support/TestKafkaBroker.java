@@ -1,6 +1,5 @@
 package dev.rotor.support;
 
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,8 +38,8 @@ public final class TestKafkaBroker implements AutoCloseable {
     private final String bootstrap;
 
     public TestKafkaBroker(Path dataDir) throws Exception {
-        int port = freePort();
-        int controllerPort = freePort();
+        int port = FreePorts.next();
+        int controllerPort = FreePorts.next();
         bootstrap = "127.0.0.1:" + port;
         String logDir = dataDir.resolve("kraft").toString();
         Map<String, Object> props = Map.ofEntries(
@@ -136,9 +135,4 @@ public final class TestKafkaBroker implements AutoCloseable {
         server.awaitShutdown();
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

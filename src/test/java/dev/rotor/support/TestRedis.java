@@ -3,7 +3,6 @@ package dev.rotor.support;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +45,7 @@ public final class TestRedis implements AutoCloseable {
         Optional<Path> binary = find();
         Assumptions.assumeTrue(binary.isPresent(),
                 "redis-server is not installed (apt-get install -y redis-server): the shared-state tests are skipped");
-        TestRedis redis = new TestRedis(binary.get(), freePort(), password);
+        TestRedis redis = new TestRedis(binary.get(), FreePorts.next(), password);
         redis.launch();
         return redis;
     }
@@ -55,12 +54,6 @@ public final class TestRedis implements AutoCloseable {
         Stream<Path> onPath = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
                 .map(dir -> Path.of(dir, "redis-server"));
         return Stream.concat(PLACES.stream().map(Path::of), onPath).filter(Files::isExecutable).findFirst();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     public String url() {

@@ -204,10 +204,7 @@ class RedisLimitStateTest {
 
     @Test
     void shouldStartOnLocalStateWhenRedisCannotBeReached() throws Exception {
-        int nobody;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            nobody = s.getLocalPort();
-        }
+        int nobody = dev.rotor.support.FreePorts.next();
         RedisLimitState alone = process("redis://127.0.0.1:" + nobody);
         assertThat(alone.degraded()).isTrue();
         Permit p = granted(alone.tryAcquire(paid, now)).orElseThrow();
