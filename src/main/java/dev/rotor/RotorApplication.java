@@ -1,7 +1,5 @@
 package dev.rotor;
 
-import java.util.Locale;
-
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
@@ -27,8 +25,12 @@ public class RotorApplication extends Main {
      */
     private void serveGatewayIfAsked(BaseMainSupport main) {
         PropertiesComponent properties = main.getCamelContext().getPropertiesComponent();
-        String intake = properties.resolveProperty("rotor.intake").orElse("file").toLowerCase(Locale.ROOT);
-        boolean http = java.util.Arrays.stream(intake.split(",")).map(String::strip).anyMatch("http"::equals);
+        boolean http;
+        try {
+            http = RotorSettings.intakes(properties.resolveProperty("rotor.intake").orElse("file")).contains("http");
+        } catch (IllegalArgumentException mistake) {
+            throw new ConfigurationMistake(mistake);
+        }
         if (http) {
             configure().httpServer().withEnabled(true)
                     .withHost(properties.resolveProperty("rotor.gateway.host").orElse("127.0.0.1").strip())

@@ -22,7 +22,6 @@ import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.util.TimeUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,7 +102,7 @@ public final class RotorConfiguration implements CamelConfiguration {
 
         Set<String> simulated = simulatedProviders(declared, keys, settings);
         ModelRegistry models = simulated.isEmpty() ? declared : pointAtSimulator(context, declared, simulated, settings);
-        if (Boolean.parseBoolean(property.apply("rotor.check").orElse("false").strip())) {
+        if (settings.check()) {
             boolean fine = new Preflight(json, Duration.ofSeconds(5), keys::keyOf)
                     .run(models, simulated, settings.modelsFile().toString(), System.out);
             throw new CheckFinished(fine ? 0 : 1);
@@ -114,8 +113,8 @@ public final class RotorConfiguration implements CamelConfiguration {
         InMemoryLimitState own = new InMemoryLimitState(models, settings.limits(), n -> backoff.delay(n, random.getAsDouble()));
         LimitState limits = limitState(context, own, models, clock, settings.state());
         RotationPolicy policy = new RotationPolicy(models, settings.rotation(), limits, clock, random);
-        if (Boolean.parseBoolean(property.apply("rotor.check.at-start").orElse("true").strip())) {
-            new Preflight(json, Duration.ofSeconds(5), keys::keyOf).atStart(models, simulated, limits::leaveRotation, LOG);
+        if (settings.checkAtStart()) {
+            new Preflight(json, Duration.ofSeconds(5), keys::keyOf).atStart(models, simulated, limits::leaveRotation);
         }
         PrometheusMeterRegistry meters = prometheusRegistry(beans);
         Gauge.builder("rotor.state.degraded", limits, l -> l instanceof RedisLimitState r && r.degraded() ? 1 : 0)
@@ -141,8 +140,7 @@ public final class RotorConfiguration implements CamelConfiguration {
         GatewaySettings gateway = settings.gateway();
         beans.bind("modelCaller", new ModelCaller(policy, new ChatRequestMapper(json), classifier, keys, metrics, clock,
                 referrerHeaders(settings), new StreamStart(json, classifier, timer), gateway.firstTokenTimeout()));
-        Duration connectTimeout = Duration.ofMillis(TimeUtils.toMilliSeconds(property.apply("rotor.http.connect-timeout").orElse("10000")));
-        beans.bind("streamingCall", new StreamingCall(connectTimeout, gateway.firstTokenTimeout()));
+        beans.bind("streamingCall", new StreamingCall(settings.httpConnectTimeout(), gateway.firstTokenTimeout()));
         FailureHandler failures = new FailureHandler(policy, classifier, metrics, settings.queueMaxHold());
         beans.bind("failureHandler", failures);
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);

@@ -27,7 +27,8 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                             int concurrency, RotationConfig rotation, LimitsConfig limits, SimulatorMode simulator,
                             Optional<Path> simulatorScenario, String referer, String title,
                             Set<String> intakes, String output, Duration queueMaxHold, JmsSettings jms,
-                            StateSettings state, GatewaySettings gateway, Duration progressEvery) {
+                            StateSettings state, GatewaySettings gateway, Duration progressEvery, boolean check,
+                            boolean checkAtStart, Duration httpConnectTimeout) {
 
     public static final Set<String> TRANSPORTS = Set.of("file", "jms", "kafka");
     /** The environment variable with the gateway's keys (a comma list). */
@@ -85,7 +86,8 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                         r.text("rotor.jms.password", ""), r.bool("rotor.jms.embedded", false),
                         r.path("rotor.jms.embedded-data-dir", "work/artemis"), r.text("rotor.jms.tasks-queue", "rotor.tasks"),
                         r.text("rotor.jms.dead-letter-queue", "rotor.tasks.DLQ")),
-                state(r), gateway(r, secrets), progressEvery(r));
+                state(r), gateway(r, secrets), progressEvery(r), r.bool("rotor.check", false),
+                r.bool("rotor.check.at-start", true), r.duration("rotor.http.connect-timeout", "10000"));
     }
 
     /** {@code auto} (zero): every 2 s on a terminal, every 30 s otherwise. */
@@ -119,7 +121,8 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                 timeout);
     }
 
-    private static Set<String> intakes(String list) {
+    /** The intakes a {@code rotor.intake} value names; a wrong one is refused. */
+    static Set<String> intakes(String list) {
         Set<String> intakes = new LinkedHashSet<>();
         for (String part : list.split(",")) {
             // http is an intake only: its answer goes back on the request

@@ -29,6 +29,8 @@ import dev.rotor.models.Provider;
  */
 public final class Preflight {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Preflight.class);
+
     /** What one provider said. {@code offered} is empty when it could not be asked. */
     public record ProviderCheck(Provider provider, boolean keySet, boolean simulated, Optional<Set<String>> offered,
                          String answer) {
@@ -94,18 +96,17 @@ public final class Preflight {
      * The check at service start: a model its provider does not offer leaves the rotation (a WARN says so); a
      * provider that does not answer is only warned about, its models kept.
      */
-    public void atStart(ModelRegistry models, Set<String> simulated, java.util.function.BiConsumer<ModelSpec, String> leave,
-                        org.slf4j.Logger log) {
+    public void atStart(ModelRegistry models, Set<String> simulated, java.util.function.BiConsumer<ModelSpec, String> leave) {
         for (ProviderCheck c : askAll(models, simulated)) {
             if (c.offered().isEmpty() || c.offered().get().isEmpty()) {
-                log.warn("provider '{}' did not list its models (GET {}: {}); its models stay in the rotation",
+                LOG.warn("provider '{}' did not list its models (GET {}: {}); its models stay in the rotation",
                         c.provider().name(), c.provider().modelsUrl(), c.answer());
                 continue;
             }
             for (ModelSpec m : models.models()) {
                 if (m.provider().name().equals(c.provider().name()) && !c.offered().get().contains(m.id())) {
                     String why = "not offered by provider '" + c.provider().name() + "' (GET /models at start)";
-                    log.warn("{} leaves the rotation: {}", m.id(), why);
+                    LOG.warn("{} leaves the rotation: {}", m.id(), why);
                     leave.accept(m, why);
                 }
             }

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 
 import org.apache.camel.Exchange;
@@ -53,20 +54,20 @@ public final class GatewayAnswers {
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
         String id = exchange.getProperty(ExchangeKeys.TASK_ID, String.class);
+        Map<String, String> headers = Map.of(MODEL_HEADER, model.id(),
+                ATTEMPTS_HEADER, Integer.toString(progress.attempts().size()),
+                ROTATIONS_HEADER, Integer.toString(progress.rotations()), GatewayIntake.REQUEST_ID_HEADER, id);
         Message out = exchange.getMessage();
         out.removeHeaders("*");
-        out.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
-        out.setHeader(MODEL_HEADER, model.id());
-        out.setHeader(ATTEMPTS_HEADER, progress.attempts().size());
-        out.setHeader(ROTATIONS_HEADER, progress.rotations());
-        out.setHeader(GatewayIntake.REQUEST_ID_HEADER, id);
         OpenStream open = exchange.getProperty(ExchangeKeys.OPEN_STREAM, OpenStream.class);
         if (open != null) {
-            stream(exchange, open, model, id, progress);
+            stream(exchange, open, model, id, headers);
         } else {
             ObjectNode body = result.body() instanceof ObjectNode o ? o : json.createObjectNode();
             body.put("model", model.id());
+            out.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
             out.setHeader(Exchange.CONTENT_TYPE, "application/json");
+            headers.forEach(out::setHeader);
             out.setBody(json.writeValueAsBytes(body));
         }
         exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, new TaskLedger.Entry(id, "completed", model.id(),
@@ -74,16 +75,13 @@ public final class GatewayAnswers {
     }
 
     /** Sends the headers, then relays the stream; the response is ended when this returns. */
-    private void stream(Exchange exchange, OpenStream open, ModelSpec model, String id, TaskProgress progress) {
+    private void stream(Exchange exchange, OpenStream open, ModelSpec model, String id, Map<String, String> headers) {
         HttpServerResponse response = exchange.getProperty(GatewayIntake.RESPONSE, HttpServerResponse.class);
         exchange.getMessage().setBody(null);
         response.setStatusCode(200).setChunked(true)
                 .putHeader("Content-Type", "text/event-stream")
-                .putHeader("Cache-Control", "no-cache")
-                .putHeader(MODEL_HEADER, model.id())
-                .putHeader(ATTEMPTS_HEADER, Integer.toString(progress.attempts().size()))
-                .putHeader(ROTATIONS_HEADER, Integer.toString(progress.rotations()))
-                .putHeader(GatewayIntake.REQUEST_ID_HEADER, id);
+                .putHeader("Cache-Control", "no-cache");
+        headers.forEach(response::putHeader);
         streams.relay(open, model, id, response);
     }
 

@@ -151,15 +151,20 @@ class InMemoryLimitStateTest {
                 new LimitView("model:paid", 3, Duration.ofSeconds(10), LimitSource.DECLARED));
     }
 
+    /** An IETF policy on a success: 10 per 60 s, 4 left. */
+    private static LimitReport tenPerMinuteFourLeft() {
+        LimitSignal policy = new LimitSignal("ietf", LimitSignal.Unit.REQUESTS, OptionalLong.of(10), OptionalLong.of(4),
+                Optional.of(T0.plusSeconds(60)), Optional.of(Duration.ofSeconds(60)));
+        return new LimitReport(List.of(policy), Optional.empty(), List.of());
+    }
+
     @Test
     void shouldTakeTheSizeAndWindowAHeaderGivesOverALearnedOneAndCountOthersCalls() {
         InMemoryLimitState limits = state(true);
         ModelSpec open = MODELS.model("open").orElseThrow();
         Permit p = granted(limits.tryAcquire(open, at(0))).orElseThrow();
-        // an IETF policy: 10 per 60 s, 4 left: six calls of someone else's on the same account
-        LimitSignal policy = new LimitSignal("ietf", LimitSignal.Unit.REQUESTS, OptionalLong.of(10), OptionalLong.of(4),
-                Optional.of(T0.plusSeconds(60)), Optional.of(Duration.ofSeconds(60)));
-        limits.succeeded(p, at(10), new LimitReport(List.of(policy), Optional.empty(), List.of()));
+        // six calls of someone else's on the same account
+        limits.succeeded(p, at(10), tenPerMinuteFourLeft());
         assertThat(limits.limitOf(open).orElseThrow()).isEqualTo(
                 new LimitView("model:open", 10, Duration.ofSeconds(60), LimitSource.HEADER));
         // the room is known: no slow start
@@ -175,9 +180,7 @@ class InMemoryLimitStateTest {
         InMemoryLimitState limits = state(true);
         ModelSpec open = MODELS.model("open").orElseThrow();
         Permit p = granted(limits.tryAcquire(open, at(0))).orElseThrow();
-        LimitSignal policy = new LimitSignal("ietf", LimitSignal.Unit.REQUESTS, OptionalLong.of(10), OptionalLong.of(4),
-                Optional.of(T0.plusSeconds(60)), Optional.of(Duration.ofSeconds(60)));
-        limits.succeeded(p, at(10), new LimitReport(List.of(policy), Optional.empty(), List.of()));
+        limits.succeeded(p, at(10), tenPerMinuteFourLeft());
         // the five others the count told of were another Rotor's on the same account, which now says so
         for (int i = 0; i < 5; i++) {
             long sent = T0.toEpochMilli() + 1 + i;
