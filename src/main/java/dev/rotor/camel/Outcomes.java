@@ -141,6 +141,11 @@ public final class Outcomes {
     }
 
     private long elapsedMs(Exchange exchange) {
+        return elapsedMs(exchange, clock);
+    }
+
+    /** How long the task has been in Rotor: since its intake took it. */
+    public static long elapsedMs(Exchange exchange, Clock clock) {
         Instant received = exchange.getProperty(ExchangeKeys.RECEIVED_AT, Instant.class);
         return received == null ? 0 : Duration.between(received, clock.instant()).toMillis();
     }

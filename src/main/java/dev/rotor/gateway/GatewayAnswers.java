@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.rotor.batch.TaskLedger;
 import dev.rotor.camel.ExchangeKeys;
+import dev.rotor.camel.Outcomes;
 import dev.rotor.chat.ChatResult;
 import dev.rotor.chat.stream.OpenStream;
 import io.vertx.core.http.HttpServerResponse;
@@ -144,7 +145,6 @@ public final class GatewayAnswers {
     }
 
     private long elapsedMs(Exchange exchange) {
-        Instant received = exchange.getProperty(ExchangeKeys.RECEIVED_AT, Instant.class);
-        return received == null ? 0 : Duration.between(received, clock.instant()).toMillis();
+        return Outcomes.elapsedMs(exchange, clock);
     }
 }
