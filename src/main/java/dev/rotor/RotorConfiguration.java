@@ -63,6 +63,8 @@ import dev.rotor.models.Provider;
 import dev.rotor.rotation.Backoff;
 import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.simulator.EmbeddedSimulator;
+import dev.rotor.status.StatusPage;
+import dev.rotor.status.StatusReport;
 import dev.rotor.task.TaskParser;
 import dev.rotor.transport.JmsWiring;
 import dev.rotor.transport.TransportMetrics;
@@ -120,7 +122,7 @@ public final class RotorConfiguration implements CamelConfiguration {
         Gauge.builder("rotor.state.degraded", limits, l -> l instanceof RedisLimitState r && r.degraded() ? 1 : 0)
                 .description("1 while the shared limit state on Redis is out of reach and this process paces on its own view")
                 .register(meters);
-        RotorMetrics metrics = new RotorMetrics(meters, policy, models.models());
+        RotorMetrics metrics = new RotorMetrics(meters, policy, models.models(), clock);
         metrics.chainGauges(policy, models.chains(), models.models());
         ErrorClassifier classifier = new ErrorClassifier(json, clock);
         TransportMetrics transports = new TransportMetrics(meters);
@@ -139,7 +141,7 @@ public final class RotorConfiguration implements CamelConfiguration {
         ScheduledExecutorService timer = streamTimer(context);
         GatewaySettings gateway = settings.gateway();
         beans.bind("modelCaller", new ModelCaller(policy, new ChatRequestMapper(json), classifier, keys, metrics, clock,
-                referrerHeaders(settings), new StreamStart(json, classifier, timer), gateway.firstTokenTimeout()));
+                referrerHeaders(settings), new StreamStart(json, classifier, timer), gateway.firstTokenTimeout(), transports));
         beans.bind("streamingCall", new StreamingCall(settings.httpConnectTimeout(), gateway.firstTokenTimeout()));
         FailureHandler failures = new FailureHandler(policy, classifier, metrics, settings.queueMaxHold());
         beans.bind("failureHandler", failures);
@@ -153,12 +155,21 @@ public final class RotorConfiguration implements CamelConfiguration {
             bindGateway(beans, settings.gateway(), models, transports, json, clock);
         }
 
+        StatusReport status = new StatusReport(policy, metrics, transports, settings.intakes().stream().sorted().toList(),
+                models.models(), meters, clock, settings.state().store().name().toLowerCase(java.util.Locale.ROOT),
+                () -> limits instanceof RedisLimitState r && r.degraded());
+        whenStarted(context, () -> serveStatusPage(context, new StatusPage(status, json), status));
+
         if (settings.batch()) {
             BatchRun batch = new BatchRun(settings.inbox(), ledger, metrics, policy, models.models(),
                     settings.summaryFile(), json, settings.rotation().taskDeadline().plus(Duration.ofMinutes(1)),
                     settings.progressEvery(), finishBatch);
             beans.bind("batchRun", batch);
-            startWhenRoutesRun(context, batch);
+            whenStarted(context, () -> {
+                Thread runner = new Thread(batch, "rotor-batch");
+                runner.setDaemon(true);
+                runner.start();
+            });
         }
     }
 
@@ -257,16 +268,34 @@ public final class RotorConfiguration implements CamelConfiguration {
         return headers;
     }
 
-    private static void startWhenRoutesRun(CamelContext context, BatchRun batch) {
+    /** Runs once the routes run (the management server is up by then). */
+    private static void whenStarted(CamelContext context, Runnable then) {
         context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
             @Override
             public void notify(CamelEvent event) {
                 if (event instanceof CamelEvent.CamelContextStartedEvent) {
-                    Thread runner = new Thread(batch, "rotor-batch");
-                    runner.setDaemon(true);
-                    runner.start();
+                    then.run();
                 }
             }
         });
+    }
+
+    /** The status page on the management port, its chart sampled once a second; nothing without that port. */
+    private static void serveStatusPage(CamelContext context, StatusPage page, StatusReport status) {
+        if (!page.attach(context)) {
+            return;
+        }
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rotor-status-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        sampler.scheduleAtFixedRate(status::sample, 0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        try {
+            closeOnStop(context, sampler::shutdownNow);
+        } catch (Exception e) {
+            sampler.shutdownNow();
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -97,6 +97,23 @@ class BatchModeProcessTest {
     }
 
     @Test
+    void shouldStopCleanlyWhenToldToWhileStillStarting() throws Exception {
+        Path log = dir.resolve("rotor.out");
+        // the embedded broker makes the start long: the stop comes while Camel is being configured
+        Process p = RotorProcess.start(Map.of("ROTOR_SIMULATOR_ENABLED", "true", "ROTOR_INTAKE", "jms",
+                "ROTOR_OUTPUT", "jms", "ROTOR_JMS_EMBEDDED", "true",
+                "ROTOR_JMS_BROKER_URL", "tcp://127.0.0.1:" + dev.rotor.support.FreePorts.next(),
+                "ROTOR_JMS_EMBEDDED_DATA_DIR", dir.resolve("artemis").toString(),
+                "ROTOR_INBOX_DIR", dir.resolve("in").toString()), log);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> Files.exists(log) && Files.readString(log).contains("served by the embedded simulator"));
+        p.destroy();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String printed = Files.readString(log);
+        assertThat(printed).as(printed).doesNotContain(" ERROR ").doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
     void shouldCheckKeysProvidersAndModelsBeforeAnyTaskAndExitZeroOnlyWhenAllIsFine() throws Exception {
         Scenario offersOne = Scenario.builder().model("vendor/primary", ModelBehaviour.unlimited()).build();
         Scenario offersBoth = Scenario.builder().model("vendor/primary", ModelBehaviour.unlimited())

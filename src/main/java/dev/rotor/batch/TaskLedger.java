@@ -15,9 +15,16 @@ import dev.rotor.transport.TransportMetrics;
  */
 public final class TaskLedger {
 
-    /** One finished task, for the batch table. */
+    /**
+     * One finished task, for the batch table and the status page.
+     *
+     * @param error  a dead letter's type; null when it completed
+     * @param reason a dead letter's message; null when it completed
+     */
     @com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Entry(String id, String status, String model, int rotations, int calls, long latencyMs, String error) {
+    public record Entry(String id, String status, String model, int rotations, int calls, long latencyMs, String error,
+                        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                        String reason) {
         @com.fasterxml.jackson.annotation.JsonIgnore
         public boolean completed() {
             return "completed".equals(status);
@@ -48,7 +55,7 @@ public final class TaskLedger {
         if (completed) {
             metrics.taskCompleted();
         } else {
-            metrics.taskDeadLettered();
+            metrics.taskDeadLettered(entry.id(), entry.model(), entry.error() + ": " + entry.reason());
         }
         synchronized (entries) {
             if (entries.size() == MAX_KEPT) {

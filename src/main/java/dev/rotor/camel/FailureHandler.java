@@ -100,7 +100,7 @@ public final class FailureHandler {
             Duration latency = call.elapsed();
             progress.record(new Attempt(model.id(), failure.kind().label(),
                     failure.httpStatus() > 0 ? failure.httpStatus() : null, latency.toMillis(), call.at(), failure.message()));
-            metrics.failed(model, latency, failure.kind());
+            metrics.failed(model, latency, failure);
             metrics.ignoredSignals(failure.limits());
             logModelEvents(model, failure);
             return policy.onFailure(progress, permit, failure);

@@ -27,6 +27,7 @@ import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.rotation.Selection;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.task.Task;
+import dev.rotor.transport.TransportMetrics;
 
 /**
  * The two halves of one attempt around the HTTP call: {@link #prepare} asks the policy for a model and builds the
@@ -47,13 +48,15 @@ public final class ModelCaller {
     private final Map<String, String> callUris = new ConcurrentHashMap<>();
     private final StreamStart streams;
     private final Duration firstTokenTimeout;
+    private final TransportMetrics transports;
     /** A streamed request's call: see {@link StreamingCall}. */
     static final String STREAMING_CALL_URI = "bean:streamingCall?method=call";
 
     public ModelCaller(RotationPolicy policy, ChatRequestMapper requests, ErrorClassifier classifier, ApiKeys keys,
                        RotorMetrics metrics, Clock clock, Map<String, String> referrerHeaders, StreamStart streams,
-                       Duration firstTokenTimeout) {
+                       Duration firstTokenTimeout, TransportMetrics transports) {
         this.streams = streams;
+        this.transports = transports;
         this.firstTokenTimeout = firstTokenTimeout;
         this.policy = policy;
         this.requests = requests;
@@ -67,6 +70,7 @@ public final class ModelCaller {
     public void prepare(Exchange exchange) throws NoModelAvailableException, TaskAbandonedException {
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
         Selection selection = policy.select(progress);
+        transports.waitingForModel(exchange, selection instanceof Selection.Wait);
         if (selection instanceof Selection.Wait wait) {
             throw new NoModelAvailableException(wait);
         }
@@ -76,8 +80,7 @@ public final class ModelCaller {
         Selection.Use use = (Selection.Use) selection;
         ModelSpec model = use.model();
         if (use.rotated()) {
-            logRotation(progress, model);
-            metrics.rotatedTo(model);
+            rotation(progress, model);
         }
         Message in = exchange.getIn();
         in.removeHeaders("*");
@@ -167,12 +170,13 @@ public final class ModelCaller {
                 p -> provider.chatCompletionsUrl() + "?throwExceptionOnFailure=false");
     }
 
-    private void logRotation(TaskProgress progress, ModelSpec to) {
+    private void rotation(TaskProgress progress, ModelSpec to) {
         String from = progress.attempts().isEmpty() ? "?" : progress.attempts().get(progress.attempts().size() - 1).model();
         String reason = progress.lastFailure().map(f -> f.kind().label() + ": " + f.message()).orElse("unavailable");
         String until = policy.registryModel(from).flatMap(policy::cooldownUntil).map(Instant::toString).orElse("-");
         try (var task = MDC.putCloseable("task", progress.taskId()); var model = MDC.putCloseable("model", to.id())) {
             LOG.info("rotation {} -> {} ({}; {} unavailable until {})", from, to.id(), reason, from, until);
         }
+        metrics.rotated(progress.taskId(), from, to, reason);
     }
 }

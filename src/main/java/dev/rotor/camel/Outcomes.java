@@ -77,7 +77,7 @@ public final class Outcomes {
         doc.put("simulated", simulatedProviders.contains(model.provider().name()));
         doc.set("metadata", task.metadata());
         write(exchange, doc, new TaskLedger.Entry(task.id(), COMPLETED, answeredBy, progress.rotations(),
-                progress.attempts().size(), latencyMs, null));
+                progress.attempts().size(), latencyMs, null, null));
     }
 
     public void deadLetter(Exchange exchange) {
@@ -120,7 +120,7 @@ public final class Outcomes {
         }
         String lastModel = attempts.isEmpty() ? "-" : attempts.get(attempts.size() - 1).model();
         write(exchange, doc, new TaskLedger.Entry(id, FAILED, lastModel, rotations, attempts.size(), latencyMs,
-                type.label()));
+                type.label(), message));
     }
 
     /** The input as text when it is UTF-8, else as base64; cut at {@link #RAW_QUOTE_LIMIT} bytes. */

@@ -72,7 +72,7 @@ public final class GatewayAnswers {
             out.setBody(json.writeValueAsBytes(body));
         }
         exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, new TaskLedger.Entry(id, "completed", model.id(),
-                progress.rotations(), progress.attempts().size(), elapsedMs(exchange), null));
+                progress.rotations(), progress.attempts().size(), elapsedMs(exchange), null, null));
     }
 
     /** Sends the headers, then relays the stream; the response is ended when this returns. */
@@ -100,7 +100,7 @@ public final class GatewayAnswers {
         List<Attempt> attempts = progress.attempts();
         String last = attempts.isEmpty() ? "-" : attempts.get(attempts.size() - 1).model();
         exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, new TaskLedger.Entry(id, "failed", last, progress.rotations(),
-                attempts.size(), elapsedMs(exchange), giveUp.type().label()));
+                attempts.size(), elapsedMs(exchange), giveUp.type().label(), giveUp.reason()));
     }
 
     /** A request the gateway refused before it became a task: bad input, no key, too many in flight. */

@@ -60,8 +60,9 @@ public final class StreamRelays {
         try (var task = MDC.putCloseable("task", id); var m = MDC.putCloseable("model", model.id())) {
             LOG.warn("stream to the caller ended with an error event: {}", cause);
         }
-        policy.streamBroke(model, Failure.of(FailureKind.TRANSIENT, 200, cause));
-        metrics.failed(model, Duration.ZERO, FailureKind.TRANSIENT);
+        Failure failure = Failure.of(FailureKind.TRANSIENT, 200, cause);
+        policy.streamBroke(model, failure);
+        metrics.failed(model, Duration.ZERO, failure);
         Counter.builder("rotor.gateway.streams.broken").tag("model", model.id())
                 .description("Streamed answers that broke after their first chunk and ended with an error event")
                 .register(meters).increment();

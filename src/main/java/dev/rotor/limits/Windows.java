@@ -4,12 +4,12 @@ import java.time.Duration;
 import java.util.Locale;
 
 /** Writes a window for logs and tables: 1m, 2s, 1.25s, 1d. */
-final class Windows {
+public final class Windows {
 
     private Windows() {
     }
 
-    static String text(Duration window) {
+    public static String text(Duration window) {
         long ms = window.toMillis();
         if (ms % 86_400_000 == 0) {
             return ms / 86_400_000 + "d";

@@ -30,14 +30,16 @@ public final class RotorMetrics {
     private final Counter rotations;
     private final Counter completed;
     private final Counter deadLettered;
+    private final RecentEvents recent;
 
     /** The meters of one model. */
     public record ModelMeters(Counter requests, Counter successes, Counter rateLimited, Timer latency,
                               Counter promptTokens, Counter completionTokens, Counter rotationsTo) {
     }
 
-    public RotorMetrics(MeterRegistry registry, RotationPolicy policy, List<ModelSpec> models) {
+    public RotorMetrics(MeterRegistry registry, RotationPolicy policy, List<ModelSpec> models, java.time.Clock clock) {
         this.registry = registry;
+        this.recent = new RecentEvents(clock);
         this.rotations = Counter.builder("rotor.rotations").description("Rotations from one model to another").register(registry);
         this.completed = Counter.builder("rotor.tasks").tag("status", "completed").register(registry);
         this.deadLettered = Counter.builder("rotor.tasks").tag("status", "failed").register(registry);
@@ -138,7 +140,9 @@ public final class RotorMetrics {
         m.completionTokens().increment(result.completionTokens());
     }
 
-    public void failed(ModelSpec model, Duration latency, FailureKind kind) {
+    public void failed(ModelSpec model, Duration latency, dev.rotor.chat.Failure failure) {
+        FailureKind kind = failure.kind();
+        recent.failed(model.id(), kind.label(), failure.message());
         ModelMeters m = of(model);
         m.latency().record(latency.toNanos(), TimeUnit.NANOSECONDS);
         Counter.builder("rotor.model.failures").tag("model", model.id()).tag("kind", kind.label()).register(registry).increment();
@@ -152,17 +156,25 @@ public final class RotorMetrics {
                 .mapToDouble(Counter::count).sum();
     }
 
-    public void rotatedTo(ModelSpec model) {
+    /** A task moved from one model ({@code from}, "?" when it had made no call yet) to another. */
+    public void rotated(String task, String from, ModelSpec to, String reason) {
         rotations.increment();
-        of(model).rotationsTo().increment();
+        of(to).rotationsTo().increment();
+        recent.rotated(task, from, to.id(), reason);
     }
 
     public void taskCompleted() {
         completed.increment();
     }
 
-    public void taskDeadLettered() {
+    public void taskDeadLettered(String task, String lastModel, String reason) {
         deadLettered.increment();
+        recent.deadLettered(task, lastModel, reason);
+    }
+
+    /** The last rotations, dead letters and failures, for the status page. */
+    public RecentEvents recent() {
+        return recent;
     }
 
     public double totalRotations() {

@@ -209,6 +209,11 @@ public final class RotationPolicy {
         return breakers.state(model);
     }
 
+    /** When an open breaker lets its trial call through; empty when it is not open. */
+    public synchronized Optional<Instant> breakerOpenUntil(ModelSpec model) {
+        return breakers.openUntil(model, clock.instant());
+    }
+
     public Optional<Instant> cooldownUntil(ModelSpec model) {
         return limits.cooldownUntil(model, clock.instant());
     }

@@ -270,7 +270,10 @@ public final class SimulatorServer implements AutoCloseable {
                 out.flush();
                 throw new AbortConnection();
             }
-            case "not-json" -> sendRaw(exchange, 200, "text/html", "<html><body>502 Bad Gateway</body></html>");
+            // a proxy's error page in place of the answer; such pages carry scripts, and their text reaches logs,
+            // dead letters and the status page
+            case "not-json" -> sendRaw(exchange, 200, "text/html",
+                    "<html><script>document.title='injected'</script><body>502 Bad Gateway</body></html>");
             case "error-200" -> send(exchange, 200, error(502, "Upstream error mid-generation", null));
             case "empty" -> {
                 ObjectNode body = (ObjectNode) completion(model, request);

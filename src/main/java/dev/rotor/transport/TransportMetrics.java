@@ -18,9 +18,11 @@ public final class TransportMetrics {
     private static final Logger LOG = LoggerFactory.getLogger(TransportMetrics.class);
     public static final String TRANSPORT = "rotorTransport";
     private static final String COUNTED = "rotorInFlightCounted";
+    private static final String WAITING = "rotorWaitingForModel";
 
     private final MeterRegistry meters;
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> waiting = new ConcurrentHashMap<>();
 
     public TransportMetrics(MeterRegistry meters) {
         this.meters = meters;
@@ -29,6 +31,11 @@ public final class TransportMetrics {
             inFlight.put(t, n);
             Gauge.builder("rotor.transport.in.flight", n, AtomicInteger::get).tag("transport", t)
                     .description("Tasks taken from the transport and not yet ended").register(meters);
+            AtomicInteger w = new AtomicInteger();
+            waiting.put(t, w);
+            Gauge.builder("rotor.transport.waiting", w, AtomicInteger::get).tag("transport", t)
+                    .description("Tasks in flight that wait for a model to free (a cooldown, a full window, an open breaker)")
+                    .register(meters);
             // at zero from the start, so a dashboard's rate() has a series before the first task
             for (String c : new String[] {"rotor.transport.consumed", "rotor.transport.completed",
                     "rotor.transport.dead.lettered", "rotor.transport.parked"}) {
@@ -82,6 +89,26 @@ public final class TransportMetrics {
         return inFlight.get(transport).get();
     }
 
+    /** Whether the task now waits for a model to free (true) or has one to call (false). */
+    public void waitingForModel(Exchange exchange, boolean now) {
+        String transport = exchange.getProperty(TRANSPORT, String.class);
+        if (transport == null) {
+            return;
+        }
+        boolean was = exchange.getProperty(WAITING) != null;
+        if (now && !was) {
+            exchange.setProperty(WAITING, Boolean.TRUE);
+            waiting.get(transport).incrementAndGet();
+        } else if (!now && was) {
+            exchange.removeProperty(WAITING);
+            waiting.get(transport).decrementAndGet();
+        }
+    }
+
+    public int waiting(String transport) {
+        return waiting.get(transport).get();
+    }
+
     private void received(Exchange exchange, String transport) {
         exchange.setProperty(TRANSPORT, transport);
         exchange.setProperty(COUNTED, Boolean.TRUE);
@@ -94,6 +121,7 @@ public final class TransportMetrics {
         if (transport == null || exchange.removeProperty(COUNTED) == null) {
             return null;
         }
+        waitingForModel(exchange, false);
         inFlight.get(transport).decrementAndGet();
         return transport;
     }
