@@ -1,7 +1,7 @@
 -- "May a call on this model leave now, and if so count it": one atomic step for every Rotor process on the account.
 -- KEYS: gone:<model>, refused:<provider>, then per scope of the model: cool:<scope>, log:<scope>, limit:<scope>
 -- ARGV: now (epoch ms), member (the call's name in the logs), skew (ms), scopes, then per scope: quotas, and per quota
---       requests and window (ms)
+--       requests, window (ms) and the start of the provider's fixed window that holds now (0 for a sliding window)
 -- Reply: granted (1/0), not before (ms), gone reason, refused reason, then per scope: its cooldown (ms, 0 if none),
 --        and the limit another process published: requests, window (ms), source, confirmed, by ('' if none)
 local now = tonumber(ARGV[1])
@@ -21,15 +21,23 @@ for i = 1, scopes do
   local horizon = 60000
   local quotas = tonumber(ARGV[arg]); arg = arg + 1
   for q = 1, quotas do
-    local requests, window = tonumber(ARGV[arg]), tonumber(ARGV[arg + 1]); arg = arg + 2
+    local requests, window, start = tonumber(ARGV[arg]), tonumber(ARGV[arg + 1]), tonumber(ARGV[arg + 2])
+    arg = arg + 3
     if window > horizon then horizon = window end
-    local from = '(' .. (now - window)
-    local counted = redis.call('ZCOUNT', log, from, '+inf')
-    if counted >= requests then
-      -- the window has room again when the oldest call that keeps it full leaves it
-      local oldest = redis.call('ZRANGEBYSCORE', log, from, '+inf', 'WITHSCORES', 'LIMIT', counted - requests, 1)
-      local free = tonumber(oldest[2]) + window
-      if free > notBefore then notBefore = free end
+    if start > 0 then
+      -- the provider's fixed window: the calls counted since it began, and all of it free at its end
+      if redis.call('ZCOUNT', log, start, '+inf') >= requests and start + window > notBefore then
+        notBefore = start + window
+      end
+    else
+      local from = '(' .. (now - window)
+      local counted = redis.call('ZCOUNT', log, from, '+inf')
+      if counted >= requests then
+        -- the window has room again when the oldest call that keeps it full leaves it
+        local oldest = redis.call('ZRANGEBYSCORE', log, from, '+inf', 'WITHSCORES', 'LIMIT', counted - requests, 1)
+        local free = tonumber(oldest[2]) + window
+        if free > notBefore then notBefore = free end
+      end
     end
   end
   horizons[i] = horizon

@@ -25,6 +25,8 @@ public final class InMemoryLimitState implements LimitState {
 
     private final Map<String, ScopeLimits> scopes = new LinkedHashMap<>();
     private final Map<String, List<ScopeLimits>> byModel = new HashMap<>();
+    /** A provider's free pool → the limit group that declares it: both count the same calls in the same windows. */
+    private final Map<String, ScopeLimits> poolGroups = new HashMap<>();
     private final Map<String, String> gone = new HashMap<>();
     private final Map<String, String> refused = new HashMap<>();
     private final CooldownGuess guess;
@@ -39,6 +41,11 @@ public final class InMemoryLimitState implements LimitState {
                 own.add(scopes.computeIfAbsent(key, k -> new ScopeLimits(k, declared(k, m, registry), config)));
             }
             byModel.put(m.id(), List.copyOf(own));
+        }
+        for (ModelSpec m : registry.models()) {
+            if (m.isFreeVariant()) {
+                freePoolGroup(m, registry).ifPresent(g -> poolGroups.put(ScopeKeys.pool(m), scopes.get(ScopeKeys.group(g))));
+            }
         }
     }
 
@@ -75,11 +82,11 @@ public final class InMemoryLimitState implements LimitState {
         return at > nowMs ? Optional.of(Instant.ofEpochMilli(at)) : Optional.empty();
     }
 
-    /** The windows each scope of the model paces calls by now. */
-    public synchronized List<ScopePace> paces(ModelSpec model) {
+    /** The windows each scope of the model paces calls by at {@code now}, in the order of {@link ScopeKeys#of}. */
+    public synchronized List<ScopePace> paces(ModelSpec model, Instant now) {
         List<ScopePace> paces = new ArrayList<>(3);
         for (ScopeLimits s : scopesOf(model)) {
-            paces.add(new ScopePace(s.key(), s.paces()));
+            paces.add(new ScopePace(s.key(), s.paces(now.toEpochMilli())));
         }
         return paces;
     }
@@ -163,6 +170,7 @@ public final class InMemoryLimitState implements LimitState {
             if (target.heard(signal, sentMs, atMs, true)) {
                 logChange(target, "headers of a success (" + signal.family() + ")");
             }
+            Optional.ofNullable(poolGroups.get(target.key())).ifPresent(g -> g.announced(signal));
         });
         exhaustedTokens(report).ifPresent(until -> target.coolDown(until.toEpochMilli()));
     }
@@ -179,6 +187,7 @@ public final class InMemoryLimitState implements LimitState {
         }
         ScopeLimits target = scope(permit.model(), scope);
         report.requests().ifPresent(signal -> target.heard(signal, sentMs, atMs, false));
+        Optional.ofNullable(poolGroups.get(target.key())).ifPresent(ScopeLimits::windowsMisread);
         int inARow = target.rateLimitsInARow(sentMs, atMs);
         // a 429 whose time to come back has passed already (it was on its way) asks for no more wait
         Instant until = retryAt.map(t -> t.isAfter(at) ? t : at).orElseGet(() -> at.plus(guess.after(inARow)));

@@ -24,6 +24,7 @@ final class ScopeLimits {
     private final LimitsConfig config;
     private final SendLog log = new SendLog();
     private final LearnedLimit learned = new LearnedLimit();
+    private final FixedWindows fixed = new FixedWindows();
     private long cooldownUntilMs = Long.MIN_VALUE;
     private int rateLimitsInARow;
     private long lastRateLimitedMs = Long.MIN_VALUE;
@@ -54,7 +55,8 @@ final class ScopeLimits {
         }
         if (config.useDeclared()) {
             for (RateLimits.Quota q : declared) {
-                at = Math.max(at, log.nextFree(q.requests(), q.per().toMillis(), nowMs));
+                long window = q.per().toMillis();
+                at = Math.max(at, log.nextFree(q.requests(), window, nowMs, fixed.windowStart(window, nowMs)));
             }
         }
         if (pacesByLearned()) {
@@ -127,6 +129,7 @@ final class ScopeLimits {
     boolean rateLimited(long sentMs, long atMs, long untilMs, long learnUntilMs, long untilPrecisionMs,
                         boolean fromSend) {
         coolDown(untilMs);
+        fixed.forget();
         if (!config.learn()) {
             return false;
         }
@@ -161,6 +164,7 @@ final class ScopeLimits {
      * changed.
      */
     boolean heard(LimitSignal signal, long sentMs, long atMs, boolean onSuccess) {
+        announced(signal);
         if (!config.learn()) {
             signal.resetAt().filter(t -> signal.exhausted()).ifPresent(t -> coolDown(t.toEpochMilli()));
             return false;
@@ -189,6 +193,16 @@ final class ScopeLimits {
         return changed;
     }
 
+    /** A reset the provider announced for this scope, or for one that counts the same calls in the same windows. */
+    void announced(LimitSignal signal) {
+        signal.resetAt().ifPresent(r -> fixed.announced(r.toEpochMilli(), signal.resetPrecisionMs()));
+    }
+
+    /** A scope that counts the same calls met a 429: the fixed windows read for both were not where they seemed. */
+    void windowsMisread() {
+        fixed.forget();
+    }
+
     /** Takes the limit another process on the same account learned or heard for this scope. */
     void adopt(LimitView limit, boolean confirmed, long nowMs) {
         learned.adopt(limit.requests(), limit.window().toMillis(), limit.source(), confirmed, nowMs);
@@ -203,16 +217,17 @@ final class ScopeLimits {
         return learned.confirmed();
     }
 
-    /** The windows this scope paces calls by now. */
-    List<ScopePace.Quota> paces() {
+    /** The windows this scope paces calls by at {@code nowMs}. */
+    List<ScopePace.Quota> paces(long nowMs) {
         List<ScopePace.Quota> paces = new ArrayList<>(declared.size() + 1);
         if (config.useDeclared()) {
             for (RateLimits.Quota q : declared) {
-                paces.add(new ScopePace.Quota(q.requests(), q.per()));
+                paces.add(new ScopePace.Quota(q.requests(), q.per(), fixed.windowStart(q.per().toMillis(), nowMs)));
             }
         }
         if (pacesByLearned()) {
-            paces.add(new ScopePace.Quota(learned.size(), java.time.Duration.ofMillis(learned.windowMs())));
+            paces.add(new ScopePace.Quota(learned.size(), java.time.Duration.ofMillis(learned.windowMs()),
+                    FixedWindows.UNKNOWN));
         }
         return paces;
     }

@@ -170,6 +170,18 @@ final class SendLog {
     }
 
     /**
+     * As {@link #nextFree(int, long, long)}, for a provider that counts in fixed windows, the one that holds now
+     * beginning at {@code windowStartMs}: only calls counted from then count, and a full window frees whole at its
+     * end. A call on its way counts from its skew, so one sent just before the window began may count in both.
+     */
+    long nextFree(int limit, long windowMs, long nowMs, long windowStartMs) {
+        if (windowStartMs == FixedWindows.UNKNOWN) {
+            return nextFree(limit, windowMs, nowMs);
+        }
+        return count(nowMs - windowStartMs + 1, nowMs) < limit ? nowMs : windowStartMs + windowMs;
+    }
+
+    /**
      * When the {@code n}th latest call counted by {@code atMs} was counted; {@link Long#MIN_VALUE} if fewer were. A
      * window that holds {@code n} calls began no later than that.
      */

@@ -220,9 +220,74 @@ class InMemoryLimitStateTest {
                   - { id: "paid", provider: openrouter }
                 """.getBytes(StandardCharsets.UTF_8)), "test");
         InMemoryLimitState limits = new InMemoryLimitState(grouped, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
-        assertThat(limits.paces(grouped.model("a:free").orElseThrow())).filteredOn(p -> p.scope().equals("pool:openrouter:free"))
+        assertThat(limits.paces(grouped.model("a:free").orElseThrow(), Instant.EPOCH)).filteredOn(p -> p.scope().equals("pool:openrouter:free"))
                 .singleElement().satisfies(p -> assertThat(p.quotas()).containsExactly(
-                        new ScopePace.Quota(2, Duration.ofSeconds(10))));
+                        new ScopePace.Quota(2, Duration.ofSeconds(10), Long.MIN_VALUE)));
+    }
+
+    private static final ModelRegistry GROUPED = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+            providers:
+              openrouter: { base-url: "http://127.0.0.1:1/api/v1" }
+            limit-groups:
+              free: { requests: 2, per: 10s }
+            models:
+              - { id: "a:free", provider: openrouter, limit-group: free }
+              - { id: "b:free", provider: openrouter, limit-group: free }
+            """.getBytes(StandardCharsets.UTF_8)), "test");
+
+    /** OpenRouter's headers on a success: the pool's limit, what remains, and its reset to the millisecond. */
+    private static LimitReport pool(long remaining, long resetMs) {
+        return new LimitReport(List.of(new LimitSignal("openrouter", LimitSignal.Unit.REQUESTS, OptionalLong.of(2),
+                OptionalLong.of(remaining), Optional.of(T0.plusMillis(resetMs)), Optional.empty())), Optional.empty(),
+                List.of());
+    }
+
+    /** Sends on the model at {@code sentMs}, answered 5 ms later with the pool's headers. */
+    private void call(InMemoryLimitState limits, ModelSpec m, long sentMs, long remaining, long resetMs) {
+        Permit p = granted(limits.tryAcquire(m, at(sentMs))).orElseThrow();
+        limits.succeeded(p, at(sentMs + 5), pool(remaining, resetMs));
+    }
+
+    @Test
+    void shouldCountADeclaredQuotaInTheProvidersFixedWindowsOnceItsResetsLieAWholeWindowApart() {
+        InMemoryLimitState limits = new InMemoryLimitState(GROUPED, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
+        ModelSpec fa = GROUPED.model("a:free").orElseThrow();
+        ModelSpec fb = GROUPED.model("b:free").orElseThrow();
+        call(limits, fa, 0, 1, 10_000);
+        call(limits, fb, 6, 0, 10_000);
+        // one reset heard: windows unknown, so the quota slides; the first call, counted at 5, frees at 10 005
+        assertThat(limits.blockedUntil(fa, at(10_000))).contains(T0.plusMillis(10_005));
+        call(limits, fa, 10_005, 1, 20_000);
+        call(limits, fb, 10_011, 0, 20_000);
+        // two resets a window apart: fixed windows; the one that began at 20 000 holds nothing yet, so both go at once
+        assertThat(limits.blockedUntil(fa, at(20_000))).isEmpty();
+        granted(limits.tryAcquire(fa, now)).orElseThrow();
+        granted(limits.tryAcquire(fb, now)).orElseThrow();
+        assertThat(notBefore(limits.tryAcquire(fa, now))).isEqualTo(T0.plusMillis(30_000));
+    }
+
+    @Test
+    void shouldKeepSlidingWhenResetsMoveWithEachCallAndAfterA429() {
+        InMemoryLimitState limits = new InMemoryLimitState(GROUPED, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
+        ModelSpec fa = GROUPED.model("a:free").orElseThrow();
+        // a sliding window announces when its oldest call leaves it: resets 12 ms, then 9 993 ms apart fit no grid
+        call(limits, fa, 0, 1, 10_003);
+        call(limits, fa, 12, 0, 10_003);
+        call(limits, fa, 10_005, 1, 10_015);
+        call(limits, fa, 10_017, 0, 20_008);
+        assertThat(limits.blockedUntil(fa, at(20_009))).contains(T0.plusMillis(20_010));
+
+        InMemoryLimitState misread = new InMemoryLimitState(GROUPED, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
+        call(misread, fa, 0, 1, 10_000);
+        call(misread, fa, 6, 0, 10_000);
+        call(misread, fa, 10_005, 1, 20_000);
+        Permit refused = granted(misread.tryAcquire(fa, at(10_011))).orElseThrow();
+        misread.rateLimited(refused, at(10_016), LimitScope.PROVIDER_FREE_POOL, Optional.of(T0.plusMillis(20_000)),
+                LimitReport.EMPTY);
+        // the 429 says the windows were not where they seemed: the quota slides again (the call counted at 10 010)
+        Permit probe = granted(misread.tryAcquire(fa, at(20_000))).orElseThrow();
+        misread.succeeded(probe, at(20_005), LimitReport.EMPTY);
+        assertThat(misread.blockedUntil(fa, at(20_006))).contains(T0.plusMillis(20_010));
     }
 
     @Test

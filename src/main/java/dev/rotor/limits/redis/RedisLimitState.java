@@ -199,7 +199,7 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
     }
 
     private List<String> admitArgs(ModelSpec model, String member, Instant now) {
-        List<ScopePace> paces = local.paces(model);
+        List<ScopePace> paces = local.paces(model, now);
         List<String> a = new ArrayList<>();
         a.add(Long.toString(now.toEpochMilli()));
         a.add(member);
@@ -210,6 +210,7 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
             for (ScopePace.Quota q : p.quotas()) {
                 a.add(Integer.toString(q.requests()));
                 a.add(Long.toString(q.window().toMillis()));
+                a.add(Long.toString(q.fixed() ? q.windowStartMs() : 0));
             }
         }
         return a;

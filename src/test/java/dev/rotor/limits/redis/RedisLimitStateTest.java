@@ -99,6 +99,47 @@ class RedisLimitStateTest {
         return new LimitReport(List.of(), Optional.of(at), 1, false, List.of());
     }
 
+    private static final ModelRegistry GROUPED = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+            providers:
+              openrouter: { base-url: "http://127.0.0.1:1/api/v1" }
+            limit-groups:
+              free: { requests: 2, per: 10s }
+            models:
+              - { id: "a:free", provider: openrouter, limit-group: free }
+              - { id: "b:free", provider: openrouter, limit-group: free }
+            """.getBytes(StandardCharsets.UTF_8)), "test");
+
+    /** OpenRouter's headers on a success: the pool's limit of 2, what remains, and its reset to the millisecond. */
+    private static LimitReport pool(long remaining, Instant reset) {
+        return new LimitReport(List.of(new dev.rotor.chat.headers.LimitSignal("openrouter",
+                dev.rotor.chat.headers.LimitSignal.Unit.REQUESTS, java.util.OptionalLong.of(2),
+                java.util.OptionalLong.of(remaining), Optional.of(reset), Optional.empty())), Optional.empty(), List.of());
+    }
+
+    @Test
+    void shouldCountADeclaredQuotaInTheProvidersFixedWindowWithTheCallsOfEveryProcess() {
+        InMemoryLimitState own = new InMemoryLimitState(GROUPED, LimitsConfig.defaults(), n -> Duration.ofSeconds(n));
+        RedisLimitState one = new RedisLimitState(own, GROUPED, Clock.systemUTC(), RedisEndpoint.parse(redis.url()), "",
+                Duration.ofMillis(50), prefix);
+        opened.add(one);
+        ModelSpec fa = GROUPED.model("a:free").orElseThrow();
+        ModelSpec fb = GROUPED.model("b:free").orElseThrow();
+        // two windows' resets, a window apart: this process counts the pool's quota in the provider's windows
+        long[][] calls = {{0, 1, 10_000}, {6, 0, 10_000}, {10_300, 1, 20_000}, {10_306, 0, 20_000}};
+        for (long[] c : calls) {
+            ModelSpec m = c[0] % 2 == 0 ? fa : fb;
+            Permit p = granted(one.tryAcquire(m, now.plusMillis(c[0]))).orElseThrow();
+            one.succeeded(p, now.plusMillis(c[0] + 5), pool(c[1], now.plusMillis(c[2])));
+        }
+        // another process's call in the window that began at 20 000, which this one has not heard of
+        for (String scope : List.of("pool:openrouter:free", "group:free")) {
+            redis.client().zadd(prefix + "log:" + scope, now.plusMillis(20_001).toEpochMilli(), "another:1");
+        }
+        assertThat(granted(one.tryAcquire(fa, now.plusMillis(20_002)))).isPresent();
+        // the window holds two calls now: it frees whole at its end, not when its first call would slide out
+        assertThat(one.tryAcquire(fb, now.plusMillis(20_003))).isEqualTo(new Admission.NotBefore(now.plusMillis(30_000)));
+    }
+
     @Test
     void shouldShowOneProcessesCooldownToAnotherAndNeverShortenIt() {
         RedisLimitState one = process(redis.url());
