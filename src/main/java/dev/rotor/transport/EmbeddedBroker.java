@@ -31,6 +31,10 @@ public final class EmbeddedBroker extends ServiceSupport {
      * @param deadLetterQueue the queue of Rotor's own dead letters, not dropped as Artemis does with no dead-letter
      *                        address; an expired one goes to {@link #expiryQueue}
      */
+    /** Where any other queue's messages go after the broker's delivery attempts, and when they expire. */
+    static final String BROKER_DLQ = "DLQ";
+    static final String BROKER_EXPIRY = "ExpiryQueue";
+
     public EmbeddedBroker(String brokerUrl, Path dataDir, String tasksQueue, String deadLetterQueue) throws Exception {
         URI url = URI.create(brokerUrl);
         if (!"tcp".equals(url.getScheme()) || url.getPort() < 0) {
@@ -47,6 +51,13 @@ public final class EmbeddedBroker extends ServiceSupport {
                 .addAcceptorConfiguration("rotor", "tcp://" + url.getHost() + ":" + url.getPort())
                 .addQueueConfiguration(anycast(deadLetterQueue))
                 .addQueueConfiguration(anycast(expiryQueue(tasksQueue)))
+                .addQueueConfiguration(anycast(BROKER_DLQ))
+                .addQueueConfiguration(anycast(BROKER_EXPIRY))
+                // every other queue (results, the dead-letter queues themselves) as Artemis's own broker.xml has it:
+                // nothing dropped, and no warning at start that something could be
+                .addAddressSetting("#", new AddressSettings()
+                        .setDeadLetterAddress(SimpleString.of(BROKER_DLQ))
+                        .setExpiryAddress(SimpleString.of(BROKER_EXPIRY)))
                 .addAddressSetting(tasksQueue, new AddressSettings()
                         .setDeadLetterAddress(SimpleString.of(deadLetterQueue))
                         .setExpiryAddress(SimpleString.of(expiryQueue(tasksQueue))));
