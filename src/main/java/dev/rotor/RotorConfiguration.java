@@ -37,7 +37,7 @@ import dev.rotor.camel.ModelCaller;
 import dev.rotor.camel.ModelsHealthCheck;
 import dev.rotor.camel.Outcomes;
 import dev.rotor.camel.Parking;
-import dev.rotor.camel.StreamingCall;
+import dev.rotor.camel.GatewayCall;
 import dev.rotor.camel.TaskIntake;
 import dev.rotor.chat.ChatRequestMapper;
 import dev.rotor.check.CheckFinished;
@@ -142,7 +142,8 @@ public final class RotorConfiguration implements CamelConfiguration {
         GatewaySettings gateway = settings.gateway();
         beans.bind("modelCaller", new ModelCaller(policy, new ChatRequestMapper(json), classifier, keys, metrics, clock,
                 referrerHeaders(settings), new StreamStart(json, classifier, timer), gateway.firstTokenTimeout(), transports));
-        beans.bind("streamingCall", new StreamingCall(settings.httpConnectTimeout(), gateway.firstTokenTimeout()));
+        beans.bind("gatewayCall", new GatewayCall(settings.httpConnectTimeout(), settings.httpReadTimeout(),
+                gateway.firstTokenTimeout(), clock));
         FailureHandler failures = new FailureHandler(policy, classifier, metrics, settings.queueMaxHold());
         beans.bind("failureHandler", failures);
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);

@@ -28,7 +28,7 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                             Optional<Path> simulatorScenario, String referer, String title,
                             Set<String> intakes, String output, Duration queueMaxHold, JmsSettings jms,
                             StateSettings state, GatewaySettings gateway, Duration progressEvery, boolean check,
-                            boolean checkAtStart, Duration httpConnectTimeout) {
+                            boolean checkAtStart, Duration httpConnectTimeout, Duration httpReadTimeout) {
 
     public static final Set<String> TRANSPORTS = Set.of("file", "jms", "kafka");
     /** The environment variable with the gateway's keys (a comma list). */
@@ -87,7 +87,8 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                         r.path("rotor.jms.embedded-data-dir", "work/artemis"), r.text("rotor.jms.tasks-queue", "rotor.tasks"),
                         r.text("rotor.jms.dead-letter-queue", "rotor.tasks.DLQ")),
                 state(r), gateway(r, secrets), progressEvery(r), r.bool("rotor.check", false),
-                r.bool("rotor.check.at-start", true), r.duration("rotor.http.connect-timeout", "10000"));
+                r.bool("rotor.check.at-start", true), r.duration("rotor.http.connect-timeout", "10000"),
+                r.duration("rotor.http.read-timeout", "120000"));
     }
 
     /** {@code auto} (zero): every 2 s on a terminal, every 30 s otherwise. */

@@ -49,8 +49,8 @@ public final class ModelCaller {
     private final StreamStart streams;
     private final Duration firstTokenTimeout;
     private final TransportMetrics transports;
-    /** A streamed request's call: see {@link StreamingCall}. */
-    static final String STREAMING_CALL_URI = "bean:streamingCall?method=call";
+    /** A gateway request's call: see {@link GatewayCall}. */
+    static final String GATEWAY_CALL_URI = "bean:gatewayCall?method=call";
 
     public ModelCaller(RotationPolicy policy, ChatRequestMapper requests, ErrorClassifier classifier, ApiKeys keys,
                        RotorMetrics metrics, Clock clock, Map<String, String> referrerHeaders, StreamStart streams,
@@ -93,7 +93,7 @@ public final class ModelCaller {
         referrerHeaders.forEach(in::setHeader);
         exchange.setProperty(ExchangeKeys.MODEL, model);
         exchange.setProperty(ExchangeKeys.PERMIT, use.permit());
-        exchange.setProperty(ExchangeKeys.CALL_URI, streamed(exchange) ? STREAMING_CALL_URI : callUri(model.provider()));
+        exchange.setProperty(ExchangeKeys.CALL_URI, fromGateway(exchange) ? GATEWAY_CALL_URI : callUri(model.provider()));
         exchange.setProperty(ExchangeKeys.CALL_STARTED, new CallStart(clock.instant(), System.nanoTime()));
         metrics.called(model);
     }
@@ -134,6 +134,10 @@ public final class ModelCaller {
         Message in = exchange.getIn();
         CallStart start = exchange.getProperty(ExchangeKeys.CALL_STARTED, CallStart.class);
         Duration left = firstTokenTimeout.minus(start.elapsed());
+        // the request's deadline bounds the wait for a first token too
+        Instant deadline = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class).deadline();
+        Duration toDeadline = Duration.between(clock.instant(), deadline);
+        left = toDeadline.compareTo(left) < 0 ? toDeadline : left;
         java.io.InputStream body = exchange.getProperty(ExchangeKeys.STREAM_BODY, java.io.InputStream.class);
         exchange.removeProperty(ExchangeKeys.STREAM_BODY);
         OpenStream open = streams.await(body, name -> in.getHeader(name, String.class),
@@ -152,6 +156,10 @@ public final class ModelCaller {
         metrics.ignoredSignals(limits);
         exchange.setProperty(ExchangeKeys.RESULT, result);
         exchange.setProperty(ExchangeKeys.OPEN_STREAM, open);
+    }
+
+    private static boolean fromGateway(Exchange exchange) {
+        return "http".equals(exchange.getProperty(TransportMetrics.TRANSPORT, String.class));
     }
 
     private static boolean streamed(Exchange exchange) {

@@ -111,6 +111,13 @@ public final class GatewayAnswers {
 
     private OpenAiError errorFor(Decision.GiveUp giveUp, TaskProgress progress) {
         String tried = " (" + progress.attempts().size() + " attempts over " + progress.chain().size() + " models)";
+        if (giveUp.type() == DeadLetterType.DEADLINE && !progress.attempts().isEmpty()
+                && !clock.instant().isBefore(progress.deadline())) {
+            // the deadline passed while a model was answering: the call was abandoned, not waited for
+            return new OpenAiError(504, "The request's deadline passed while " + progress.attempts().get(
+                    progress.attempts().size() - 1).model() + " was answering; the call was abandoned" + tried,
+                    "timeout_error", "deadline_exceeded", null, OptionalLong.empty());
+        }
         return switch (giveUp.type()) {
             case DEADLINE -> new OpenAiError(429, "No model can serve this request before its deadline: "
                     + giveUp.reason(), "rate_limit_error", "rate_limit_exceeded", null,

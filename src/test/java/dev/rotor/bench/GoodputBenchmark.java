@@ -102,6 +102,12 @@ public final class GoodputBenchmark {
                 outcomes.put(v.name(), o);
             }
         }
+        if (only.isEmpty() || only.contains("gateway_declared")) {
+            Outcome o = throughGateway(work.resolve("gateway_declared"));
+            System.out.printf(Locale.ROOT, "gateway_declared: %d completed, %.3f of capacity, %.3f 429s per task%n",
+                    o.completed(), o.capacityRatio(), (double) o.rateLimited() / o.completed());
+            outcomes.put("gateway_declared", o);
+        }
         if (only.isEmpty() || only.contains("portkey")) {
             throughPortkey(work).ifPresent(o -> outcomes.put("portkey", o));
         }
@@ -155,6 +161,40 @@ public final class GoodputBenchmark {
                 }
             }
             return outcome;
+        }
+    }
+
+    /**
+     * The same tasks as OpenAI chat calls to Rotor's gateway (limits declared), from clients that do what a client of
+     * a gateway can: send a call again after the {@code Retry-After} of a 429.
+     */
+    private static Outcome throughGateway(Path root) throws Exception {
+        int port = FreePorts.next();
+        try (SimulatorServer sim = SimulatorServer.start(scenario(VARIANTS.get(0)));
+             RotorHarness rotor = RotorHarness.withModels(root, modelsYaml(sim))
+                     .set("rotor.intake", "http").set("rotor.gateway.port", Integer.toString(port))
+                     .set("rotor.retry.initial-delay", "1s").set("rotor.retry.max-delay", "60s")
+                     .set("rotor.http.read-timeout", "30000").start()) {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5)).build();
+            URI completions = URI.create("http://127.0.0.1:" + port + "/v1/chat/completions");
+            return Outcome.measure(sim, i -> {
+                HttpRequest request = HttpRequest.newBuilder(completions).timeout(Duration.ofSeconds(90))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(chatRequest(i).replace(FREE.get(0), "rotor"))).build();
+                for (int attempt = 0; attempt < 100; attempt++) {
+                    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() == 200) {
+                        return true;
+                    }
+                    if (response.statusCode() != 429) {
+                        System.out.println("gateway: task " + i + " failed: " + response.statusCode() + " " + response.body());
+                        return false;
+                    }
+                    Thread.sleep(1000 * response.headers().firstValueAsLong("Retry-After").orElse(1));
+                }
+                return false;
+            });
         }
     }
 
@@ -289,6 +329,10 @@ public final class GoodputBenchmark {
                 o.capacityRatio(), met(o.capacityRatio() >= 0.95), (double) o.rateLimited() / o.completed(),
                 met((double) o.rateLimited() / o.completed() <= 0.10), o.percentileMs(0.99) / d.percentileMs(0.99),
                 met(o.percentileMs(0.99) <= 1.2 * d.percentileMs(0.99)))));
+        Optional.ofNullable(outcomes.get("gateway_declared")).ifPresent(o -> System.out.printf(Locale.ROOT,
+                "%-22s capacity %.3f (%s, >= 0.95), 429s per task %.3f (%s, <= 0.05)%n", "gateway_declared",
+                o.capacityRatio(), met(o.capacityRatio() >= 0.95), (double) o.rateLimited() / o.completed(),
+                met((double) o.rateLimited() / o.completed() <= 0.05)));
     }
 
     /** For learned_<shape>, the declared_<shape> run beside it. */

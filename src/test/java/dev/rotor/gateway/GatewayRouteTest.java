@@ -201,6 +201,37 @@ class GatewayRouteTest {
     }
 
     @Test
+    void shouldRotateAfterTheFirstSilentCallAndAbandonACallInFlightWhenTheDeadlinePasses() throws Exception {
+        Scenario scenario = Scenario.builder().slowMs(10_000)
+                .model(PRIMARY, ModelBehaviour.unlimited().withScript("slow", "slow"))
+                .model(SECONDARY, ModelBehaviour.unlimited()).build();
+        int port = FreePorts.next();
+        HttpClient http = HttpClient.newHttpClient();
+        try (SimulatorServer sim = SimulatorServer.start(scenario);
+             RotorHarness rotor = gateway(dir, sim, port).set("rotor.http.read-timeout", "1000").start()) {
+            // the first model stays silent past the read timeout: the request moves on at once, not after 3 tries
+            ChatCompletion served = client(port, "any").chat().completions().create(ask("rotor").build());
+            assertThat(served.model()).isEqualTo(SECONDARY);
+            assertThat(sim.callsTo(PRIMARY)).isEqualTo(1);
+        }
+        Scenario silent = Scenario.builder().slowMs(10_000)
+                .model(PRIMARY, ModelBehaviour.unlimited().withScript("slow"))
+                .model(SECONDARY, ModelBehaviour.unlimited().withScript("slow")).build();
+        try (SimulatorServer sim = SimulatorServer.start(silent);
+             RotorHarness rotor = gateway(dir.resolve("deadline"), sim, port).set("rotor.http.read-timeout", "5000").start()) {
+            // a 700 ms deadline, both models silent for 10 s, a read timeout of 5 s: the client has its error when
+            // the deadline passes, not when the read timeout would
+            long started = System.nanoTime();
+            HttpResponse<String> cut = post(http, port, "{\"model\": \"" + SECONDARY + "\", \"messages\": "
+                    + "[{\"role\": \"user\", \"content\": \"hi\"}]}", Map.of(GatewayIntake.TIMEOUT_HEADER, "700"));
+            long tookMs = (System.nanoTime() - started) / 1_000_000;
+            assertThat(cut.statusCode()).as(cut.body()).isEqualTo(504);
+            assertThat(JSON.readTree(cut.body()).path("error").path("code").asText()).isEqualTo("deadline_exceeded");
+            assertThat(tookMs).isBetween(650L, 3_000L);
+        }
+    }
+
+    @Test
     void shouldAskForAGatewayKeyWhenKeysAreSetAndRefuseRequestsBeyondTheInFlightLimit() throws Exception {
         Scenario scenario = Scenario.builder().slowMs(3_000).model(PRIMARY, ModelBehaviour.unlimited().withScript("slow"))
                 .model(SECONDARY, ModelBehaviour.unlimited()).build();
