@@ -46,7 +46,10 @@ public final class GatewayCall {
      * @param headersWithin the longest a streamed call may take to send its headers (the first-token timeout)
      */
     public GatewayCall(Duration connectTimeout, Duration readTimeout, Duration headersWithin, Clock clock) {
-        this.client = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
+        // the client's own work (reading an answer into a byte array or a stream's queue) never blocks: done on its
+        // selector thread, it saves a hand-off to a pool thread and back per call
+        this.client = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1)
+                .executor(Runnable::run).build();
         this.readTimeout = readTimeout;
         this.headersWithin = headersWithin;
         this.clock = clock;
