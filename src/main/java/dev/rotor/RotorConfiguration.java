@@ -159,7 +159,8 @@ public final class RotorConfiguration implements CamelConfiguration {
         StatusReport status = new StatusReport(policy, metrics, transports, settings.intakes().stream().sorted().toList(),
                 models.models(), meters, clock, settings.state().store().name().toLowerCase(java.util.Locale.ROOT),
                 () -> limits instanceof RedisLimitState r && r.degraded());
-        whenStarted(context, () -> serveStatusPage(context, new StatusPage(status, json), status));
+        StatusPage page = new StatusPage(status, json);
+        whenStarted(context, () -> page.serve(context));
 
         if (settings.batch()) {
             BatchRun batch = new BatchRun(settings.inbox(), ledger, metrics, policy, models.models(),
@@ -279,24 +280,5 @@ public final class RotorConfiguration implements CamelConfiguration {
                 }
             }
         });
-    }
-
-    /** The status page on the management port, its chart sampled once a second; nothing without that port. */
-    private static void serveStatusPage(CamelContext context, StatusPage page, StatusReport status) {
-        if (!page.attach(context)) {
-            return;
-        }
-        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "rotor-status-sampler");
-            t.setDaemon(true);
-            return t;
-        });
-        sampler.scheduleAtFixedRate(status::sample, 0, 1, java.util.concurrent.TimeUnit.SECONDS);
-        try {
-            closeOnStop(context, sampler::shutdownNow);
-        } catch (Exception e) {
-            sampler.shutdownNow();
-            throw new IllegalStateException(e);
-        }
     }
 }

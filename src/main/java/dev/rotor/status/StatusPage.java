@@ -4,9 +4,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.main.ManagementHttpServer;
+import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,12 +46,32 @@ public final class StatusPage {
         this.json = json;
     }
 
-    /** Adds the page to the management server's routes; returns false when there is no management server. */
-    public boolean attach(CamelContext context) {
+    /**
+     * Adds the page to the management server's routes and samples its chart once a second until Camel stops; does
+     * nothing when there is no management server. Called once Camel has started (the server is up by then).
+     */
+    public void serve(CamelContext context) {
         ManagementHttpServer server = context.hasService(ManagementHttpServer.class);
         if (server == null || server.getRouter() == null) {
             LOG.debug("No management server (camel.management.enabled=false): no status page");
-            return false;
+            return;
+        }
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rotor-status-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        sampler.scheduleAtFixedRate(report::sample, 0, 1, TimeUnit.SECONDS);
+        try {
+            context.addService(new ServiceSupport() {
+                @Override
+                protected void doStop() {
+                    sampler.shutdownNow();
+                }
+            }, true, true);
+        } catch (Exception e) {
+            sampler.shutdownNow();
+            throw new IllegalStateException("could not register the status page's sampler with Camel", e);
         }
         Router router = server.getRouter();
         router.get(PATH).handler(ctx -> file(ctx, "index.html"));
@@ -57,7 +81,6 @@ public final class StatusPage {
         // the report takes the policy's lock: off the event loop
         router.get(PATH + "status.json").blockingHandler(this::status, false);
         LOG.info("Status page at http://{}:{}{}", server.getHost(), server.getPort(), PATH);
-        return true;
     }
 
     private void status(RoutingContext ctx) {

@@ -59,6 +59,9 @@ class StatusPageBrowserTest {
             // a 429 cools the first model (30 s); the broken one is skipped; the steady one serves
             rotor.drop("t-ok.json", "{\"id\": \"t-ok\", \"prompt\": \"hello\"}");
             rotor.awaitEnded(2, Duration.ofSeconds(20));
+            // markup in a task id: refused at intake, the dead letter filed under a safe name
+            rotor.drop("t-markup.json", "{\"id\": \"<script>document.title='id'</script>\", \"prompt\": \"hello\"}");
+            rotor.awaitEnded(3, Duration.ofSeconds(20));
 
             JsonNode status = new ObjectMapper().readTree(HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(URI.create(page + "status.json")).build(), HttpResponse.BodyHandlers.ofString()).body());
@@ -76,6 +79,7 @@ class StatusPageBrowserTest {
             String deadLetter = row(dom, "dead-letters", "t-dead");
             assertThat(deadLetter).contains("&lt;script&gt;document.title='injected'&lt;/script&gt;");
             assertThat(dom).doesNotContain("<script>document.title").contains("<title>Rotor status</title>");
+            assertThat(row(dom, "dead-letters", "t-markup")).contains("invalid_task");
         }
     }
 
