@@ -154,6 +154,13 @@ public final class RotorConfiguration implements CamelConfiguration {
         beans.bind("gatewayAnswers", new GatewayAnswers(json, clock, relays));
         if (settings.intakes().contains("http")) {
             bindGateway(beans, settings.gateway(), models, transports, json, clock);
+            whenStarted(context, () -> {
+                try {
+                    dev.rotor.gateway.VertxGateway.attach(context, settings.gateway().port());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
         }
 
         StatusReport status = new StatusReport(policy, metrics, transports, settings.intakes().stream().sorted().toList(),
