@@ -45,6 +45,7 @@ import dev.rotor.check.Preflight;
 import dev.rotor.chat.stream.StreamStart;
 import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.metrics.RotorMetrics;
+import dev.rotor.gateway.ChatCompletionsHandler;
 import dev.rotor.gateway.GatewayAnswers;
 import dev.rotor.gateway.GatewayIntake;
 import dev.rotor.gateway.GatewaySettings;
@@ -143,7 +144,7 @@ public final class RotorConfiguration implements CamelConfiguration {
         beans.bind("modelCaller", new ModelCaller(policy, new ChatRequestMapper(json), classifier, keys, metrics, clock,
                 referrerHeaders(settings), new StreamStart(json, classifier, timer), gateway.firstTokenTimeout(), transports));
         beans.bind("gatewayCall", new GatewayCall(settings.httpConnectTimeout(), settings.httpReadTimeout(),
-                gateway.firstTokenTimeout(), clock));
+                gateway.firstTokenTimeout(), clock, timer, gatewayThreads(context)));
         FailureHandler failures = new FailureHandler(policy, classifier, metrics, settings.queueMaxHold());
         beans.bind("failureHandler", failures);
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);
@@ -154,11 +155,12 @@ public final class RotorConfiguration implements CamelConfiguration {
         beans.bind("gatewayAnswers", new GatewayAnswers(json, clock, relays));
         if (settings.intakes().contains("http")) {
             bindGateway(beans, settings.gateway(), models, transports, json, clock);
+            ChatCompletionsHandler chat = new ChatCompletionsHandler(settings.gateway(), json);
             whenStarted(context, () -> {
                 try {
-                    dev.rotor.gateway.VertxGateway.attach(context, settings.gateway().port());
+                    chat.attach(context);
                 } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                    throw new IllegalStateException("the gateway could not be served", e);
                 }
             });
         }
@@ -191,6 +193,21 @@ public final class RotorConfiguration implements CamelConfiguration {
         });
         closeOnStop(context, timer::shutdownNow);
         return timer;
+    }
+
+    /**
+     * Where a gateway request's route goes on once its provider call has ended: a thread per request at a time (a
+     * streamed answer's relay holds one while it lasts), none while the request waits.
+     */
+    private static java.util.concurrent.ExecutorService gatewayThreads(CamelContext context) throws Exception {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService threads = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "rotor-gateway-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        closeOnStop(context, threads::shutdownNow);
+        return threads;
     }
 
     private static void closeOnStop(CamelContext context, Runnable close) throws Exception {

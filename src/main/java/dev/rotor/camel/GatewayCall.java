@@ -12,12 +12,17 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
+import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.support.AsyncProcessorSupport;
 
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.TaskProgress;
@@ -30,7 +35,7 @@ import dev.rotor.rotation.TaskProgress;
  * answer. The answer's status and headers become the message's, as camel-http's would; a streamed 200's body stays a
  * stream for {@link ModelCaller#read} (in {@link ExchangeKeys#STREAM_BODY}), any other is read whole.
  */
-public final class GatewayCall {
+public final class GatewayCall extends AsyncProcessorSupport {
 
     /** Request headers that are the HTTP client's own business. */
     private static final Set<String> RESTRICTED = Set.of("content-length", "host", "connection", "upgrade", "expect");
@@ -40,12 +45,19 @@ public final class GatewayCall {
     private final Duration readTimeout;
     private final Duration headersWithin;
     private final Clock clock;
+    private final ScheduledExecutorService timer;
+    private final Executor continuation;
 
     /**
      * @param readTimeout   the longest a plain call may take to answer
      * @param headersWithin the longest a streamed call may take to send its headers (the first-token timeout)
      */
-    public GatewayCall(Duration connectTimeout, Duration readTimeout, Duration headersWithin, Clock clock) {
+    /**
+     * @param timer        abandons calls whose time ran out
+     * @param continuation where the route goes on once a call has ended (a stream's relay holds its thread)
+     */
+    public GatewayCall(Duration connectTimeout, Duration readTimeout, Duration headersWithin, Clock clock,
+                       ScheduledExecutorService timer, Executor continuation) {
         // the client's own work (reading an answer into a byte array or a stream's queue) never blocks: done on its
         // selector thread, it saves a hand-off to a pool thread and back per call
         this.client = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1)
@@ -53,13 +65,27 @@ public final class GatewayCall {
         this.readTimeout = readTimeout;
         this.headersWithin = headersWithin;
         this.clock = clock;
+        this.timer = timer;
+        this.continuation = continuation;
     }
 
-    public void call(Exchange exchange) throws IOException, InterruptedException {
+    /**
+     * Sends the call and returns at once; the route goes on, on {@code continuation}'s thread, once the answer (or a
+     * stream's head) is in, the call failed, or its time ran out (the call is then abandoned).
+     */
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
         Message in = exchange.getIn();
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         boolean streamed = exchange.getProperty(ExchangeKeys.STREAMED, false, Boolean.class);
-        Duration wait = within(streamed ? headersWithin : readTimeout, exchange);
+        Duration wait;
+        try {
+            wait = within(streamed ? headersWithin : readTimeout, exchange);
+        } catch (HttpTimeoutException e) {
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
         HttpRequest.Builder request = HttpRequest.newBuilder(model.provider().chatCompletionsUrl())
                 .POST(HttpRequest.BodyPublishers.ofString(in.getBody(String.class), StandardCharsets.UTF_8));
         for (Map.Entry<String, Object> h : in.getHeaders().entrySet()) {
@@ -70,23 +96,50 @@ public final class GatewayCall {
         }
         if (streamed) {
             request.setHeader("Accept", "text/event-stream");
-            HttpResponse<InputStream> response = await(client.sendAsync(request.build(),
-                    HttpResponse.BodyHandlers.ofInputStream()), wait);
-            copyHead(response, in);
-            if (response.statusCode() == 200) {
-                exchange.setProperty(ExchangeKeys.STREAM_BODY, response.body());
-                in.setBody(null);
-            } else {
-                try (InputStream body = response.body()) {
-                    in.setBody(new String(body.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8));
-                }
-            }
-        } else {
-            HttpResponse<byte[]> response = await(client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()),
-                    wait);
-            copyHead(response, in);
-            in.setBody(new String(response.body(), StandardCharsets.UTF_8));
         }
+        CompletableFuture<? extends HttpResponse<?>> answer = streamed
+                ? client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream())
+                : client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        // cancelling the client's future drops the connection: the call is abandoned, not waited out
+        ScheduledFuture<?> giveUp = timer.schedule(() -> answer.cancel(true), wait.toMillis(), TimeUnit.MILLISECONDS);
+        answer.whenCompleteAsync((response, failure) -> {
+            giveUp.cancel(false);
+            try {
+                if (failure != null) {
+                    exchange.setException(why(failure, wait));
+                } else {
+                    answered(exchange, response, streamed);
+                }
+            } catch (IOException | RuntimeException e) {
+                exchange.setException(e);
+            }
+            callback.done(false);
+        }, continuation);
+        return false;
+    }
+
+    private static void answered(Exchange exchange, HttpResponse<?> response, boolean streamed) throws IOException {
+        Message in = exchange.getIn();
+        copyHead(response, in);
+        if (!streamed) {
+            in.setBody(new String((byte[]) response.body(), StandardCharsets.UTF_8));
+        } else if (response.statusCode() == 200) {
+            exchange.setProperty(ExchangeKeys.STREAM_BODY, response.body());
+            in.setBody(null);
+        } else {
+            try (InputStream body = (InputStream) response.body()) {
+                in.setBody(new String(body.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    /** What the failed call throws into the route: a timeout as a timeout, an I/O failure as itself. */
+    private static Exception why(Throwable failure, Duration wait) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof CancellationException) {
+            return new HttpTimeoutException("no answer within " + wait.toMillis() + " ms; the call was abandoned");
+        }
+        return cause instanceof Exception e ? e : new IOException(cause);
     }
 
     /** The timeout, or less: what is left of the request's deadline. */
@@ -100,25 +153,6 @@ public final class GatewayCall {
             throw new HttpTimeoutException("the request's deadline passed before the call");
         }
         return left.compareTo(timeout) < 0 ? left : timeout;
-    }
-
-    /** The answer (its whole body, or a stream's head) within {@code wait}, or the call abandoned. */
-    private static <T> HttpResponse<T> await(CompletableFuture<HttpResponse<T>> answer, Duration wait)
-            throws IOException, InterruptedException {
-        try {
-            return answer.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            answer.cancel(true);
-            throw new HttpTimeoutException("no answer within " + wait.toMillis() + " ms; the call was abandoned");
-        } catch (InterruptedException e) {
-            answer.cancel(true);
-            throw e;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            throw new IOException(e.getCause());
-        }
     }
 
     private static void copyHead(HttpResponse<?> response, Message in) {

@@ -49,8 +49,6 @@ public final class ModelCaller {
     private final StreamStart streams;
     private final Duration firstTokenTimeout;
     private final TransportMetrics transports;
-    /** A gateway request's call: see {@link GatewayCall}. */
-    static final String GATEWAY_CALL_URI = "bean:gatewayCall?method=call";
 
     public ModelCaller(RotationPolicy policy, ChatRequestMapper requests, ErrorClassifier classifier, ApiKeys keys,
                        RotorMetrics metrics, Clock clock, Map<String, String> referrerHeaders, StreamStart streams,
@@ -93,7 +91,10 @@ public final class ModelCaller {
         referrerHeaders.forEach(in::setHeader);
         exchange.setProperty(ExchangeKeys.MODEL, model);
         exchange.setProperty(ExchangeKeys.PERMIT, use.permit());
-        exchange.setProperty(ExchangeKeys.CALL_URI, fromGateway(exchange) ? GATEWAY_CALL_URI : callUri(model.provider()));
+        if (!fromGateway(exchange)) {
+            // a gateway request's call is GatewayCall's (see the attempt route)
+            exchange.setProperty(ExchangeKeys.CALL_URI, callUri(model.provider()));
+        }
         exchange.setProperty(ExchangeKeys.CALL_STARTED, new CallStart(clock.instant(), System.nanoTime()));
         metrics.called(model);
     }

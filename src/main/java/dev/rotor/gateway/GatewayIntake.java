@@ -12,7 +12,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.camel.Exchange;
-import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -35,7 +34,7 @@ public final class GatewayIntake {
     /** A caller may ask for a shorter deadline than the gateway's, in milliseconds. */
     public static final String TIMEOUT_HEADER = "X-Rotor-Timeout-Ms";
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
-    /** The HTTP response a streamed answer is written to as it comes. */
+    /** The HTTP response a streamed answer is written to as it comes (set by {@link ChatCompletionsHandler}). */
     static final String RESPONSE = "rotorHttpResponse";
 
     private final GatewaySettings settings;
@@ -90,9 +89,6 @@ public final class GatewayIntake {
         List<ModelSpec> chain = choice.chainFor(Optional.ofNullable(model).filter(JsonNode::isTextual).map(JsonNode::asText));
         transports.fromHttp(exchange);
         boolean streamed = request.path("stream").asBoolean(false);
-        if (streamed && exchange.getIn() instanceof HttpMessage http) {
-            exchange.setProperty(RESPONSE, http.getResponse());
-        }
         exchange.setProperty(ExchangeKeys.STREAMED, streamed);
         exchange.setProperty(ExchangeKeys.TASK, Task.ofRequest(id, request));
         exchange.setProperty(ExchangeKeys.PROGRESS, new TaskProgress(id, chain, received.plus(deadline(exchange))));

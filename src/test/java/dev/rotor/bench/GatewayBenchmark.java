@@ -51,13 +51,6 @@ public final class GatewayBenchmark {
                 Map<String, Streamed> streamed = new LinkedHashMap<>();
                 add(plain, streamed, "direct", http, URI.create(sim.baseUrl() + "/chat/completions"), Map.of());
                 add(plain, streamed, "rotor", http, URI.create("http://127.0.0.1:" + rotorPort + "/v1/chat/completions"), Map.of());
-                plain.put("async", i -> {
-                    HttpResponse<String> r = http.send(request(URI.create("http://127.0.0.1:" + rotorPort + "/v2/chat/completions"),
-                            Map.of(), false, i), HttpResponse.BodyHandlers.ofString());
-                    if (r.statusCode() != 200) {
-                        throw new IllegalStateException("async answered " + r.statusCode() + ": " + r.body());
-                    }
-                });
                 portkey.ifPresent(p -> add(plain, streamed, "portkey", http, p.baseUrl().resolve("/v1/chat/completions"),
                         Map.of("x-portkey-config", singleTarget(sim.baseUrl()))));
                 System.out.printf(Locale.ROOT, "Gateway: %d calls per path, zero-latency simulator, one HTTP/1.1 client; paths %s%n",
@@ -170,7 +163,7 @@ public final class GatewayBenchmark {
                     f.getOrDefault("first_chunk_p50_ms", "-"), f.get("rps_c16"), f.get("rps_c64"));
         });
         Map<String, Object> direct = (Map<String, Object>) figures.get("direct");
-        for (String path : new String[] {"rotor", "async", "portkey"}) {
+        for (String path : new String[] {"rotor", "portkey"}) {
             Map<String, Object> f = (Map<String, Object>) figures.get(path);
             if (f == null) {
                 continue;

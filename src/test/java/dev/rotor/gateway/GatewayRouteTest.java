@@ -232,6 +232,49 @@ class GatewayRouteTest {
     }
 
     @Test
+    void shouldHoldNoThreadForARequestThatWaitsForAModel() throws Exception {
+        Scenario scenario = Scenario.builder().model(PRIMARY, ModelBehaviour.unlimited())
+                .model(SECONDARY, ModelBehaviour.unlimited()).build();
+        int port = FreePorts.next();
+        // 5 calls per 2 s on each model: of 40 requests at once, 30 wait for a window
+        Map<String, String> paced = Map.of(PRIMARY, ", requests: 5, per: 2s", SECONDARY, ", requests: 5, per: 2s");
+        // the client's own threads are named, to be told from Rotor's
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .executor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+                    Thread t = new Thread(r, "test-client");
+                    t.setDaemon(true);
+                    return t;
+                })).build();
+        try (SimulatorServer sim = SimulatorServer.start(scenario);
+             RotorHarness rotor = RotorHarness.on(dir, sim, paced, PRIMARY, SECONDARY).set("rotor.intake", "http")
+                     .set("rotor.gateway.port", Integer.toString(port)).start()) {
+            client(port, "any").chat().completions().create(ask("rotor").build());
+            await().atMost(Duration.ofSeconds(5)).until(() -> sim.calls().size() == 1);
+            java.util.Set<String> before = threadNames();
+            List<CompletableFuture<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                answers.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                        + "/v1/chat/completions")).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"messages\": [{\"role\": \"user\", \"content\": \"hi "
+                                + i + "\"}]}")).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            dev.rotor.transport.TransportMetrics transports = rotor.context().getRegistry()
+                    .lookupByNameAndType("transports", dev.rotor.transport.TransportMetrics.class);
+            await().atMost(Duration.ofSeconds(10)).until(() -> transports.waiting("http") >= 25);
+            // a waiting request is a scheduled redelivery, not a thread: the JVM did not grow a thread per request
+            java.util.Set<String> added = threadNames();
+            added.removeAll(before);
+            added.removeIf(name -> name.startsWith("test-client"));
+            // Camel's redelivery scheduler (a pool of 10) and a thread or two that carry answers on; not one per
+            // waiting request (platform-http's own consumer held a worker thread for each)
+            assertThat(added).as("threads added while %d requests wait", transports.waiting("http")).hasSizeLessThan(15);
+            for (CompletableFuture<HttpResponse<String>> answer : answers) {
+                assertThat(answer.get(60, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
     void shouldAskForAGatewayKeyWhenKeysAreSetAndRefuseRequestsBeyondTheInFlightLimit() throws Exception {
         Scenario scenario = Scenario.builder().slowMs(3_000).model(PRIMARY, ModelBehaviour.unlimited().withScript("slow"))
                 .model(SECONDARY, ModelBehaviour.unlimited()).build();
@@ -255,6 +298,12 @@ class GatewayRouteTest {
         }
         String logged = Files.readString(Path.of("target/test-logs/rotor.log"));
         assertThat(logged).doesNotContain("gw-key-1").doesNotContain("gw-key-2");
+    }
+
+    private static java.util.Set<String> threadNames() {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        Thread.getAllStackTraces().keySet().forEach(t -> names.add(t.getName()));
+        return names;
     }
 
     private static HttpResponse<String> post(HttpClient http, int port, String body, Map<String, String> headers)
