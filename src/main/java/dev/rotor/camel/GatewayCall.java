@@ -51,10 +51,8 @@ public final class GatewayCall extends AsyncProcessorSupport {
     /**
      * @param readTimeout   the longest a plain call may take to answer
      * @param headersWithin the longest a streamed call may take to send its headers (the first-token timeout)
-     */
-    /**
-     * @param timer        abandons calls whose time ran out
-     * @param continuation where the route goes on once a call has ended (a stream's relay holds its thread)
+     * @param timer         abandons calls whose time ran out
+     * @param continuation  where the route goes on once a call has ended (a stream's relay holds its thread)
      */
     public GatewayCall(Duration connectTimeout, Duration readTimeout, Duration headersWithin, Clock clock,
                        ScheduledExecutorService timer, Executor continuation) {
@@ -148,11 +146,11 @@ public final class GatewayCall extends AsyncProcessorSupport {
         if (progress == null) {
             return timeout;
         }
-        Duration left = Duration.between(clock.instant(), progress.deadline());
-        if (left.isNegative() || left.isZero()) {
+        Duration wait = progress.within(timeout, clock.instant());
+        if (wait.isNegative() || wait.isZero()) {
             throw new HttpTimeoutException("the request's deadline passed before the call");
         }
-        return left.compareTo(timeout) < 0 ? left : timeout;
+        return wait;
     }
 
     private static void copyHead(HttpResponse<?> response, Message in) {

@@ -134,11 +134,9 @@ public final class ModelCaller {
     private void readStream(Exchange exchange) throws ModelCallException {
         Message in = exchange.getIn();
         CallStart start = exchange.getProperty(ExchangeKeys.CALL_STARTED, CallStart.class);
-        Duration left = firstTokenTimeout.minus(start.elapsed());
         // the request's deadline bounds the wait for a first token too
-        Instant deadline = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class).deadline();
-        Duration toDeadline = Duration.between(clock.instant(), deadline);
-        left = toDeadline.compareTo(left) < 0 ? toDeadline : left;
+        Duration left = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class)
+                .within(firstTokenTimeout.minus(start.elapsed()), clock.instant());
         java.io.InputStream body = exchange.getProperty(ExchangeKeys.STREAM_BODY, java.io.InputStream.class);
         exchange.removeProperty(ExchangeKeys.STREAM_BODY);
         OpenStream open = streams.await(body, name -> in.getHeader(name, String.class),

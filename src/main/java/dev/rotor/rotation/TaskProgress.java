@@ -57,6 +57,12 @@ public final class TaskProgress {
     public String taskId() { return taskId; }
     public List<ModelSpec> chain() { return chain; }
     public Instant deadline() { return deadline; }
+
+    /** The timeout, or what is left before the deadline when that is less (zero or negative once it has passed). */
+    public java.time.Duration within(java.time.Duration timeout, Instant now) {
+        java.time.Duration left = java.time.Duration.between(now, deadline);
+        return left.compareTo(timeout) < 0 ? left : timeout;
+    }
     public List<Attempt> attempts() { return List.copyOf(attempts); }
     public int calls() { return attempts.size(); }
     public int rotations() { return rotations; }

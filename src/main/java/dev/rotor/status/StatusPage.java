@@ -40,10 +40,13 @@ public final class StatusPage {
 
     private final StatusReport report;
     private final ObjectMapper json;
+    /** The page's files, read from the jar once. */
+    private final Map<String, byte[]> contents = new java.util.HashMap<>();
 
     public StatusPage(StatusReport report, ObjectMapper json) {
         this.report = report;
         this.json = json;
+        FILES.keySet().forEach(name -> contents.put(name, resource(name)));
     }
 
     /**
@@ -95,7 +98,7 @@ public final class StatusPage {
     }
 
     private void file(RoutingContext ctx, String name) {
-        secured(ctx.response(), FILES.get(name)).end(Buffer.buffer(resource(name)));
+        secured(ctx.response(), FILES.get(name)).end(Buffer.buffer(contents.get(name)));
     }
 
     private static HttpServerResponse secured(HttpServerResponse response, String type) {

@@ -19,6 +19,7 @@ import dev.rotor.chat.headers.LimitSignal;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.ModelSpec;
+import dev.rotor.support.FreePool;
 
 /** The limit state, step by step, on a hand-moved clock. */
 class InMemoryLimitStateTest {
@@ -209,37 +210,16 @@ class InMemoryLimitStateTest {
 
     @Test
     void shouldTakeTheDeclaredLimitOfTheGroupThatHoldsEveryFreeModelAsTheFreePoolsOwn() {
-        ModelRegistry grouped = ModelRegistryLoader.parse(new ByteArrayInputStream("""
-                providers:
-                  openrouter: { base-url: "http://127.0.0.1:1/api/v1" }
-                limit-groups:
-                  free: { requests: 2, per: 10s }
-                models:
-                  - { id: "a:free", provider: openrouter, limit-group: free }
-                  - { id: "b:free", provider: openrouter, limit-group: free }
-                  - { id: "paid", provider: openrouter }
-                """.getBytes(StandardCharsets.UTF_8)), "test");
-        InMemoryLimitState limits = new InMemoryLimitState(grouped, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
-        assertThat(limits.paces(grouped.model("a:free").orElseThrow(), Instant.EPOCH)).filteredOn(p -> p.scope().equals("pool:openrouter:free"))
+        InMemoryLimitState limits = new InMemoryLimitState(GROUPED, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
+        assertThat(limits.paces(GROUPED.model("a:free").orElseThrow(), Instant.EPOCH)).filteredOn(p -> p.scope().equals("pool:openrouter:free"))
                 .singleElement().satisfies(p -> assertThat(p.quotas()).containsExactly(
                         new ScopePace.Quota(2, Duration.ofSeconds(10), Long.MIN_VALUE)));
     }
 
-    private static final ModelRegistry GROUPED = ModelRegistryLoader.parse(new ByteArrayInputStream("""
-            providers:
-              openrouter: { base-url: "http://127.0.0.1:1/api/v1" }
-            limit-groups:
-              free: { requests: 2, per: 10s }
-            models:
-              - { id: "a:free", provider: openrouter, limit-group: free }
-              - { id: "b:free", provider: openrouter, limit-group: free }
-            """.getBytes(StandardCharsets.UTF_8)), "test");
+    private static final ModelRegistry GROUPED = FreePool.MODELS;
 
-    /** OpenRouter's headers on a success: the pool's limit, what remains, and its reset to the millisecond. */
     private static LimitReport pool(long remaining, long resetMs) {
-        return new LimitReport(List.of(new LimitSignal("openrouter", LimitSignal.Unit.REQUESTS, OptionalLong.of(2),
-                OptionalLong.of(remaining), Optional.of(T0.plusMillis(resetMs)), Optional.empty())), Optional.empty(),
-                List.of());
+        return FreePool.headers(remaining, T0.plusMillis(resetMs));
     }
 
     /** Sends on the model at {@code sentMs}, answered 5 ms later with the pool's headers. */

@@ -35,6 +35,7 @@ import dev.rotor.limits.Permit;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.ModelSpec;
+import dev.rotor.support.FreePool;
 import dev.rotor.support.TestRedis;
 import redis.clients.jedis.Protocol;
 
@@ -99,22 +100,7 @@ class RedisLimitStateTest {
         return new LimitReport(List.of(), Optional.of(at), 1, false, List.of());
     }
 
-    private static final ModelRegistry GROUPED = ModelRegistryLoader.parse(new ByteArrayInputStream("""
-            providers:
-              openrouter: { base-url: "http://127.0.0.1:1/api/v1" }
-            limit-groups:
-              free: { requests: 2, per: 10s }
-            models:
-              - { id: "a:free", provider: openrouter, limit-group: free }
-              - { id: "b:free", provider: openrouter, limit-group: free }
-            """.getBytes(StandardCharsets.UTF_8)), "test");
-
-    /** OpenRouter's headers on a success: the pool's limit of 2, what remains, and its reset to the millisecond. */
-    private static LimitReport pool(long remaining, Instant reset) {
-        return new LimitReport(List.of(new dev.rotor.chat.headers.LimitSignal("openrouter",
-                dev.rotor.chat.headers.LimitSignal.Unit.REQUESTS, java.util.OptionalLong.of(2),
-                java.util.OptionalLong.of(remaining), Optional.of(reset), Optional.empty())), Optional.empty(), List.of());
-    }
+    private static final ModelRegistry GROUPED = FreePool.MODELS;
 
     @Test
     void shouldCountADeclaredQuotaInTheProvidersFixedWindowWithTheCallsOfEveryProcess() {
@@ -129,7 +115,7 @@ class RedisLimitStateTest {
         for (long[] c : calls) {
             ModelSpec m = c[0] % 2 == 0 ? fa : fb;
             Permit p = granted(one.tryAcquire(m, now.plusMillis(c[0]))).orElseThrow();
-            one.succeeded(p, now.plusMillis(c[0] + 5), pool(c[1], now.plusMillis(c[2])));
+            one.succeeded(p, now.plusMillis(c[0] + 5), FreePool.headers(c[1], now.plusMillis(c[2])));
         }
         // another process's call in the window that began at 20 000, which this one has not heard of
         for (String scope : List.of("pool:openrouter:free", "group:free")) {
