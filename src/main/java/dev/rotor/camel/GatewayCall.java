@@ -98,7 +98,7 @@ public final class GatewayCall extends AsyncProcessorSupport {
         CompletableFuture<? extends HttpResponse<?>> answer = streamed
                 ? client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream())
                 : client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        // cancelling the client's future drops the connection: the call is abandoned, not waited out
+        // cancelling the client's future abandons the call: it is not waited out
         ScheduledFuture<?> giveUp = timer.schedule(() -> answer.cancel(true), wait.toMillis(), TimeUnit.MILLISECONDS);
         answer.whenCompleteAsync((response, failure) -> {
             giveUp.cancel(false);
