@@ -6,7 +6,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A loopback port free right now, for a server a test starts. It is taken below the kernel's ephemeral range (32768
+ * A port free right now on every interface, for a server a test starts. It is taken below the kernel's ephemeral range (32768
  * and up on Linux): a port the kernel hands out (ServerSocket(0)) is one it also hands to outgoing connections, and
  * one of those could take it in the seconds before the test's server binds it.
  */
