@@ -28,6 +28,9 @@ import dev.rotor.chat.headers.LimitSignal;
  * <li>A 429 inside the learned pace undoes the last growth since the last 429 (and the next is tried twice as late);
  * with none to undo, it shrinks the rate multiplicatively (the window lengthens), once a window at most, and the
  * burst towards what got in since the last reset when the 429 says the scope is used up until a reset.</li>
+ * <li>A window learned from resets known only to the second (whole-second Retry-After) cannot pace calls one by
+ * one: such a scope paces by runs, {@code size} calls and one probe in each window counted from its last cooldown's
+ * end. A probe that got in grows the size by one; its 429 is the pace working, and shrinks nothing.</li>
  * <li>A header's size always wins over a learned one; a header's window is confirmed at once.</li>
  * </ul>
  * Not thread-safe: the limit state's lock guards it.
@@ -248,6 +251,10 @@ final class LearnedLimit {
         if (!confirmed) {
             return measure(o, previousFree, successes);
         }
+        if (!trusted()) {
+            // a 429 on the probe past the size is the pace by runs working, not a sign that the rate is lower
+            return false;
+        }
         if (!o.refused || (shrunkAtMs >= 0 && o.endedAtMs - shrunkAtMs < windowMs)) {
             // a success that used up the window is the pace working; 429s within a window of the last shrink are
             // the same episode
@@ -286,9 +293,9 @@ final class LearnedLimit {
     private boolean first(Run o) {
         // the window runs from when the provider counted the run's first success; when the reset is a span counted
         // from when the refused call left, from when that success left, so the delays on the way there cancel
-        // more successes than the window holds: the run began in an earlier window, and the window no later than
-        // the first of the calls it holds
-        long from = size > 0 && o.successes > size ? Math.max(o.firstSuccessMs(), o.windowHeldFromMs) : o.firstSuccessMs();
+        // a window used up on a success holds the last `size` calls: it began no later than the first of them, and
+        // the run may have begun in an earlier window (with more successes than a window holds, it must have)
+        long from = Math.max(o.firstSuccessMs(), o.windowHeldFromMs);
         if (o.untilMs <= from || (o.successes == 0 && size == 0)) {
             return false;
         }
@@ -328,6 +335,19 @@ final class LearnedLimit {
         precisionMs = rate.precisionMs();
         confirmed = true;
         growthSpanMs = GROWTH_WINDOWS * windowMs;
+        return true;
+    }
+
+    /**
+     * Paced by runs, the probe past the size got in {@code sinceWindowMs} after the window began. Early enough that
+     * it cannot have been the provider's next window (the window less what the cooldown's end may lie past the
+     * provider's reset), it shows that runs hold one call more. True if the estimate changed.
+     */
+    boolean probeGotIn(long sinceWindowMs) {
+        if (source != LimitSource.LEARNED || sinceWindowMs >= windowMs - precisionMs) {
+            return false;
+        }
+        size++;
         return true;
     }
 

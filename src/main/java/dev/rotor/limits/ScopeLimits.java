@@ -1,5 +1,6 @@
 package dev.rotor.limits;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -59,8 +60,10 @@ final class ScopeLimits {
                 at = Math.max(at, log.nextFree(q.requests(), window, nowMs, fixed.windowStart(window, nowMs)));
             }
         }
-        if (pacesByLearned()) {
-            long free = log.nextFree(learned.size(), learned.windowMs(), nowMs);
+        Optional<ScopePace.Quota> pace = learnedPace(nowMs);
+        if (pace.isPresent()) {
+            ScopePace.Quota q = pace.get();
+            long free = log.nextFree(q.requests(), q.window().toMillis(), nowMs, q.windowStartMs());
             if (free > nowMs && demand) {
                 learned.refusedForRoom();
             }
@@ -99,7 +102,20 @@ final class ScopeLimits {
         if (slowStart > 0 && ++slowStart >= slowStartEnd()) {
             slowStart = 0;
         }
-        return config.learn() && (learnIfAnswered(atMs) | learned.maybeGrow(atMs));
+        return config.learn() && (learnIfAnswered(atMs) | learned.maybeGrow(atMs) | probeGotIn(sentMs, atMs));
+    }
+
+    /**
+     * Paced by runs, more calls than the learned size got in since the window began: the probe did. Only the first
+     * window after a cooldown counts, as only it begins near the provider's reset; later ones drift from its windows.
+     */
+    private boolean probeGotIn(long sentMs, long atMs) {
+        Optional<ScopePace.Quota> pace = learnedPace(atMs);
+        if (pace.isEmpty() || pace.get().windowStartMs() != cooldownUntilMs) {
+            return false;
+        }
+        long start = cooldownUntilMs;
+        return log.succeededSince(start) > learned.size() && learned.probeGotIn(sentMs - start);
     }
 
     /** A call that ended without a success or a 429: the provider may still have counted it. True if the estimate changed. */
@@ -225,10 +241,7 @@ final class ScopeLimits {
                 paces.add(new ScopePace.Quota(q.requests(), q.per(), fixed.windowStart(q.per().toMillis(), nowMs)));
             }
         }
-        if (pacesByLearned()) {
-            paces.add(new ScopePace.Quota(learned.size(), java.time.Duration.ofMillis(learned.windowMs()),
-                    FixedWindows.UNKNOWN));
-        }
+        learnedPace(nowMs).ifPresent(paces::add);
         return paces;
     }
 
@@ -259,11 +272,28 @@ final class ScopeLimits {
     }
 
     /**
-     * A scope with a declared limit paces by what the user declared, not also by an estimate of the same limit: a
-     * window estimated a little long would hold every call back a little. Its 429s and used-up windows still cool it.
+     * The learned or announced limit this scope paces by at {@code nowMs}: in any span of its window when it is known
+     * well enough, else in windows counted from the end of the scope's last cooldown. A scope with a declared limit
+     * paces by what the user declared, not also by an estimate of the same limit: a window estimated a little long
+     * would hold every call back a little. Its 429s and used-up windows still cool it.
      */
-    private boolean pacesByLearned() {
-        return config.learn() && learned.trusted() && !paced();
+    private Optional<ScopePace.Quota> learnedPace(long nowMs) {
+        if (!config.learn() || paced() || !learned.known()) {
+            return Optional.empty();
+        }
+        long window = learned.windowMs();
+        if (learned.trusted()) {
+            return Optional.of(new ScopePace.Quota(learned.size(), Duration.ofMillis(window), FixedWindows.UNKNOWN));
+        }
+        if (cooldownUntilMs == Long.MIN_VALUE || nowMs < cooldownUntilMs) {
+            return Optional.empty();
+        }
+        // the window is known only to the second: not where each window begins, but that each run the provider lets
+        // through after a cooldown holds `size` calls. Counting from the cooldown's end, one call past that size goes
+        // (a probe: its 429 tells when the provider frees, its success that the size grew) and the rest wait for the
+        // next window, instead of all meeting the limit at once
+        long start = cooldownUntilMs + Math.floorDiv(nowMs - cooldownUntilMs, window) * window;
+        return Optional.of(new ScopePace.Quota(learned.size() + 1, Duration.ofMillis(window), start));
     }
 
     private int slowStartEnd() {

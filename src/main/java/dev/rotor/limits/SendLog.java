@@ -78,6 +78,21 @@ final class SendLog {
         return n;
     }
 
+    /** The calls that succeeded, counted from {@code fromMs} on. */
+    int succeededSince(long fromMs) {
+        int n = 0;
+        for (Iterator<Entry> it = entries.descendingIterator(); it.hasNext(); ) {
+            Entry e = it.next();
+            if (e.sentMs + SEND_SKEW_MS < fromMs) {
+                break;
+            }
+            if (e.succeeded && e.countedMs >= fromMs) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** The provider refused the call (429): it used up nothing. False if it was settled already. */
     boolean refused(long id) {
         Entry e = inFlight.remove(id);

@@ -122,6 +122,47 @@ class InMemoryLimitStateTest {
     }
 
     @Test
+    void shouldLetARunAfterACooldownHoldOnlyTheLearnedSizeWhenTheWindowIsKnownOnlyToTheSecond() {
+        InMemoryLimitState limits = state(true);
+        ModelSpec open = MODELS.model("open").orElseThrow();
+        for (int i = 0; i < 5; i++) {
+            Permit p = granted(limits.tryAcquire(open, at(i * 10L))).orElseThrow();
+            limits.succeeded(p, at(i * 10L + 5), LimitReport.EMPTY);
+        }
+        // the 6th is refused with "Retry-After: 2", whole seconds: too coarse to pace a 2 s window call by call
+        Permit refused = granted(limits.tryAcquire(open, at(50))).orElseThrow();
+        LimitReport wholeSeconds = new LimitReport(List.of(), Optional.of(T0.plusMillis(2055)), 1000, true, List.of());
+        Instant until = limits.rateLimited(refused, at(55), LimitScope.MODEL, Optional.of(T0.plusMillis(2055)), wholeSeconds);
+        LimitView learned = limits.limitOf(open).orElseThrow();
+        assertThat(learned.requests()).isEqualTo(5);
+        assertThat(learned.window()).isEqualTo(Duration.ofMillis(2050));
+        // after the cooldown the run holds the 5 the last one held and one probe; the rest wait for the next window
+        for (int i = 0; i < 4; i++) {
+            Permit p = granted(limits.tryAcquire(open, at(until.toEpochMilli() - T0.toEpochMilli() + i))).orElseThrow();
+            limits.succeeded(p, now, LimitReport.EMPTY);
+        }
+        Permit fifth = granted(limits.tryAcquire(open, now)).orElseThrow();
+        Permit probe = granted(limits.tryAcquire(open, now)).orElseThrow();
+        assertThat(notBefore(limits.tryAcquire(open, now))).isEqualTo(until.plusMillis(2050));
+        // the fifth's success, the probe still on its way, shows nothing new
+        limits.succeeded(fifth, now, LimitReport.EMPTY);
+        assertThat(limits.limitOf(open).orElseThrow().requests()).isEqualTo(5);
+        // the probe got in: runs hold one more, and the next window (counted from the same cooldown's end) lets 6
+        // and a probe go
+        limits.succeeded(probe, now, LimitReport.EMPTY);
+        assertThat(limits.limitOf(open).orElseThrow().requests()).isEqualTo(6);
+        Instant next = until.plusMillis(2050);
+        for (int i = 0; i < 6; i++) {
+            limits.succeeded(granted(limits.tryAcquire(open, next)).orElseThrow(), next, LimitReport.EMPTY);
+        }
+        Permit later = granted(limits.tryAcquire(open, next)).orElseThrow();
+        assertThat(notBefore(limits.tryAcquire(open, next))).isEqualTo(next.plusMillis(2050));
+        // a window counted on from the cooldown's end may have drifted into the provider's next: its probe grows nothing
+        limits.succeeded(later, next, LimitReport.EMPTY);
+        assertThat(limits.limitOf(open).orElseThrow().requests()).isEqualTo(6);
+    }
+
+    @Test
     void shouldWaitForTheCallsSentBeforeA429ToAnswerBeforeLearningFromIt() {
         InMemoryLimitState limits = state(true);
         for (int i = 0; i < 2; i++) {
