@@ -143,8 +143,9 @@ public final class RotorConfiguration implements CamelConfiguration {
         GatewaySettings gateway = settings.gateway();
         beans.bind("modelCaller", new ModelCaller(policy, new ChatRequestMapper(json), classifier, keys, metrics, clock,
                 referrerHeaders(settings), new StreamStart(json, classifier, timer), gateway.firstTokenTimeout(), transports));
-        beans.bind("gatewayCall", new GatewayCall(settings.httpConnectTimeout(), settings.httpReadTimeout(),
-                gateway.firstTokenTimeout(), clock, timer, gatewayThreads(context)));
+        GatewayCall gatewayCall = new GatewayCall(settings.httpConnectTimeout(), settings.httpReadTimeout(),
+                gateway.firstTokenTimeout(), clock, timer, gatewayThreads(context));
+        beans.bind("gatewayCall", gatewayCall);
         FailureHandler failures = new FailureHandler(policy, classifier, metrics, settings.queueMaxHold());
         beans.bind("failureHandler", failures);
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);
@@ -158,7 +159,7 @@ public final class RotorConfiguration implements CamelConfiguration {
             ChatCompletionsHandler chat = new ChatCompletionsHandler(settings.gateway(), json);
             whenStarted(context, () -> {
                 try {
-                    chat.attach(context);
+                    chat.attach(context, gatewayCall);
                 } catch (Exception e) {
                     throw new IllegalStateException("the gateway could not be served", e);
                 }

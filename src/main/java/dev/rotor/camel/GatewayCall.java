@@ -2,6 +2,7 @@ package dev.rotor.camel;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -9,6 +10,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -25,15 +27,21 @@ import org.apache.camel.Message;
 import org.apache.camel.support.AsyncProcessorSupport;
 
 import dev.rotor.models.ModelSpec;
+import io.vertx.core.Vertx;
 import dev.rotor.rotation.TaskProgress;
 
 /**
- * The HTTP call of a gateway request, streamed or not. It uses the JDK's HttpClient, not camel-http, for two things a
- * waiting client needs: a call can be abandoned at once (closing one of its response streams drops the connection,
- * where Apache HttpClient reads a chunked stream to its end first), and each call is bounded by the request's own
- * deadline, not only by the read timeout: when the deadline passes, the call is given up and the client has its
- * answer. The answer's status and headers become the message's, as camel-http's would; a streamed 200's body stays a
- * stream for {@link ModelCaller#read} (in {@link ExchangeKeys#STREAM_BODY}), any other is read whole.
+ * The HTTP call of a gateway request, streamed or not, bounded by the request's own deadline as well as by the read
+ * (or first-token) timeout: when its time runs out the call is abandoned and the client has its answer at once.
+ * <ul>
+ * <li>A plain call goes out on the Vert.x of the gateway's HTTP server ({@link PlainCall}): sent and answered on the
+ * event loop that took the request, with no thread hand-off.</li>
+ * <li>A streamed call uses the JDK's HttpClient: its body is relayed by blocking reads on a thread of
+ * {@code continuation}, and closing the stream drops the connection at once (Apache HttpClient, under camel-http,
+ * reads a chunked stream to its end first).</li>
+ * </ul>
+ * The answer's status and headers become the message's, as camel-http's would; a streamed 200's body stays a stream
+ * for {@link ModelCaller#read} (in {@link ExchangeKeys#STREAM_BODY}), any other is read whole.
  */
 public final class GatewayCall extends AsyncProcessorSupport {
 
@@ -47,6 +55,8 @@ public final class GatewayCall extends AsyncProcessorSupport {
     private final Clock clock;
     private final ScheduledExecutorService timer;
     private final Executor continuation;
+    private final Duration connectTimeout;
+    private volatile PlainCall plain;
 
     /**
      * @param readTimeout   the longest a plain call may take to answer
@@ -65,11 +75,13 @@ public final class GatewayCall extends AsyncProcessorSupport {
         this.clock = clock;
         this.timer = timer;
         this.continuation = continuation;
+        this.connectTimeout = connectTimeout;
     }
 
     /**
-     * Sends the call and returns at once; the route goes on, on {@code continuation}'s thread, once the answer (or a
-     * stream's head) is in, the call failed, or its time ran out (the call is then abandoned).
+     * Sends the call and returns at once; the route goes on once the answer (or a stream's head) is in, the call
+     * failed, or its time ran out (the call is then abandoned): on the event loop for a plain call, on
+     * {@code continuation}'s thread for a streamed one.
      */
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
@@ -84,20 +96,34 @@ public final class GatewayCall extends AsyncProcessorSupport {
             callback.done(true);
             return true;
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(model.provider().chatCompletionsUrl())
-                .POST(HttpRequest.BodyPublishers.ofString(in.getBody(String.class), StandardCharsets.UTF_8));
+        Map<String, String> headers = new LinkedHashMap<>();
         for (Map.Entry<String, Object> h : in.getHeaders().entrySet()) {
             if (h.getValue() instanceof String value && !h.getKey().startsWith("Camel")
                     && !RESTRICTED.contains(h.getKey().toLowerCase(java.util.Locale.ROOT))) {
-                request.setHeader(h.getKey(), value);
+                headers.put(h.getKey(), value);
             }
         }
-        if (streamed) {
-            request.setHeader("Accept", "text/event-stream");
+        String body = in.getBody(String.class);
+        URI url = model.provider().chatCompletionsUrl();
+        if (!streamed) {
+            plain().send(url, headers, body, wait, (answer, failure) -> {
+                if (failure != null) {
+                    exchange.setException(failure instanceof Exception e ? e : new IOException(failure));
+                } else {
+                    Message message = exchange.getIn();
+                    setHead(message, answer.status(), answer.headers());
+                    message.setBody(answer.body());
+                }
+                callback.done(false);
+            });
+            return false;
         }
-        CompletableFuture<? extends HttpResponse<?>> answer = streamed
-                ? client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream())
-                : client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpRequest.Builder request = HttpRequest.newBuilder(url)
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        headers.forEach(request::setHeader);
+        request.setHeader("Accept", "text/event-stream");
+        CompletableFuture<HttpResponse<InputStream>> answer = client.sendAsync(request.build(),
+                HttpResponse.BodyHandlers.ofInputStream());
         // cancelling the client's future abandons the call: it is not waited out
         ScheduledFuture<?> giveUp = timer.schedule(() -> answer.cancel(true), wait.toMillis(), TimeUnit.MILLISECONDS);
         answer.whenCompleteAsync((response, failure) -> {
@@ -106,7 +132,7 @@ public final class GatewayCall extends AsyncProcessorSupport {
                 if (failure != null) {
                     exchange.setException(why(failure, wait));
                 } else {
-                    answered(exchange, response, streamed);
+                    streamAnswered(exchange, response);
                 }
             } catch (IOException | RuntimeException e) {
                 exchange.setException(e);
@@ -116,16 +142,36 @@ public final class GatewayCall extends AsyncProcessorSupport {
         return false;
     }
 
-    private static void answered(Exchange exchange, HttpResponse<?> response, boolean streamed) throws IOException {
+    private PlainCall plain() {
+        PlainCall call = plain;
+        if (call == null) {
+            throw new IllegalStateException("the gateway's HTTP server is not up: no client for its calls");
+        }
+        return call;
+    }
+
+    /**
+     * Plain calls go out on the Vert.x of the gateway's HTTP server, once it is up, with at most
+     * {@code maxConnections} open to each provider.
+     */
+    public void servedOn(Vertx vertx, int maxConnections) {
+        plain = new PlainCall(vertx, connectTimeout, maxConnections);
+    }
+
+    private static void streamAnswered(Exchange exchange, HttpResponse<InputStream> response) throws IOException {
         Message in = exchange.getIn();
-        copyHead(response, in);
-        if (!streamed) {
-            in.setBody(new String((byte[]) response.body(), StandardCharsets.UTF_8));
-        } else if (response.statusCode() == 200) {
+        Map<String, String> head = new LinkedHashMap<>();
+        response.headers().map().forEach((name, values) -> {
+            if (!values.isEmpty() && !name.startsWith(":")) {
+                head.put(name, values.get(0));
+            }
+        });
+        setHead(in, response.statusCode(), head);
+        if (response.statusCode() == 200) {
             exchange.setProperty(ExchangeKeys.STREAM_BODY, response.body());
             in.setBody(null);
         } else {
-            try (InputStream body = (InputStream) response.body()) {
+            try (InputStream body = response.body()) {
                 in.setBody(new String(body.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8));
             }
         }
@@ -153,13 +199,10 @@ public final class GatewayCall extends AsyncProcessorSupport {
         return wait;
     }
 
-    private static void copyHead(HttpResponse<?> response, Message in) {
+    /** The answer's status and headers become the message's, as camel-http's would. */
+    private static void setHead(Message in, int status, Map<String, String> headers) {
         in.removeHeaders("*");
-        response.headers().map().forEach((name, values) -> {
-            if (!values.isEmpty() && !name.startsWith(":")) {
-                in.setHeader(name, values.get(0));
-            }
-        });
-        in.setHeader(Exchange.HTTP_RESPONSE_CODE, response.statusCode());
+        headers.forEach(in::setHeader);
+        in.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
     }
 }

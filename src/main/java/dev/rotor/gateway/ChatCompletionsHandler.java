@@ -11,6 +11,8 @@ import org.apache.camel.Message;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.support.service.ServiceHelper;
 
+import dev.rotor.camel.GatewayCall;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -39,12 +41,13 @@ public final class ChatCompletionsHandler {
     }
 
     /** Adds the handler to the router of the HTTP server on the gateway's port. */
-    public void attach(CamelContext context) throws Exception {
+    public void attach(CamelContext context, GatewayCall calls) throws Exception {
         VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
                 VertxPlatformHttpRouter.getRouterNameFromPort(settings.port()));
         if (router == null) {
             throw new IllegalStateException("camel-main's HTTP server is not up on port " + settings.port());
         }
+        calls.servedOn(router.vertx(), settings.maxInFlight());
         Endpoint endpoint = context.getEndpoint(ROUTE);
         AsyncProducer producer = endpoint.createAsyncProducer();
         ServiceHelper.startService(producer);
