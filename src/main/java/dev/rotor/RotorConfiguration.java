@@ -298,6 +298,15 @@ public final class RotorConfiguration implements CamelConfiguration {
     /** Runs once the routes run (the management server is up by then). */
     private static void whenStarted(CamelContext context, Runnable then) {
         context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            {
+                // only the context's own events: Camel then makes no event object for each step of every exchange
+                // on this notifier's account
+                setIgnoreExchangeEvents(true);
+                setIgnoreRouteEvents(true);
+                setIgnoreServiceEvents(true);
+                setIgnoreStepEvents(true);
+            }
+
             @Override
             public void notify(CamelEvent event) {
                 if (event instanceof CamelEvent.CamelContextStartedEvent) {

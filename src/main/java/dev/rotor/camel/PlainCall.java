@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
@@ -31,6 +32,7 @@ final class PlainCall {
 
     private final Vertx vertx;
     private final HttpClient client;
+    private final Map<URI, Target> targets = new ConcurrentHashMap<>();
 
     PlainCall(Vertx vertx, Duration connectTimeout, int maxConnectionsPerProvider) {
         this.vertx = vertx;
@@ -44,7 +46,7 @@ final class PlainCall {
      * answer came within {@code wait} (the call is then abandoned), else the I/O failure.
      */
     void send(URI url, Map<String, String> headers, String body, Duration wait, BiConsumer<Answer, Throwable> done) {
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url.toString());
+        RequestOptions options = targets.computeIfAbsent(url, PlainCall::target).options();
         headers.forEach(options::putHeader);
         AtomicBoolean settled = new AtomicBoolean();
         AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
@@ -81,6 +83,20 @@ final class PlainCall {
                         once.accept(answered.result(), answered.cause());
                     });
         });
+    }
+
+    /** Where a provider's calls go, parsed once: parsing its URL for every call is a measurable part of a call. */
+    private record Target(String host, int port, String path, boolean ssl) {
+        RequestOptions options() {
+            return new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port).setURI(path).setSsl(ssl);
+        }
+    }
+
+    private static Target target(URI url) {
+        boolean ssl = "https".equalsIgnoreCase(url.getScheme());
+        int port = url.getPort() > 0 ? url.getPort() : ssl ? 443 : 80;
+        String path = url.getRawPath() + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
+        return new Target(url.getHost(), port, path, ssl);
     }
 
     private static Map<String, String> firstValues(MultiMap headers) {

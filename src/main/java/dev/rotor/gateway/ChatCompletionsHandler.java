@@ -69,6 +69,11 @@ public final class ChatCompletionsHandler {
         Buffer body = ctx.body().buffer();
         in.setBody(body == null ? new byte[0] : body.getBytes());
         exchange.setProperty(GatewayIntake.RESPONSE, ctx.response());
+        ctx.addEndHandler(ended -> {
+            if (exchange.getProperty(GatewayIntake.RELEASE) instanceof Runnable release) {
+                release.run();
+            }
+        });
         producer.process(exchange, doneSync -> answer(ctx.response(), exchange));
     }
 

@@ -3,6 +3,7 @@ package dev.rotor.gateway;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -22,6 +23,7 @@ import dev.rotor.camel.ExchangeKeys;
 import dev.rotor.camel.Outcomes;
 import dev.rotor.chat.ChatResult;
 import dev.rotor.chat.stream.OpenStream;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.Attempt;
@@ -58,18 +60,14 @@ public final class GatewayAnswers {
         Map<String, String> headers = Map.of(MODEL_HEADER, model.id(),
                 ATTEMPTS_HEADER, Integer.toString(progress.attempts().size()),
                 ROTATIONS_HEADER, Integer.toString(progress.rotations()), GatewayIntake.REQUEST_ID_HEADER, id);
-        Message out = exchange.getMessage();
-        out.removeHeaders("*");
+        exchange.getMessage().removeHeaders("*");
         OpenStream open = exchange.getProperty(ExchangeKeys.OPEN_STREAM, OpenStream.class);
         if (open != null) {
             stream(exchange, open, model, id, headers);
         } else {
             ObjectNode body = result.body() instanceof ObjectNode o ? o : json.createObjectNode();
             body.put("model", model.id());
-            out.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
-            out.setHeader(Exchange.CONTENT_TYPE, "application/json");
-            headers.forEach(out::setHeader);
-            out.setBody(json.writeValueAsBytes(body));
+            answer(exchange, 200, headers, json.writeValueAsBytes(body));
         }
         exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, new TaskLedger.Entry(id, "completed", model.id(),
                 progress.rotations(), progress.attempts().size(), elapsedMs(exchange), null, null));
@@ -139,16 +137,33 @@ public final class GatewayAnswers {
     }
 
     private void write(Exchange exchange, OpenAiError error) throws JsonProcessingException {
-        Message out = exchange.getMessage();
         String id = exchange.getProperty(ExchangeKeys.TASK_ID, String.class);
-        out.removeHeaders("*");
-        out.setHeader(Exchange.HTTP_RESPONSE_CODE, error.status());
-        out.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        Map<String, String> headers = new LinkedHashMap<>();
         if (id != null) {
-            out.setHeader(GatewayIntake.REQUEST_ID_HEADER, id);
+            headers.put(GatewayIntake.REQUEST_ID_HEADER, id);
         }
-        error.retryAfterSeconds().ifPresent(s -> out.setHeader("Retry-After", s));
-        out.setBody(json.writeValueAsBytes(error.body(json)));
+        error.retryAfterSeconds().ifPresent(s -> headers.put("Retry-After", Long.toString(s)));
+        answer(exchange, error.status(), headers, json.writeValueAsBytes(error.body(json)));
+    }
+
+    /**
+     * A JSON answer: written to the client's response at once when there is one (the bookkeeping after it, a ledger
+     * line and the exchange's end, is not the client's wait), else set as the message.
+     */
+    private static void answer(Exchange exchange, int status, Map<String, String> headers, byte[] body) {
+        HttpServerResponse response = exchange.getProperty(GatewayIntake.RESPONSE, HttpServerResponse.class);
+        if (response != null) {
+            response.setStatusCode(status).putHeader("Content-Type", "application/json");
+            headers.forEach(response::putHeader);
+            response.end(Buffer.buffer(body));
+            return;
+        }
+        Message out = exchange.getMessage();
+        out.removeHeaders("*");
+        out.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        out.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        headers.forEach(out::setHeader);
+        out.setBody(body);
     }
 
     private long elapsedMs(Exchange exchange) {

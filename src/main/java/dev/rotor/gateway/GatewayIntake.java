@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.camel.Exchange;
@@ -36,6 +37,8 @@ public final class GatewayIntake {
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
     /** The HTTP response a streamed answer is written to as it comes (set by {@link ChatCompletionsHandler}). */
     static final String RESPONSE = "rotorHttpResponse";
+    /** Ends the request's count in flight (a Runnable, once it was admitted); run when its answer ends. */
+    static final String RELEASE = "rotorGatewayRelease";
 
     private final GatewaySettings settings;
     private final ModelChoice choice;
@@ -121,7 +124,11 @@ public final class GatewayIntake {
         }
     }
 
-    /** Counts the request in flight until its exchange ends, however it ends; refuses one over the limit. */
+    /**
+     * Counts the request in flight until its answer ends or its exchange does, whichever is first (the answer is
+     * written before the exchange's bookkeeping ends, and a client may send its next request at once); refuses one
+     * over the limit.
+     */
     private void admit(Exchange exchange) throws GatewayException {
         if (inFlight.incrementAndGet() > settings.maxInFlight()) {
             inFlight.decrementAndGet();
@@ -129,10 +136,17 @@ public final class GatewayIntake {
                     + " requests, its limit (rotor.gateway.max-in-flight); try again shortly", "server_error",
                     "overloaded", null, OptionalLong.of(1)));
         }
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                inFlight.decrementAndGet();
+            }
+        };
+        exchange.setProperty(RELEASE, release);
         exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
             @Override
             public void onDone(Exchange ended) {
-                inFlight.decrementAndGet();
+                release.run();
             }
         });
     }
