@@ -2,7 +2,6 @@ package dev.rotor.camel;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -104,9 +103,8 @@ public final class GatewayCall extends AsyncProcessorSupport {
             }
         }
         String body = in.getBody(String.class);
-        URI url = model.provider().chatCompletionsUrl();
         if (!streamed) {
-            plain().send(url, headers, body, wait, (answer, failure) -> {
+            plain().send(model.provider(), headers, body, wait, (answer, failure) -> {
                 if (failure != null) {
                     exchange.setException(failure instanceof Exception e ? e : new IOException(failure));
                 } else {
@@ -118,7 +116,7 @@ public final class GatewayCall extends AsyncProcessorSupport {
             });
             return false;
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(url)
+        HttpRequest.Builder request = HttpRequest.newBuilder(model.provider().chatCompletionsUrl())
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         headers.forEach(request::setHeader);
         request.setHeader("Accept", "text/event-stream");

@@ -107,7 +107,7 @@ public final class ModelCaller {
             readStream(exchange);
             return;
         }
-        ErrorClassifier.Verdict verdict = classifier.classify(status, name -> in.getHeader(name, String.class),
+        ErrorClassifier.Verdict verdict = classifier.classify(status, ResponseHeaders.of(in),
                 in.getBody(String.class));
         if (verdict instanceof ErrorClassifier.Failed failed) {
             throw new ModelCallException(failed.failure());
@@ -139,13 +139,14 @@ public final class ModelCaller {
                 .within(firstTokenTimeout.minus(start.elapsed()), clock.instant());
         java.io.InputStream body = exchange.getProperty(ExchangeKeys.STREAM_BODY, java.io.InputStream.class);
         exchange.removeProperty(ExchangeKeys.STREAM_BODY);
-        OpenStream open = streams.await(body, name -> in.getHeader(name, String.class),
+        ResponseHeaders headers = ResponseHeaders.of(in);
+        OpenStream open = streams.await(body, headers,
                 left.isNegative() ? Duration.ofMillis(1) : left);
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         Duration toFirstToken = start.elapsed();
         exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class)
                 .record(new Attempt(model.id(), Attempt.OK, 200, toFirstToken.toMillis(), start.at(), null));
-        var limits = classifier.limitsOf(name -> in.getHeader(name, String.class));
+        var limits = classifier.limitsOf(headers);
         policy.onSuccess(exchange.getProperty(ExchangeKeys.PERMIT, Permit.class), toFirstToken, limits);
         exchange.removeProperty(ExchangeKeys.CALL_STARTED);
         exchange.removeProperty(ExchangeKeys.PERMIT);

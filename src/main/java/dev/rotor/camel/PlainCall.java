@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
+import dev.rotor.models.Provider;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -32,7 +33,7 @@ final class PlainCall {
 
     private final Vertx vertx;
     private final HttpClient client;
-    private final Map<URI, Target> targets = new ConcurrentHashMap<>();
+    private final Map<Provider, Target> targets = new ConcurrentHashMap<>();
 
     PlainCall(Vertx vertx, Duration connectTimeout, int maxConnectionsPerProvider) {
         this.vertx = vertx;
@@ -45,8 +46,9 @@ final class PlainCall {
      * Sends the call; {@code done} gets the answer, or why there is none: an {@link HttpTimeoutException} when no
      * answer came within {@code wait} (the call is then abandoned), else the I/O failure.
      */
-    void send(URI url, Map<String, String> headers, String body, Duration wait, BiConsumer<Answer, Throwable> done) {
-        RequestOptions options = targets.computeIfAbsent(url, PlainCall::target).options();
+    void send(Provider provider, Map<String, String> headers, String body, Duration wait,
+              BiConsumer<Answer, Throwable> done) {
+        RequestOptions options = targets.computeIfAbsent(provider, p -> target(p.chatCompletionsUrl())).options();
         headers.forEach(options::putHeader);
         AtomicBoolean settled = new AtomicBoolean();
         AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
@@ -85,7 +87,7 @@ final class PlainCall {
         });
     }
 
-    /** Where a provider's calls go, parsed once: parsing its URL for every call is a measurable part of a call. */
+    /** Where a provider's calls go, worked out once: building and parsing its URL for every call is a measurable part of a call. */
     private record Target(String host, int port, String path, boolean ssl) {
         RequestOptions options() {
             return new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port).setURI(path).setSsl(ssl);
