@@ -2,12 +2,16 @@ package dev.rotor.camel;
 
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
+
+import javax.net.ssl.TrustManagerFactory;
 
 import dev.rotor.models.Provider;
 import io.vertx.core.MultiMap;
@@ -19,6 +23,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.TrustOptions;
 
 /**
  * A gateway request's plain (not streamed) call, made with the Vert.x of the gateway's own HTTP server: sent from and
@@ -37,9 +42,22 @@ final class PlainCall {
 
     PlainCall(Vertx vertx, Duration connectTimeout, int maxConnectionsPerProvider) {
         this.vertx = vertx;
+        // an https provider is trusted as by every other HTTP client in the JVM: its default trust store (cacerts, or
+        // javax.net.ssl.trustStore), with the host name checked
         this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-                        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis())),
+                        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                        .setTrustOptions(TrustOptions.wrap(jvmTrust())).setVerifyHost(true),
                 new PoolOptions().setHttp1MaxSize(maxConnectionsPerProvider));
+    }
+
+    private static TrustManagerFactory jvmTrust() {
+        try {
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init((KeyStore) null);
+            return trust;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JVM's default trust store could not be read", e);
+        }
     }
 
     /**
