@@ -1,5 +1,8 @@
 package dev.rotor.transport;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 
@@ -11,6 +14,8 @@ import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.apache.camel.support.service.ServiceSupport;
+
+import dev.rotor.ConfigurationMistake;
 
 /**
  * An ActiveMQ Artemis broker in Rotor's own process, for a quick start with JMS: it listens where
@@ -25,22 +30,23 @@ public final class EmbeddedBroker extends ServiceSupport {
         return tasksQueue + ".expired";
     }
 
+    /** Where any other queue's messages go after the broker's delivery attempts, and when they expire. */
+    static final String BROKER_DLQ = "DLQ";
+    static final String BROKER_EXPIRY = "ExpiryQueue";
+
     /**
      * @param tasksQueue      a task whose delivery keeps rolling back (its result cannot be sent, the process dies on
      *                        it) goes, after the broker's delivery attempts, to
      * @param deadLetterQueue the queue of Rotor's own dead letters, not dropped as Artemis does with no dead-letter
      *                        address; an expired one goes to {@link #expiryQueue}
      */
-    /** Where any other queue's messages go after the broker's delivery attempts, and when they expire. */
-    static final String BROKER_DLQ = "DLQ";
-    static final String BROKER_EXPIRY = "ExpiryQueue";
-
     public EmbeddedBroker(String brokerUrl, Path dataDir, String tasksQueue, String deadLetterQueue) throws Exception {
         URI url = URI.create(brokerUrl);
         if (!"tcp".equals(url.getScheme()) || url.getPort() < 0) {
             throw new IllegalArgumentException("rotor.jms.broker-url must be tcp://host:port for the embedded broker, got "
                     + brokerUrl);
         }
+        checkFree(url);
         Configuration config = new ConfigurationImpl()
                 .setPersistenceEnabled(true)
                 .setSecurityEnabled(false)
@@ -66,6 +72,20 @@ public final class EmbeddedBroker extends ServiceSupport {
 
     private static QueueConfiguration anycast(String queue) {
         return QueueConfiguration.of(queue).setAddress(queue).setRoutingType(RoutingType.ANYCAST).setDurable(true);
+    }
+
+    /**
+     * Artemis logs an acceptor that cannot bind and starts without it, a broker nobody can reach: so the port is
+     * tried while Rotor is configured, where a mistake stops it with one line.
+     */
+    private static void checkFree(URI url) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(url.getHost(), url.getPort()));
+        } catch (IOException e) {
+            throw new ConfigurationMistake(new IllegalStateException("the embedded JMS broker cannot listen on " + url
+                    + " (rotor.jms.broker-url): " + e.getMessage() + "; is another process using that port?"));
+        }
     }
 
     @Override
