@@ -26,8 +26,8 @@ import org.apache.camel.Message;
 import org.apache.camel.support.AsyncProcessorSupport;
 
 import dev.rotor.models.ModelSpec;
-import io.vertx.core.Vertx;
 import dev.rotor.rotation.TaskProgress;
+import io.vertx.core.Vertx;
 
 /**
  * The HTTP call of a gateway request, streamed or not, bounded by the request's own deadline as well as by the read
@@ -104,7 +104,13 @@ public final class GatewayCall extends AsyncProcessorSupport {
         }
         String body = in.getBody(String.class);
         if (!streamed) {
-            plain().send(model.provider(), headers, body, wait, (answer, failure) -> {
+            PlainCall plain = this.plain;
+            if (plain == null) {
+                exchange.setException(new IllegalStateException("the gateway's HTTP server is not up: no client for its calls"));
+                callback.done(true);
+                return true;
+            }
+            plain.send(model.provider(), headers, body, wait, (answer, failure) -> {
                 if (failure != null) {
                     exchange.setException(failure instanceof Exception e ? e : new IOException(failure));
                 } else {
@@ -138,14 +144,6 @@ public final class GatewayCall extends AsyncProcessorSupport {
             callback.done(false);
         }, continuation);
         return false;
-    }
-
-    private PlainCall plain() {
-        PlainCall call = plain;
-        if (call == null) {
-            throw new IllegalStateException("the gateway's HTTP server is not up: no client for its calls");
-        }
-        return call;
     }
 
     /**

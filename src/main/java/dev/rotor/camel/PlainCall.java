@@ -28,8 +28,8 @@ import io.vertx.core.net.TrustOptions;
 /**
  * A gateway request's plain (not streamed) call, made with the Vert.x of the gateway's own HTTP server: sent from and
  * answered on the event loop that took the request, so no thread hands the call or its answer on (each hand-off costs
- * a wake-up, which is most of what a gateway adds on loopback). Everything done with the answer before the client has
- * it is CPU work, so it may run on the event loop. A call is abandoned (its connection reset) when its time runs out.
+ * a thread's wake-up). Everything done with the answer before the client has it is CPU work, so it may run on the
+ * event loop. A call is abandoned (its connection reset) when its time runs out.
  */
 final class PlainCall {
 
@@ -123,9 +123,5 @@ final class PlainCall {
         Map<String, String> first = new java.util.LinkedHashMap<>();
         headers.forEach(h -> first.putIfAbsent(h.getKey(), h.getValue()));
         return first;
-    }
-
-    void close() {
-        client.close();
     }
 }

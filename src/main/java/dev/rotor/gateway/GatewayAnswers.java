@@ -23,13 +23,13 @@ import dev.rotor.camel.ExchangeKeys;
 import dev.rotor.camel.Outcomes;
 import dev.rotor.chat.ChatResult;
 import dev.rotor.chat.stream.OpenStream;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerResponse;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.Attempt;
 import dev.rotor.rotation.DeadLetterType;
 import dev.rotor.rotation.Decision;
 import dev.rotor.rotation.TaskProgress;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
 
 /**
  * The HTTP answer to a gateway request: the provider's body with {@code model} naming the model that served, or an
