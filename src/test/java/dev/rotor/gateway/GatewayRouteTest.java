@@ -201,6 +201,37 @@ class GatewayRouteTest {
     }
 
     @Test
+    void shouldServeEveryPlainCallWhenTheFirstModelDropsConnectionsAndSendsBrokenAnswers() throws Exception {
+        // a third of the primary's answers fail every way a provider's can: a connection cut mid-answer, an HTML
+        // error page, an error in a 200, an empty completion, a 500
+        Scenario scenario = Scenario.builder()
+                .model(PRIMARY, ModelBehaviour.unlimited().withFaults(0.35, "close", "not-json", "error-200", "empty", "500"))
+                .model(SECONDARY, ModelBehaviour.unlimited()).build();
+        int port = FreePorts.next();
+        HttpClient http = HttpClient.newHttpClient();
+        try (SimulatorServer sim = SimulatorServer.start(scenario); RotorHarness rotor = gateway(dir, sim, port).start()) {
+            List<CompletableFuture<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"model\":\"rotor\",\"messages\":[{\"role\":\"user\",\"content\":\"n " + i + "\"}]}"))
+                        .build();
+                answers.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+            }
+            int retried = 0;
+            for (CompletableFuture<HttpResponse<String>> answer : answers) {
+                HttpResponse<String> r = answer.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                assertThat(JSON.readTree(r.body()).path("choices").path(0).path("message").path("content").asText())
+                        .isNotBlank();
+                retried += r.headers().firstValue(GatewayAnswers.ATTEMPTS_HEADER).map(Integer::parseInt).orElse(1) > 1 ? 1 : 0;
+            }
+            assertThat(retried).as("requests served after a failed call").isPositive();
+            assertThat(sim.callsTo(PRIMARY)).isGreaterThan(10);
+        }
+    }
+
+    @Test
     void shouldRotateAfterTheFirstSilentCallAndAbandonACallInFlightWhenTheDeadlinePasses() throws Exception {
         Scenario scenario = Scenario.builder().slowMs(10_000)
                 .model(PRIMARY, ModelBehaviour.unlimited().withScript("slow", "slow"))
