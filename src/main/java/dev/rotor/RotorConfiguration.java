@@ -200,15 +200,9 @@ public final class RotorConfiguration implements CamelConfiguration {
      * Where a gateway request's route goes on once its provider call has ended: a thread per request at a time (a
      * streamed answer's relay holds one while it lasts), none while the request waits.
      */
-    private static java.util.concurrent.ExecutorService gatewayThreads(CamelContext context) throws Exception {
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.ExecutorService threads = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "rotor-gateway-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        closeOnStop(context, threads::shutdownNow);
-        return threads;
+    private static java.util.concurrent.ExecutorService gatewayThreads(CamelContext context) {
+        // Camel's own cached pool, which Camel shuts down when it stops
+        return context.getExecutorServiceManager().newCachedThreadPool(GatewayCall.class, "rotor-gateway");
     }
 
     private static void closeOnStop(CamelContext context, Runnable close) throws Exception {

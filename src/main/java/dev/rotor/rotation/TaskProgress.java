@@ -1,5 +1,6 @@
 package dev.rotor.rotation;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -59,8 +60,8 @@ public final class TaskProgress {
     public Instant deadline() { return deadline; }
 
     /** The timeout, or what is left before the deadline when that is less (zero or negative once it has passed). */
-    public java.time.Duration within(java.time.Duration timeout, Instant now) {
-        java.time.Duration left = java.time.Duration.between(now, deadline);
+    public Duration within(Duration timeout, Instant now) {
+        Duration left = Duration.between(now, deadline);
         return left.compareTo(timeout) < 0 ? left : timeout;
     }
     public List<Attempt> attempts() { return List.copyOf(attempts); }

@@ -4,13 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.main.ManagementHttpServer;
-import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,23 +57,10 @@ public final class StatusPage {
             LOG.debug("No management server (camel.management.enabled=false): no status page");
             return;
         }
-        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "rotor-status-sampler");
-            t.setDaemon(true);
-            return t;
-        });
+        // a thread of Camel's own, which Camel shuts down when it stops
+        ScheduledExecutorService sampler = context.getExecutorServiceManager()
+                .newSingleThreadScheduledExecutor(this, "rotor-status-sampler");
         sampler.scheduleAtFixedRate(report::sample, 0, 1, TimeUnit.SECONDS);
-        try {
-            context.addService(new ServiceSupport() {
-                @Override
-                protected void doStop() {
-                    sampler.shutdownNow();
-                }
-            }, true, true);
-        } catch (Exception e) {
-            sampler.shutdownNow();
-            throw new IllegalStateException("could not register the status page's sampler with Camel", e);
-        }
         Router router = server.getRouter();
         router.get(PATH).handler(ctx -> file(ctx, "index.html"));
         // the page's links are relative: it must be read from /rotor/ (Vert.x matches /rotor to the route above)
