@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.rotor.batch.BatchReport;
 import dev.rotor.batch.BatchRun;
+import dev.rotor.batch.BatchSettings;
 import dev.rotor.batch.TaskLedger;
 import dev.rotor.camel.ApiKeys;
 import dev.rotor.camel.FailureHandler;
@@ -61,6 +63,8 @@ import io.micrometer.core.instrument.Gauge;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.Provider;
+import dev.rotor.output.Deliveries;
+import dev.rotor.output.OutputFolders;
 import dev.rotor.rotation.Backoff;
 import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.simulator.EmbeddedSimulator;
@@ -95,6 +99,7 @@ public final class RotorConfiguration implements CamelConfiguration {
         try {
             settings = RotorSettings.from(property, secrets);
             declared = ModelRegistryLoader.load(settings.modelsFile());
+            checkFolders(settings);
         } catch (IllegalArgumentException | dev.rotor.models.InvalidModelsException mistake) {
             throw new ConfigurationMistake(mistake);
         }
@@ -149,7 +154,10 @@ public final class RotorConfiguration implements CamelConfiguration {
         FailureHandler failures = new FailureHandler(policy, classifier, metrics, settings.queueMaxHold());
         beans.bind("failureHandler", failures);
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);
-        beans.bind("outcomes", new Outcomes(json, clock, simulated, settings.output().equals("file")));
+        beans.bind("outcomes", new Outcomes(json, clock, simulated, settings.output().toFiles()));
+        Deliveries deliveries = new Deliveries(settings.output(), clock, meters);
+        beans.bind("deliveries", deliveries);
+        beans.bind("onDeliveryRefused", (Processor) deliveries::onRefused);
         HealthCheckRegistry.get(context).register(new ModelsHealthCheck(policy, models.models()));
         // the core's routes name it for every task, so it is bound even with no gateway
         StreamRelays relays = new StreamRelays(json, clock, timer, gateway.stallTimeout(), policy, metrics, meters);
@@ -173,15 +181,32 @@ public final class RotorConfiguration implements CamelConfiguration {
         whenStarted(context, () -> page.serve(context));
 
         if (settings.batch()) {
-            BatchRun batch = new BatchRun(settings.inbox(), ledger, metrics, policy, models.models(),
-                    settings.summaryFile(), json, settings.rotation().taskDeadline().plus(Duration.ofMinutes(1)),
-                    settings.progressEvery(), finishBatch);
+            BatchSettings batchSettings = new BatchSettings(settings.inbox(), settings.summaryFile(),
+                    settings.rotation().taskDeadline().plus(Duration.ofMinutes(1)), settings.progressEvery(),
+                    settings.output().giveUp());
+            BatchRun batch = new BatchRun(batchSettings, ledger,
+                    wall -> BatchReport.of(ledger, metrics, policy, models.models(), wall), deliveries::refusingFor,
+                    json, finishBatch);
             beans.bind("batchRun", batch);
             whenStarted(context, () -> {
                 Thread runner = new Thread(batch, "rotor-batch");
                 runner.setDaemon(true);
                 runner.start();
             });
+        }
+    }
+
+    /**
+     * The folders Rotor writes to and renames in for every task, tried once before any task: a folder that cannot
+     * take a result would otherwise show only after a model was paid for the answer.
+     */
+    private static void checkFolders(RotorSettings settings) {
+        if (settings.output().toFiles()) {
+            OutputFolders.checkWritable(settings.output().outbox(), "rotor.outbox.dir");
+            OutputFolders.checkWritable(settings.output().failed(), "rotor.failed.dir");
+        }
+        if (settings.intakes().contains("file") && !settings.inboxKeep() && !settings.check()) {
+            OutputFolders.checkMovable(settings.inbox(), settings.inbox().resolve(".done"), "rotor.inbox.dir");
         }
     }
 

@@ -14,6 +14,7 @@ import dev.rotor.gateway.GatewaySettings;
 import dev.rotor.limits.LimitsConfig;
 import dev.rotor.limits.StateSettings;
 import dev.rotor.limits.redis.RedisEndpoint;
+import dev.rotor.output.OutputSettings;
 import dev.rotor.rotation.Backoff;
 import dev.rotor.rotation.RotationConfig;
 import dev.rotor.rotation.Strategy;
@@ -23,10 +24,10 @@ import dev.rotor.transport.JmsSettings;
  * The {@code rotor.*} settings, read through Camel's property resolution, so an environment variable
  * ({@code ROTOR_TASK_DEADLINE} for {@code rotor.task.deadline}) or a -D system property overrides the file.
  */
-public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path failed, Path modelsFile, boolean batch, Path summaryFile,
+public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep, Path modelsFile, boolean batch, Path summaryFile,
                             int concurrency, RotationConfig rotation, LimitsConfig limits, SimulatorMode simulator,
                             Optional<Path> simulatorScenario, String referer, String title,
-                            Set<String> intakes, String output, Duration queueMaxHold, JmsSettings jms,
+                            Set<String> intakes, OutputSettings output, Duration queueMaxHold, JmsSettings jms,
                             StateSettings state, GatewaySettings gateway, Duration progressEvery, boolean check,
                             boolean checkAtStart, Duration httpConnectTimeout, Duration httpReadTimeout) {
 
@@ -35,7 +36,7 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
     public static final String GATEWAY_KEYS = "ROTOR_GATEWAY_KEYS";
 
     public boolean uses(String transport) {
-        return intakes.contains(transport) || output.equals(transport);
+        return intakes.contains(transport) || output.transport().equals(transport);
     }
 
     public enum SimulatorMode { AUTO, ALWAYS, NEVER }
@@ -74,13 +75,12 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
             default -> throw new IllegalArgumentException("rotor.simulator.enabled must be auto, true or false, got '" + mode + "'");
         };
         return new RotorSettings(r.path("rotor.inbox.dir", "work/inbox"), r.duration("rotor.inbox.min-age", "1s"),
-                r.path("rotor.outbox.dir", "work/outbox"),
-                r.path("rotor.failed.dir", "work/failed"), r.path("rotor.models.file", "models.yaml"),
+                r.bool("rotor.inbox.keep", false), r.path("rotor.models.file", "models.yaml"),
                 r.bool("rotor.batch", false), r.path("rotor.batch.summary-file", "work/run-summary.json"),
                 concurrency, rotation, limits, simulator,
                 property.apply("rotor.simulator.scenario").filter(s -> !s.isBlank()).map(Path::of),
                 r.text("rotor.openrouter.referer", ""), r.text("rotor.openrouter.title", "Rotor"),
-                intakes(r.text("rotor.intake", "file")), transport("rotor.output", r.text("rotor.output", "file")),
+                intakes(r.text("rotor.intake", "file")), output(r),
                 r.duration("rotor.queue.max-hold", "5s"),
                 new JmsSettings(r.text("rotor.jms.broker-url", "tcp://localhost:61616"), r.text("rotor.jms.username", ""),
                         r.text("rotor.jms.password", ""), r.bool("rotor.jms.embedded", false),
@@ -89,6 +89,32 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, Path outbox, Path 
                 state(r), gateway(r, secrets), progressEvery(r), r.bool("rotor.check", false),
                 r.bool("rotor.check.at-start", true), r.duration("rotor.http.connect-timeout", "10000"),
                 r.duration("rotor.http.read-timeout", "120000"));
+    }
+
+    /** Where outcomes go, each place named with the setting that names it, for the log lines that say it fails. */
+    private static OutputSettings output(Reader r) {
+        String transport = transport("rotor.output", r.text("rotor.output", "file"));
+        Path outbox = r.path("rotor.outbox.dir", "work/outbox");
+        Path failed = r.path("rotor.failed.dir", "work/failed");
+        Duration giveUp = r.duration("rotor.output.give-up", "5m");
+        if (giveUp.isNegative() || giveUp.isZero()) {
+            throw new IllegalArgumentException("rotor.output.give-up must be positive, got " + giveUp);
+        }
+        return switch (transport) {
+            case "jms" -> new OutputSettings(transport, outbox, failed, giveUp,
+                    place("queue", r, "rotor.jms.results-queue", "rotor.results"),
+                    place("queue", r, "rotor.jms.dead-letter-queue", "rotor.tasks.DLQ"));
+            case "kafka" -> new OutputSettings(transport, outbox, failed, giveUp,
+                    place("topic", r, "rotor.kafka.results-topic", "rotor-results"),
+                    place("topic", r, "rotor.kafka.dead-letter-topic", "rotor-dlq"));
+            default -> new OutputSettings(transport, outbox, failed, giveUp,
+                    new OutputSettings.Destination("folder " + outbox, "rotor.outbox.dir"),
+                    new OutputSettings.Destination("folder " + failed, "rotor.failed.dir"));
+        };
+    }
+
+    private static OutputSettings.Destination place(String kind, Reader r, String key, String fallback) {
+        return new OutputSettings.Destination(kind + " " + r.text(key, fallback), key);
     }
 
     /** {@code auto} (zero): every 2 s on a terminal, every 30 s otherwise. */

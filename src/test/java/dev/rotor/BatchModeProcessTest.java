@@ -97,6 +97,56 @@ class BatchModeProcessTest {
     }
 
     @Test
+    void shouldStopAtStartWithOneLineNamingTheSettingWhenTheOutboxCannotBeWritten() throws Exception {
+        Files.writeString(dir.resolve("models.yaml"), "providers:\n  p: { base-url: \"http://127.0.0.1:1\" }\nmodels:\n"
+                + "  - { id: m, provider: p }\n");
+        Files.writeString(dir.resolve("outbox"), "a file where the outbox should be");
+        Path log = dir.resolve("rotor.out");
+        Process p = RotorProcess.start(Map.of("ROTOR_MODELS_FILE", dir.resolve("models.yaml").toString(),
+                "ROTOR_INBOX_DIR", dir.resolve("in").toString(), "ROTOR_OUTBOX_DIR", dir.resolve("outbox/results").toString()),
+                log);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String printed = Files.readString(log);
+        assertThat(p.exitValue()).as(printed).isEqualTo(2);
+        assertThat(printed).containsPattern("(?m)^rotor: rotor.outbox.dir is .*outbox/results, where Rotor cannot write"
+                + " and rename a file \\(.*Not a directory\\)$").doesNotContain("\tat ");
+    }
+
+    @Test
+    void shouldEndABatchWithExitOneAndLeaveItsTasksInTheInboxWhenTheOutboxStaysBrokenPastTheGiveUp() throws Exception {
+        Scenario slow = Scenario.builder().latencyMs(1500).model("vendor/primary", ModelBehaviour.unlimited()).build();
+        try (SimulatorServer sim = SimulatorServer.start(slow)) {
+            Files.writeString(dir.resolve("models.yaml"), RotorHarness.modelsYaml(sim, Map.of(), "vendor/primary"));
+            Path inbox = Files.createDirectories(dir.resolve("in"));
+            for (String id : new String[] {"g1", "g2", "g3"}) {
+                Files.writeString(inbox.resolve(id + ".json"), "{\"id\":\"" + id + "\",\"prompt\":\"Say " + id + "\"}");
+            }
+            Path outbox = dir.resolve("out");
+            Path log = dir.resolve("give-up.out");
+            Process p = RotorProcess.start(List.of("-Drotor.test.console-level=INFO"), Map.of("ROTOR_BATCH", "true",
+                    "ROTOR_INBOX_DIR", inbox.toString(), "ROTOR_OUTBOX_DIR", outbox.toString(),
+                    "ROTOR_MODELS_FILE", dir.resolve("models.yaml").toString(), "ROTOR_INBOX_MIN_AGE", "0",
+                    "ROTOR_OUTPUT_GIVE_UP", "3s", "ROTOR_BATCH_SUMMARY_FILE", dir.resolve("summary.json").toString()), log);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(50))
+                    .until(() -> Files.exists(log) && Files.readString(log).contains("batch mode: 3 task(s)"));
+            // the calls are out, their answers 1.5 s away: the outbox breaks before any result is written
+            Files.delete(outbox);
+            Files.writeString(outbox, "not a folder any more");
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the batch ends by itself").isTrue();
+
+            String printed = Files.readString(log);
+            assertThat(p.exitValue()).as(printed).isEqualTo(1);
+            assertThat(printed).contains("the output has refused every result for over 3s (rotor.output.give-up)")
+                    .containsOnlyOnce("cannot be delivered to folder").doesNotContain("\tat ");
+            assertThat(sim.calls()).as("each task reached the model once").hasSize(3);
+            try (var left = Files.list(inbox)) {
+                assertThat(left.filter(Files::isRegularFile).map(f -> f.getFileName().toString()))
+                        .containsExactlyInAnyOrder("g1.json", "g2.json", "g3.json");
+            }
+        }
+    }
+
+    @Test
     void shouldStopCleanlyWhenToldToWhileStillStarting() throws Exception {
         Path log = dir.resolve("rotor.out");
         // the embedded broker makes the start long: the stop comes while Camel is being configured

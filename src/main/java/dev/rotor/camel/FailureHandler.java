@@ -14,6 +14,7 @@ import dev.rotor.chat.ModelCallException;
 import dev.rotor.limits.Permit;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.ModelSpec;
+import dev.rotor.output.Deliveries;
 import dev.rotor.rotation.Attempt;
 import dev.rotor.rotation.DeadLetterType;
 import dev.rotor.rotation.Decision;
@@ -61,6 +62,8 @@ public final class FailureHandler {
                 exchange.getIn().setHeader(Exchange.REDELIVERY_DELAY, retry.delay().toMillis());
                 int next = progress == null ? 0 : progress.calls() + 1;
                 LOG.info("retry: attempt {} in {} ms ({})", next, retry.delay().toMillis(), retry.why());
+            } else if (decision instanceof Decision.Keep keep) {
+                LOG.info("input kept to be taken again: {}", keep.why());
             } else if (decision instanceof Decision.GiveUp giveUp) {
                 LOG.warn("dead letter ({}): {}", giveUp.type().label(), giveUp.reason());
             }
@@ -70,6 +73,19 @@ public final class FailureHandler {
     /** The retryWhile predicate: redeliver while the last decision was to retry. */
     public boolean shouldRetry(Exchange exchange) {
         return exchange.getProperty(ExchangeKeys.DECISION) instanceof Decision.Retry;
+    }
+
+    /**
+     * The onException's {@code handled}: false only for a task that ends with no outcome, so that its failure
+     * reaches its consumer, which keeps the input (file rollback, JMS rollback, Kafka offset not committed).
+     */
+    public boolean isHandled(Exchange exchange) {
+        return !(exchange.getProperty(ExchangeKeys.DECISION) instanceof Decision.Keep);
+    }
+
+    /** Whether the task ends with no outcome, its input kept by its transport. */
+    public boolean isKept(Exchange exchange) {
+        return !isHandled(exchange);
     }
 
     /** Whether the task is to go back to its queue rather than to the dead letter. */
@@ -88,6 +104,10 @@ public final class FailureHandler {
 
     private Decision decide(Exchange exchange, Exception error, TaskProgress progress, Permit permit,
                             ModelCaller.CallStart call) {
+        if (Deliveries.isHeld(exchange)) {
+            // its output refused the outcome until Rotor began to stop: no new call, and no dead letter either
+            return new Decision.Keep("its outcome was not delivered before Rotor stopped (" + error + ")");
+        }
         if (error instanceof NoModelAvailableException noModel) {
             return policy.waitFor(progress, noModel.waitUntil());
         }

@@ -19,6 +19,13 @@ public sealed interface Decision {
     }
 
     /**
+     * Stop with no outcome written: the task's input stays with its transport (a file in the inbox, a message rolled
+     * back) to be taken again. For an outcome its output refused until Rotor stopped.
+     */
+    record Keep(String why) implements Decision {
+    }
+
+    /**
      * Stop: the task goes to the dead letter with this type and reason. {@code freeAt}: when a model would have
      * been free, for a task that could not wait so long (a gateway caller is told when to come back).
      */

@@ -49,7 +49,7 @@ class DashboardMetricsTest {
             alertNames.add(r.path("alert").asText());
         }));
         assertThat(alertNames).containsExactlyInAnyOrder("RotorChainUnavailable", "RotorDeadLettersRising",
-                "RotorBreakerOpen", "RotorDailyCapHit", "RotorStateDegraded");
+                "RotorBreakerOpen", "RotorDailyCapHit", "RotorStateDegraded", "RotorOutputRefusing");
         Set<String> used = new TreeSet<>();
         for (String e : expressions) {
             Matcher m = METRIC.matcher(e);

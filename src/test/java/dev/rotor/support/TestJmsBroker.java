@@ -26,7 +26,7 @@ public final class TestJmsBroker implements AutoCloseable {
 
     private final EmbeddedActiveMQ broker = new EmbeddedActiveMQ();
     private final String url;
-    private final Connection connection;
+    private Connection connection;
 
     public TestJmsBroker(Path dataDir) throws Exception {
         url = "tcp://127.0.0.1:" + FreePorts.next();
@@ -43,6 +43,18 @@ public final class TestJmsBroker implements AutoCloseable {
 
     public String url() {
         return url;
+    }
+
+    /** Stops the broker as an outage would take it away; {@link #start} brings it back with its journal. */
+    public synchronized void stop() throws Exception {
+        connection.close();
+        broker.stop();
+    }
+
+    public synchronized void start() throws Exception {
+        broker.start();
+        connection = new ActiveMQConnectionFactory(url).createConnection();
+        connection.start();
     }
 
     public void send(String queue, List<String> bodies) throws JMSException {

@@ -34,7 +34,8 @@ public final class TestKafkaBroker implements AutoCloseable {
     public record Received(String key, String value, int partition, long timestampMs) {
     }
 
-    private final KafkaRaftServer server;
+    private final Map<String, Object> props;
+    private KafkaRaftServer server;
     private final String bootstrap;
 
     public TestKafkaBroker(Path dataDir) throws Exception {
@@ -42,7 +43,7 @@ public final class TestKafkaBroker implements AutoCloseable {
         int controllerPort = FreePorts.next();
         bootstrap = "127.0.0.1:" + port;
         String logDir = dataDir.resolve("kraft").toString();
-        Map<String, Object> props = Map.ofEntries(
+        props = Map.ofEntries(
                 Map.entry("process.roles", "broker,controller"),
                 Map.entry("node.id", "1"),
                 Map.entry("controller.quorum.voters", "1@127.0.0.1:" + controllerPort),
@@ -64,8 +65,19 @@ public final class TestKafkaBroker implements AutoCloseable {
                 .setDirectories(List.of(logDir)).setMetadataLogDirectory(logDir)
                 .setReleaseVersion(MetadataVersion.latestProduction()).setControllerListenerName("CONTROLLER")
                 .run();
+        start();
+    }
+
+    /** Starts the broker on its ports and log folder, as formatted: after {@link #stop}, it comes back with its data. */
+    public synchronized void start() {
         server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
         server.startup();
+    }
+
+    /** Stops the broker as an outage would take it away; {@link #start} brings it back. */
+    public synchronized void stop() {
+        server.shutdown();
+        server.awaitShutdown();
     }
 
     public String bootstrap() {
@@ -79,7 +91,18 @@ public final class TestKafkaBroker implements AutoCloseable {
                 newTopics.add(new NewTopic(t, partitions, (short) 1));
             }
             admin.createTopics(newTopics).all().get();
+            awaitLeaders(admin, List.of(topics));
         }
+    }
+
+    /**
+     * Until every partition of the topics has its leader: a producer that sends before that meets NOT_LEADER, and on
+     * a busy machine its idempotent retries can end in OUT_OF_ORDER_SEQUENCE and never deliver.
+     */
+    private static void awaitLeaders(Admin admin, List<String> topics) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> admin.describeTopics(topics).allTopicNames().get().values().stream()
+                        .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())));
     }
 
     /** How many members of {@code group} hold at least one partition right now. */
@@ -131,8 +154,7 @@ public final class TestKafkaBroker implements AutoCloseable {
 
     @Override
     public void close() {
-        server.shutdown();
-        server.awaitShutdown();
+        stop();
     }
 
 }
