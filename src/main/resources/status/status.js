@@ -18,6 +18,10 @@ function number(value) {
   return cell(value === null || value === undefined ? "–" : value.toLocaleString("en"), "n");
 }
 
+function usd(value) {
+  return cell(value === null || value === undefined ? "–" : value.toFixed(value !== 0 && Math.abs(value) < 0.01 ? 6 : 2), "n");
+}
+
 function clock(iso) {
   return iso ? new Date(iso).toLocaleTimeString("en-GB") : "";
 }
@@ -80,7 +84,10 @@ function render(status) {
   fill("models", status.models, "no models", m => [
     cell(m.id), stateCell(m), cell(until(m.until, status.now)), cell(m.why, "why"), number(m.requests), number(m.ok),
     number(m.rate_limited), number(m.other_failures), number(m.p50_ms), number(m.p95_ms), number(m.tokens),
-    cell(m.limit || "none known"), cell(m.limit_source)]);
+    cell(m.limit || "none known"), cell(m.limit_source), cell(m.token_limit || "none known"),
+    number(m.tokens_available), usd(m.spend_usd)]);
+  fill("budgets", status.budgets, "no budgets", b => [
+    cell(b.scope), cell(b.window), usd(b.budget_usd), usd(b.spent_usd), usd(b.left_usd), cell(until(b.resets_at, status.now))]);
   fill("transports", status.transports, "no transports", t => [
     cell(t.name), number(t.in_flight), number(t.waiting), number(t.parked_per_minute), number(t.completed_per_minute),
     number(t.dead_lettered_per_minute)]);

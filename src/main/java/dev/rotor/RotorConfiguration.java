@@ -55,11 +55,13 @@ import dev.rotor.gateway.ModelChoice;
 import dev.rotor.gateway.ModelList;
 import dev.rotor.gateway.StreamRelays;
 import dev.rotor.limits.InMemoryLimitState;
+import dev.rotor.limits.InputEstimates;
 import dev.rotor.limits.LimitState;
 import dev.rotor.limits.StateSettings;
 import dev.rotor.limits.redis.RedisEndpoint;
 import dev.rotor.limits.redis.RedisLimitState;
 import io.micrometer.core.instrument.Gauge;
+import dev.rotor.models.BudgetCheck;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.Provider;
@@ -99,6 +101,7 @@ public final class RotorConfiguration implements CamelConfiguration {
         try {
             settings = RotorSettings.from(property, secrets);
             declared = ModelRegistryLoader.load(settings.modelsFile());
+            BudgetCheck.requirePrices(declared, settings.budget());
             checkFolders(settings);
         } catch (IllegalArgumentException | dev.rotor.models.InvalidModelsException mistake) {
             throw new ConfigurationMistake(mistake);
@@ -118,9 +121,13 @@ public final class RotorConfiguration implements CamelConfiguration {
 
         DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
         Backoff backoff = settings.rotation().backoff();
-        InMemoryLimitState own = new InMemoryLimitState(models, settings.limits(), n -> backoff.delay(n, random.getAsDouble()));
+        InMemoryLimitState own = new InMemoryLimitState(models, settings.limits(), n -> backoff.delay(n, random.getAsDouble()),
+                settings.budget());
         LimitState limits = limitState(context, own, models, clock, settings.state());
-        RotationPolicy policy = new RotationPolicy(models, settings.rotation(), limits, clock, random);
+        InputEstimates estimates = new InputEstimates();
+        beans.bind("inputEstimates", estimates);
+        beans.bind("modelRegistry", models);
+        RotationPolicy policy = new RotationPolicy(models, settings.rotation(), limits, clock, random, estimates);
         if (settings.checkAtStart()) {
             new Preflight(json, Duration.ofSeconds(5), keys::keyOf).atStart(models, simulated, limits::leaveRotation);
         }
@@ -130,6 +137,8 @@ public final class RotorConfiguration implements CamelConfiguration {
                 .register(meters);
         RotorMetrics metrics = new RotorMetrics(meters, policy, models.models(), clock);
         metrics.chainGauges(policy, models.chains(), models.models());
+        models.models().forEach(m -> metrics.tokenGauges(limits, estimates, m, clock));
+        metrics.budgetGauges(limits, clock);
         ErrorClassifier classifier = new ErrorClassifier(json, clock);
         TransportMetrics transports = new TransportMetrics(meters);
         TaskLedger ledger = new TaskLedger(metrics, transports);
@@ -143,7 +152,7 @@ public final class RotorConfiguration implements CamelConfiguration {
         Parking parking = new Parking(json, clock, settings.queueMaxHold());
         beans.bind("parking", parking);
         beans.bind("taskIntake", new TaskIntake(new TaskParser(json, models::hasChain, id -> models.model(id).isPresent()),
-                models, clock, settings.rotation().taskDeadline(), parking));
+                models, clock, settings.rotation().taskDeadline(), parking, estimates));
         ScheduledExecutorService timer = streamTimer(context);
         GatewaySettings gateway = settings.gateway();
         beans.bind("modelCaller", new ModelCaller(policy, new ChatRequestMapper(json), classifier, keys, metrics, clock,
@@ -163,7 +172,7 @@ public final class RotorConfiguration implements CamelConfiguration {
         StreamRelays relays = new StreamRelays(json, clock, timer, gateway.stallTimeout(), policy, metrics, meters);
         beans.bind("gatewayAnswers", new GatewayAnswers(json, clock, relays));
         if (settings.intakes().contains("http")) {
-            bindGateway(beans, settings.gateway(), models, transports, json, clock);
+            bindGateway(beans, settings.gateway(), models, transports, json, clock, estimates);
             ChatCompletionsHandler chat = new ChatCompletionsHandler(settings.gateway(), json);
             whenStarted(context, () -> {
                 try {
@@ -241,7 +250,8 @@ public final class RotorConfiguration implements CamelConfiguration {
 
     /** The OpenAI-compatible gateway's beans; refuses to serve beyond this machine with no keys unless told to. */
     private static void bindGateway(Registry beans, GatewaySettings gateway, ModelRegistry models,
-                                    TransportMetrics transports, ObjectMapper json, Clock clock) throws Exception {
+                                    TransportMetrics transports, ObjectMapper json, Clock clock,
+                                    InputEstimates estimates) throws Exception {
         if (!gateway.loopbackOnly() && gateway.keys().isEmpty() && !gateway.allowOpen()) {
             throw new ConfigurationMistake(new IllegalArgumentException("rotor.gateway.host is " + gateway.host()
                     + ", reachable from other machines, and no gateway keys are set: set " + RotorSettings.GATEWAY_KEYS
@@ -254,7 +264,8 @@ public final class RotorConfiguration implements CamelConfiguration {
             LOG.info("Gateway on {}:{} takes requests with one of {} key(s)", gateway.host(), gateway.port(),
                     gateway.keys().size());
         }
-        beans.bind("gatewayIntake", new GatewayIntake(gateway, new ModelChoice(models), transports, json, clock));
+        beans.bind("gatewayIntake", new GatewayIntake(gateway, new ModelChoice(models), transports, json, clock,
+                estimates));
         beans.bind("modelList", new ModelList(models, json));
     }
 

@@ -1,7 +1,9 @@
 package dev.rotor;
 
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -14,6 +16,8 @@ import dev.rotor.gateway.GatewaySettings;
 import dev.rotor.limits.LimitsConfig;
 import dev.rotor.limits.StateSettings;
 import dev.rotor.limits.redis.RedisEndpoint;
+import dev.rotor.models.Budget;
+import dev.rotor.models.Money;
 import dev.rotor.output.OutputSettings;
 import dev.rotor.rotation.Backoff;
 import dev.rotor.rotation.RotationConfig;
@@ -29,7 +33,8 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
                             Optional<Path> simulatorScenario, String referer, String title,
                             Set<String> intakes, OutputSettings output, Duration queueMaxHold, JmsSettings jms,
                             StateSettings state, GatewaySettings gateway, Duration progressEvery, boolean check,
-                            boolean checkAtStart, Duration httpConnectTimeout, Duration httpReadTimeout) {
+                            boolean checkAtStart, Duration httpConnectTimeout, Duration httpReadTimeout,
+                            Budget budget) {
 
     public static final Set<String> TRANSPORTS = Set.of("file", "jms", "kafka");
     /** The environment variable with the gateway's keys (a comma list). */
@@ -62,7 +67,8 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
                 .backoff(backoff)
                 .build();
         LimitsConfig limits = new LimitsConfig(r.bool("rotor.rotation.use-declared-limits", LimitsConfig.DEFAULT_USE_DECLARED),
-                r.bool("rotor.rotation.learn-limits", LimitsConfig.DEFAULT_LEARN));
+                r.bool("rotor.rotation.learn-limits", LimitsConfig.DEFAULT_LEARN),
+                r.bool("rotor.rotation.pace-tokens", LimitsConfig.DEFAULT_PACE_TOKENS));
         int concurrency = r.integer("rotor.concurrency", 8);
         if (concurrency < 1) {
             throw new IllegalArgumentException("rotor.concurrency must be at least 1, got " + concurrency);
@@ -88,7 +94,30 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
                         r.text("rotor.jms.dead-letter-queue", "rotor.tasks.DLQ")),
                 state(r), gateway(r, secrets), progressEvery(r), r.bool("rotor.check", false),
                 r.bool("rotor.check.at-start", true), r.duration("rotor.http.connect-timeout", "10000"),
-                r.duration("rotor.http.read-timeout", "120000"));
+                r.duration("rotor.http.read-timeout", "120000"), budget(r));
+    }
+
+    /** The global budget every call counts on, whatever its model: rotor.budget.usd-per-hour, -day, -month. */
+    private static Budget budget(Reader r) {
+        List<Budget.Cap> caps = new ArrayList<>();
+        for (Budget.Window w : Budget.Window.values()) {
+            String key = "rotor.budget.usd-per-" + w.label();
+            String v = r.text(key, "");
+            if (v.isEmpty()) {
+                continue;
+            }
+            BigDecimal usd;
+            try {
+                usd = new BigDecimal(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + " must be an amount of USD such as 2.50, got '" + v + "'");
+            }
+            if (usd.signum() < 0) {
+                throw new IllegalArgumentException(key + " must not be negative, got " + v);
+            }
+            caps.add(new Budget.Cap(Money.picoUsd(usd), w));
+        }
+        return new Budget(caps);
     }
 
     /** Where outcomes go, each place named with the setting that names it, for the log lines that say it fails. */

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.camel.Exchange;
@@ -18,7 +19,9 @@ import dev.rotor.chat.stream.OpenStream;
 import dev.rotor.chat.stream.StreamStart;
 import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.chat.ModelCallException;
+import dev.rotor.chat.TokenUsage;
 import dev.rotor.limits.Permit;
+import dev.rotor.limits.Spending;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.models.Provider;
@@ -119,7 +122,11 @@ public final class ModelCaller {
         Duration latency = start.elapsed();
         exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class)
                 .record(new Attempt(model.id(), Attempt.OK, status, latency.toMillis(), start.at(), null));
-        policy.onSuccess(exchange.getProperty(ExchangeKeys.PERMIT, Permit.class), latency, completed.limits());
+        TokenUsage usage = TokenUsage.of(result.usage());
+        policy.onSuccess(exchange.getProperty(ExchangeKeys.PERMIT, Permit.class), latency, completed.limits(), usage);
+        OptionalLong cost = Spending.costOf(model, usage);
+        cost.ifPresent(c -> metrics.spent(model, c));
+        exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class).spent(cost);
         exchange.removeProperty(ExchangeKeys.CALL_STARTED);
         exchange.removeProperty(ExchangeKeys.PERMIT);
         metrics.succeeded(model, latency, result);

@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rotor.batch.TaskLedger;
 import dev.rotor.chat.ChatResult;
 import dev.rotor.models.ModelSpec;
+import dev.rotor.models.Money;
 import dev.rotor.rotation.Attempt;
 import dev.rotor.rotation.DeadLetterType;
 import dev.rotor.rotation.Decision;
@@ -74,6 +75,8 @@ public final class Outcomes {
         doc.putPOJO("attempts", progress.attempts());
         doc.put("rotations", progress.rotations());
         doc.put("latency_ms", latencyMs);
+        // USD, from the answer's usage at the model's price (or the provider's own figure); null when neither says
+        progress.cost().ifPresentOrElse(c -> doc.put("cost", Money.usd(c)), () -> doc.putNull("cost"));
         doc.put("simulated", simulatedProviders.contains(model.provider().name()));
         doc.set("metadata", task.metadata());
         write(exchange, doc, new TaskLedger.Entry(task.id(), COMPLETED, answeredBy, progress.rotations(),

@@ -3,9 +3,12 @@ package dev.rotor.camel;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalInt;
 
 import org.apache.camel.Exchange;
 
+import dev.rotor.limits.InputEstimates;
+import dev.rotor.limits.TaskSize;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.ProgressSnapshot;
@@ -23,9 +26,12 @@ public final class TaskIntake {
     private final Duration deadline;
 
     private final Parking parking;
+    private final InputEstimates estimates;
 
-    public TaskIntake(TaskParser parser, ModelRegistry registry, Clock clock, Duration deadline, Parking parking) {
+    public TaskIntake(TaskParser parser, ModelRegistry registry, Clock clock, Duration deadline, Parking parking,
+                      InputEstimates estimates) {
         this.parking = parking;
+        this.estimates = estimates;
         this.parser = parser;
         this.registry = registry;
         this.clock = clock;
@@ -47,11 +53,13 @@ public final class TaskIntake {
         exchange.setProperty(ExchangeKeys.TASK, task);
         exchange.setProperty(ExchangeKeys.TASK_ID, task.id());
         ProgressSnapshot carried = parking.carried(exchange);
+        TaskSize size = estimates.size(task.messages(), task.maxTokens().map(OptionalInt::of).orElse(OptionalInt.empty()));
         if (carried == null) {
-            exchange.setProperty(ExchangeKeys.PROGRESS, new TaskProgress(task.id(), chainOf(task), clock.instant().plus(deadline)));
+            exchange.setProperty(ExchangeKeys.PROGRESS, new TaskProgress(task.id(), chainOf(task),
+                    clock.instant().plus(deadline), size));
         } else {
             exchange.setProperty(ExchangeKeys.RECEIVED_AT, carried.receivedAt());
-            exchange.setProperty(ExchangeKeys.PROGRESS, TaskProgress.resume(task.id(), chainOf(task), carried));
+            exchange.setProperty(ExchangeKeys.PROGRESS, TaskProgress.resume(task.id(), chainOf(task), carried, size));
         }
     }
 

@@ -28,12 +28,17 @@ public final class ChatRequestMapper {
         for (ChatMessage m : task.messages()) {
             messages.addObject().put("role", m.role()).put("content", m.content());
         }
-        task.maxTokens().ifPresent(n -> body.put("max_tokens", n));
+        // a task without its own bound gets the model's: the provider then reserves what Rotor reserved
+        task.maxTokens().ifPresentOrElse(n -> body.put("max_tokens", n),
+                () -> model.maxTokens().ifPresent(n -> body.put("max_tokens", n)));
         task.temperature().ifPresent(t -> body.put("temperature", t));
         return write(body);
     }
 
-    /** The caller's body, every field as it came (tools, response_format, vendor extensions), but the model. */
+    /**
+     * The caller's body, every field as it came (tools, response_format, vendor extensions), but the model; with the
+     * model's max_tokens when the caller set no bound.
+     */
     private String gatewayBody(ObjectNode request, ModelSpec model) {
         ObjectNode body = json.createObjectNode();
         body.put("model", model.id());
@@ -42,6 +47,9 @@ public final class ChatRequestMapper {
                 body.set(f.getKey(), f.getValue());
             }
         });
+        if (!request.hasNonNull("max_tokens") && !request.hasNonNull("max_completion_tokens")) {
+            model.maxTokens().ifPresent(n -> body.put("max_tokens", n));
+        }
         return write(body);
     }
 

@@ -64,7 +64,8 @@ public final class ErrorClassifier {
             }
             return completion(parsed.get(), status, limitHeaders.read(header, now));
         }
-        JsonNode error = parsed.map(b -> b.path("error")).orElse(json.missingNode());
+        // Gemini's OpenAI-compatible endpoint answers an error as a one-element array
+        JsonNode error = parsed.map(b -> b.isArray() ? b.path(0) : b).map(b -> b.path("error")).orElse(json.missingNode());
         return new Failed(classifyError(status, header, error, false, now));
     }
 
@@ -115,6 +116,15 @@ public final class ErrorClassifier {
         JsonNode bodyHeaders = error.path("metadata").path("headers");
         LimitReport limits = limitHeaders.read(name -> Optional.ofNullable(header.apply(name))
                 .orElseGet(() -> textOf(bodyHeaders, name)), now);
+        if (status == 429 || status == 413) {
+            RefusalBody body = RefusalBody.read(error, now);
+            limits = limits.withBody(body.signals(), body.unit(), body.retryAt(), body.precisionMs());
+            if (body.tooLarge()) {
+                // no wait makes it fit: not a cooldown, but a model this task cannot use
+                return new Failure(FailureKind.TOO_LARGE, status, detail, scopeOf(message, error), Optional.empty(),
+                        limits);
+            }
+        }
         return switch (status) {
             case 429 -> new Failure(FailureKind.RATE_LIMITED, status, detail, scopeOf(message, error), limits.retryAt(), limits);
             case 400, 413 -> Failure.of(status == 413 || CONTEXT.matcher(message).find()

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.rotor.camel.ExchangeKeys;
+import dev.rotor.limits.InputEstimates;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.task.Task;
@@ -47,9 +48,11 @@ public final class GatewayIntake {
     private final Clock clock;
     private final List<byte[]> keys;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final InputEstimates estimates;
 
     public GatewayIntake(GatewaySettings settings, ModelChoice choice, TransportMetrics transports, ObjectMapper json,
-                         Clock clock) {
+                         Clock clock, InputEstimates estimates) {
+        this.estimates = estimates;
         this.settings = settings;
         this.choice = choice;
         this.transports = transports;
@@ -90,7 +93,8 @@ public final class GatewayIntake {
         boolean streamed = request.path("stream").asBoolean(false);
         exchange.setProperty(ExchangeKeys.STREAMED, streamed);
         exchange.setProperty(ExchangeKeys.TASK, Task.ofRequest(id, request));
-        exchange.setProperty(ExchangeKeys.PROGRESS, new TaskProgress(id, chain, received.plus(deadline(exchange))));
+        exchange.setProperty(ExchangeKeys.PROGRESS, new TaskProgress(id, chain, received.plus(deadline(exchange)),
+                estimates.sizeOfRequest(request)));
     }
 
     /** The caller's own request id, when it is a usable one; else a new one. */

@@ -6,8 +6,17 @@ package dev.rotor.limits;
  *
  * @param sentMs when the call left, epoch milliseconds
  * @param atMs   when its answer came
+ * @param cost   what it counted (tokens settled to what its provider counted)
  */
-public record CallOutcome(String modelId, long sentMs, long atMs, Kind kind) {
+public record CallOutcome(String modelId, long sentMs, long atMs, Kind kind, CallCost cost) {
+
+    public CallOutcome {
+        cost = cost == null ? CallCost.ONE_CALL : cost;
+    }
+
+    public CallOutcome(String modelId, long sentMs, long atMs, Kind kind) {
+        this(modelId, sentMs, atMs, kind, CallCost.ONE_CALL);
+    }
 
     /** The longest a call is assumed to take to reach the provider's counter after Rotor lets it go. */
     public static final long SEND_SKEW_MS = SendLog.SEND_SKEW_MS;

@@ -2,6 +2,7 @@ package dev.rotor.limits;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,11 +13,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.rotor.chat.LimitScope;
+import dev.rotor.chat.TokenUsage;
 import dev.rotor.chat.headers.LimitReport;
 import dev.rotor.chat.headers.LimitSignal;
+import dev.rotor.models.Budget;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.models.RateLimits;
+import dev.rotor.models.Unit;
 
 /** The limit state of one Rotor process, in memory, behind one lock: every task of the process sees the same. */
 public final class InMemoryLimitState implements LimitState {
@@ -30,15 +34,26 @@ public final class InMemoryLimitState implements LimitState {
     private final Map<String, String> gone = new HashMap<>();
     private final Map<String, String> refused = new HashMap<>();
     private final CooldownGuess guess;
+    private final LimitsConfig config;
+    /** What every call counts on: the global budget, when one is set. */
+    private final ScopeLimits global;
     private long nextId;
     private LimitListener listener = (limit, confirmed) -> { };
 
     public InMemoryLimitState(ModelRegistry registry, LimitsConfig config, CooldownGuess guess) {
+        this(registry, config, guess, Budget.NONE);
+    }
+
+    /** @param global a budget every call counts on, whatever its model (rotor.budget.*) */
+    public InMemoryLimitState(ModelRegistry registry, LimitsConfig config, CooldownGuess guess, Budget global) {
         this.guess = guess;
+        this.config = config;
+        this.global = new ScopeLimits(ScopeKeys.ALL, RateLimits.NONE, global, config, this::logChange);
         for (ModelSpec m : registry.models()) {
             List<ScopeLimits> own = new ArrayList<>(3);
             for (String key : ScopeKeys.of(m)) {
-                own.add(scopes.computeIfAbsent(key, k -> new ScopeLimits(k, declared(k, m, registry), config)));
+                own.add(scopes.computeIfAbsent(key, k -> new ScopeLimits(k, declared(k, m, registry),
+                        budgetOf(k, m, registry), config, this::logChange)));
             }
             byModel.put(m.id(), List.copyOf(own));
         }
@@ -49,12 +64,25 @@ public final class InMemoryLimitState implements LimitState {
         }
     }
 
+    private static Budget budgetOf(String key, ModelSpec m, ModelRegistry registry) {
+        if (key.equals(ScopeKeys.model(m))) {
+            return m.budget();
+        }
+        if (key.equals(ScopeKeys.provider(m))) {
+            return m.provider().budget();
+        }
+        return m.limitGroup().filter(g -> key.equals(ScopeKeys.group(g))).map(registry::groupBudget).orElse(Budget.NONE);
+    }
+
     private static RateLimits declared(String key, ModelSpec m, ModelRegistry registry) {
         if (key.equals(ScopeKeys.model(m))) {
             return m.limits();
         }
         if (key.equals(ScopeKeys.pool(m))) {
             return freePoolGroup(m, registry).map(registry::groupLimits).orElse(RateLimits.NONE);
+        }
+        if (key.equals(ScopeKeys.provider(m))) {
+            return m.provider().limits();
         }
         return m.limitGroup().filter(g -> key.equals(ScopeKeys.group(g))).map(registry::groupLimits).orElse(RateLimits.NONE);
     }
@@ -76,10 +104,33 @@ public final class InMemoryLimitState implements LimitState {
     }
 
     /** When {@link #tryAcquire} would let a call on the model go, counting nothing; empty if now. */
-    public synchronized Optional<Instant> waitBeforeSending(ModelSpec model, Instant now) {
+    public synchronized Optional<Instant> waitBeforeSending(ModelSpec model, Reservation reservation, Instant now) {
         long nowMs = now.toEpochMilli();
-        long at = notBefore(model, nowMs, true);
+        long at = notBefore(model, nowMs, true, reservation);
         return at > nowMs ? Optional.of(Instant.ofEpochMilli(at)) : Optional.empty();
+    }
+
+    /** The budget (the model's scopes', or the global one) with no room for the call's worst case, if one has none. */
+    public synchronized Optional<Admission.OverBudget> overBudget(ModelSpec model, Reservation reservation, Instant now) {
+        long nowMs = now.toEpochMilli();
+        for (ScopeLimits s : scopesOf(model)) {
+            Optional<Admission.OverBudget> over = s.overBudget(reservation, nowMs);
+            if (over.isPresent()) {
+                return over;
+            }
+        }
+        return global.overBudget(reservation, nowMs);
+    }
+
+    /** The scope of the model whose limit the call can never fit in, if one is. */
+    public synchronized Optional<Admission.TooLarge> tooLarge(ModelSpec model, CallCost cost) {
+        for (ScopeLimits s : scopesOf(model)) {
+            Optional<Admission.TooLarge> too = s.tooLarge(cost);
+            if (too.isPresent()) {
+                return too;
+            }
+        }
+        return Optional.empty();
     }
 
     /** The windows each scope of the model paces calls by at {@code now}, in the order of {@link ScopeKeys#of}. */
@@ -98,9 +149,7 @@ public final class InMemoryLimitState implements LimitState {
             return;
         }
         for (ScopeLimits s : own) {
-            if (s.foreign(call.sentMs(), call.atMs(), call.kind() == CallOutcome.Kind.SUCCEEDED)) {
-                logChange(s, "calls of another process on the account");
-            }
+            s.foreign(call.sentMs(), call.atMs(), call.kind() == CallOutcome.Kind.SUCCEEDED, call.cost());
         }
     }
 
@@ -108,7 +157,7 @@ public final class InMemoryLimitState implements LimitState {
     public synchronized void adopt(LimitView limit, boolean confirmed, Instant now) {
         ScopeLimits s = scopes.get(limit.scope());
         if (s != null && !s.learnedToPaceBy().equals(Optional.of(limit))) {
-            s.adopt(limit, confirmed, now.toEpochMilli());
+            s.adoptFromAnotherProcess(limit, confirmed, now.toEpochMilli());
             LOG.info("limit of {} is now {} (learned by another process on the account)", s.key(), s);
         }
     }
@@ -122,57 +171,70 @@ public final class InMemoryLimitState implements LimitState {
     }
 
     @Override
-    public synchronized Admission tryAcquire(ModelSpec model, Instant now) {
+    public synchronized Admission tryAcquire(ModelSpec model, Reservation reservation, Instant now) {
+        Optional<Admission.TooLarge> tooLarge = tooLarge(model, reservation.cost());
+        if (tooLarge.isPresent()) {
+            return tooLarge.get();
+        }
+        Optional<Admission.OverBudget> overBudget = overBudget(model, reservation, now);
+        if (overBudget.isPresent()) {
+            return overBudget.get();
+        }
         long nowMs = now.toEpochMilli();
-        long at = notBefore(model, nowMs, true);
+        long at = notBefore(model, nowMs, true, reservation);
         if (at > nowMs) {
             return new Admission.NotBefore(Instant.ofEpochMilli(at));
         }
-        return new Admission.Granted(sendRegardless(model, now));
+        return new Admission.Granted(sendRegardless(model, reservation, now));
     }
 
     @Override
-    public synchronized Permit sendRegardless(ModelSpec model, Instant now) {
+    public synchronized Permit sendRegardless(ModelSpec model, Reservation reservation, Instant now) {
         long id = ++nextId;
         for (ScopeLimits s : scopesOf(model)) {
-            s.sent(id, now.toEpochMilli());
+            s.sent(id, now.toEpochMilli(), reservation);
         }
-        return new Permit(model, id, now);
+        global.budgets().forEach(b -> b.reserve(reservation.budgetHold(), now.toEpochMilli()));
+        return new Permit(model, id, now, reservation);
     }
 
     @Override
     public synchronized Optional<Instant> blockedUntil(ModelSpec model, Instant now) {
         long nowMs = now.toEpochMilli();
-        long at = notBefore(model, nowMs, false);
+        long at = notBefore(model, nowMs, false, Reservation.ONE_CALL);
         return at > nowMs ? Optional.of(Instant.ofEpochMilli(at)) : Optional.empty();
     }
 
-    private long notBefore(ModelSpec model, long nowMs, boolean demand) {
+    private long notBefore(ModelSpec model, long nowMs, boolean demand, Reservation reservation) {
         long at = nowMs;
         for (ScopeLimits s : scopesOf(model)) {
-            at = Math.max(at, s.notBefore(nowMs, demand));
+            at = Math.max(at, s.notBefore(nowMs, demand, reservation));
         }
         return at;
     }
 
     @Override
-    public synchronized void succeeded(Permit permit, Instant at, LimitReport report) {
+    public synchronized void succeeded(Permit permit, Instant at, LimitReport report, TokenUsage usage) {
         long atMs = at.toEpochMilli();
         long sentMs = permit.sentAt().toEpochMilli();
+        CallCost counted = TokenRules.settle(permit.model().provider().counting(), permit.reserved(), usage);
         for (ScopeLimits s : scopesOf(permit.model())) {
-            if (s.succeeded(permit.id(), sentMs, atMs)) {
-                logChange(s, "the calls before a 429 answered, or no 429 for a while at the learned pace");
-            }
+            s.succeeded(permit.id(), sentMs, atMs, counted);
         }
+        // a cost the answer does not tell keeps what was held for it
+        spent(permit, Spending.costOf(permit.model(), usage).orElse(permit.reserved().budgetHold()), atMs);
         // a success's headers describe the account's limit for the model: for a :free variant, the provider's pool
         ScopeLimits target = scope(permit.model(), LimitScope.PROVIDER_FREE_POOL);
         report.requests().ifPresent(signal -> {
-            if (target.heard(signal, sentMs, atMs, true)) {
-                logChange(target, "headers of a success (" + signal.family() + ")");
-            }
+            target.heard(signal, sentMs, atMs, true);
             Optional.ofNullable(poolGroups.get(target.key())).ifPresent(g -> g.announced(signal));
         });
-        exhaustedTokens(report).ifPresent(until -> target.coolDown(until.toEpochMilli()));
+        heardTokens(target, report, permit.id(), sentMs, atMs);
+        if (!config.paceTokens()) {
+            // paced by requests alone, a token limit that ran out holds the scope back until the provider's reset;
+            // paced by tokens, its bucket holds back only what does not fit
+            exhaustedTokens(report).ifPresent(until -> target.coolDown(until.toEpochMilli()));
+        }
     }
 
     @Override
@@ -181,13 +243,13 @@ public final class InMemoryLimitState implements LimitState {
         long atMs = at.toEpochMilli();
         long sentMs = permit.sentAt().toEpochMilli();
         for (ScopeLimits s : scopesOf(permit.model())) {
-            if (s.refused(permit.id(), atMs)) {
-                logChange(s, "the calls before a 429 answered");
-            }
+            s.refused(permit.id(), atMs);
         }
+        spent(permit, 0, atMs);
         ScopeLimits target = scope(permit.model(), scope);
         report.requests().ifPresent(signal -> target.heard(signal, sentMs, atMs, false));
-        Optional.ofNullable(poolGroups.get(target.key())).ifPresent(ScopeLimits::windowsMisread);
+        heardTokens(target, report, permit.id(), sentMs, atMs);
+        Optional.ofNullable(poolGroups.get(target.key())).ifPresent(ScopeLimits::forgetFixedWindows);
         int inARow = target.rateLimitsInARow(sentMs, atMs);
         // a 429 whose time to come back has passed already (it was on its way) asks for no more wait
         Instant until = retryAt.map(t -> t.isAfter(at) ? t : at).orElseGet(() -> at.plus(guess.after(inARow)));
@@ -198,19 +260,58 @@ public final class InMemoryLimitState implements LimitState {
         // left, as the run's first success is counted, so the two delays on the way there cancel
         boolean relative = retryAt.isPresent() && report.retryAtRelative();
         long learnUntil = relative ? sentMs + (until.toEpochMilli() - atMs) : until.toEpochMilli();
-        if (target.rateLimited(sentMs, atMs, until.toEpochMilli(), learnUntil, precision, relative)) {
-            logChange(target, "a 429");
-        }
+        target.rateLimited(new LimitReached(sentMs, atMs, learnUntil, precision, true, relative, retryAt.isPresent()),
+                until.toEpochMilli(),
+                report.refusedOn().orElse(Unit.REQUESTS));
         return until;
+    }
+
+    /** What a response said of the token limits of the scope it describes. */
+    private static void heardTokens(ScopeLimits target, LimitReport report, long callId, long sentMs, long atMs) {
+        for (LimitSignal signal : report.signals()) {
+            if (signal.unit().isTokens()) {
+                target.heardTokens(signal, callId, sentMs, atMs);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void refusedAsTooLarge(Permit permit, Instant at, LimitReport report) {
+        for (ScopeLimits s : scopesOf(permit.model())) {
+            s.refused(permit.id(), at.toEpochMilli());
+        }
+        spent(permit, 0, at.toEpochMilli());
+        heardTokens(scope(permit.model(), LimitScope.PROVIDER_FREE_POOL), report, permit.id(),
+                permit.sentAt().toEpochMilli(), at.toEpochMilli());
     }
 
     @Override
     public synchronized void failed(Permit permit, Instant at) {
         for (ScopeLimits s : scopesOf(permit.model())) {
-            if (s.failed(permit.id(), at.toEpochMilli())) {
-                logChange(s, "the calls before a 429 answered");
-            }
+            s.failed(permit.id(), at.toEpochMilli());
         }
+        // a provider may bill a call that failed: what was held for it stays spent
+        spent(permit, permit.reserved().budgetHold(), at.toEpochMilli());
+    }
+
+    /** The call's cost, in pico-dollars, settles what the budgets of its scopes (and the global one) held for it. */
+    private void spent(Permit permit, long cost, long atMs) {
+        long held = permit.reserved().budgetHold();
+        for (ScopeLimits s : scopesOf(permit.model())) {
+            s.spent(held, cost, atMs);
+        }
+        global.spent(held, cost, atMs);
+    }
+
+    @Override
+    public synchronized List<BudgetView> budgets(Instant now) {
+        List<BudgetView> views = new ArrayList<>();
+        long nowMs = now.toEpochMilli();
+        for (ScopeLimits s : scopes.values()) {
+            s.budgets().forEach(b -> views.add(b.view(nowMs)));
+        }
+        global.budgets().forEach(b -> views.add(b.view(nowMs)));
+        return views;
     }
 
     @Override
@@ -262,6 +363,16 @@ public final class InMemoryLimitState implements LimitState {
         return slowest;
     }
 
+    @Override
+    public synchronized List<TokenLimitView> tokenLimitsOf(ModelSpec model, Instant now) {
+        List<TokenLimitView> views = new ArrayList<>();
+        for (ScopeLimits s : scopesOf(model)) {
+            views.addAll(s.tokenLimits(now.toEpochMilli()));
+        }
+        views.sort(Comparator.comparingDouble(v -> v.capacity() / (double) Math.max(1, v.window().toMillis())));
+        return views;
+    }
+
     private List<ScopeLimits> scopesOf(ModelSpec model) {
         List<ScopeLimits> own = byModel.get(model.id());
         if (own == null) {
@@ -279,6 +390,7 @@ public final class InMemoryLimitState implements LimitState {
                 .flatMap(Optional::stream).max(Instant::compareTo);
     }
 
+    /** A scope learned or was told something new of its limits: said in the log, and told to the listener. */
     private void logChange(ScopeLimits scope, String why) {
         LOG.info("limit of {} is now {} ({})", scope.key(), scope.limit().map(LimitView::toString).orElse("unknown"), why);
         scope.learnedToPaceBy().ifPresent(l -> listener.changed(l, scope.learnedIsConfirmed()));

@@ -3,39 +3,50 @@ package dev.rotor.limits;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import java.util.function.LongToIntFunction;
+import java.util.function.Consumer;
 
 import dev.rotor.chat.headers.LimitSignal;
 
 /**
- * What Rotor believes about one scope's limit when models.yaml does not declare it: {@code size} calls in any span
- * of {@code window}, from the headers or learned from the calls that succeeded before a 429.
+ * What Rotor believes about one scope's limit in one unit when models.yaml does not declare it: {@code size} of the
+ * unit (calls, or tokens) in any span of {@code window}, from the headers or learned from what succeeded before a
+ * 429.
  *
  * <p>How it learns, on every shape a provider uses (fixed window, sliding window, token bucket). A <em>run</em> is
- * the calls from the first one after the scope became free to the first 429; the calls that got in before that 429
- * are counted once all of them have their answer, so answers that come back out of order do not skew the count.
+ * what was sent from the first call after the scope became free to the first 429; what got in before that 429 is
+ * counted once every call sent before it has its answer, so answers that come back out of order do not skew it.
  * <ul>
- * <li>The first run: the size is its successes, the window the span from its first success to the moment the 429
+ * <li>The first run: the size is what it got in, the window the span from its first success to the moment the 429
  * said to come back (a span the 429 gave is counted from when the refused call left, as the success is, so that the
  * delays on the way to the provider cancel). Exact for a sliding window; for a fixed window entered mid-way or a
- * token bucket only a guess, so the estimate stays <em>unconfirmed</em> and the calls after each cooldown start
- * with a probe (slow start).</li>
- * <li>Back-to-back runs that each began as soon as the provider let them and met their 429 within about a window (demand waiting throughout) measure the rate the provider allows: their successes over
- * the spans from one reset to the next. Once those cover a window and enough calls, the window becomes size / rate
- * and the estimate is confirmed: whole windows for a fixed window, the refill rate for a bucket.</li>
- * <li>After a span at the pace with no 429, it grows by one call per window (the window shortens, the burst stays):
- * a limit that was raised, or a window learned too long, is found again.</li>
- * <li>A 429 inside the learned pace undoes the last growth since the last 429 (and the next is tried twice as late);
- * with none to undo, it shrinks the rate multiplicatively (the window lengthens), once a window at most, and the
- * burst towards what got in since the last reset when the 429 says the scope is used up until a reset.</li>
- * <li>A window learned from resets known only to the second (whole-second Retry-After) cannot pace calls one by
- * one: such a scope paces by runs, {@code size} calls and one probe in each window counted from its last cooldown's
- * end. A probe that got in grows the size by one; its 429 is the pace working, and shrinks nothing.</li>
+ * token bucket only a guess, so the estimate is <em>unconfirmed</em> and the calls after each cooldown start with a
+ * probe (slow start).</li>
+ * <li>Runs that each began as soon as the provider let them and met their 429 within about a window measure the rate
+ * the provider allows: what they got in over the spans from one reset to the next. Once those cover a window and
+ * enough calls, and the resets they were counted from are precise enough over the span, the window becomes
+ * size / rate and the estimate is confirmed.</li>
+ * <li>After a span at the pace with no 429, it grows by one call's share per window (the window shortens): a limit
+ * that was raised, or a window learned too long, is found again. A 429 inside the pace undoes the last growth (and
+ * the next is tried twice as late); with none to undo, it shrinks the rate, once a window at most.</li>
+ * <li>A window known only to the second (whole-second Retry-After) cannot pace calls one by one: such a scope is
+ * paced {@linkplain Pace#BY_RUNS by runs}. A run that began as the scope freed and got fewer than the size in shrinks
+ * the size to what it got; a probe past the size that got in grows it by one.</li>
  * <li>A header's size always wins over a learned one; a header's window is confirmed at once.</li>
  * </ul>
- * Not thread-safe: the limit state's lock guards it.
+ * Every change is told to the listener given at construction, with why. Not thread-safe: the limit state's lock
+ * guards it.
  */
 final class LearnedLimit {
+
+    /** How Rotor paces by what it learned. */
+    enum Pace {
+        /** Nothing learned yet: calls go with a probe first (the scope's slow start). */
+        NONE,
+        /** Known only coarsely: each window from a cooldown's end lets the size and a probe go. */
+        BY_RUNS,
+        /** Known to a tenth of its window: at most the size in any span of the window. */
+        CALL_BY_CALL
+    }
 
     /** A 429 inside the pace of a size the provider announced keeps this share of the rate. */
     static final double SHRINK = 0.75;
@@ -46,69 +57,113 @@ final class LearnedLimit {
     static final int MAX_GROWTH_WINDOWS = 64;
     /** A run that began this soon after the scope freed had demand waiting: it measures the provider's rate. */
     private static final long PROMPT_START_MS = 150;
-    /** Resets known only to the second cannot time a window of a few seconds: such a window is not paced by. */
+    /** Resets known only to the second cannot time a window of a few seconds: such a window is paced by runs. */
     private static final int PRECISION_PER_WINDOW = 10;
+    /** No time yet. */
+    static final long NEVER = Long.MIN_VALUE;
 
-    private int size;
-    private long windowMs;
-    /** The coarsest reset the window was learned from. */
-    private long precisionMs = 1;
-    private LimitSource source = LimitSource.LEARNED;
-    private boolean confirmed;
+    private final Consumer<String> changed;
+    private Fit fit = Fit.UNKNOWN;
+    private final Growth growth = new Growth();
 
     /** The run going on, if a call went since the scope last became free. */
     private Run current;
     /** An ended run whose lesson waits for the calls sent before its 429 came back to have their answers. */
     private Run pending;
     /** When the scope last became free after a learned 429. */
-    private long freeAtMs = -1;
-    /** A 429 of a call sent before this was on its way when the last one taught us: it teaches nothing new. */
-    private long learnedAtMs = Long.MIN_VALUE;
+    private long freeAtMs = NEVER;
+    /** The answer of the last lesson: a 429 of a call sent before it was on its way then, and is the same lesson. */
+    private long learnedAtMs = NEVER;
     private final RateMeasurement rate = new RateMeasurement();
 
-    private long changedAtMs;
-    private long shrunkAtMs = -1;
-    private long growthSpanMs;
-    private boolean saturated;
-    private boolean probing;
-    /** The window as of the last 429 or the measurement: growths since shorten it, a 429 undoes the last. */
-    private long stableWindowMs;
-    private long windowBeforeGrowthMs;
+    /** @param changed told why, whenever the size or window changes */
+    LearnedLimit(Consumer<String> changed) {
+        this.changed = changed;
+    }
+
+    /** What is known of the limit: its size and window, and how they were found. */
+    private record Fit(long size, long windowMs, long precisionMs, LimitSource source, boolean confirmed) {
+
+        static final Fit UNKNOWN = new Fit(0, 0, 1, LimitSource.LEARNED, false);
+
+        boolean known() {
+            return size > 0 && windowMs > 0;
+        }
+
+        Fit withWindow(long newWindowMs) {
+            return new Fit(size, Math.max(1, newWindowMs), precisionMs, source, confirmed);
+        }
+
+        Fit withSize(long newSize) {
+            return new Fit(newSize, windowMs, precisionMs, source, confirmed);
+        }
+    }
+
+    /** The bookkeeping of growing after a span with no 429, and of undoing a growth that met one. */
+    private static final class Growth {
+        long changedAtMs;
+        long shrunkAtMs = NEVER;
+        long spanMs;
+        /** A call waited for room at the pace since the last change: the pace, not the demand, set the rate. */
+        boolean saturated;
+        /** The last growth is on trial: a span with no 429 keeps it. */
+        boolean onTrial;
+        /** The window as of the last 429 or the measurement: growths since shorten it, a 429 undoes the last. */
+        long stableWindowMs;
+        long windowBeforeGrowthMs;
+
+        void settled(long windowMs, long atMs) {
+            stableWindowMs = windowMs;
+            windowBeforeGrowthMs = windowMs;
+            changedAtMs = atMs;
+            onTrial = false;
+        }
+    }
 
     boolean known() {
-        return size > 0 && windowMs > 0;
+        return fit.known();
     }
 
     boolean confirmed() {
-        return confirmed;
+        return fit.confirmed();
     }
 
     /**
-     * Known well enough to pace by: the resets the window was learned from were precise to a tenth of it. A window
-     * learned from whole-second Retry-After values is trusted at a minute, not at two seconds.
+     * Known well enough to pace call by call: the resets the window was learned from were precise to a tenth of it.
+     * A window learned from whole-second Retry-After values is trusted at a minute, not at two seconds.
      */
     boolean trusted() {
-        return known() && precisionMs * PRECISION_PER_WINDOW <= windowMs;
+        return fit.known() && fit.precisionMs() * PRECISION_PER_WINDOW <= fit.windowMs();
     }
 
-    int size() {
-        return size;
+    Pace pace() {
+        return !fit.known() ? Pace.NONE : trusted() ? Pace.CALL_BY_CALL : Pace.BY_RUNS;
+    }
+
+    long size() {
+        return fit.size();
+    }
+
+    /** The size the provider told (a header, a 429's body), window known or not; 0 if it told none. */
+    long toldSize() {
+        return fit.source() == LimitSource.HEADER ? fit.size() : 0;
     }
 
     long windowMs() {
-        return windowMs;
+        return fit.windowMs();
     }
 
     Optional<LimitView> view(String scope) {
-        return known() ? Optional.of(new LimitView(scope, size, Duration.ofMillis(windowMs), source)) : Optional.empty();
+        return fit.known() ? Optional.of(new LimitView(scope, (int) Math.min(Integer.MAX_VALUE, fit.size()),
+                Duration.ofMillis(fit.windowMs()), fit.source())) : Optional.empty();
     }
 
     /**
      * The send time before which a call's answer is still awaited by a pending lesson (the 429 came back then: calls
-     * sent until then met the limit about when the refused one did); MIN_VALUE if none.
+     * sent until then met the limit about when the refused one did); {@link #NEVER} if none.
      */
-    long awaitingBefore() {
-        return pending == null ? Long.MIN_VALUE : pending.endedAtMs;
+    long awaitingAnswersSentBefore() {
+        return pending == null ? NEVER : pending.endedAtMs;
     }
 
     /**
@@ -128,12 +183,15 @@ final class LearnedLimit {
         }
     }
 
-    /** @param countedMs the latest moment the provider can have counted the call (its answer, or soon after it left) */
-    void succeeded(long sentMs, long countedMs) {
+    /**
+     * @param countedMs the latest moment the provider can have counted the call (its answer, or soon after it left)
+     * @param amount    what the call counted in this limit's unit
+     */
+    void succeeded(long sentMs, long countedMs, long amount) {
         if (pending != null && pending.includes(sentMs)) {
-            pending.succeeded(sentMs, countedMs);
+            pending.succeeded(sentMs, countedMs, amount);
         } else if (current != null && current.includes(sentMs)) {
-            current.succeeded(sentMs, countedMs);
+            current.succeeded(sentMs, countedMs, amount);
         }
     }
 
@@ -141,177 +199,163 @@ final class LearnedLimit {
      * The lesson just begun ended on a used-up window that holds calls counted from then on: a run that began before
      * that began in an earlier window, and must not make this one seem longer.
      */
-    void windowHeldFrom(long countedMs) {
+    void usedUpWindowHeldFrom(long countedMs) {
         if (pending != null) {
             pending.windowHeldFromMs = countedMs;
         }
     }
 
     /** A call waited because the learned pace had no room: the pace, not the demand, set the rate. */
-    void refusedForRoom() {
-        saturated = true;
+    void heldBackForRoom() {
+        growth.saturated = true;
     }
 
     /**
      * Takes the figure another process on the same account learned or heard: they see the same provider, and the
      * latest to learn has seen the most. The lesson in progress here goes on from it.
      */
-    void adopt(int size, long windowMs, LimitSource source, boolean confirmed, long nowMs) {
-        this.size = size;
-        this.windowMs = windowMs;
-        this.source = source;
-        this.confirmed = confirmed;
-        precisionMs = 1;
-        stableWindowMs = windowMs;
-        windowBeforeGrowthMs = windowMs;
-        changedAtMs = nowMs;
-        growthSpanMs = Math.max(growthSpanMs, GROWTH_WINDOWS * windowMs);
-        probing = false;
-        saturated = false;
+    void adoptFromAnotherProcess(long size, long windowMs, LimitSource source, boolean confirmed, long nowMs) {
+        fit = new Fit(size, windowMs, 1, source, confirmed);
+        growth.settled(windowMs, nowMs);
+        growth.spanMs = Math.max(growth.spanMs, GROWTH_WINDOWS * windowMs);
+        growth.saturated = false;
     }
 
-    /** Takes a header's figures: its size always, its window when it gives one. True if the estimate changed. */
-    boolean heard(LimitSignal signal) {
-        boolean changed = false;
+    /** Takes a header's figures: its size always, its window when it gives one. */
+    void announced(LimitSignal signal) {
+        Fit before = fit;
         if (signal.limit().isPresent() && signal.limit().getAsLong() > 0) {
-            int limit = (int) Math.min(Integer.MAX_VALUE, signal.limit().getAsLong());
-            changed = limit != size || source != LimitSource.HEADER;
-            size = limit;
-            source = LimitSource.HEADER;
-            probing = false;
+            fit = new Fit(signal.limit().getAsLong(), fit.windowMs(), fit.precisionMs(), LimitSource.HEADER,
+                    fit.confirmed());
+            growth.onTrial = false;
         }
         if (signal.window().isPresent() && !signal.window().get().isZero()) {
-            long w = signal.window().get().toMillis();
-            changed |= w != windowMs || !confirmed;
-            windowMs = w;
-            confirmed = true;
+            fit = new Fit(fit.size(), signal.window().get().toMillis(), fit.precisionMs(), fit.source(), true);
         }
-        return changed;
+        if (!fit.equals(before)) {
+            changed.accept("headers of an answer (" + signal.family() + ")");
+        }
     }
 
     /**
-     * The scope is full until {@code untilMs}: a 429 ({@code refused}), or a success that used up the window. Starts
-     * a lesson that is learned once the calls sent before it came back have their answers ({@link #learnIfAnswered}).
-     *
-     * @return true if an earlier lesson was learned now and changed the estimate
+     * The scope is full until the moment given: a 429, or a success that used up the window. Starts a lesson that is
+     * learned once the calls sent before it came back have their answers ({@link #learnWhenAnswered}); an earlier one
+     * still waiting for answers is learned now with what has come.
      */
-    boolean full(long sentMs, long atMs, long untilMs, boolean refused, boolean fromSend, long untilPrecisionMs,
-                 LongToIntFunction countWithin, SuccessCount successes) {
-        if (sentMs < learnedAtMs) {
-            return false;
+    void reached(LimitReached limit, SendCounts counts) {
+        if (limit.sentMs() < learnedAtMs) {
+            return;
         }
-        // a lesson still waiting for answers when the next one comes is learned with what has come
-        boolean changed = pending != null && learn(countWithin, successes);
-        learnedAtMs = atMs;
-        saturated = false;
-        Run run = current == null ? new Run(sentMs) : current;
+        if (pending != null) {
+            learn(counts);
+        }
+        learnedAtMs = limit.atMs();
+        growth.saturated = false;
+        Run run = current == null ? new Run(limit.sentMs()) : current;
         current = null;
-        run.endedAtMs = atMs;
-        run.untilMs = untilMs;
-        run.prompt = freeAtMs >= 0 && run.startMs <= freeAtMs + PROMPT_START_MS;
-        run.refused = refused;
-        run.fromSend = fromSend;
-        run.precisionMs = Math.max(1, untilPrecisionMs);
-        run.grown = windowMs < stableWindowMs;
+        run.endedAtMs = limit.atMs();
+        run.untilMs = limit.learnUntilMs();
+        run.prompt = freeAtMs != NEVER && run.startMs <= freeAtMs + PROMPT_START_MS;
+        run.refused = limit.refused();
+        run.fromSend = limit.fromSend();
+        run.precisionMs = Math.max(1, limit.precisionMs());
+        run.told = limit.told();
+        run.grown = fit.windowMs() < growth.stableWindowMs;
         pending = run;
-        return changed;
     }
 
-    /** Learns the pending lesson once every call sent before its 429 came back has its answer. True if it changed. */
-    boolean learnIfAnswered(int stillOnTheirWay, LongToIntFunction countWithin, SuccessCount successes) {
-        if (pending == null || stillOnTheirWay > 0) {
-            return false;
+    /** Learns the pending lesson once every call sent before its 429 came back has its answer. */
+    void learnWhenAnswered(int stillOnTheirWay, SendCounts counts) {
+        if (pending != null && stillOnTheirWay == 0) {
+            learn(counts);
         }
-        return learn(countWithin, successes);
     }
 
-    /** The successes among the calls sent in a span, as the scope's send log has them. */
-    @FunctionalInterface
-    interface SuccessCount {
-        int sentBetween(long fromMs, long toMs);
-    }
-
-    private boolean learn(LongToIntFunction countWithin, SuccessCount successes) {
+    private void learn(SendCounts counts) {
         Run o = pending;
         pending = null;
         long previousFree = freeAtMs;
         freeAtMs = o.untilMs;
-        if (!known()) {
-            return first(o);
+        if (!fit.known()) {
+            firstGuess(o);
+            return;
         }
-        if (o.refused && windowMs < stableWindowMs) {
-            // the last growth went too far: undo it, and grow less often
-            windowMs = windowBeforeGrowthMs;
-            stableWindowMs = windowMs;
-            probing = false;
-            changedAtMs = o.endedAtMs;
-            growthSpanMs = Math.min(2 * growthSpanMs, MAX_GROWTH_WINDOWS * windowMs);
-            return true;
+        if (o.refused && fit.windowMs() < growth.stableWindowMs) {
+            undoGrowth(o);
+            return;
         }
-        if (!confirmed) {
-            return measure(o, previousFree, successes);
+        if (!trusted() && o.refused && o.prompt && o.told && o.successes < fit.size()) {
+            // paced by runs, a 429 on the probe past the size is the pace working; but a run that began as the scope
+            // freed and got fewer than the size in says the size is too large
+            fit = fit.withSize(Math.max(1, o.successes));
+            growth.changedAtMs = o.endedAtMs;
+            changed.accept("a run from the reset got only " + o.successes + " in");
         }
-        if (!trusted()) {
-            // a 429 on the probe past the size is the pace by runs working, not a sign that the rate is lower
-            return false;
+        if (!fit.confirmed()) {
+            measure(o, previousFree, counts);
+            return;
         }
-        if (!o.refused || (shrunkAtMs >= 0 && o.endedAtMs - shrunkAtMs < windowMs)) {
+        if (trusted()) {
+            shrinkOnARefusalInsideThePace(o);
+        }
+    }
+
+    private void undoGrowth(Run o) {
+        fit = fit.withWindow(growth.windowBeforeGrowthMs);
+        growth.settled(fit.windowMs(), o.endedAtMs);
+        growth.spanMs = Math.min(2 * growth.spanMs, MAX_GROWTH_WINDOWS * fit.windowMs());
+        changed.accept("a 429 at the grown pace: the growth undone, the next one twice as late");
+    }
+
+    /** A 429 inside the pace of a limit known call by call: the rate shrinks, once a window at most. */
+    private void shrinkOnARefusalInsideThePace(Run o) {
+        if (!o.refused || (growth.shrunkAtMs != NEVER && o.endedAtMs - growth.shrunkAtMs < fit.windowMs())) {
             // a success that used up the window is the pace working; 429s within a window of the last shrink are
             // the same episode
-            return false;
+            return;
         }
-        changedAtMs = o.endedAtMs;
-        shrunkAtMs = o.endedAtMs;
-        probing = false;
-        if (source == LimitSource.HEADER) {
+        growth.shrunkAtMs = o.endedAtMs;
+        if (fit.source() == LimitSource.HEADER) {
             // the size is the provider's own: the window must be longer than learned
-            windowMs = Math.round(windowMs / SHRINK);
+            fit = fit.withWindow(Math.round(fit.windowMs() / SHRINK));
         } else {
             shrink(o);
         }
-        stableWindowMs = windowMs;
-        windowBeforeGrowthMs = windowMs;
-        return true;
+        growth.settled(fit.windowMs(), o.endedAtMs);
+        changed.accept("a 429 inside the learned pace");
     }
 
     /**
-     * A 429 inside the learned pace: the rate shrinks multiplicatively (the window lengthens). When the 429 says the
-     * scope is used up until a reset a good part of a window away, and the run since the last reset began at once,
-     * that run's successes are what a window holds: the burst shrinks towards them (by half at most), keeping the
-     * rate.
+     * The rate shrinks multiplicatively (the window lengthens). When the 429 says the scope is used up until a reset
+     * a good part of a window away, and the run since the last reset began at once, that run's successes are what a
+     * window holds: the burst shrinks towards them (by half at most), keeping the rate.
      */
     private void shrink(Run o) {
-        windowMs = Math.max(1, Math.round(windowMs / RATE_SHRINK));
-        boolean untilAReset = o.untilMs - o.endedAtMs >= windowMs / 4;
-        if (untilAReset && o.prompt && o.successes > 0 && o.successes < size) {
-            int smaller = Math.max(o.successes, (size + 1) / 2);
-            windowMs = Math.max(1, Math.round((double) windowMs * smaller / size));
-            size = smaller;
+        fit = fit.withWindow(Math.round(fit.windowMs() / RATE_SHRINK));
+        boolean untilAReset = o.untilMs - o.endedAtMs >= fit.windowMs() / 4;
+        if (untilAReset && o.prompt && o.successes > 0 && o.successes < fit.size()) {
+            long smaller = Math.max(o.successes, (fit.size() + 1) / 2);
+            fit = new Fit(smaller, Math.max(1, Math.round((double) fit.windowMs() * smaller / fit.size())),
+                    fit.precisionMs(), fit.source(), fit.confirmed());
         }
     }
 
-    private boolean first(Run o) {
+    private void firstGuess(Run o) {
         // the window runs from when the provider counted the run's first success; when the reset is a span counted
         // from when the refused call left, from when that success left, so the delays on the way there cancel
         // a window used up on a success holds the last `size` calls: it began no later than the first of them, and
         // the run may have begun in an earlier window (with more successes than a window holds, it must have)
         long from = Math.max(o.firstSuccessMs(), o.windowHeldFromMs);
-        if (o.untilMs <= from || (o.successes == 0 && size == 0)) {
-            return false;
+        if (o.untilMs <= from || (o.successes == 0 && fit.size() == 0)) {
+            return;
         }
-        if (size == 0) {
-            size = o.successes;
-            source = LimitSource.LEARNED;
-        }
-        windowMs = Math.max(1, o.untilMs - from);
-        stableWindowMs = windowMs;
-        windowBeforeGrowthMs = windowMs;
-        precisionMs = o.precisionMs;
-        confirmed = false;
+        long size = fit.size() == 0 ? o.successes : fit.size();
+        LimitSource source = fit.size() == 0 ? LimitSource.LEARNED : fit.source();
+        fit = new Fit(size, Math.max(1, o.untilMs - from), o.precisionMs, source, false);
         rate.clear();
-        changedAtMs = o.endedAtMs;
-        growthSpanMs = GROWTH_WINDOWS * windowMs;
-        return true;
+        growth.settled(fit.windowMs(), o.endedAtMs);
+        growth.spanMs = GROWTH_WINDOWS * fit.windowMs();
+        changed.accept("the calls before a 429 answered");
     }
 
     /**
@@ -319,61 +363,67 @@ final class LearnedLimit {
      * went at no grown pace; once the measurement covers a window and enough calls, the window becomes size / rate.
      * A run after a lull is left out: a bucket refilled while the scope sat unused says nothing of its rate.
      */
-    private boolean measure(Run o, long previousFree, SuccessCount successes) {
-        boolean saturated = o.endedAtMs - o.startMs <= windowMs * 3 / 2;
-        if (!o.prompt || !saturated || o.grown || previousFree < 0 || o.untilMs <= previousFree) {
-            return false;
+    private void measure(Run o, long previousFree, SendCounts counts) {
+        boolean saturated = o.endedAtMs - o.startMs <= fit.windowMs() * 3 / 2;
+        if (!o.prompt || !saturated || o.grown || previousFree == NEVER || o.untilMs <= previousFree) {
+            return;
         }
-        rate.add(successes.sentBetween(previousFree, o.endedAtMs), o.untilMs - previousFree, o.precisionMs);
-        OptionalDouble perMs = rate.perMs(windowMs);
+        rate.add(counts.succeededSentBetween(previousFree, o.endedAtMs), o.untilMs - previousFree, o.precisionMs, o.told);
+        OptionalDouble perMs = rate.perMs(fit.windowMs());
         if (perMs.isEmpty()) {
-            return false;
+            return;
         }
-        windowMs = Math.max(1, Math.round(size / perMs.getAsDouble()));
-        stableWindowMs = windowMs;
-        windowBeforeGrowthMs = windowMs;
-        precisionMs = rate.precisionMs();
-        confirmed = true;
-        growthSpanMs = GROWTH_WINDOWS * windowMs;
-        return true;
+        long window = Math.max(1, Math.round(fit.size() / perMs.getAsDouble()));
+        // a rate measured over many windows is known better than each reset it was counted from: its error over one
+        // window is the resets' precision spread over the span measured
+        long precision = Math.max(1, rate.precisionMs() * window / Math.max(1, rate.spanMs()));
+        fit = new Fit(fit.size(), window, precision, fit.source(), false);
+        // measured well enough to pace call by call: confirmed; else the next runs add to the measurement, while the
+        // provider tells its resets (cooldowns guessed by backoff would only make the measured rate slower)
+        fit = new Fit(fit.size(), window, precision, fit.source(), trusted() || !rate.told());
+        growth.stableWindowMs = window;
+        growth.windowBeforeGrowthMs = window;
+        growth.spanMs = GROWTH_WINDOWS * window;
+        changed.accept("the rate of the runs from each reset");
     }
 
     /**
      * Paced by runs, the probe past the size got in {@code sinceWindowMs} after the window began. Early enough that
      * it cannot have been the provider's next window (the window less what the cooldown's end may lie past the
-     * provider's reset), it shows that runs hold one call more. True if the estimate changed.
+     * provider's reset), it shows that runs hold one call more.
      */
-    boolean probeGotIn(long sinceWindowMs) {
-        if (source != LimitSource.LEARNED || sinceWindowMs >= windowMs - precisionMs) {
-            return false;
+    void probeGotIn(long sinceWindowMs) {
+        if (fit.source() != LimitSource.LEARNED || sinceWindowMs >= fit.windowMs() - fit.precisionMs()) {
+            return;
         }
-        size++;
-        return true;
+        fit = fit.withSize(fit.size() + 1);
+        changed.accept("the probe past the size got in");
     }
 
     /**
      * After a span at the learned pace with no 429, one more call per window: the window shortens by one call's
      * share, the burst stays. A limit that was raised (or a window learned too long) is found again. A growth that
-     * held as long is kept. True if the estimate changed.
+     * held as long is kept.
      */
-    boolean maybeGrow(long nowMs) {
-        if (source != LimitSource.LEARNED || !known() || pending != null || nowMs - changedAtMs < growthSpanMs) {
-            return false;
+    void growIfDue(long nowMs) {
+        if (fit.source() != LimitSource.LEARNED || !fit.known() || pending != null
+                || nowMs - growth.changedAtMs < growth.spanMs) {
+            return;
         }
-        if (probing) {
-            probing = false;
-            changedAtMs = nowMs;
-            saturated = false;
-            return false;
+        if (growth.onTrial) {
+            growth.onTrial = false;
+            growth.changedAtMs = nowMs;
+            growth.saturated = false;
+            return;
         }
-        if (!saturated) {
-            return false;
+        if (!growth.saturated) {
+            return;
         }
-        windowBeforeGrowthMs = windowMs;
-        windowMs = Math.max(1, Math.round((double) windowMs * size / (size + 1)));
-        probing = true;
-        saturated = false;
-        changedAtMs = nowMs;
-        return true;
+        growth.windowBeforeGrowthMs = fit.windowMs();
+        fit = fit.withWindow(Math.round((double) fit.windowMs() * fit.size() / (fit.size() + 1)));
+        growth.onTrial = true;
+        growth.saturated = false;
+        growth.changedAtMs = nowMs;
+        changed.accept("no 429 for a while at the learned pace");
     }
 }

@@ -11,26 +11,40 @@ final class RateMeasurement {
     /** Successes to measure a rate from before it is trusted. */
     static final int MIN_SAMPLES = 16;
 
-    private int successes;
+    private long successes;
     private long spanMs;
     private long precisionMs = 1;
+    private boolean told = true;
 
     void clear() {
         successes = 0;
         spanMs = 0;
         precisionMs = 1;
+        told = true;
     }
 
-    void add(int runSuccesses, long runSpanMs, long runPrecisionMs) {
+    /** @param runTold the provider told when the run's scope freed (not a cooldown guessed by backoff) */
+    void add(long runSuccesses, long runSpanMs, long runPrecisionMs, boolean runTold) {
         successes += runSuccesses;
         spanMs += runSpanMs;
         precisionMs = Math.max(precisionMs, runPrecisionMs);
+        told &= runTold;
+    }
+
+    /** Every run was counted from resets the provider told. */
+    boolean told() {
+        return told;
     }
 
     /** Calls per ms, once the runs cover at least {@code minSpanMs} and enough calls. */
     OptionalDouble perMs(long minSpanMs) {
         return spanMs < minSpanMs || successes < MIN_SAMPLES ? OptionalDouble.empty()
                 : OptionalDouble.of(successes / (double) spanMs);
+    }
+
+    /** The span the runs measured cover. */
+    long spanMs() {
+        return spanMs;
     }
 
     /** The coarsest reset the measurement counted from. */

@@ -2,12 +2,13 @@ package dev.rotor.limits;
 
 /**
  * The calls on one scope from the first after it became free to the first 429 (or the success that used up the
- * window): how many got in, and when the first of them left and was counted. Once it has ended, what the 429 said.
+ * window): what got in, and when the first of them left and was counted. Once it has ended, what the 429 said.
  */
 final class Run {
 
     final long startMs;
-    int successes;
+    /** What the run's successes counted in the limit's unit: calls, or tokens. */
+    long successes;
     /** The earliest moment one of the run's successes can have been counted by the provider, and was sent. */
     long firstCountedMs = Long.MAX_VALUE;
     long firstSentMs = Long.MAX_VALUE;
@@ -23,6 +24,8 @@ final class Run {
     boolean fromSend;
     /** How precise {@code untilMs} is: 1 ms, 1000 ms for whole seconds. */
     long precisionMs = 1;
+    /** The provider told {@code untilMs}; false when the cooldown was guessed by backoff. */
+    boolean told = true;
     /** The earliest the calls in the used-up window can have been counted; MIN_VALUE if not known. */
     long windowHeldFromMs = Long.MIN_VALUE;
     /** It went at a grown pace: its 429 is the growth's, not the provider's rate. */
@@ -56,8 +59,8 @@ final class Run {
         return sentMs >= startMs && (endedAtMs == 0 || sentMs < endedAtMs);
     }
 
-    void succeeded(long sentMs, long countedMs) {
-        successes++;
+    void succeeded(long sentMs, long countedMs, long amount) {
+        successes += amount;
         firstCountedMs = Math.min(firstCountedMs, countedMs);
         firstSentMs = Math.min(firstSentMs, sentMs);
     }

@@ -7,21 +7,28 @@ import dev.rotor.chat.LimitScope;
 import dev.rotor.models.ModelSpec;
 
 /**
- * Names the scopes a limit can apply to: {@code model:<id>}, {@code group:<limit-group>} and, for OpenRouter's
- * ":free" variants, {@code pool:<provider>:free}. Every call counts against all of its model's scopes.
+ * Names the scopes a limit can apply to: {@code model:<id>}, {@code group:<limit-group>}, for OpenRouter's ":free"
+ * variants {@code pool:<provider>:free}, and {@code provider:<name>} for a provider that declares limits or a budget
+ * of its own. Every call counts against all of its model's scopes.
  */
 public final class ScopeKeys {
+
+    /** The scope of the global budget, which every call counts on. */
+    public static final String ALL = "all";
 
     private ScopeKeys() {
     }
 
     /** Every scope a call on the model counts against and can be held back by. */
     public static List<String> of(ModelSpec m) {
-        List<String> keys = new ArrayList<>(3);
+        List<String> keys = new ArrayList<>(4);
         keys.add(model(m));
         m.limitGroup().ifPresent(g -> keys.add(group(g)));
         if (m.isFreeVariant()) {
             keys.add(pool(m));
+        }
+        if (m.provider().hasOwnScope()) {
+            keys.add(provider(m));
         }
         return List.copyOf(keys);
     }
@@ -45,6 +52,11 @@ public final class ScopeKeys {
 
     public static String group(String group) {
         return "group:" + group;
+    }
+
+    /** A provider's own limits and budget, declared in models.yaml, over all its models. */
+    public static String provider(ModelSpec m) {
+        return "provider:" + m.provider().name();
     }
 
     public static String pool(ModelSpec m) {

@@ -9,9 +9,12 @@ import java.util.concurrent.TimeUnit;
 import dev.rotor.chat.ChatResult;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.headers.LimitReport;
+import dev.rotor.limits.BudgetView;
+import dev.rotor.limits.InputEstimates;
 import dev.rotor.limits.LimitSource;
 import dev.rotor.limits.LimitState;
 import dev.rotor.models.ModelSpec;
+import dev.rotor.models.Money;
 import dev.rotor.rotation.RotationPolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
@@ -34,7 +37,7 @@ public final class RotorMetrics {
 
     /** The meters of one model. */
     public record ModelMeters(Counter requests, Counter successes, Counter rateLimited, Timer latency,
-                              Counter promptTokens, Counter completionTokens, Counter rotationsTo) {
+                              Counter promptTokens, Counter completionTokens, Counter rotationsTo, Counter spendUsd) {
     }
 
     public RotorMetrics(MeterRegistry registry, RotationPolicy policy, List<ModelSpec> models, java.time.Clock clock) {
@@ -56,7 +59,9 @@ public final class RotorMetrics {
                             .percentilePrecision(2).description("Call latency").register(registry),
                     Counter.builder("rotor.model.tokens").tag("model", id).tag("type", "prompt").register(registry),
                     Counter.builder("rotor.model.tokens").tag("model", id).tag("type", "completion").register(registry),
-                    counter("rotor.model.rotations.to", id, "Rotations that landed on the model"));
+                    counter("rotor.model.rotations.to", id, "Rotations that landed on the model"),
+                    Counter.builder("rotor.spend").tag("model", id).baseUnit("usd")
+                            .description("What the model's calls cost, from their usage and the model's price").register(registry));
             byModel.put(id, meters);
             Gauge.builder("rotor.model.success.rate", meters, mm -> mm.requests().count() == 0 ? 0
                             : mm.successes().count() / mm.requests().count())
@@ -103,6 +108,49 @@ public final class RotorMetrics {
                     .tag("model", m.id()).tag("source", source.label())
                     .description("1 for where the limit's figure came from: declared, header or learned").register(registry);
         }
+    }
+
+    /**
+     * The token limit that paces the model (the tightest of its scopes'), what its bucket holds, and how far the
+     * model's input estimates were off at the median.
+     */
+    public void tokenGauges(LimitState limits, InputEstimates estimates, ModelSpec m, java.time.Clock clock) {
+        Gauge.builder("rotor.model.token.limit", limits, l -> l.tokenLimitsOf(m, clock.instant()).stream().findFirst()
+                        .map(v -> (double) v.capacity()).orElse(Double.NaN))
+                .tag("model", m.id()).description("Tokens per window of the token limit that paces the model; NaN if none")
+                .register(registry);
+        Gauge.builder("rotor.model.token.limit.window", limits, l -> l.tokenLimitsOf(m, clock.instant()).stream()
+                        .findFirst().map(v -> v.window().toMillis() / 1000.0).orElse(Double.NaN))
+                .tag("model", m.id()).baseUnit("seconds").description("The window that refills it whole").register(registry);
+        Gauge.builder("rotor.model.tokens.available", limits, l -> l.tokenLimitsOf(m, clock.instant()).stream()
+                        .findFirst().map(v -> (double) v.level()).orElse(Double.NaN))
+                .tag("model", m.id()).description("What that limit's bucket holds now; below zero while calls wait for it")
+                .register(registry);
+        Gauge.builder("rotor.model.estimate.error", estimates, e -> e.medianError(m).orElse(Double.NaN))
+                .tag("model", m.id())
+                .description("Median of |input estimate - counted| / counted over the model's last answers").register(registry);
+    }
+
+    /** What is left of each budget, and how much of it is used, by scope and window. */
+    public void budgetGauges(LimitState limits, java.time.Clock clock) {
+        for (BudgetView b : limits.budgets(clock.instant())) {
+            Gauge.builder("rotor.budget.remaining", limits, l -> l.budgets(clock.instant()).stream()
+                            .filter(v -> v.scope().equals(b.scope()) && v.window() == b.window()).findFirst()
+                            .map(v -> Money.usd(v.remainingPicoUsd())).orElse(Double.NaN))
+                    .tag("scope", b.scope()).tag("window", b.window().label()).baseUnit("usd")
+                    .description("What is left of the budget in its window (spent and held by calls on their way taken off)")
+                    .register(registry);
+            Gauge.builder("rotor.budget.used.ratio", limits, l -> l.budgets(clock.instant()).stream()
+                            .filter(v -> v.scope().equals(b.scope()) && v.window() == b.window()).findFirst()
+                            .map(BudgetView::usedRatio).orElse(Double.NaN))
+                    .tag("scope", b.scope()).tag("window", b.window().label())
+                    .description("The share of the budget spent or held in its window").register(registry);
+        }
+    }
+
+    /** A call's cost, in pico-dollars, once its answer says. */
+    public void spent(ModelSpec model, long picoUsd) {
+        of(model).spendUsd().increment(Money.usd(picoUsd));
     }
 
     /** Counts the header values a response carried that were not trusted (malformed or implausible). */

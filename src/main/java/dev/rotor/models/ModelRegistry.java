@@ -14,11 +14,13 @@ public final class ModelRegistry {
     private final Map<String, Provider> providers;
     private final Map<String, ModelSpec> models;
     private final Map<String, RateLimits> limitGroups;
+    private final Map<String, Budget> groupBudgets;
     private final Map<String, List<ModelSpec>> chains;
 
     ModelRegistry(Map<String, Provider> providers, List<ModelSpec> models, Map<String, RateLimits> limitGroups,
-                  Map<String, List<String>> chainIds) {
+                  Map<String, Budget> groupBudgets, Map<String, List<String>> chainIds) {
         this.providers = Map.copyOf(providers);
+        this.groupBudgets = Map.copyOf(groupBudgets);
         LinkedHashMap<String, ModelSpec> byId = new LinkedHashMap<>();
         models.forEach(m -> byId.put(m.id(), m));
         this.models = java.util.Collections.unmodifiableMap(byId);
@@ -61,16 +63,20 @@ public final class ModelRegistry {
         return limitGroups;
     }
 
+    public Budget groupBudget(String group) {
+        return groupBudgets.getOrDefault(group, Budget.NONE);
+    }
+
     /** The same registry with some providers pointed elsewhere (the embedded simulator). */
     public ModelRegistry withProviders(UnaryOperator<Provider> change) {
         Map<String, Provider> changed = new LinkedHashMap<>();
         providers.forEach((name, p) -> changed.put(name, change.apply(p)));
         List<ModelSpec> moved = new ArrayList<>();
         for (ModelSpec m : models.values()) {
-            moved.add(new ModelSpec(m.id(), changed.get(m.provider().name()), m.limitGroup(), m.limits(), m.priority()));
+            moved.add(m.withProvider(changed.get(m.provider().name())));
         }
         Map<String, List<String>> chainIds = new LinkedHashMap<>();
         chains.forEach((name, specs) -> chainIds.put(name, specs.stream().map(ModelSpec::id).toList()));
-        return new ModelRegistry(changed, moved, limitGroups, chainIds);
+        return new ModelRegistry(changed, moved, limitGroups, groupBudgets, chainIds);
     }
 }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -25,16 +26,48 @@ public final class ModelRegistryLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    record ProviderDoc(@JsonProperty("base-url") String baseUrl, @JsonProperty("api-key-env") String apiKeyEnv) {
+    record ProviderDoc(@JsonProperty("base-url") String baseUrl, @JsonProperty("api-key-env") String apiKeyEnv,
+                       @JsonProperty("counts-tokens") String countsTokens,
+                       @JsonProperty("requests-per-minute") long requestsPerMinute,
+                       @JsonProperty("requests-per-day") long requestsPerDay,
+                       @JsonProperty("tokens-per-minute") long tokensPerMinute,
+                       @JsonProperty("tokens-per-day") long tokensPerDay,
+                       @JsonProperty("input-tokens-per-minute") long inputTokensPerMinute,
+                       @JsonProperty("output-tokens-per-minute") long outputTokensPerMinute,
+                       long requests, String per, List<Map<String, Object>> limits, Declarations.BudgetDoc budget) {
+        Declarations.FlatLimits flat() {
+            return new Declarations.FlatLimits(requestsPerMinute, requestsPerDay, tokensPerMinute, tokensPerDay,
+                    inputTokensPerMinute, outputTokensPerMinute, requests, per);
+        }
     }
 
     record ModelDoc(String id, String provider, @JsonProperty("limit-group") String limitGroup,
-                    @JsonProperty("requests-per-minute") int requestsPerMinute,
-                    @JsonProperty("requests-per-day") int requestsPerDay, int requests, String per) {
+                    @JsonProperty("requests-per-minute") long requestsPerMinute,
+                    @JsonProperty("requests-per-day") long requestsPerDay,
+                    @JsonProperty("tokens-per-minute") long tokensPerMinute,
+                    @JsonProperty("tokens-per-day") long tokensPerDay,
+                    @JsonProperty("input-tokens-per-minute") long inputTokensPerMinute,
+                    @JsonProperty("output-tokens-per-minute") long outputTokensPerMinute,
+                    long requests, String per, List<Map<String, Object>> limits,
+                    @JsonProperty("max-tokens") Integer maxTokens, Declarations.PriceDoc price,
+                    Declarations.BudgetDoc budget) {
+        Declarations.FlatLimits flat() {
+            return new Declarations.FlatLimits(requestsPerMinute, requestsPerDay, tokensPerMinute, tokensPerDay,
+                    inputTokensPerMinute, outputTokensPerMinute, requests, per);
+        }
     }
 
-    record LimitsDoc(@JsonProperty("requests-per-minute") int requestsPerMinute,
-                     @JsonProperty("requests-per-day") int requestsPerDay, int requests, String per) {
+    record LimitsDoc(@JsonProperty("requests-per-minute") long requestsPerMinute,
+                     @JsonProperty("requests-per-day") long requestsPerDay,
+                     @JsonProperty("tokens-per-minute") long tokensPerMinute,
+                     @JsonProperty("tokens-per-day") long tokensPerDay,
+                     @JsonProperty("input-tokens-per-minute") long inputTokensPerMinute,
+                     @JsonProperty("output-tokens-per-minute") long outputTokensPerMinute,
+                     long requests, String per, List<Map<String, Object>> limits, Declarations.BudgetDoc budget) {
+        Declarations.FlatLimits flat() {
+            return new Declarations.FlatLimits(requestsPerMinute, requestsPerDay, tokensPerMinute, tokensPerDay,
+                    inputTokensPerMinute, outputTokensPerMinute, requests, per);
+        }
     }
 
     record Document(Map<String, ProviderDoc> providers, @JsonProperty("limit-groups") Map<String, LimitsDoc> limitGroups,
@@ -73,9 +106,13 @@ public final class ModelRegistryLoader {
     private static ModelRegistry build(Document doc, String source) {
         Map<String, Provider> providers = providers(doc, source);
         Map<String, RateLimits> groups = new LinkedHashMap<>();
+        Map<String, Budget> groupBudgets = new LinkedHashMap<>();
         if (doc.limitGroups() != null) {
-            doc.limitGroups().forEach((name, g) -> groups.put(name, g == null ? RateLimits.NONE
-                    : limits(source + ": limit-group '" + name + "'", g.requestsPerMinute(), g.requestsPerDay(), g.requests(), g.per())));
+            doc.limitGroups().forEach((name, g) -> {
+                String where = source + ": limit-group '" + name + "'";
+                groups.put(name, g == null ? RateLimits.NONE : declared(where, () -> Declarations.limits(g.flat(), g.limits())));
+                groupBudgets.put(name, g == null ? Budget.NONE : declared(where, () -> Declarations.budget(g.budget())));
+            });
         }
         if (doc.models() == null || doc.models().isEmpty()) {
             throw new InvalidModelsException(source + ": 'models' must list at least one model");
@@ -99,9 +136,15 @@ public final class ModelRegistryLoader {
                 throw new InvalidModelsException(where + " (" + m.id() + "): unknown limit-group '" + m.limitGroup()
                         + "', declared: " + groups.keySet());
             }
+            String named = where + " (" + m.id() + ")";
+            if (m.maxTokens() != null && m.maxTokens() <= 0) {
+                throw new InvalidModelsException(named + ": max-tokens must be above 0, got " + m.maxTokens());
+            }
             models.add(new ModelSpec(m.id(), provider, Optional.ofNullable(m.limitGroup()),
-                    limits(where + " (" + m.id() + ")", m.requestsPerMinute(), m.requestsPerDay(), m.requests(), m.per()),
-                    models.size()));
+                    declared(named, () -> Declarations.limits(m.flat(), m.limits())), models.size(),
+                    m.maxTokens() == null ? OptionalInt.empty() : OptionalInt.of(m.maxTokens()),
+                    declared(named, () -> Declarations.price(m.price())),
+                    declared(named, () -> Declarations.budget(m.budget()))));
         }
         Map<String, List<String>> chains = doc.chains() == null ? Map.of() : new LinkedHashMap<>(doc.chains());
         chains.forEach((name, chain) -> {
@@ -112,12 +155,13 @@ public final class ModelRegistryLoader {
                 throw new InvalidModelsException(source + ": chain '" + name + "' names unknown model '" + id + "'");
             });
         });
-        return new ModelRegistry(providers, models, groups, chains);
+        return new ModelRegistry(providers, models, groups, groupBudgets, chains);
     }
 
-    private static RateLimits limits(String where, int perMinute, int perDay, int requests, String per) {
+    /** Reads one declaration, its mistake said with where it is. */
+    private static <T> T declared(String where, java.util.function.Supplier<T> read) {
         try {
-            return RateLimits.of(perMinute, perDay, requests, per);
+            return read.get();
         } catch (IllegalArgumentException e) {
             throw new InvalidModelsException(where + ": " + e.getMessage());
         }
@@ -141,7 +185,13 @@ public final class ModelRegistryLoader {
             if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
                 throw new InvalidModelsException(source + ": provider '" + name + "' base-url must be http or https");
             }
-            providers.put(name, new Provider(name, url, p.apiKeyEnv()));
+            String where = source + ": provider '" + name + "'";
+            TokenCounting counting = p.countsTokens() == null ? TokenCounting.guessFrom(url)
+                    : TokenCounting.ofLabel(p.countsTokens()).orElseThrow(() -> new InvalidModelsException(where
+                            + ": counts-tokens must be openai, anthropic, gemini or usage, got '" + p.countsTokens() + "'"));
+            providers.put(name, new Provider(name, url, p.apiKeyEnv(), counting,
+                    declared(where, () -> Declarations.limits(p.flat(), p.limits())),
+                    declared(where, () -> Declarations.budget(p.budget()))));
         });
         return providers;
     }

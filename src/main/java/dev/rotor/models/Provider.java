@@ -4,9 +4,15 @@ import java.net.URI;
 
 /**
  * An OpenAI-compatible endpoint. {@code apiKeyEnv} is the name of the variable that holds the key,
- * never the key itself, so a models.yaml can be committed.
+ * never the key itself, so a models.yaml can be committed. {@code limits} and {@code budget} hold for all its models
+ * together; {@code counting} is how it counts tokens against its limits.
  */
-public record Provider(String name, URI baseUrl, String apiKeyEnv) {
+public record Provider(String name, URI baseUrl, String apiKeyEnv, TokenCounting counting, RateLimits limits,
+                       Budget budget) {
+
+    public Provider(String name, URI baseUrl, String apiKeyEnv) {
+        this(name, baseUrl, apiKeyEnv, TokenCounting.guessFrom(baseUrl), RateLimits.NONE, Budget.NONE);
+    }
 
     public URI chatCompletionsUrl() {
         return under("chat/completions");
@@ -23,6 +29,11 @@ public record Provider(String name, URI baseUrl, String apiKeyEnv) {
     }
 
     public Provider withBaseUrl(URI newBaseUrl) {
-        return new Provider(name, newBaseUrl, apiKeyEnv);
+        return new Provider(name, newBaseUrl, apiKeyEnv, counting, limits, budget);
+    }
+
+    /** Whether it declares limits or a budget of its own: then its models count on a scope of its own. */
+    public boolean hasOwnScope() {
+        return limits.declared() || budget.declared();
     }
 }

@@ -12,9 +12,12 @@ import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.LimitScope;
 import dev.rotor.chat.headers.LimitReport;
+import dev.rotor.chat.TokenUsage;
 import dev.rotor.limits.Admission;
+import dev.rotor.limits.InputEstimates;
 import dev.rotor.limits.LimitState;
 import dev.rotor.limits.Permit;
+import dev.rotor.limits.Reservation;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelSpec;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -37,10 +40,18 @@ public final class RotationPolicy {
     private final DoubleSupplier random;
     private final RotationStrategy strategy;
     private final Breakers breakers;
+    private final InputEstimates estimates;
     private int consecutiveFailures;
 
     public RotationPolicy(ModelRegistry registry, RotationConfig config, LimitState limits, Clock clock,
                           DoubleSupplier random) {
+        this(registry, config, limits, clock, random, new InputEstimates());
+    }
+
+    /** @param estimates what a call of a task reserves on each model, and how its estimates learn from answers */
+    public RotationPolicy(ModelRegistry registry, RotationConfig config, LimitState limits, Clock clock,
+                          DoubleSupplier random, InputEstimates estimates) {
+        this.estimates = estimates;
         this.registry = registry;
         this.config = config;
         this.limits = limits;
@@ -79,15 +90,39 @@ public final class RotationPolicy {
                 earliest = earlier(earliest, open.orElse(now.plus(PROBE_RECHECK)));
                 continue;
             }
+            Reservation reservation = estimates.plan(m, task.size()).forTask(task.taskId());
             if (!strategy.respectsLimits()) {
-                return new Selection.Use(m, task.startCall(m), limits.sendRegardless(m, now));
+                return new Selection.Use(m, task.startCall(m), limits.sendRegardless(m, reservation, now));
             }
-            Admission admission = limits.tryAcquire(m, now);
+            Admission admission = limits.tryAcquire(m, reservation, now);
             if (admission instanceof Admission.Granted granted) {
                 return new Selection.Use(m, task.startCall(m), granted.permit());
             }
             breakers.release(m);
+            if (admission instanceof Admission.TooLarge tooLarge) {
+                task.markTooLarge(m, tooLarge.toString());
+                continue;
+            }
+            if (admission instanceof Admission.OverBudget over) {
+                if (over.never()) {
+                    task.markOverBudget(m, "its worst case is more than the whole budget of " + over.scope());
+                    continue;
+                }
+                // the model is out of the rotation until its budget resets; others may take the task meanwhile
+                if (earliest == null || over.until().isBefore(earliest)) {
+                    task.waitsOnBudget("the budget of " + over.scope() + " has no room until " + over.until());
+                }
+                earliest = earlier(earliest, over.until());
+                continue;
+            }
+            if (earliest == null || ((Admission.NotBefore) admission).at().isBefore(earliest)) {
+                task.waitsOnBudget(null);
+            }
             earliest = earlier(earliest, ((Admission.NotBefore) admission).at());
+        }
+        if (earliest == null) {
+            // every model left was found too small for the task's tokens just now
+            return select(task);
         }
         return new Selection.Wait(earliest);
     }
@@ -106,8 +141,14 @@ public final class RotationPolicy {
 
     /** The call succeeded: its model's breaker and limits learn so, and from what its headers said. */
     public synchronized void onSuccess(Permit call, Duration latency, LimitReport report) {
+        onSuccess(call, latency, report, TokenUsage.NONE);
+    }
+
+    /** As above; the answer's usage settles what the call reserved and corrects the model's estimates. */
+    public synchronized void onSuccess(Permit call, Duration latency, LimitReport report, TokenUsage usage) {
         breakers.succeeded(call.model(), latency);
-        limits.succeeded(call, clock.instant(), report);
+        limits.succeeded(call, clock.instant(), report, usage);
+        estimates.learn(call.model(), call.reserved(), usage);
         consecutiveFailures = 0;
         strategy.succeeded();
     }
@@ -127,7 +168,9 @@ public final class RotationPolicy {
         task.failed(failure);
         Instant freeAgain = failure.kind() == FailureKind.RATE_LIMITED
                 ? limits.rateLimited(call, now, failure.scope(), failure.retryAt(), failure.limits()) : null;
-        if (freeAgain == null) {
+        if (failure.kind() == FailureKind.TOO_LARGE) {
+            limits.refusedAsTooLarge(call, now, failure.limits());
+        } else if (freeAgain == null) {
             limits.failed(call, now);
         }
         if (failure.kind() == FailureKind.TRANSIENT) {
@@ -141,6 +184,10 @@ public final class RotationPolicy {
             case CONTEXT_TOO_LONG -> {
                 task.markUnfit(model);
                 yield new Decision.Retry(Duration.ZERO, "prompt too long for " + model.id());
+            }
+            case TOO_LARGE -> {
+                task.markTooLarge(model, model.id() + " said: " + failure.message());
+                yield new Decision.Retry(Duration.ZERO, "too large for the limits of " + model.id());
             }
             case PAYMENT -> {
                 Instant until = now.plus(config.paymentCooldown());
@@ -181,6 +228,11 @@ public final class RotationPolicy {
                     + config.maxAttempts() + "); last failure: " + task.lastFailure().map(Failure::message).orElse(retry.why()));
         }
         if (now.plus(retry.delay()).isAfter(task.deadline())) {
+            if (task.budgetWait().isPresent()) {
+                return new Decision.GiveUp(DeadLetterType.BUDGET, "the task deadline " + task.deadline()
+                        + " passes before a model is within its budget: " + task.budgetWait().get(),
+                        Optional.of(now.plus(retry.delay())));
+            }
             return new Decision.GiveUp(DeadLetterType.DEADLINE, "the task deadline " + task.deadline()
                     + " passes before the next try (" + retry.why() + ")", Optional.of(now.plus(retry.delay())));
         }
@@ -243,12 +295,25 @@ public final class RotationPolicy {
         if (refused.isPresent()) {
             return new Selection.GiveUp(DeadLetterType.AUTH, authMessage(refused.get()));
         }
+        if (task.chain().stream().allMatch(m -> task.overBudgetFor(m).isPresent())) {
+            StringBuilder why = new StringBuilder("no model of the chain has a budget that can ever hold the task:");
+            task.chain().forEach(m -> why.append(' ').append(m.id()).append(" (").append(task.overBudgetFor(m).orElseThrow())
+                    .append(')'));
+            return new Selection.GiveUp(DeadLetterType.BUDGET, why.toString());
+        }
+        if (task.chain().stream().allMatch(m -> task.tooLargeFor(m).isPresent())) {
+            StringBuilder why = new StringBuilder("the task's tokens are more than any model of the chain can ever take:");
+            task.chain().forEach(m -> why.append(' ').append(m.id()).append(" (").append(task.tooLargeFor(m).orElseThrow())
+                    .append(')'));
+            return new Selection.GiveUp(DeadLetterType.TOO_LARGE, why.toString());
+        }
         if (task.chain().stream().allMatch(task::isUnfit)) {
             return new Selection.GiveUp(DeadLetterType.BAD_REQUEST, "the prompt is too long for every model of the chain");
         }
         StringBuilder why = new StringBuilder("no model of the chain can take the task:");
         task.chain().forEach(m -> why.append(' ').append(m.id()).append(" (")
-                .append(task.isUnfit(m) ? "prompt too long" : "left the rotation: " + limits.leftRotation(m).orElse("?"))
+                .append(task.tooLargeFor(m).or(() -> task.isUnfit(m) ? Optional.of("prompt too long") : Optional.empty())
+                        .orElse("left the rotation: " + limits.leftRotation(m).orElse("?")))
                 .append(')'));
         return new Selection.GiveUp(DeadLetterType.EXHAUSTED, why.toString());
     }

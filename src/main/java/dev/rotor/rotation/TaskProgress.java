@@ -4,11 +4,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 import dev.rotor.chat.Failure;
+import dev.rotor.limits.TaskSize;
 import dev.rotor.models.ModelSpec;
 
 /**
@@ -20,9 +24,19 @@ public final class TaskProgress {
     private final String taskId;
     private final List<ModelSpec> chain;
     private final Instant deadline;
+    private final TaskSize size;
     private final List<Attempt> attempts = new ArrayList<>();
-    /** Models that cannot take this task at all (its prompt is too long for them). */
+    /** Models that cannot take this task at all (its prompt is too long for them, or its tokens for their limits). */
     private final Set<String> unfit = new HashSet<>();
+    /** Why each model too small for the task's tokens is, for the dead letter if none is large enough. */
+    private final Map<String, String> tooLarge = new LinkedHashMap<>();
+    /** Models whose budget can never hold the task's worst case, and why. */
+    private final Map<String, String> overBudget = new LinkedHashMap<>();
+    /** Why the task waits now, when what it waits for is a budget's reset; null otherwise. */
+    private String budgetWait;
+    /** What its calls cost, in pico-dollars, as far as their answers told; unknown once one did not. */
+    private long spentPicoUsd;
+    private boolean costUnknown;
     /** Models this task rotated away from after repeated transient failures; tried last, not never. */
     private final Set<String> rotatedAway = new HashSet<>();
     private ModelSpec pinned;
@@ -32,17 +46,23 @@ public final class TaskProgress {
     private int rotations;
 
     public TaskProgress(String taskId, List<ModelSpec> chain, Instant deadline) {
+        this(taskId, chain, deadline, TaskSize.UNKNOWN);
+    }
+
+    /** @param size the task's input as counted locally and the output it asks for at most: what its calls reserve */
+    public TaskProgress(String taskId, List<ModelSpec> chain, Instant deadline, TaskSize size) {
         if (chain.isEmpty()) {
             throw new IllegalArgumentException("a task needs at least one model in its chain");
         }
         this.taskId = taskId;
         this.chain = List.copyOf(chain);
         this.deadline = deadline;
+        this.size = size;
     }
 
     /** A task taken again after it was parked: its attempts, rotations and deadline carry on. */
-    public static TaskProgress resume(String taskId, List<ModelSpec> chain, ProgressSnapshot snapshot) {
-        TaskProgress p = new TaskProgress(taskId, chain, snapshot.deadline());
+    public static TaskProgress resume(String taskId, List<ModelSpec> chain, ProgressSnapshot snapshot, TaskSize size) {
+        TaskProgress p = new TaskProgress(taskId, chain, snapshot.deadline(), size);
         p.attempts.addAll(snapshot.attempts());
         p.rotations = snapshot.rotations();
         chain.stream().filter(m -> !snapshot.attempts().isEmpty()
@@ -58,6 +78,7 @@ public final class TaskProgress {
     public String taskId() { return taskId; }
     public List<ModelSpec> chain() { return chain; }
     public Instant deadline() { return deadline; }
+    public TaskSize size() { return size; }
 
     /** The timeout, or what is left before the deadline when that is less (zero or negative once it has passed). */
     public Duration within(Duration timeout, Instant now) {
@@ -72,6 +93,20 @@ public final class TaskProgress {
 
     public void record(Attempt attempt) {
         attempts.add(attempt);
+    }
+
+    /** An answered call cost this much ({@code cost}), or an amount not known (empty). */
+    public void spent(OptionalLong cost) {
+        if (cost.isPresent()) {
+            spentPicoUsd += cost.getAsLong();
+        } else {
+            costUnknown = true;
+        }
+    }
+
+    /** What the task's answered calls cost, in pico-dollars; empty when one's cost is not known. */
+    public OptionalLong cost() {
+        return costUnknown ? OptionalLong.empty() : OptionalLong.of(spentPicoUsd);
     }
 
     Optional<ModelSpec> pinned() {
@@ -89,6 +124,34 @@ public final class TaskProgress {
     void markUnfit(ModelSpec model) {
         unfit.add(model.id());
         unpin();
+    }
+
+    /** The model's limits can never hold this task's tokens: it is not tried again, and why is kept. */
+    void markTooLarge(ModelSpec model, String why) {
+        tooLarge.put(model.id(), why);
+        markUnfit(model);
+    }
+
+    Optional<String> tooLargeFor(ModelSpec model) {
+        return Optional.ofNullable(tooLarge.get(model.id()));
+    }
+
+    void markOverBudget(ModelSpec model, String why) {
+        overBudget.put(model.id(), why);
+        markUnfit(model);
+    }
+
+    Optional<String> overBudgetFor(ModelSpec model) {
+        return Optional.ofNullable(overBudget.get(model.id()));
+    }
+
+    /** The earliest model the task waits for is out of the rotation until a budget resets (null: it is not). */
+    void waitsOnBudget(String why) {
+        budgetWait = why;
+    }
+
+    Optional<String> budgetWait() {
+        return Optional.ofNullable(budgetWait);
     }
 
     /** A transient failure: returns how many in a row this task has had on this model. */

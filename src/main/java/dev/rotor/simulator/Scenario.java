@@ -88,14 +88,94 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
     }
 
     /**
+     * A model's token limits, as one provider enforces and tells them: buckets refilled continuously over
+     * {@code windowMs}, each call counted by that provider's rule.
+     *
+     * @param style       {@code openai} (one bucket: input and the whole max_tokens at admission, kept; headers
+     *                    {@code x-ratelimit-*-tokens}; a 429 says "Limit L, Used U, Requested R ... try again in Xs", or
+     *                    "Request too large"), {@code anthropic} (an input bucket, and an output bucket that reserves
+     *                    max_tokens and gives back what the answer did not use; {@code anthropic-ratelimit-*} headers
+     *                    with RFC 3339 resets), {@code gemini} (input tokens only; no headers; a 429 body with
+     *                    QuotaFailure and RetryInfo)
+     * @param limit       the (input) bucket's size
+     * @param outputLimit anthropic: the output bucket's size
+     * @param headers     send the rate-limit headers on every answer
+     * @param retryAfter  what Retry-After a 429 carries
+     * @param inputFactor how many of its own tokens the provider counts for one of the local tokenizer's (its
+     *                    tokenizer differs)
+     * @param outputShare the share of max_tokens an answer uses
+     */
+    public record TokenBehaviour(TokenStyle style, long limit, long outputLimit, long windowMs, boolean headers,
+                                 RetryAfter retryAfter, double inputFactor, double outputShare) {
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        static TokenBehaviour fromYaml(@JsonProperty("style") String style, @JsonProperty("limit") long limit,
+                                       @JsonProperty("output-limit") long outputLimit,
+                                       @JsonProperty("window-ms") long windowMs,
+                                       @JsonProperty("headers") Boolean headers,
+                                       @JsonProperty("retry-after") String retryAfter,
+                                       @JsonProperty("input-factor") Double inputFactor,
+                                       @JsonProperty("output-share") Double outputShare) {
+            TokenStyle s = TokenStyle.parse(style);
+            return new TokenBehaviour(s, limit, outputLimit, windowMs, headers == null ? s != TokenStyle.GEMINI : headers,
+                    RetryAfter.parse(retryAfter, s == TokenStyle.GEMINI ? RetryAfter.NONE : RetryAfter.SECONDS),
+                    inputFactor == null ? 1.0 : inputFactor, outputShare == null ? 0.6 : outputShare);
+        }
+
+        public static TokenBehaviour of(TokenStyle style, long limit, long windowMs) {
+            return new TokenBehaviour(style, limit, style == TokenStyle.ANTHROPIC ? limit / 2 : 0, windowMs,
+                    style != TokenStyle.GEMINI, style == TokenStyle.GEMINI ? RetryAfter.NONE : RetryAfter.SECONDS, 1.0, 0.6);
+        }
+
+        public TokenBehaviour withHeaders(boolean on) {
+            return new TokenBehaviour(style, limit, outputLimit, windowMs, on, retryAfter, inputFactor, outputShare);
+        }
+
+        public TokenBehaviour withRetryAfter(RetryAfter r) {
+            return new TokenBehaviour(style, limit, outputLimit, windowMs, headers, r, inputFactor, outputShare);
+        }
+
+        public TokenBehaviour withInputFactor(double factor) {
+            return new TokenBehaviour(style, limit, outputLimit, windowMs, headers, retryAfter, factor, outputShare);
+        }
+
+        public TokenBehaviour withOutputLimit(long output) {
+            return new TokenBehaviour(style, limit, output, windowMs, headers, retryAfter, inputFactor, outputShare);
+        }
+    }
+
+    /** Whose token limits a model's are, as they count, tell and refuse. */
+    public enum TokenStyle {
+        OPENAI, ANTHROPIC, GEMINI;
+
+        static TokenStyle parse(String value) {
+            if (value == null || value.isBlank()) {
+                return OPENAI;
+            }
+            try {
+                return valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("style must be openai, anthropic or gemini, got '" + value + "'");
+            }
+        }
+    }
+
+    /** What a model costs, as OpenRouter's /models lists it: USD per token, as strings. */
+    public record Pricing(String prompt, String completion) {
+    }
+
+    /**
      * @param limit  the model's own limit (0: none), in {@code shape}, reporting as an upstream provider does unless
      *               told otherwise
      * @param script answers given in order before normal behaviour resumes: ok, 400, 400-context, 401, 402, 403,
      *               404, 408, 429 (upstream, Retry-After 30 s), 500, 502, 503, slow, close, not-json, error-200, empty
      * @param faults answers drawn at random with probability {@code faultRate}
+     * @param tokens the model's token limits, if it has any
+     * @param price  what it costs, listed in /models and reported in each answer's usage.cost
      */
     public record ModelBehaviour(int limit, long windowMs, Limiter.Shape shape, Reporting reporting, Long latencyMs,
-                                 double faultRate, List<String> faults, List<String> script, boolean gone) {
+                                 double faultRate, List<String> faults, List<String> script, boolean gone,
+                                 TokenBehaviour tokens, Pricing price) {
         public ModelBehaviour {
             faults = faults == null ? List.of() : List.copyOf(faults);
             script = script == null ? List.of() : List.copyOf(script);
@@ -113,34 +193,48 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
                                        @JsonProperty("fault-rate") double faultRate,
                                        @JsonProperty("faults") List<String> faults,
                                        @JsonProperty("script") List<String> script,
-                                       @JsonProperty("gone") boolean gone) {
+                                       @JsonProperty("gone") boolean gone,
+                                       @JsonProperty("tokens") TokenBehaviour tokens,
+                                       @JsonProperty("price") Pricing price) {
             return new ModelBehaviour(limit, windowMs, Limiter.Shape.parse(shape),
                     Reporting.of(headersOnSuccess, headersOn429, retryAfter, Reporting.UPSTREAM), latencyMs, faultRate,
-                    faults, script, gone);
+                    faults, script, gone, tokens, price);
         }
 
         public static ModelBehaviour unlimited() {
-            return new ModelBehaviour(0, 0, null, null, null, 0, List.of(), List.of(), false);
+            return new ModelBehaviour(0, 0, null, null, null, 0, List.of(), List.of(), false, null, null);
         }
 
         public static ModelBehaviour limited(int limit, long windowMs) {
-            return new ModelBehaviour(limit, windowMs, null, null, null, 0, List.of(), List.of(), false);
+            return new ModelBehaviour(limit, windowMs, null, null, null, 0, List.of(), List.of(), false, null, null);
         }
 
         public ModelBehaviour withScript(String... answers) {
-            return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, faultRate, faults, List.of(answers), gone);
+            return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, faultRate, faults, List.of(answers),
+                    gone, tokens, price);
         }
 
         public ModelBehaviour withFaults(double rate, String... kinds) {
-            return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, rate, List.of(kinds), script, gone);
+            return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, rate, List.of(kinds), script, gone,
+                    tokens, price);
         }
 
         public ModelBehaviour withLatency(long ms) {
-            return new ModelBehaviour(limit, windowMs, shape, reporting, ms, faultRate, faults, script, gone);
+            return new ModelBehaviour(limit, windowMs, shape, reporting, ms, faultRate, faults, script, gone, tokens, price);
         }
 
         public ModelBehaviour withShape(Limiter.Shape newShape, Reporting newReporting) {
-            return new ModelBehaviour(limit, windowMs, newShape, newReporting, latencyMs, faultRate, faults, script, gone);
+            return new ModelBehaviour(limit, windowMs, newShape, newReporting, latencyMs, faultRate, faults, script, gone,
+                    tokens, price);
+        }
+
+        public ModelBehaviour withTokens(TokenBehaviour t) {
+            return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, faultRate, faults, script, gone, t, price);
+        }
+
+        public ModelBehaviour withPrice(String promptPerToken, String completionPerToken) {
+            return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, faultRate, faults, script, gone, tokens,
+                    new Pricing(promptPerToken, completionPerToken));
         }
     }
 

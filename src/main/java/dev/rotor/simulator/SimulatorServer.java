@@ -3,6 +3,7 @@ package dev.rotor.simulator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -58,6 +59,7 @@ public final class SimulatorServer implements AutoCloseable {
     private final Random random;
     private final Map<String, Limiter> modelLimits = new HashMap<>();
     private final Map<String, Limiter> poolLimits = new HashMap<>();
+    private final Map<String, TokenLimiting> tokenLimits = new HashMap<>();
     private final Map<String, Deque<String>> scripts = new HashMap<>();
     private final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
 
@@ -71,6 +73,9 @@ public final class SimulatorServer implements AutoCloseable {
                 modelLimits.put(id, Limiter.of(b.shape(), b.limit(), b.windowMs(), origin));
             }
             scripts.put(id, new ArrayDeque<>(b.script()));
+            if (b.tokens() != null) {
+                tokenLimits.put(id, new TokenLimiting(id, b.tokens(), origin));
+            }
         });
         scenario.pools().forEach(p -> poolLimits.put(p.name(), Limiter.of(p.shape(), p.limit(), p.windowMs(), origin)));
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
@@ -105,6 +110,12 @@ public final class SimulatorServer implements AutoCloseable {
 
     public long callsTo(String model) {
         return calls().stream().filter(c -> c.model().equals(model)).count();
+    }
+
+    /** The tokens the model's token limit admitted, as its provider counts them; 0 for a model with none. */
+    public long tokensAdmitted(String model) {
+        TokenLimiting t = tokenLimits.get(model);
+        return t == null ? 0 : t.admittedTokens();
     }
 
     @Override
@@ -155,7 +166,7 @@ public final class SimulatorServer implements AutoCloseable {
                 return;
             }
             long decided = clock.millis();
-            Answer answer = decide(model);
+            Answer answer = decide(model, request);
             JsonNode messages = request.path("messages");
             calls.add(new Call(model, answer.kind(), clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"),
                     messages.path(messages.size() - 1).path("content").asText(""), request));
@@ -167,14 +178,22 @@ public final class SimulatorServer implements AutoCloseable {
         }
     }
 
-    /** What the simulator answers; for a limit's 429 or a success, the limit to report and how. */
-    private record Answer(String kind, String pool, Limiter limiter, Scenario.Reporting reporting) {
+    /**
+     * What the simulator answers; for a limit's 429 or a success, the limit to report and how; for a model with token
+     * limits, what they counted and said.
+     */
+    private record Answer(String kind, String pool, Limiter limiter, Scenario.Reporting reporting,
+                          TokenLimiting.Admission tokens) {
         static Answer of(String kind) {
-            return new Answer(kind, null, null, null);
+            return new Answer(kind, null, null, null, null);
+        }
+
+        Answer withTokens(TokenLimiting.Admission t) {
+            return new Answer(kind, pool, limiter, reporting, t);
         }
     }
 
-    private synchronized Answer decide(String model) {
+    private synchronized Answer decide(String model, JsonNode request) {
         Scenario.ModelBehaviour behaviour = scenario.models().get(model);
         if (behaviour == null && !scenario.serveUnknownModels()) {
             return Answer.of("404");
@@ -193,30 +212,35 @@ public final class SimulatorServer implements AutoCloseable {
         for (Scenario.Pool pool : scenario.pools()) {
             Limiter l = poolLimits.get(pool.name());
             if (pool.covers(model) && l.remaining(now) == 0) {
-                return new Answer("429-pool", pool.name(), l, pool.reporting());
+                return new Answer("429-pool", pool.name(), l, pool.reporting(), null);
             }
         }
         Limiter own = modelLimits.get(model);
         if (own != null && own.remaining(now) == 0) {
-            return new Answer("429-model", null, own, behaviour.reporting());
+            return new Answer("429-model", null, own, behaviour.reporting(), null);
         }
         if (behaviour != null && behaviour.faultRate() > 0 && !behaviour.faults().isEmpty()
                 && random.nextDouble() < behaviour.faultRate()) {
             return Answer.of(behaviour.faults().get(random.nextInt(behaviour.faults().size())));
         }
+        TokenLimiting tokens = tokenLimits.get(model);
+        TokenLimiting.Admission counted = tokens == null ? null : tokens.admit(request, now);
+        if (counted != null && !counted.admitted()) {
+            return Answer.of("429-tokens").withTokens(counted);
+        }
         // like OpenRouter, a success reports the tightest limit that reports on success (the account's pools by
         // default, never an upstream model's own limit unless its scenario says so)
-        Answer ok = Answer.of("ok");
+        Answer ok = Answer.of("ok").withTokens(counted);
         for (Scenario.Pool pool : scenario.pools()) {
             if (pool.covers(model)) {
                 Limiter l = poolLimits.get(pool.name());
                 l.tryTake(now);
-                ok = tighter(ok, new Answer("ok", pool.name(), l, pool.reporting()), now);
+                ok = tighter(ok, new Answer("ok", pool.name(), l, pool.reporting(), counted), now);
             }
         }
         if (own != null) {
             own.tryTake(now);
-            ok = tighter(ok, new Answer("ok", null, own, behaviour.reporting()), now);
+            ok = tighter(ok, new Answer("ok", null, own, behaviour.reporting(), counted), now);
         }
         return ok;
     }
@@ -237,15 +261,23 @@ public final class SimulatorServer implements AutoCloseable {
                 if (answer.limiter() != null) {
                     LimitReplies.rateHeaders(exchange, answer.limiter(), answer.limiter().resetMs(now), now);
                 }
-                if (request.path("stream").asBoolean(false)) {
-                    SseAnswer.write(exchange, completion(model, request), null, scenario.slowMs());
-                } else {
-                    send(exchange, 200, completion(model, request));
+                if (answer.tokens() != null) {
+                    answer.tokens().headers().forEach(exchange.getResponseHeaders()::add);
                 }
+                JsonNode completion = completion(model, request, answer.tokens());
+                if (request.path("stream").asBoolean(false)) {
+                    SseAnswer.write(exchange, completion, null, scenario.slowMs());
+                } else {
+                    send(exchange, 200, completion);
+                }
+            }
+            case "429-tokens" -> {
+                answer.tokens().headers().forEach(exchange.getResponseHeaders()::add);
+                send(exchange, answer.tokens().status(), answer.tokens().errorBody());
             }
             case SseAnswer.CUT, SseAnswer.STALL, SseAnswer.ERROR, SseAnswer.ERROR_FIRST, SseAnswer.MALFORMED,
                  SseAnswer.NO_DONE, SseAnswer.SLOW_FIRST ->
-                    SseAnswer.write(exchange, completion(model, request), answer.kind(), scenario.slowMs());
+                    SseAnswer.write(exchange, completion(model, request, null), answer.kind(), scenario.slowMs());
             case "429-pool" -> {
                 Map<String, String> headers = LimitReplies.limitedHeaders(exchange, answer.limiter(), answer.reporting(), now);
                 sendError(exchange, 429, "Rate limit exceeded: " + answer.pool() + ". ",
@@ -261,7 +293,7 @@ public final class SimulatorServer implements AutoCloseable {
             }
             case "slow" -> {
                 pause(scenario.slowMs());
-                send(exchange, 200, completion(model, request));
+                send(exchange, 200, completion(model, request, null));
             }
             case "close" -> {
                 exchange.sendResponseHeaders(200, 4096);
@@ -276,7 +308,7 @@ public final class SimulatorServer implements AutoCloseable {
                     "<html><script>document.title='injected'</script><body>502 Bad Gateway</body></html>");
             case "error-200" -> send(exchange, 200, error(502, "Upstream error mid-generation", null));
             case "empty" -> {
-                ObjectNode body = (ObjectNode) completion(model, request);
+                ObjectNode body = (ObjectNode) completion(model, request, null);
                 ((ObjectNode) body.withArray("choices").get(0).get("message")).put("content", "");
                 send(exchange, 200, body);
             }
@@ -304,18 +336,23 @@ public final class SimulatorServer implements AutoCloseable {
         var data = list.putArray("data");
         scenario.models().forEach((id, behaviour) -> {
             if (!behaviour.gone()) {
-                data.addObject().put("id", id).put("object", "model").put("owned_by", "simulator");
+                ObjectNode m = data.addObject().put("id", id).put("object", "model").put("owned_by", "simulator");
+                if (behaviour.price() != null) {
+                    // as OpenRouter lists them: USD per token, as strings
+                    m.putObject("pricing").put("prompt", behaviour.price().prompt())
+                            .put("completion", behaviour.price().completion()).put("request", "0");
+                }
             }
         });
         return list;
     }
 
-    private JsonNode completion(String model, JsonNode request) {
+    private JsonNode completion(String model, JsonNode request, TokenLimiting.Admission tokens) {
         JsonNode messages = request.path("messages");
         String prompt = messages.path(messages.size() - 1).path("content").asText("");
         String content = "Simulated answer from " + model + " to: " + (prompt.length() > 60 ? prompt.substring(0, 60) + "..." : prompt);
-        int promptTokens = Math.max(1, prompt.length() / 4);
-        int completionTokens = Math.max(1, content.length() / 4);
+        long promptTokens = tokens != null ? tokens.input() : Math.max(1, prompt.length() / 4);
+        long completionTokens = tokens != null ? tokens.output() : Math.max(1, content.length() / 4);
         ObjectNode body = JSON.createObjectNode();
         body.put("id", "gen-sim-" + Long.toHexString(random().nextLong()));
         body.put("object", "chat.completion");
@@ -335,8 +372,14 @@ public final class SimulatorServer implements AutoCloseable {
             choice.putObject("message").put("role", "assistant").put("content", content);
             choice.put("finish_reason", "stop");
         }
-        body.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
-                .put("total_tokens", promptTokens + completionTokens);
+        ObjectNode usage = body.putObject("usage").put("prompt_tokens", promptTokens)
+                .put("completion_tokens", completionTokens).put("total_tokens", promptTokens + completionTokens);
+        Scenario.ModelBehaviour behaviour = scenario.models().get(model);
+        if (behaviour != null && behaviour.price() != null) {
+            // OpenRouter reports what a call cost in USD
+            usage.put("cost", new BigDecimal(behaviour.price().prompt()).multiply(BigDecimal.valueOf(promptTokens))
+                    .add(new BigDecimal(behaviour.price().completion()).multiply(BigDecimal.valueOf(completionTokens))));
+        }
         return body;
     }
 

@@ -8,8 +8,10 @@ import java.util.Optional;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
+import dev.rotor.limits.BudgetView;
 import dev.rotor.limits.LimitState;
 import dev.rotor.limits.ScopeKeys;
+import dev.rotor.limits.TokenLimitView;
 import dev.rotor.limits.Windows;
 import dev.rotor.metrics.RecentEvents;
 import dev.rotor.metrics.RotorMetrics;
@@ -29,7 +31,7 @@ import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record ModelStatus(String id, String provider, String state, Instant until, String why, long requests, long ok,
                           long rateLimited, long otherFailures, Double p50Ms, Double p95Ms, long tokens, String limit,
-                          String limitSource) {
+                          String limitSource, String tokenLimit, Long tokensAvailable, double spendUsd) {
 
     public static final String AVAILABLE = "available";
     public static final String COOLING = "cooling";
@@ -38,6 +40,7 @@ public record ModelStatus(String id, String provider, String state, Instant unti
     public static final String BREAKER_HALF_OPEN = "breaker half-open";
     public static final String GONE = "left the rotation";
     public static final String KEY_REFUSED = "key refused";
+    public static final String BUDGET_SPENT = "budget spent";
 
     /** The model's line as the policy, the limit state and the meters see it at {@code now}. */
     static ModelStatus of(ModelSpec m, RotationPolicy policy, RotorMetrics metrics, Instant now, List<ModelSpec> all) {
@@ -49,6 +52,7 @@ public record ModelStatus(String id, String provider, String state, Instant unti
         double failures = metrics.failures(m);
         var snapshot = meters.latency().takeSnapshot();
         var limit = limits.limitOf(m);
+        var tokenLimit = limits.tokenLimitsOf(m, now).stream().findFirst();
         return new ModelStatus(m.id(), m.provider().name(), state.name(), state.until().orElse(null), state.why(),
                 Math.round(meters.requests().count()), Math.round(meters.successes().count()),
                 Math.round(meters.rateLimited().count()), Math.round(failures - meters.rateLimited().count()),
@@ -56,7 +60,8 @@ public record ModelStatus(String id, String provider, String state, Instant unti
                 Math.round(meters.promptTokens().count() + meters.completionTokens().count()),
                 limit.map(v -> v.requests() + " per " + Windows.text(v.window()) + " on " + v.scope())
                         .orElse(null),
-                limit.map(v -> v.source().label()).orElse(null));
+                limit.map(v -> v.source().label()).orElse(null), tokenLimit.map(TokenLimitView::toString).orElse(null),
+                tokenLimit.map(TokenLimitView::level).orElse(null), meters.spendUsd().count());
     }
 
     private record State(String name, Optional<Instant> until, String why) {
@@ -83,6 +88,14 @@ public record ModelStatus(String id, String provider, String state, Instant unti
         Optional<Instant> cooling = limits.cooldownUntil(m, now);
         if (cooling.isPresent()) {
             return new State(COOLING, cooling, coolingCause.get());
+        }
+        List<String> scopes = ScopeKeys.of(m);
+        Optional<BudgetView> spent = limits.budgets(now).stream()
+                .filter(b -> (scopes.contains(b.scope()) || b.scope().equals(ScopeKeys.ALL)) && b.remainingPicoUsd() == 0)
+                .findFirst();
+        if (spent.isPresent()) {
+            return new State(BUDGET_SPENT, Optional.of(spent.get().resetsAt()), "its budget per "
+                    + spent.get().window().label() + " on " + spent.get().scope() + " is spent");
         }
         Optional<Instant> blocked = limits.blockedUntil(m, now);
         if (blocked.isPresent()) {

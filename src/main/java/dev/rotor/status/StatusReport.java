@@ -10,9 +10,11 @@ import java.util.function.BooleanSupplier;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
+import dev.rotor.limits.BudgetView;
 import dev.rotor.metrics.RecentEvents;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.ModelSpec;
+import dev.rotor.models.Money;
 import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.transport.TransportMetrics;
 import io.micrometer.core.instrument.Counter;
@@ -35,11 +37,22 @@ public final class StatusReport {
     public record Chart(long endSecond, List<Double> completed, List<Double> rateLimited) {
     }
 
+    /** One budget: its scope and window, what it allows, what was spent or is held, and when it resets. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record BudgetLine(String scope, String window, double budgetUsd, double spentUsd, double leftUsd,
+                             Instant resetsAt) {
+
+        static BudgetLine of(BudgetView b) {
+            return new BudgetLine(b.scope(), b.window().label(), Money.usd(b.capPicoUsd()), Money.usd(b.spentPicoUsd()),
+                    Money.usd(b.remainingPicoUsd()), b.resetsAt());
+        }
+    }
+
     /** The whole document. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Status(Instant now, String stateStore, boolean stateDegraded, long completed, long deadLettered,
-                         List<ModelStatus> models, List<TransportStatus> transports, List<RecentEvents.Rotation> rotations,
-                         List<RecentEvents.DeadLetter> deadLetters, Chart chart) {
+                         List<ModelStatus> models, List<BudgetLine> budgets, List<TransportStatus> transports,
+                         List<RecentEvents.Rotation> rotations, List<RecentEvents.DeadLetter> deadLetters, Chart chart) {
     }
 
     private final RotationPolicy policy;
@@ -86,8 +99,9 @@ public final class StatusReport {
                 Math.round(timeline.lastMinute(t + ".completed")), Math.round(timeline.lastMinute(t + ".dead_lettered"))))
                 .toList();
         Timeline.Series completed = timeline.perSecond(COMPLETED);
+        List<BudgetLine> budgets = policy.limits().budgets(now).stream().map(BudgetLine::of).toList();
         return new Status(now, stateStore, degraded.getAsBoolean(), Math.round(count("rotor.tasks", "status", "completed")),
-                Math.round(count("rotor.tasks", "status", "failed")), lines, flows, metrics.recent().rotations(),
+                Math.round(count("rotor.tasks", "status", "failed")), lines, budgets, flows, metrics.recent().rotations(),
                 metrics.recent().deadLetters(),
                 new Chart(completed.endSecond(), completed.perSecond(), timeline.perSecond(RATE_LIMITED).perSecond()));
     }

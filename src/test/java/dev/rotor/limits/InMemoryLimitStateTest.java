@@ -19,6 +19,7 @@ import dev.rotor.chat.headers.LimitSignal;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.ModelSpec;
+import dev.rotor.models.Unit;
 import dev.rotor.support.FreePool;
 
 /** The limit state, step by step, on a hand-moved clock. */
@@ -195,7 +196,7 @@ class InMemoryLimitStateTest {
 
     /** An IETF policy on a success: 10 per 60 s, 4 left. */
     private static LimitReport tenPerMinuteFourLeft() {
-        LimitSignal policy = new LimitSignal("ietf", LimitSignal.Unit.REQUESTS, OptionalLong.of(10), OptionalLong.of(4),
+        LimitSignal policy = new LimitSignal("ietf", Unit.REQUESTS, OptionalLong.of(10), OptionalLong.of(4),
                 Optional.of(T0.plusSeconds(60)), Optional.of(Duration.ofSeconds(60)));
         return new LimitReport(List.of(policy), Optional.empty(), List.of());
     }
@@ -240,7 +241,7 @@ class InMemoryLimitStateTest {
         InMemoryLimitState limits = state(true);
         Permit p = granted(limits.tryAcquire(paid, at(0))).orElseThrow();
         // the provider says 3 per minute; the user declared 3 per 10 s and is taken at their word
-        LimitSignal policy = new LimitSignal("ietf", LimitSignal.Unit.REQUESTS, OptionalLong.of(3), OptionalLong.of(2),
+        LimitSignal policy = new LimitSignal("ietf", Unit.REQUESTS, OptionalLong.of(3), OptionalLong.of(2),
                 Optional.of(T0.plusSeconds(60)), Optional.of(Duration.ofSeconds(60)));
         limits.succeeded(p, at(10), new LimitReport(List.of(policy), Optional.empty(), List.of()));
         granted(limits.tryAcquire(paid, at(20))).orElseThrow();
@@ -254,7 +255,7 @@ class InMemoryLimitStateTest {
         InMemoryLimitState limits = new InMemoryLimitState(GROUPED, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
         assertThat(limits.paces(GROUPED.model("a:free").orElseThrow(), Instant.EPOCH)).filteredOn(p -> p.scope().equals("pool:openrouter:free"))
                 .singleElement().satisfies(p -> assertThat(p.quotas()).containsExactly(
-                        new ScopePace.Quota(2, Duration.ofSeconds(10), Long.MIN_VALUE)));
+                        new ScopePace.Quota(Unit.REQUESTS, 2, Duration.ofSeconds(10), Long.MIN_VALUE)));
     }
 
     private static final ModelRegistry GROUPED = FreePool.MODELS;
@@ -315,7 +316,7 @@ class InMemoryLimitStateTest {
     void shouldCoolThePoolUntilTheResetWhenASuccessUsedUpTheWindow() {
         InMemoryLimitState limits = state(true);
         Permit p = granted(limits.tryAcquire(a, at(0))).orElseThrow();
-        LimitSignal usedUp = new LimitSignal("openrouter", LimitSignal.Unit.REQUESTS, OptionalLong.of(20),
+        LimitSignal usedUp = new LimitSignal("openrouter", Unit.REQUESTS, OptionalLong.of(20),
                 OptionalLong.of(0), Optional.of(T0.plusSeconds(40)), Optional.empty());
         limits.succeeded(p, at(10), new LimitReport(List.of(usedUp), Optional.empty(), List.of()));
         assertThat(limits.cooldownUntil(b, now)).contains(T0.plusSeconds(40));

@@ -34,6 +34,7 @@ import dev.rotor.support.MutableClock;
 final class VirtualUpstream {
 
     static final long WINDOW_MS = 2_000;
+    static boolean TRACE = Boolean.getBoolean("trace");
     static final int POOL_LIMIT = 30;
     static final int PAID_LIMIT = 10;
     private static final long LATENCY_MS = 20;
@@ -69,6 +70,18 @@ final class VirtualUpstream {
     private record Event(long atMs, long seq, Runnable action) {
     }
 
+    /** What a limit's 429 says of when to come back. */
+    enum Telling {
+        /** When the next call fits, to the millisecond (retry-after-ms) and in whole seconds (Retry-After). */
+        NEXT_FREE_MS,
+        /** When the limit is whole again (a bucket full, OpenAI's reset), to the millisecond. */
+        FULL_MS,
+        /** When the next call fits, in whole seconds only (Retry-After: 2, as Anthropic and upstreams answer). */
+        SECONDS_ONLY,
+        /** Nothing: the client must guess. */
+        NOTHING
+    }
+
     private final MutableClock clock = new MutableClock(START);
     private final PriorityQueue<Event> events = new PriorityQueue<>((a, b) -> a.atMs != b.atMs
             ? Long.compare(a.atMs, b.atMs) : Long.compare(a.seq, b.seq));
@@ -88,7 +101,17 @@ final class VirtualUpstream {
         this(shape, declared, limits, 7);
     }
 
+    private final Telling poolTells;
+    private final Telling paidTells;
+
     VirtualUpstream(Limiter.Shape shape, boolean declared, LimitsConfig limits, long seed) {
+        this(shape, declared, limits, seed, Telling.NEXT_FREE_MS, Telling.NEXT_FREE_MS);
+    }
+
+    VirtualUpstream(Limiter.Shape shape, boolean declared, LimitsConfig limits, long seed, Telling poolTells,
+                    Telling paidTells) {
+        this.poolTells = poolTells;
+        this.paidTells = paidTells;
         this.random = new Random(seed);
         long origin = START.toEpochMilli() - 731 - random.nextInt(2000);
         this.pool = Limiter.of(shape, POOL_LIMIT, WINDOW_MS, origin);
@@ -159,13 +182,18 @@ final class VirtualUpstream {
             Limiter limiter = m.isFreeVariant() ? pool : paid;
             long arrival = clock.millis();
             boolean ok = limiter.tryTake(arrival);
-            long retryAfterMs = limiter.nextFreeMs(arrival) - arrival;
+            Telling tells = m.isFreeVariant() ? poolTells : paidTells;
+            long retryAfterMs = (tells == Telling.FULL_MS ? limiter.resetMs(arrival) : limiter.nextFreeMs(arrival)) - arrival;
             long inbound = 1 + random.nextInt((int) MAX_INBOUND_MS) + (random.nextInt(100) < 3 ? 100 + random.nextInt(200) : 0);
             at(arrival + (ok ? LATENCY_MS : 1) + inbound, () -> {
                 // the answer as the provider sends it, read as Rotor reads it
                 java.util.Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-                headers.put("retry-after-ms", Long.toString(retryAfterMs));
-                headers.put("Retry-After", Long.toString(Math.max(1, (retryAfterMs + 999) / 1000)));
+                if (tells == Telling.NEXT_FREE_MS || tells == Telling.FULL_MS) {
+                    headers.put("retry-after-ms", Long.toString(retryAfterMs));
+                }
+                if (tells != Telling.NOTHING) {
+                    headers.put("Retry-After", Long.toString(Math.max(1, (retryAfterMs + 999) / 1000)));
+                }
                 LimitReport report = new LimitHeaders(clock).read(headers::get);
                 if (ok) {
                     policy.onSuccess(use.permit(), Duration.ofMillis(clock.millis() - now), LimitReport.EMPTY);
@@ -174,6 +202,11 @@ final class VirtualUpstream {
                     startNext(clock.millis());
                 } else {
                     rateLimited++;
+                    if (TRACE) {
+                        System.out.println("TRACE 429 " + (clock.millis() - START.toEpochMilli()) + " " + m.id()
+                                + " sent " + (now - START.toEpochMilli()) + " retry " + retryAfterMs
+                                + " limit " + policy.limits().limitOf(m).map(Object::toString).orElse("-"));
+                    }
                     LimitScope scope = m.isFreeVariant() ? LimitScope.PROVIDER_FREE_POOL : LimitScope.MODEL;
                     Failure f = new Failure(FailureKind.RATE_LIMITED, 429, "rate limited", scope, report.retryAt(), report);
                     progress.record(new dev.rotor.rotation.Attempt(m.id(), "rate_limited", 429, LATENCY_MS, clock.instant(), null));

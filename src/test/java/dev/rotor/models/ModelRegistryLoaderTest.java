@@ -29,8 +29,8 @@ class ModelRegistryLoaderTest {
         assertThat(first.provider().apiKeyEnv()).isEqualTo("OPENROUTER_API_KEY");
         assertThat(first.provider().chatCompletionsUrl()).hasToString("https://openrouter.ai/api/v1/chat/completions");
         assertThat(r.groupLimits("openrouter-free").quotas()).containsExactly(
-                new RateLimits.Quota(20, Duration.ofMinutes(1)), new RateLimits.Quota(50, Duration.ofDays(1)));
-        assertThat(r.models().get(3).limits().quotas()).containsExactly(new RateLimits.Quota(60, Duration.ofMinutes(1)));
+                RateLimits.Quota.requests(20, Duration.ofMinutes(1)), RateLimits.Quota.requests(50, Duration.ofDays(1)));
+        assertThat(r.models().get(3).limits().quotas()).containsExactly(RateLimits.Quota.requests(60, Duration.ofMinutes(1)));
         assertThat(r.chain("code").orElseThrow()).extracting(ModelSpec::id)
                 .containsExactly("deepseek/deepseek-chat-v3.1:free", "deepseek/deepseek-chat");
     }
@@ -63,9 +63,9 @@ class ModelRegistryLoaderTest {
                 limit-groups: {free: {requests: 30, per: 2s}}
                 models: [{id: a, provider: p, limit-group: free}, {id: b, provider: p, requests: 10, per: 500ms, requests-per-day: 900}]
                 """);
-        assertThat(r.groupLimits("free").quotas()).containsExactly(new RateLimits.Quota(30, Duration.ofSeconds(2)));
+        assertThat(r.groupLimits("free").quotas()).containsExactly(RateLimits.Quota.requests(30, Duration.ofSeconds(2)));
         assertThat(r.models().get(1).limits().quotas()).containsExactly(
-                new RateLimits.Quota(900, Duration.ofDays(1)), new RateLimits.Quota(10, Duration.ofMillis(500)));
+                RateLimits.Quota.requests(900, Duration.ofDays(1)), RateLimits.Quota.requests(10, Duration.ofMillis(500)));
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.OptionalLong;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
+import dev.rotor.models.Unit;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.LimitScope;
@@ -64,7 +65,7 @@ class RotationPolicyTest {
 
     /** A success's OpenRouter headers saying its window is used up until then. */
     private static LimitReport usedUpUntil(Instant reset) {
-        return new LimitReport(List.of(new LimitSignal("openrouter", LimitSignal.Unit.REQUESTS, OptionalLong.of(20),
+        return new LimitReport(List.of(new LimitSignal("openrouter", Unit.REQUESTS, OptionalLong.of(20),
                 OptionalLong.of(0), Optional.of(reset), Optional.empty())), Optional.empty(), List.of());
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -49,7 +50,7 @@ class DashboardMetricsTest {
             alertNames.add(r.path("alert").asText());
         }));
         assertThat(alertNames).containsExactlyInAnyOrder("RotorChainUnavailable", "RotorDeadLettersRising",
-                "RotorBreakerOpen", "RotorDailyCapHit", "RotorStateDegraded", "RotorOutputRefusing");
+                "RotorBreakerOpen", "RotorDailyCapHit", "RotorStateDegraded", "RotorOutputRefusing", "RotorBudgetNearlySpent");
         Set<String> used = new TreeSet<>();
         for (String e : expressions) {
             Matcher m = METRIC.matcher(e);
@@ -61,8 +62,11 @@ class DashboardMetricsTest {
 
         int port = FreePorts.next();
         String scrape;
+        // a priced model under a budget, so that the budget's gauges are there as in a Rotor that keeps one
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
-             RotorHarness rotor = RotorHarness.on(dir, sim, "vendor/primary", "vendor/secondary")
+             RotorHarness rotor = RotorHarness.on(dir, sim, Map.of("vendor/primary",
+                             ", price: { input-per-million: 1, output-per-million: 2 }, budget: { usd-per-day: 1 }"),
+                             "vendor/primary", "vendor/secondary")
                      .set("camel.management.enabled", "true").set("camel.management.port", Integer.toString(port)).start()) {
             scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
                     + "/observe/metrics")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import dev.rotor.models.Unit;
 import dev.rotor.chat.headers.LimitReport;
 import dev.rotor.chat.headers.LimitSignal;
 import dev.rotor.models.ModelRegistry;
@@ -35,7 +36,7 @@ public final class FreePool {
 
     /** The pool's headers on a success: its limit, what remains, and its reset to the millisecond. */
     public static LimitReport headers(long remaining, Instant reset) {
-        return new LimitReport(List.of(new LimitSignal("openrouter", LimitSignal.Unit.REQUESTS, OptionalLong.of(LIMIT),
+        return new LimitReport(List.of(new LimitSignal("openrouter", Unit.REQUESTS, OptionalLong.of(LIMIT),
                 OptionalLong.of(remaining), Optional.of(reset), Optional.empty())), Optional.empty(), List.of());
     }
 }

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Function;
 
+import dev.rotor.models.Unit;
+
 /**
  * Anthropic's anthropic-ratelimit-requests-limit, -remaining and -reset (RFC 3339: when the limit is fully
  * replenished), and the same for tokens, input tokens and output tokens. Anthropic's limits are per minute and
@@ -17,13 +19,13 @@ final class AnthropicFamily implements HeaderFamily {
     @Override
     public void read(Function<String, String> header, Instant now, LimitReport.Builder out) {
         HeaderValues v = new HeaderValues(NAME, header, now, CAP, out);
-        read(v, "requests", LimitSignal.Unit.REQUESTS);
-        read(v, "tokens", LimitSignal.Unit.TOKENS);
-        read(v, "input-tokens", LimitSignal.Unit.TOKENS);
-        read(v, "output-tokens", LimitSignal.Unit.TOKENS);
+        read(v, "requests", Unit.REQUESTS);
+        read(v, "tokens", Unit.TOKENS);
+        read(v, "input-tokens", Unit.INPUT_TOKENS);
+        read(v, "output-tokens", Unit.OUTPUT_TOKENS);
     }
 
-    private static void read(HeaderValues v, String unit, LimitSignal.Unit kind) {
+    private static void read(HeaderValues v, String unit, Unit kind) {
         String prefix = "anthropic-ratelimit-" + unit + "-";
         v.refilling(kind, prefix + "limit", prefix + "remaining", prefix + "reset", v::resetAtRfc3339);
     }

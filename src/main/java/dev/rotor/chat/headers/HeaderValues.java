@@ -10,8 +10,8 @@ import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
+import dev.rotor.models.Unit;
 
 /**
  * Reads the values of one family's headers, never trusting them: a malformed or implausible value is reported to the
@@ -23,8 +23,6 @@ final class HeaderValues {
     private static final long EPOCH_MILLIS = 100_000_000_000L;
     /** 2001-09-09 in epoch seconds: below it a reset is a number of seconds from now. */
     private static final long EPOCH_SECONDS = 1_000_000_000L;
-    /** Go's time.Duration text, as OpenAI writes its resets: 6m0s, 1s, 20ms, 1m30.5s, 2h. */
-    private static final Pattern GO_DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|us|µs|ns|h|m|s)");
 
     private final String family;
     private final Function<String, String> header;
@@ -194,7 +192,7 @@ final class HeaderValues {
      * One limit of a family whose reset is when the limit is whole again (OpenAI, Anthropic): its size, what remains,
      * its reset (read by {@code reset}) and the window the refill implies, added to the report if any is there.
      */
-    void refilling(LimitSignal.Unit unit, String limitName, String remainingName, String resetName,
+    void refilling(Unit unit, String limitName, String remainingName, String resetName,
                    java.util.function.Function<String, Optional<Instant>> reset) {
         if (!has(limitName) && !has(remainingName) && !has(resetName)) {
             return;
@@ -244,25 +242,6 @@ final class HeaderValues {
     }
 
     static Optional<Duration> goDuration(String text) {
-        String v = text.strip();
-        Matcher m = GO_DURATION_PART.matcher(v);
-        int at = 0;
-        double nanos = 0;
-        while (m.find() && m.start() == at) {
-            double amount = Double.parseDouble(m.group(1));
-            nanos += amount * switch (m.group(2)) {
-                case "h" -> 3_600e9;
-                case "m" -> 60e9;
-                case "s" -> 1e9;
-                case "ms" -> 1e6;
-                case "us", "µs" -> 1e3;
-                default -> 1;
-            };
-            at = m.end();
-        }
-        if (at == 0 || at != v.length()) {
-            return Optional.empty();
-        }
-        return Optional.of(Duration.ofNanos(Math.round(nanos)));
+        return Durations.goDuration(text);
     }
 }

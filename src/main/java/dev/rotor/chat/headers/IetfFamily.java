@@ -10,6 +10,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
 
+import dev.rotor.models.Unit;
+
 /**
  * The IETF draft's fields (draft-ietf-httpapi-ratelimit-headers): {@code RateLimit-Policy: "p";q=100;w=60} names
  * each policy's quota and window in seconds, {@code RateLimit: "p";r=50;t=30} what remains of it and the seconds
@@ -67,7 +69,7 @@ final class IetfFamily implements HeaderFamily {
     private static void add(LimitReport.Builder out, OptionalLong limit, OptionalLong remaining, Optional<Instant> reset,
                             Optional<Duration> window, long precisionMs) {
         if (limit.isPresent() || remaining.isPresent() || reset.isPresent()) {
-            out.signals.add(new LimitSignal(NAME, LimitSignal.Unit.REQUESTS, limit, remaining, reset, window, precisionMs));
+            out.signals.add(new LimitSignal(NAME, Unit.REQUESTS, limit, remaining, reset, window, precisionMs));
         }
     }
 

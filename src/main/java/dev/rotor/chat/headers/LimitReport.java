@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import dev.rotor.models.Unit;
+
 /**
  * Every limit signal one response carried, the moment it asks the client to wait until (for a 429), and the values
  * that were ignored as malformed or implausible.
@@ -15,14 +17,34 @@ import java.util.Optional;
  * @param retryAtPrecisionMs 1000 when {@code retryAt} was given in whole seconds (Retry-After: 3), else 1
  * @param retryAtRelative    {@code retryAt} was given as a span from the provider's now (Retry-After: 3), counted
  *                           here from when the answer was read
+ * @param refusedOn          for a 429, the unit of the limit it names (tokens per minute, input tokens, ...), when
+ *                           its body says
  */
 public record LimitReport(List<LimitSignal> signals, Optional<Instant> retryAt, long retryAtPrecisionMs,
-                          boolean retryAtRelative, List<Ignored> ignored) {
+                          boolean retryAtRelative, List<Ignored> ignored, Optional<Unit> refusedOn) {
 
     public static final LimitReport EMPTY = new LimitReport(List.of(), Optional.empty(), List.of());
 
     public LimitReport(List<LimitSignal> signals, Optional<Instant> retryAt, List<Ignored> ignored) {
         this(signals, retryAt, 1, false, ignored);
+    }
+
+    public LimitReport(List<LimitSignal> signals, Optional<Instant> retryAt, long retryAtPrecisionMs,
+                       boolean retryAtRelative, List<Ignored> ignored) {
+        this(signals, retryAt, retryAtPrecisionMs, retryAtRelative, ignored, Optional.empty());
+    }
+
+    /**
+     * The same report with what a 429's body said: its limits, the unit it was refused on, and when to come back
+     * when no header said so.
+     */
+    public LimitReport withBody(List<LimitSignal> bodySignals, Optional<Unit> unit, Optional<Instant> bodyRetryAt,
+                                long bodyPrecisionMs) {
+        List<LimitSignal> all = new ArrayList<>(signals);
+        all.addAll(bodySignals);
+        boolean fromBody = retryAt.isEmpty() && bodyRetryAt.isPresent();
+        return new LimitReport(all, fromBody ? bodyRetryAt : retryAt, fromBody ? bodyPrecisionMs : retryAtPrecisionMs,
+                fromBody || retryAtRelative, ignored, unit.or(() -> refusedOn));
     }
 
     /** A header value that was not trusted, and why: not_a_number, negative, remaining_above_limit, reset_capped, reset_passed. */
@@ -32,6 +54,7 @@ public record LimitReport(List<LimitSignal> signals, Optional<Instant> retryAt, 
     public LimitReport {
         signals = List.copyOf(signals);
         ignored = List.copyOf(ignored);
+        refusedOn = refusedOn == null ? Optional.empty() : refusedOn;
     }
 
     /** The request limit to learn from: the first family's that gives a size, else the first at all. */

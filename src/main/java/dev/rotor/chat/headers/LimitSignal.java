@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import dev.rotor.models.Unit;
+
 /**
  * What one header family of one response said about one limit: its size, what remains, when it resets, and its
  * window when the family gives it or it follows from the figures. Every part is optional: providers send what they
@@ -18,14 +20,16 @@ public record LimitSignal(String family, Unit unit, OptionalLong limit, Optional
         this(family, unit, limit, remaining, resetAt, window, 1);
     }
 
-    /** What the limit counts. Rotor paces requests; a token limit that runs out cools the scope until its reset. */
-    public enum Unit { REQUESTS, TOKENS }
-
     public boolean exhausted() {
         return remaining.isPresent() && remaining.getAsLong() == 0;
     }
 
     public boolean isRequests() {
         return unit == Unit.REQUESTS;
+    }
+
+    /** The same signal of another unit (a 429 body's figures are read before its unit is known). */
+    public LimitSignal of(Unit other) {
+        return new LimitSignal(family, other, limit, remaining, resetAt, window, resetPrecisionMs);
     }
 }

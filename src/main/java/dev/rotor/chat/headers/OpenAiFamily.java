@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Function;
 
+import dev.rotor.models.Unit;
+
 /**
  * OpenAI's x-ratelimit-limit-requests, -remaining-requests, -reset-requests and the same for tokens. The reset is a
  * span in Go's duration text ({@code 6m0s}, {@code 1s}, {@code 20ms}) until the limit is whole again: OpenAI refills
@@ -18,11 +20,11 @@ final class OpenAiFamily implements HeaderFamily {
     @Override
     public void read(Function<String, String> header, Instant now, LimitReport.Builder out) {
         HeaderValues v = new HeaderValues(NAME, header, now, CAP, out);
-        read(v, "requests", LimitSignal.Unit.REQUESTS);
-        read(v, "tokens", LimitSignal.Unit.TOKENS);
+        read(v, "requests", Unit.REQUESTS);
+        read(v, "tokens", Unit.TOKENS);
     }
 
-    private static void read(HeaderValues v, String unit, LimitSignal.Unit kind) {
+    private static void read(HeaderValues v, String unit, Unit kind) {
         v.refilling(kind, "x-ratelimit-limit-" + unit, "x-ratelimit-remaining-" + unit, "x-ratelimit-reset-" + unit,
                 v::resetAfterGoDuration);
     }

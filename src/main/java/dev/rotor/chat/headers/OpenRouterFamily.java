@@ -6,6 +6,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
 
+import dev.rotor.models.Unit;
+
 /**
  * OpenRouter's X-RateLimit-Limit, -Remaining and -Reset (epoch milliseconds), in the headers or, for its pool 429s,
  * in the error body's {@code metadata.headers}. The reset is the end of a fixed window of up to a day
@@ -26,7 +28,7 @@ final class OpenRouterFamily implements HeaderFamily {
         OptionalLong remaining = v.remainingWithin("X-RateLimit-Remaining", v.count("X-RateLimit-Remaining"), limit);
         Optional<Instant> reset = v.resetBySize("X-RateLimit-Reset");
         if (limit.isPresent() || remaining.isPresent() || reset.isPresent()) {
-            out.signals.add(new LimitSignal(NAME, LimitSignal.Unit.REQUESTS, limit, remaining, reset, Optional.empty(),
+            out.signals.add(new LimitSignal(NAME, Unit.REQUESTS, limit, remaining, reset, Optional.empty(),
                     v.precisionMs()));
         }
     }

@@ -15,18 +15,23 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.rotor.chat.LimitScope;
+import dev.rotor.chat.TokenUsage;
 import dev.rotor.chat.headers.LimitReport;
 import dev.rotor.limits.Admission;
+import dev.rotor.limits.BudgetView;
 import dev.rotor.limits.CallOutcome;
 import dev.rotor.limits.InMemoryLimitState;
 import dev.rotor.limits.LimitSource;
 import dev.rotor.limits.LimitState;
 import dev.rotor.limits.LimitView;
 import dev.rotor.limits.Permit;
+import dev.rotor.limits.Reservation;
 import dev.rotor.limits.ScopeKeys;
 import dev.rotor.limits.ScopePace;
+import dev.rotor.limits.TokenLimitView;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelSpec;
+import dev.rotor.models.Unit;
 
 /**
  * The limit state shared by every Rotor process that points at one Redis and prefix. Admitting a call is one atomic
@@ -76,6 +81,7 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
     }
 
     /** True while Redis is out of reach and this process paces on its own view. */
+    @Override
     public boolean degraded() {
         return store.degraded();
     }
@@ -85,8 +91,12 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
     }
 
     @Override
-    public Admission tryAcquire(ModelSpec model, Instant now) {
-        Optional<Instant> wait = local.waitBeforeSending(model, now);
+    public Admission tryAcquire(ModelSpec model, Reservation reservation, Instant now) {
+        Optional<Admission.TooLarge> tooLarge = local.tooLarge(model, reservation.cost());
+        if (tooLarge.isPresent()) {
+            return tooLarge.get();
+        }
+        Optional<Instant> wait = local.waitBeforeSending(model, reservation, now);
         if (wait.isPresent()) {
             return new Admission.NotBefore(wait.get());
         }
@@ -94,7 +104,7 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         List<String> scopes = ScopeKeys.of(model);
         Optional<Object> reply = store.eval(ADMIT, admitKeys(model, scopes), admitArgs(model, member, now));
         if (reply.isEmpty()) {
-            return local.tryAcquire(model, now);
+            return local.tryAcquire(model, reservation, now);
         }
         SharedAdmission shared = SharedAdmission.parse(reply.get(), scopes);
         learnFrom(model, shared, now);
@@ -102,15 +112,15 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
             return new Admission.NotBefore(shared.gone().isPresent() || shared.refused().isPresent()
                     ? now.plus(GONE_RECHECK) : Instant.ofEpochMilli(shared.notBeforeMs()));
         }
-        Permit permit = local.sendRegardless(model, now);
+        Permit permit = local.sendRegardless(model, reservation, now);
         members.put(permit.id(), member);
         return new Admission.Granted(permit);
     }
 
     @Override
-    public Permit sendRegardless(ModelSpec model, Instant now) {
+    public Permit sendRegardless(ModelSpec model, Reservation reservation, Instant now) {
         // a strategy that knows nothing of limits still counts for the others
-        Permit permit = local.sendRegardless(model, now);
+        Permit permit = local.sendRegardless(model, reservation, now);
         String member = process + ":" + calls.incrementAndGet();
         members.put(permit.id(), member);
         long score = now.toEpochMilli() + CallOutcome.SEND_SKEW_MS;
@@ -127,8 +137,8 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
     }
 
     @Override
-    public void succeeded(Permit permit, Instant at, LimitReport report) {
-        local.succeeded(permit, at, report);
+    public void succeeded(Permit permit, Instant at, LimitReport report, TokenUsage usage) {
+        local.succeeded(permit, at, report, usage);
         settle(permit, at, CallOutcome.Kind.SUCCEEDED, Optional.empty(), Instant.MIN);
     }
 
@@ -138,6 +148,12 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         Instant until = local.rateLimited(permit, at, scope, retryAt, report);
         settle(permit, at, CallOutcome.Kind.REFUSED, Optional.of(ScopeKeys.of(permit.model(), scope)), until);
         return until;
+    }
+
+    @Override
+    public void refusedAsTooLarge(Permit permit, Instant at, LimitReport report) {
+        local.refusedAsTooLarge(permit, at, report);
+        settle(permit, at, CallOutcome.Kind.REFUSED, Optional.empty(), Instant.MIN);
     }
 
     @Override
@@ -186,6 +202,16 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         return local.limitOf(model);
     }
 
+    @Override
+    public List<TokenLimitView> tokenLimitsOf(ModelSpec model, Instant now) {
+        return local.tokenLimitsOf(model, now);
+    }
+
+    @Override
+    public List<BudgetView> budgets(Instant now) {
+        return local.budgets(now);
+    }
+
     private List<String> admitKeys(ModelSpec model, List<String> scopes) {
         List<String> k = new ArrayList<>(2 + 3 * scopes.size());
         k.add(keys.gone(model.id()));
@@ -206,9 +232,11 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         a.add(Long.toString(CallOutcome.SEND_SKEW_MS));
         a.add(Integer.toString(paces.size()));
         for (ScopePace p : paces) {
-            a.add(Integer.toString(p.quotas().size()));
-            for (ScopePace.Quota q : p.quotas()) {
-                a.add(Integer.toString(q.requests()));
+            // TODO tokens in the shared admission
+            List<ScopePace.Quota> requests = p.quotas().stream().filter(q -> q.unit() == Unit.REQUESTS).toList();
+            a.add(Integer.toString(requests.size()));
+            for (ScopePace.Quota q : requests) {
+                a.add(Long.toString(q.amount()));
                 a.add(Long.toString(q.window().toMillis()));
                 a.add(Long.toString(q.fixed() ? q.windowStartMs() : 0));
             }

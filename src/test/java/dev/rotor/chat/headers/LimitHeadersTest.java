@@ -12,6 +12,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
+import dev.rotor.models.Unit;
 import dev.rotor.support.MutableClock;
 
 /** Every header family Rotor reads, from header samples as the providers document and send them. */

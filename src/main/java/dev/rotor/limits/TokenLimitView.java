@@ -1,0 +1,18 @@
+package dev.rotor.limits;
+
+import java.time.Duration;
+
+import dev.rotor.models.Unit;
+
+/**
+ * A token limit as Rotor paces by it now, for people: {@code capacity} tokens of the unit refilled over
+ * {@code window}, on one scope, where the figure came from, and what its bucket holds ({@code level}; below zero while
+ * calls it let go wait for the refill).
+ */
+public record TokenLimitView(String scope, Unit unit, long capacity, Duration window, LimitSource source, long level) {
+
+    @Override
+    public String toString() {
+        return capacity + " " + unit.label() + " per " + Windows.text(window) + " (" + source.label() + ", " + scope + ")";
+    }
+}
