@@ -85,7 +85,7 @@ function render(status) {
     cell(m.id), stateCell(m), cell(until(m.until, status.now)), cell(m.why, "why"), number(m.requests), number(m.ok),
     number(m.rate_limited), number(m.other_failures), number(m.p50_ms), number(m.p95_ms), number(m.tokens),
     cell(m.limit || "none known"), cell(m.limit_source), cell(m.token_limit || "none known"),
-    number(m.tokens_available), usd(m.spend_usd)]);
+    number(m.tokens_available), number(m.tokens_reserved), usd(m.spend_usd)]);
   fill("budgets", status.budgets, "no budgets", b => [
     cell(b.scope), cell(b.window), usd(b.budget_usd), usd(b.spent_usd), usd(b.left_usd), cell(until(b.resets_at, status.now))]);
   fill("transports", status.transports, "no transports", t => [

@@ -1,4 +1,5 @@
 package dev.rotor;
+import java.util.Optional;
 
 /**
  * Rotor cannot start as configured: a setting or models.yaml is wrong. The message names the file or setting, the
@@ -13,12 +14,12 @@ public final class ConfigurationMistake extends RuntimeException {
     }
 
     /** The mistake behind a failed start, if that is why it failed. */
-    public static java.util.Optional<ConfigurationMistake> in(Throwable failure) {
+    public static Optional<ConfigurationMistake> in(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ConfigurationMistake mistake) {
-                return java.util.Optional.of(mistake);
+                return Optional.of(mistake);
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 }

@@ -3,9 +3,11 @@ package dev.rotor;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -14,18 +16,20 @@ import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Processor;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.SimpleEventNotifierSupport;
-import org.apache.camel.spi.CamelEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.rotor.batch.BatchReport;
 import dev.rotor.batch.BatchRun;
@@ -33,20 +37,19 @@ import dev.rotor.batch.BatchSettings;
 import dev.rotor.batch.TaskLedger;
 import dev.rotor.camel.ApiKeys;
 import dev.rotor.camel.FailureHandler;
+import dev.rotor.camel.GatewayCall;
 import dev.rotor.camel.InboxFilter;
 import dev.rotor.camel.Json;
 import dev.rotor.camel.ModelCaller;
 import dev.rotor.camel.ModelsHealthCheck;
 import dev.rotor.camel.Outcomes;
 import dev.rotor.camel.Parking;
-import dev.rotor.camel.GatewayCall;
 import dev.rotor.camel.TaskIntake;
 import dev.rotor.chat.ChatRequestMapper;
+import dev.rotor.chat.ErrorClassifier;
+import dev.rotor.chat.stream.StreamStart;
 import dev.rotor.check.CheckFinished;
 import dev.rotor.check.Preflight;
-import dev.rotor.chat.stream.StreamStart;
-import dev.rotor.chat.ErrorClassifier;
-import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.gateway.ChatCompletionsHandler;
 import dev.rotor.gateway.GatewayAnswers;
 import dev.rotor.gateway.GatewayIntake;
@@ -60,8 +63,9 @@ import dev.rotor.limits.LimitState;
 import dev.rotor.limits.StateSettings;
 import dev.rotor.limits.redis.RedisEndpoint;
 import dev.rotor.limits.redis.RedisLimitState;
-import io.micrometer.core.instrument.Gauge;
+import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.BudgetCheck;
+import dev.rotor.models.InvalidModelsException;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.Provider;
@@ -75,8 +79,6 @@ import dev.rotor.status.StatusReport;
 import dev.rotor.task.TaskParser;
 import dev.rotor.transport.JmsWiring;
 import dev.rotor.transport.TransportMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /** Binds the rotor.* settings into the beans the YAML routes call. The only place that wires Rotor together. */
 public final class RotorConfiguration implements CamelConfiguration {
@@ -103,7 +105,7 @@ public final class RotorConfiguration implements CamelConfiguration {
             declared = ModelRegistryLoader.load(settings.modelsFile());
             BudgetCheck.requirePrices(declared, settings.budget());
             checkFolders(settings);
-        } catch (IllegalArgumentException | dev.rotor.models.InvalidModelsException mistake) {
+        } catch (IllegalArgumentException | InvalidModelsException mistake) {
             throw new ConfigurationMistake(mistake);
         }
         Registry beans = context.getRegistry();
@@ -132,7 +134,7 @@ public final class RotorConfiguration implements CamelConfiguration {
             new Preflight(json, Duration.ofSeconds(5), keys::keyOf).atStart(models, simulated, limits::leaveRotation);
         }
         PrometheusMeterRegistry meters = prometheusRegistry(beans);
-        Gauge.builder("rotor.state.degraded", limits, l -> l instanceof RedisLimitState r && r.degraded() ? 1 : 0)
+        Gauge.builder("rotor.state.degraded", limits, l -> l.degraded() ? 1 : 0)
                 .description("1 while the shared limit state on Redis is out of reach and this process paces on its own view")
                 .register(meters);
         RotorMetrics metrics = new RotorMetrics(meters, policy, models.models(), clock);
@@ -184,8 +186,8 @@ public final class RotorConfiguration implements CamelConfiguration {
         }
 
         StatusReport status = new StatusReport(policy, metrics, transports, settings.intakes().stream().sorted().toList(),
-                models.models(), meters, clock, settings.state().store().name().toLowerCase(java.util.Locale.ROOT),
-                () -> limits instanceof RedisLimitState r && r.degraded());
+                models.models(), meters, clock, settings.state().store().name().toLowerCase(Locale.ROOT),
+                limits::degraded);
         StatusPage page = new StatusPage(status, json);
         whenStarted(context, () -> page.serve(context));
 
@@ -194,7 +196,7 @@ public final class RotorConfiguration implements CamelConfiguration {
                     settings.rotation().taskDeadline().plus(Duration.ofMinutes(1)), settings.progressEvery(),
                     settings.output().giveUp());
             BatchRun batch = new BatchRun(batchSettings, ledger,
-                    wall -> BatchReport.of(ledger, metrics, policy, models.models(), wall), deliveries::refusingFor,
+                    wall -> BatchReport.of(ledger, metrics, policy, estimates, models.models(), wall, clock.instant()), deliveries::refusingFor,
                     json, finishBatch);
             beans.bind("batchRun", batch);
             whenStarted(context, () -> {
@@ -234,7 +236,7 @@ public final class RotorConfiguration implements CamelConfiguration {
      * Where a gateway request's route goes on once its provider call has ended: a thread per request at a time (a
      * streamed answer's relay holds one while it lasts), none while the request waits.
      */
-    private static java.util.concurrent.ExecutorService gatewayThreads(CamelContext context) {
+    private static ExecutorService gatewayThreads(CamelContext context) {
         // Camel's own cached pool, which Camel shuts down when it stops
         return context.getExecutorServiceManager().newCachedThreadPool(GatewayCall.class, "rotor-gateway");
     }

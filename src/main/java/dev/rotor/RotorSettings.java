@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -73,7 +74,7 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
         if (concurrency < 1) {
             throw new IllegalArgumentException("rotor.concurrency must be at least 1, got " + concurrency);
         }
-        String mode = r.text("rotor.simulator.enabled", "auto").strip().toLowerCase(java.util.Locale.ROOT);
+        String mode = r.text("rotor.simulator.enabled", "auto").strip().toLowerCase(Locale.ROOT);
         SimulatorMode simulator = switch (mode) {
             case "auto" -> SimulatorMode.AUTO;
             case "true", "always" -> SimulatorMode.ALWAYS;
@@ -188,7 +189,7 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
     }
 
     private static String transport(String key, String value) {
-        String t = value.strip().toLowerCase(java.util.Locale.ROOT);
+        String t = value.strip().toLowerCase(Locale.ROOT);
         if (!TRANSPORTS.contains(t)) {
             throw new IllegalArgumentException(key + " takes file, jms or kafka" + ("rotor.intake".equals(key)
                     ? ", or http (a comma list)" : "") + ", got '" + value.strip() + "'");

@@ -4,18 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.FreePorts;
 import dev.rotor.support.RotorHarness;
 import dev.rotor.support.RotorProcess;
 
@@ -127,7 +128,7 @@ class BatchModeProcessTest {
                     "ROTOR_INBOX_DIR", inbox.toString(), "ROTOR_OUTBOX_DIR", outbox.toString(),
                     "ROTOR_MODELS_FILE", dir.resolve("models.yaml").toString(), "ROTOR_INBOX_MIN_AGE", "0",
                     "ROTOR_OUTPUT_GIVE_UP", "3s", "ROTOR_BATCH_SUMMARY_FILE", dir.resolve("summary.json").toString()), log);
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(50))
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
                     .until(() -> Files.exists(log) && Files.readString(log).contains("batch mode: 3 task(s)"));
             // the calls are out, their answers 1.5 s away: the outbox breaks before any result is written
             Files.delete(outbox);
@@ -152,10 +153,10 @@ class BatchModeProcessTest {
         // the embedded broker makes the start long: the stop comes while Camel is being configured
         Process p = RotorProcess.start(Map.of("ROTOR_SIMULATOR_ENABLED", "true", "ROTOR_INTAKE", "jms",
                 "ROTOR_OUTPUT", "jms", "ROTOR_JMS_EMBEDDED", "true",
-                "ROTOR_JMS_BROKER_URL", "tcp://127.0.0.1:" + dev.rotor.support.FreePorts.next(),
+                "ROTOR_JMS_BROKER_URL", "tcp://127.0.0.1:" + FreePorts.next(),
                 "ROTOR_JMS_EMBEDDED_DATA_DIR", dir.resolve("artemis").toString(),
                 "ROTOR_INBOX_DIR", dir.resolve("in").toString()), log);
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
                 .until(() -> Files.exists(log) && Files.readString(log).contains("served by the embedded simulator"));
         p.destroy();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -1,9 +1,14 @@
 package dev.rotor.batch;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import org.apache.camel.Exchange;
 
 import dev.rotor.metrics.RotorMetrics;
@@ -21,11 +26,11 @@ public final class TaskLedger {
      * @param error  a dead letter's type; null when it completed
      * @param reason a dead letter's message; null when it completed
      */
-    @com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Entry(String id, String status, String model, int rotations, int calls, long latencyMs, String error,
-                        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                        @JsonInclude(JsonInclude.Include.NON_NULL)
                         String reason) {
-        @com.fasterxml.jackson.annotation.JsonIgnore
+        @JsonIgnore
         public boolean completed() {
             return "completed".equals(status);
         }
@@ -91,7 +96,7 @@ public final class TaskLedger {
     }
 
     /** Blocks until {@code expected} tasks have ended or the time is up; batch mode waits here. */
-    public boolean awaitCount(int expected, java.time.Duration atMost) throws InterruptedException {
+    public boolean awaitCount(int expected, Duration atMost) throws InterruptedException {
         long end = System.nanoTime() + atMost.toNanos();
         synchronized (entries) {
             while (ended < expected) {

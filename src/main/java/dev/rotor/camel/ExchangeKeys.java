@@ -1,4 +1,5 @@
 package dev.rotor.camel;
+import dev.rotor.batch.TaskLedger;
 
 /** Names of the exchange properties that carry a task through the routes. */
 public final class ExchangeKeys {
@@ -16,7 +17,7 @@ public final class ExchangeKeys {
     public static final String DECISION = "rotorDecision";
     public static final String RAW_INPUT = "rotorRawInput";
     /** The ledger line of the outcome document in the body, set with it. */
-    public static final String LEDGER_ENTRY = dev.rotor.batch.TaskLedger.ENTRY_PROPERTY;
+    public static final String LEDGER_ENTRY = TaskLedger.ENTRY_PROPERTY;
     /** Set by an intake whose consumer holds its thread per task (transacted JMS): long waits park the task. */
     public static final String PARKABLE = "rotorParkable";
     /** The caller asked for the answer as a stream of server-sent events (a gateway request with stream: true). */

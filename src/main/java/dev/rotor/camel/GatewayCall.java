@@ -10,16 +10,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.vertx.core.Vertx;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -27,7 +29,6 @@ import org.apache.camel.support.AsyncProcessorSupport;
 
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.TaskProgress;
-import io.vertx.core.Vertx;
 
 /**
  * The HTTP call of a gateway request, streamed or not, bounded by the request's own deadline as well as by the read
@@ -98,7 +99,7 @@ public final class GatewayCall extends AsyncProcessorSupport {
         Map<String, String> headers = new LinkedHashMap<>();
         for (Map.Entry<String, Object> h : in.getHeaders().entrySet()) {
             if (h.getValue() instanceof String value && !h.getKey().startsWith("Camel")
-                    && !RESTRICTED.contains(h.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                    && !RESTRICTED.contains(h.getKey().toLowerCase(Locale.ROOT))) {
                 headers.put(h.getKey(), value);
             }
         }

@@ -1,5 +1,6 @@
 package dev.rotor.camel;
 
+import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -7,6 +8,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.http.HttpMethods;
@@ -15,11 +17,12 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import dev.rotor.chat.ChatRequestMapper;
-import dev.rotor.chat.stream.OpenStream;
-import dev.rotor.chat.stream.StreamStart;
+import dev.rotor.chat.ChatResult;
 import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.chat.ModelCallException;
 import dev.rotor.chat.TokenUsage;
+import dev.rotor.chat.stream.OpenStream;
+import dev.rotor.chat.stream.StreamStart;
 import dev.rotor.limits.Permit;
 import dev.rotor.limits.Spending;
 import dev.rotor.metrics.RotorMetrics;
@@ -144,7 +147,7 @@ public final class ModelCaller {
         // the request's deadline bounds the wait for a first token too
         Duration left = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class)
                 .within(firstTokenTimeout.minus(start.elapsed()), clock.instant());
-        java.io.InputStream body = exchange.getProperty(ExchangeKeys.STREAM_BODY, java.io.InputStream.class);
+        InputStream body = exchange.getProperty(ExchangeKeys.STREAM_BODY, InputStream.class);
         exchange.removeProperty(ExchangeKeys.STREAM_BODY);
         ResponseHeaders headers = ResponseHeaders.of(in);
         OpenStream open = streams.await(body, headers,
@@ -157,7 +160,7 @@ public final class ModelCaller {
         policy.onSuccess(exchange.getProperty(ExchangeKeys.PERMIT, Permit.class), toFirstToken, limits);
         exchange.removeProperty(ExchangeKeys.CALL_STARTED);
         exchange.removeProperty(ExchangeKeys.PERMIT);
-        var result = new dev.rotor.chat.ChatResult(open.firstContent(), com.fasterxml.jackson.databind.node.JsonNodeFactory
+        var result = new ChatResult(open.firstContent(), JsonNodeFactory
                 .instance.objectNode(), model.id(), null);
         metrics.succeeded(model, toFirstToken, result);
         metrics.ignoredSignals(limits);

@@ -5,15 +5,14 @@ import java.net.http.HttpTimeoutException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
-
 import javax.net.ssl.TrustManagerFactory;
 
-import dev.rotor.models.Provider;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,6 +23,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.TrustOptions;
+
+import dev.rotor.models.Provider;
 
 /**
  * A gateway request's plain (not streamed) call, made with the Vert.x of the gateway's own HTTP server: sent from and
@@ -120,7 +121,7 @@ final class PlainCall {
     }
 
     private static Map<String, String> firstValues(MultiMap headers) {
-        Map<String, String> first = new java.util.LinkedHashMap<>();
+        Map<String, String> first = new LinkedHashMap<>();
         headers.forEach(h -> first.putIfAbsent(h.getKey(), h.getValue()));
         return first;
     }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import org.apache.camel.Exchange;
 
 import dev.rotor.limits.InputEstimates;
@@ -15,6 +16,7 @@ import dev.rotor.rotation.ProgressSnapshot;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.task.InvalidTaskException;
 import dev.rotor.task.Task;
+import dev.rotor.task.TaskIds;
 import dev.rotor.task.TaskParser;
 
 /** The one step every intake route shares: parse and validate the input, and give the task its chain and deadline. */
@@ -38,13 +40,13 @@ public final class TaskIntake {
         this.deadline = deadline;
     }
 
-    public void accept(Exchange exchange) throws InvalidTaskException, com.fasterxml.jackson.core.JsonProcessingException {
+    public void accept(Exchange exchange) throws InvalidTaskException, JsonProcessingException {
         exchange.setProperty(ExchangeKeys.RECEIVED_AT, clock.instant());
         String fallbackId = fallbackId(exchange);
-        exchange.setProperty(ExchangeKeys.TASK_ID, dev.rotor.task.TaskIds.sanitise(fallbackId));
+        exchange.setProperty(ExchangeKeys.TASK_ID, TaskIds.sanitise(fallbackId));
         Long length = exchange.getIn().getHeader(Exchange.FILE_LENGTH, Long.class);
         if (length != null && length > TaskParser.MAX_BYTES) {
-            throw new InvalidTaskException(dev.rotor.task.TaskIds.sanitise(fallbackId),
+            throw new InvalidTaskException(TaskIds.sanitise(fallbackId),
                     "input is " + length + " bytes, over the limit of " + TaskParser.MAX_BYTES);
         }
         byte[] raw = exchange.getIn().getBody(byte[].class);
@@ -78,8 +80,8 @@ public final class TaskIntake {
         }
         String key = exchange.getIn().getHeader("kafka.KEY", String.class);
         if (key != null && !key.isBlank()) {
-            return dev.rotor.task.TaskIds.sanitise(key);
+            return TaskIds.sanitise(key);
         }
-        return dev.rotor.task.TaskIds.sanitise(exchange.getIn().getMessageId());
+        return TaskIds.sanitise(exchange.getIn().getMessageId());
     }
 }

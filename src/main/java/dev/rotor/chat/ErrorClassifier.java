@@ -2,6 +2,7 @@ package dev.rotor.chat;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Locale;
@@ -87,7 +88,7 @@ public final class ErrorClassifier {
     public Failure classify(Throwable error) {
         Throwable cause = rootIoCause(error);
         String what = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
-        if (cause instanceof InterruptedIOException || cause instanceof java.net.http.HttpTimeoutException) {
+        if (cause instanceof InterruptedIOException || cause instanceof HttpTimeoutException) {
             return Failure.silent(0, "timed out: " + what);
         }
         return Failure.of(FailureKind.TRANSIENT, 0, what);

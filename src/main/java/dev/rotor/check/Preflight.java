@@ -6,6 +6,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,27 +14,35 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelSpec;
+import dev.rotor.models.Price;
 import dev.rotor.models.Provider;
 
 /**
  * Before any task: is each provider's key variable set (never its value), does each provider answer
- * {@code GET {base-url}/models}, and does it offer every model models.yaml names? Prints one table; fine only when
- * every key is set, every provider answers and every model is offered.
+ * {@code GET {base-url}/models}, does it offer every model models.yaml names, and at the price models.yaml names (a
+ * budget is only as good as its prices)? Prints one table; fine only when every key is set, every provider answers,
+ * every model is offered and no price differs from the provider's.
  */
 public final class Preflight {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Preflight.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Preflight.class);
 
-    /** What one provider said. {@code offered} is empty when it could not be asked. */
+    /**
+     * What one provider said. {@code offered} is empty when it could not be asked; {@code prices} holds the prices it
+     * lists, by model.
+     */
     public record ProviderCheck(Provider provider, boolean keySet, boolean simulated, Optional<Set<String>> offered,
-                         String answer) {
+                                Map<String, Price> prices, String answer) {
     }
 
     private final ObjectMapper json;
@@ -66,18 +75,27 @@ public final class Preflight {
         }
         Map<String, ProviderCheck> byName = new LinkedHashMap<>();
         providers.forEach(c -> byName.put(c.provider().name(), c));
-        out.printf(Locale.ROOT, "%n%-50s %-14s %s%n", "model", "provider", "offered");
+        out.printf(Locale.ROOT, "%n%-50s %-14s %-30s %s%n", "model", "provider", "offered", "price");
         Set<String> missing = new HashSet<>();
+        int pricesDiffering = 0;
         for (ModelSpec m : models.models()) {
-            Optional<Set<String>> offered = byName.get(m.provider().name()).offered();
+            ProviderCheck provider = byName.get(m.provider().name());
+            Optional<Set<String>> offered = provider.offered();
             String state = offered.map(ids -> ids.contains(m.id()) ? "yes" : "MISSING").orElse("unknown (provider not reached)");
             if (offered.isPresent() && !offered.get().contains(m.id())) {
                 missing.add(m.id());
             }
-            out.printf(Locale.ROOT, "%-50s %-14s %s%n", m.id(), m.provider().name(), state);
+            Optional<Price> listed = Optional.ofNullable(provider.prices().get(m.id()));
+            Optional<String> differs = m.price().flatMap(p -> listed.flatMap(l -> ListedPrice.difference(p, l)));
+            if (differs.isPresent()) {
+                pricesDiffering++;
+            }
+            out.printf(Locale.ROOT, "%-50s %-14s %-30s %s%n", m.id(), m.provider().name(), state,
+                    differs.map(d -> "DIFFERS: " + d).orElseGet(() -> priceText(m.price(), listed)));
         }
-        fine &= missing.isEmpty();
-        out.printf(Locale.ROOT, "%n%s%n", fine ? "check: fine" : "check: NOT fine (" + problems(providers, missing) + ")");
+        fine &= missing.isEmpty() && pricesDiffering == 0;
+        out.printf(Locale.ROOT, "%n%s%n", fine ? "check: fine"
+                : "check: NOT fine (" + problems(providers, missing, pricesDiffering) + ")");
         return fine;
     }
 
@@ -96,7 +114,7 @@ public final class Preflight {
      * The check at service start: a model its provider does not offer leaves the rotation (a WARN says so); a
      * provider that does not answer is only warned about, its models kept.
      */
-    public void atStart(ModelRegistry models, Set<String> simulated, java.util.function.BiConsumer<ModelSpec, String> leave) {
+    public void atStart(ModelRegistry models, Set<String> simulated, BiConsumer<ModelSpec, String> leave) {
         for (ProviderCheck c : askAll(models, simulated)) {
             if (c.offered().isEmpty() || c.offered().get().isEmpty()) {
                 LOG.warn("provider '{}' did not list its models (GET {}: {}); its models stay in the rotation",
@@ -120,22 +138,38 @@ public final class Preflight {
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
-                return new ProviderCheck(p, keySet, simulated, Optional.empty(), "HTTP " + response.statusCode());
+                return unanswered(p, keySet, simulated, "HTTP " + response.statusCode());
             }
             JsonNode data = json.readTree(response.body()).path("data");
             Set<String> ids = new HashSet<>();
-            data.forEach(m -> ids.add(m.path("id").asText()));
-            return new ProviderCheck(p, keySet, simulated, Optional.of(ids), "HTTP 200, " + ids.size() + " models");
+            Map<String, Price> prices = new HashMap<>();
+            data.forEach(m -> {
+                ids.add(m.path("id").asText());
+                ListedPrice.of(m).ifPresent(price -> prices.put(m.path("id").asText(), price));
+            });
+            return new ProviderCheck(p, keySet, simulated, Optional.of(ids), prices, "HTTP 200, " + ids.size() + " models");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new ProviderCheck(p, keySet, simulated, Optional.empty(), "interrupted");
+            return unanswered(p, keySet, simulated, "interrupted");
         } catch (Exception e) {
-            return new ProviderCheck(p, keySet, simulated, Optional.empty(), "not reached: " + e.getClass().getSimpleName()
+            return unanswered(p, keySet, simulated, "not reached: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : " " + e.getMessage()));
         }
     }
 
-    private static String problems(List<ProviderCheck> providers, Set<String> missing) {
+    private static ProviderCheck unanswered(Provider p, boolean keySet, boolean simulated, String answer) {
+        return new ProviderCheck(p, keySet, simulated, Optional.empty(), Map.of(), answer);
+    }
+
+    private static String priceText(Optional<Price> declared, Optional<Price> listed) {
+        if (declared.isPresent()) {
+            return ListedPrice.text(declared.get()) + (listed.isPresent() ? " (as the provider lists)"
+                    : " (the provider lists none)");
+        }
+        return listed.map(l -> "none in models.yaml; the provider lists " + ListedPrice.text(l)).orElse("-");
+    }
+
+    private static String problems(List<ProviderCheck> providers, Set<String> missing, int pricesDiffering) {
         List<String> problems = new ArrayList<>();
         long unset = providers.stream().filter(c -> !c.keySet()).count();
         long unreached = providers.stream().filter(c -> c.offered().isEmpty()).count();
@@ -147,6 +181,9 @@ public final class Preflight {
         }
         if (!missing.isEmpty()) {
             problems.add(missing.size() + " model(s) not offered");
+        }
+        if (pricesDiffering > 0) {
+            problems.add(pricesDiffering + " price(s) differ from the provider's");
         }
         return String.join(", ", problems);
     }

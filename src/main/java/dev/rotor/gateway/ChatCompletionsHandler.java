@@ -1,7 +1,14 @@
 package dev.rotor.gateway;
 
+import java.nio.charset.StandardCharsets;
 import java.util.OptionalLong;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
@@ -11,15 +18,7 @@ import org.apache.camel.Message;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.support.service.ServiceHelper;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.rotor.camel.GatewayCall;
-
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * {@code POST /v1/chat/completions} on camel-main's HTTP server (platform-http's Vert.x router), answered without
@@ -121,7 +120,7 @@ public final class ChatCompletionsHandler {
         try {
             body = json.writeValueAsBytes(error.body(json));
         } catch (JsonProcessingException e) {
-            body = ("{\"error\":{\"message\":\"" + error.status() + "\"}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            body = ("{\"error\":{\"message\":\"" + error.status() + "\"}}").getBytes(StandardCharsets.UTF_8);
         }
         response.setStatusCode(error.status()).putHeader("Content-Type", "application/json");
         error.retryAfterSeconds().ifPresent(s -> response.putHeader("Retry-After", Long.toString(s)));

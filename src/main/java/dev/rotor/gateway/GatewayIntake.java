@@ -1,5 +1,6 @@
 package dev.rotor.gateway;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -12,12 +13,11 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.camel.Exchange;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
 
 import dev.rotor.camel.ExchangeKeys;
 import dev.rotor.limits.InputEstimates;
@@ -166,7 +166,7 @@ public final class GatewayIntake {
         } catch (JsonProcessingException e) {
             throw GatewayException.badRequest("The body is not valid JSON: " + e.getOriginalMessage(), "body",
                     "invalid_json");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw GatewayException.badRequest("The body could not be read: " + e.getMessage(), "body", "invalid_json");
         }
         if (!(root instanceof ObjectNode request)) {

@@ -413,7 +413,7 @@ final class ScopeLimits {
         List<TokenLimitView> views = new ArrayList<>();
         for (Map.Entry<Unit, TokenBucketPace> b : tokenBuckets()) {
             views.add(new TokenLimitView(key, b.getKey(), b.getValue().capacity(), b.getValue().window(),
-                    b.getValue().source(), b.getValue().level(nowMs)));
+                    b.getValue().source(), b.getValue().level(nowMs), log.reserved(b.getKey())));
         }
         return views;
     }

@@ -115,6 +115,15 @@ final class SendLog {
         return n;
     }
 
+    /** What the calls on their way reserved in the unit. */
+    long reserved(Unit unit) {
+        long n = 0;
+        for (Entry e : inFlight.values()) {
+            n += e.amount(unit);
+        }
+        return n;
+    }
+
     /** What a call on its way reserved; empty once it has its answer. */
     Optional<CallCost> reservationOf(long id) {
         Entry e = inFlight.get(id);

@@ -3,6 +3,7 @@ package dev.rotor.metrics;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +77,7 @@ public final class RecentEvents {
 
     private static <T> List<T> newestFirst(Deque<T> kept) {
         synchronized (kept) {
-            List<T> copy = new java.util.ArrayList<>(kept.size());
+            List<T> copy = new ArrayList<>(kept.size());
             kept.descendingIterator().forEachRemaining(copy::add);
             return List.copyOf(copy);
         }

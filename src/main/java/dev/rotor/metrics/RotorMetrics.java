@@ -1,26 +1,33 @@
 package dev.rotor.metrics;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-import dev.rotor.chat.ChatResult;
-import dev.rotor.chat.FailureKind;
-import dev.rotor.chat.headers.LimitReport;
-import dev.rotor.limits.BudgetView;
-import dev.rotor.limits.InputEstimates;
-import dev.rotor.limits.LimitSource;
-import dev.rotor.limits.LimitState;
-import dev.rotor.models.ModelSpec;
-import dev.rotor.models.Money;
-import dev.rotor.rotation.RotationPolicy;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+
+import dev.rotor.chat.ChatResult;
+import dev.rotor.chat.Failure;
+import dev.rotor.chat.FailureKind;
+import dev.rotor.chat.TokenUsage;
+import dev.rotor.chat.headers.LimitReport;
+import dev.rotor.limits.BudgetView;
+import dev.rotor.limits.InputEstimates;
+import dev.rotor.limits.LimitSource;
+import dev.rotor.limits.LimitState;
+import dev.rotor.limits.Spending;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.models.Money;
+import dev.rotor.rotation.RotationPolicy;
 
 /**
  * The prototype's per-model metrics and more, as Micrometer meters tagged by model (Prometheus names shown in the
@@ -40,7 +47,7 @@ public final class RotorMetrics {
                               Counter promptTokens, Counter completionTokens, Counter rotationsTo, Counter spendUsd) {
     }
 
-    public RotorMetrics(MeterRegistry registry, RotationPolicy policy, List<ModelSpec> models, java.time.Clock clock) {
+    public RotorMetrics(MeterRegistry registry, RotationPolicy policy, List<ModelSpec> models, Clock clock) {
         this.registry = registry;
         this.recent = new RecentEvents(clock);
         this.rotations = Counter.builder("rotor.rotations").description("Rotations from one model to another").register(registry);
@@ -82,8 +89,8 @@ public final class RotorMetrics {
     }
 
     /** Per chain (and {@code default}, every model): 1 while at least one of its models can take a call. */
-    public void chainGauges(RotationPolicy policy, java.util.Map<String, List<ModelSpec>> chains, List<ModelSpec> all) {
-        java.util.Map<String, List<ModelSpec>> named = new java.util.LinkedHashMap<>();
+    public void chainGauges(RotationPolicy policy, Map<String, List<ModelSpec>> chains, List<ModelSpec> all) {
+        Map<String, List<ModelSpec>> named = new LinkedHashMap<>();
         named.put("default", all);
         named.putAll(chains);
         named.forEach((chain, members) -> Gauge.builder("rotor.chain.available", policy,
@@ -114,7 +121,7 @@ public final class RotorMetrics {
      * The token limit that paces the model (the tightest of its scopes'), what its bucket holds, and how far the
      * model's input estimates were off at the median.
      */
-    public void tokenGauges(LimitState limits, InputEstimates estimates, ModelSpec m, java.time.Clock clock) {
+    public void tokenGauges(LimitState limits, InputEstimates estimates, ModelSpec m, Clock clock) {
         Gauge.builder("rotor.model.token.limit", limits, l -> l.tokenLimitsOf(m, clock.instant()).stream().findFirst()
                         .map(v -> (double) v.capacity()).orElse(Double.NaN))
                 .tag("model", m.id()).description("Tokens per window of the token limit that paces the model; NaN if none")
@@ -126,13 +133,18 @@ public final class RotorMetrics {
                         .findFirst().map(v -> (double) v.level()).orElse(Double.NaN))
                 .tag("model", m.id()).description("What that limit's bucket holds now; below zero while calls wait for it")
                 .register(registry);
+        Gauge.builder("rotor.model.tokens.reserved", limits, l -> l.tokenLimitsOf(m, clock.instant()).stream()
+                        .findFirst().map(v -> (double) v.reserved()).orElse(Double.NaN))
+                .tag("model", m.id())
+                .description("What the calls on their way hold of that limit until their answers settle it")
+                .register(registry);
         Gauge.builder("rotor.model.estimate.error", estimates, e -> e.medianError(m).orElse(Double.NaN))
                 .tag("model", m.id())
                 .description("Median of |input estimate - counted| / counted over the model's last answers").register(registry);
     }
 
     /** What is left of each budget, and how much of it is used, by scope and window. */
-    public void budgetGauges(LimitState limits, java.time.Clock clock) {
+    public void budgetGauges(LimitState limits, Clock clock) {
         for (BudgetView b : limits.budgets(clock.instant())) {
             Gauge.builder("rotor.budget.remaining", limits, l -> l.budgets(clock.instant()).stream()
                             .filter(v -> v.scope().equals(b.scope()) && v.window() == b.window()).findFirst()
@@ -173,11 +185,15 @@ public final class RotorMetrics {
         of(model).requests().increment();
     }
 
-    /** The usage a streamed answer reports in its last chunk, once the stream has brought it. */
-    public void streamedUsage(ModelSpec model, com.fasterxml.jackson.databind.JsonNode usage) {
+    /**
+     * The usage a streamed answer reports in its last chunk, once the stream has brought it, and what it cost. (Its
+     * budgets settled when its first chunk came, to the worst case it held: a stream's end comes too late to give back.)
+     */
+    public void streamedUsage(ModelSpec model, JsonNode usage) {
         ModelMeters m = of(model);
         m.promptTokens().increment(usage.path("prompt_tokens").asLong(0));
         m.completionTokens().increment(usage.path("completion_tokens").asLong(0));
+        Spending.costOf(model, TokenUsage.of(usage)).ifPresent(c -> spent(model, c));
     }
 
     public void succeeded(ModelSpec model, Duration latency, ChatResult result) {
@@ -188,7 +204,7 @@ public final class RotorMetrics {
         m.completionTokens().increment(result.completionTokens());
     }
 
-    public void failed(ModelSpec model, Duration latency, dev.rotor.chat.Failure failure) {
+    public void failed(ModelSpec model, Duration latency, Failure failure) {
         FailureKind kind = failure.kind();
         recent.failed(model.id(), kind.label(), failure.message());
         ModelMeters m = of(model);

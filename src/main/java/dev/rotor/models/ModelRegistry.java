@@ -2,6 +2,7 @@ package dev.rotor.models;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,11 +24,11 @@ public final class ModelRegistry {
         this.groupBudgets = Map.copyOf(groupBudgets);
         LinkedHashMap<String, ModelSpec> byId = new LinkedHashMap<>();
         models.forEach(m -> byId.put(m.id(), m));
-        this.models = java.util.Collections.unmodifiableMap(byId);
+        this.models = Collections.unmodifiableMap(byId);
         this.limitGroups = Map.copyOf(limitGroups);
         LinkedHashMap<String, List<ModelSpec>> resolved = new LinkedHashMap<>();
         chainIds.forEach((name, ids) -> resolved.put(name, ids.stream().map(byId::get).toList()));
-        this.chains = java.util.Collections.unmodifiableMap(resolved);
+        this.chains = Collections.unmodifiableMap(resolved);
     }
 
     public Collection<Provider> providers() {

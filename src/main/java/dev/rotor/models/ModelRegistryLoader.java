@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -159,7 +160,7 @@ public final class ModelRegistryLoader {
     }
 
     /** Reads one declaration, its mistake said with where it is. */
-    private static <T> T declared(String where, java.util.function.Supplier<T> read) {
+    private static <T> T declared(String where, Supplier<T> read) {
         try {
             return read.get();
         } catch (IllegalArgumentException e) {

@@ -2,10 +2,13 @@ package dev.rotor.simulator;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,7 +45,7 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
                 return fallback;
             }
             try {
-                return valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+                return valueOf(value.strip().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("retry-after must be none, seconds or milliseconds, got '" + value + "'");
             }
@@ -71,7 +74,7 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
      */
     public record Pool(String name, int limit, long windowMs, String appliesTo, Limiter.Shape shape, Reporting reporting) {
 
-        @com.fasterxml.jackson.annotation.JsonCreator
+        @JsonCreator
         static Pool fromYaml(@JsonProperty("name") String name, @JsonProperty("limit") int limit,
                              @JsonProperty("window-ms") long windowMs, @JsonProperty("applies-to") String appliesTo,
                              @JsonProperty("shape") String shape,
@@ -108,7 +111,7 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
     public record TokenBehaviour(TokenStyle style, long limit, long outputLimit, long windowMs, boolean headers,
                                  RetryAfter retryAfter, double inputFactor, double outputShare) {
 
-        @com.fasterxml.jackson.annotation.JsonCreator
+        @JsonCreator
         static TokenBehaviour fromYaml(@JsonProperty("style") String style, @JsonProperty("limit") long limit,
                                        @JsonProperty("output-limit") long outputLimit,
                                        @JsonProperty("window-ms") long windowMs,
@@ -153,7 +156,7 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
                 return OPENAI;
             }
             try {
-                return valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+                return valueOf(value.strip().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("style must be openai, anthropic or gemini, got '" + value + "'");
             }
@@ -183,7 +186,7 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
             reporting = reporting == null ? Reporting.UPSTREAM : reporting;
         }
 
-        @com.fasterxml.jackson.annotation.JsonCreator
+        @JsonCreator
         static ModelBehaviour fromYaml(@JsonProperty("limit") int limit, @JsonProperty("window-ms") long windowMs,
                                        @JsonProperty("shape") String shape,
                                        @JsonProperty("headers-on-success") Boolean headersOnSuccess,
@@ -257,7 +260,7 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
         private String requiredKey;
         private boolean serveUnknownModels = true;
         private long seed = 42;
-        private final List<Pool> pools = new java.util.ArrayList<>();
+        private final List<Pool> pools = new ArrayList<>();
         private final Map<String, ModelBehaviour> models = new LinkedHashMap<>();
 
         public Builder latencyMs(long v) { latencyMs = v; return this; }

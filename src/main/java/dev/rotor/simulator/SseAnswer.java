@@ -3,6 +3,8 @@ package dev.rotor.simulator;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -82,8 +84,8 @@ final class SseAnswer {
     }
 
     /** The answer in pieces: a word of text a chunk, or the tool call whole. */
-    private static java.util.List<ObjectNode> deltas(JsonNode message) {
-        java.util.List<ObjectNode> deltas = new java.util.ArrayList<>();
+    private static List<ObjectNode> deltas(JsonNode message) {
+        List<ObjectNode> deltas = new ArrayList<>();
         if (message.path("tool_calls").isArray() && !message.path("tool_calls").isEmpty()) {
             ObjectNode delta = JSON.createObjectNode();
             delta.set("tool_calls", message.get("tool_calls").deepCopy());

@@ -2,11 +2,15 @@ package dev.rotor.status;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 
 import dev.rotor.limits.BudgetView;
 import dev.rotor.limits.LimitState;
@@ -16,10 +20,8 @@ import dev.rotor.limits.Windows;
 import dev.rotor.metrics.RecentEvents;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.ModelSpec;
+import dev.rotor.models.Money;
 import dev.rotor.rotation.RotationPolicy;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.micrometer.core.instrument.distribution.HistogramSnapshot;
-import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 
 /**
  * One model's line on the status page: what state it is in and why, what it has done, and the limit that paces it.
@@ -31,7 +33,8 @@ import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record ModelStatus(String id, String provider, String state, Instant until, String why, long requests, long ok,
                           long rateLimited, long otherFailures, Double p50Ms, Double p95Ms, long tokens, String limit,
-                          String limitSource, String tokenLimit, Long tokensAvailable, double spendUsd) {
+                          String limitSource, String tokenLimit, Long tokensAvailable, Long tokensReserved,
+                          double spendUsd) {
 
     public static final String AVAILABLE = "available";
     public static final String COOLING = "cooling";
@@ -61,7 +64,8 @@ public record ModelStatus(String id, String provider, String state, Instant unti
                 limit.map(v -> v.requests() + " per " + Windows.text(v.window()) + " on " + v.scope())
                         .orElse(null),
                 limit.map(v -> v.source().label()).orElse(null), tokenLimit.map(TokenLimitView::toString).orElse(null),
-                tokenLimit.map(TokenLimitView::level).orElse(null), meters.spendUsd().count());
+                tokenLimit.map(TokenLimitView::level).orElse(null), tokenLimit.map(TokenLimitView::reserved).orElse(null),
+                meters.spendUsd().count());
     }
 
     private record State(String name, Optional<Instant> until, String why) {
@@ -90,12 +94,17 @@ public record ModelStatus(String id, String provider, String state, Instant unti
             return new State(COOLING, cooling, coolingCause.get());
         }
         List<String> scopes = ScopeKeys.of(m);
+        // the least a call of the model holds: one token in and the output it reserves when a task names none
+        long least = m.price().map(p -> p.cost(1, m.maxTokens().orElse(1))).orElse(0L);
         Optional<BudgetView> spent = limits.budgets(now).stream()
-                .filter(b -> (scopes.contains(b.scope()) || b.scope().equals(ScopeKeys.ALL)) && b.remainingPicoUsd() == 0)
+                .filter(b -> scopes.contains(b.scope()) || b.scope().equals(ScopeKeys.ALL))
+                .filter(b -> b.remainingPicoUsd() == 0 || b.remainingPicoUsd() < least)
                 .findFirst();
         if (spent.isPresent()) {
-            return new State(BUDGET_SPENT, Optional.of(spent.get().resetsAt()), "its budget per "
-                    + spent.get().window().label() + " on " + spent.get().scope() + " is spent");
+            BudgetView b = spent.get();
+            return new State(BUDGET_SPENT, Optional.of(b.resetsAt()), "its budget per " + b.window().label() + " on "
+                    + b.scope() + (b.remainingPicoUsd() == 0 ? " is spent" : " has " + Money.text(b.remainingPicoUsd())
+                    + " left, less than a call holds"));
         }
         Optional<Instant> blocked = limits.blockedUntil(m, now);
         if (blocked.isPresent()) {
@@ -137,7 +146,7 @@ public record ModelStatus(String id, String provider, String state, Instant unti
             if (v.percentile() == percentile) {
                 // 0 once the timer's recent window holds no call: no figure, rather than a model that seems instant
                 return Double.isNaN(v.value()) || v.value() == 0 ? null
-                        : Math.round(v.value(java.util.concurrent.TimeUnit.MILLISECONDS) * 10) / 10.0;
+                        : Math.round(v.value(TimeUnit.MILLISECONDS) * 10) / 10.0;
             }
         }
         return null;

@@ -3,22 +3,21 @@ package dev.rotor.status;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.camel.CamelContext;
-import org.apache.camel.component.platform.http.main.ManagementHttpServer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.main.ManagementHttpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The live status page at {@code /rotor/} on camel-main's management port, beside {@code /observe/metrics}: plain
@@ -39,7 +38,7 @@ public final class StatusPage {
     private final StatusReport report;
     private final ObjectMapper json;
     /** The page's files, read from the jar once. */
-    private final Map<String, byte[]> contents = new java.util.HashMap<>();
+    private final Map<String, byte[]> contents = new HashMap<>();
 
     public StatusPage(StatusReport report, ObjectMapper json) {
         this.report = report;

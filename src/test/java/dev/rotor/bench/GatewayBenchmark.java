@@ -7,10 +7,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -97,11 +99,11 @@ public final class GatewayBenchmark {
         });
         streamed.put(name, i -> {
             long start = System.nanoTime();
-            HttpResponse<java.util.stream.Stream<String>> r = http.send(request(url, headers, true, i),
+            HttpResponse<Stream<String>> r = http.send(request(url, headers, true, i),
                     HttpResponse.BodyHandlers.ofLines());
             long[] first = {0};
             // the whole stream is read, so the connection is reused; only the wait for its first content is timed
-            try (java.util.stream.Stream<String> lines = r.body()) {
+            try (Stream<String> lines = r.body()) {
                 lines.forEach(l -> {
                     if (first[0] == 0 && l.contains("\"content\":\"Simulated")) {
                         first[0] = System.nanoTime() - start;
@@ -138,7 +140,7 @@ public final class GatewayBenchmark {
                 ns.get(p.getKey())[i] = p.getValue().firstChunkNs(i);
             }
         }
-        ns.values().forEach(java.util.Arrays::sort);
+        ns.values().forEach(Arrays::sort);
         return ns;
     }
 

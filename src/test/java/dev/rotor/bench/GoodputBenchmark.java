@@ -1,5 +1,6 @@
 package dev.rotor.bench;
 
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,14 +17,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.camel.Exchange;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
 
-import dev.rotor.camel.ExchangeKeys;
 import dev.rotor.batch.TaskLedger;
+import dev.rotor.camel.ExchangeKeys;
 import dev.rotor.simulator.Limiter;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
@@ -156,7 +156,7 @@ public final class GoodputBenchmark {
                 return exchange.getException() == null && ended != null && ended.completed();
             });
             if (System.getProperty("bench.dump") != null) {
-                try (var out = new java.io.PrintWriter(System.getProperty("bench.dump") + "-" + v.name() + ".tsv")) {
+                try (var out = new PrintWriter(System.getProperty("bench.dump") + "-" + v.name() + ".tsv")) {
                     sim.calls().forEach(c -> out.println(c.at().toEpochMilli() + "\t" + c.model() + "\t" + c.answer()));
                 }
             }

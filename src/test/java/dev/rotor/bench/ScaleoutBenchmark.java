@@ -3,17 +3,20 @@ package dev.rotor.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-
-import org.awaitility.Awaitility;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.awaitility.Awaitility;
 
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
@@ -177,7 +180,7 @@ public final class ScaleoutBenchmark {
             kafka.send(tasks, warmUp);
             kafka.readUntil(results, got -> got.size() >= WARM_UP_TASKS, Duration.ofMinutes(2));
             Thread.sleep(2 * WINDOW_MS + 500);
-            java.time.Instant measuredFrom = java.time.Instant.now();
+            Instant measuredFrom = Instant.now();
             Map<String, String> records = new LinkedHashMap<>();
             IntStream.range(0, taskCount).forEach(i -> records.put("s-" + i,
                     "{\"id\":\"s-" + i + "\",\"prompt\":\"Summarise item " + i + " in one line.\"}"));
@@ -200,7 +203,7 @@ public final class ScaleoutBenchmark {
                 JsonNode result = JSON.readTree(settled.get(i).value());
                 latency[i] = result.path("latency_ms").asLong();
             }
-            java.util.Arrays.sort(latency);
+            Arrays.sort(latency);
             List<SimulatorServer.Call> calls = sim.calls().stream().filter(c -> !c.at().isBefore(measuredFrom)).toList();
             long rateLimited = calls.stream().filter(c -> c.answer().startsWith("429")).count();
             printWindows(dir, calls, start);
@@ -213,7 +216,7 @@ public final class ScaleoutBenchmark {
                 p.destroy();
             }
             for (Process p : processes) {
-                if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!p.waitFor(20, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                 }
             }
@@ -222,7 +225,7 @@ public final class ScaleoutBenchmark {
 
     /** Calls the simulator took in each window from the sending of the tasks: where capacity went unused. */
     private static void printWindows(Path dir, List<SimulatorServer.Call> calls, long start) {
-        java.util.TreeMap<Long, int[]> windows = new java.util.TreeMap<>();
+        TreeMap<Long, int[]> windows = new TreeMap<>();
         for (SimulatorServer.Call c : calls) {
             int[] w = windows.computeIfAbsent((c.at().toEpochMilli() - start) / WINDOW_MS, k -> new int[2]);
             w[c.answer().startsWith("429") ? 1 : 0]++;

@@ -1,5 +1,6 @@
 package dev.rotor.bench;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,9 +12,8 @@ import java.util.OptionalDouble;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.camel.Exchange;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Exchange;
 
 import dev.rotor.batch.TaskLedger;
 import dev.rotor.camel.ExchangeKeys;
@@ -134,7 +134,7 @@ public final class TokenBenchmark {
             }, taskCount, CLIENTS);
             long admitted = MODELS.stream().mapToLong(sim::tokensAdmitted).sum();
             if (System.getProperty("bench.dump") != null) {
-                try (var out = new java.io.PrintWriter(System.getProperty("bench.dump") + "-" + v.name() + ".tsv")) {
+                try (var out = new PrintWriter(System.getProperty("bench.dump") + "-" + v.name() + ".tsv")) {
                     sim.calls().forEach(c -> out.println(c.at().toEpochMilli() + "\t" + c.model() + "\t" + c.answer()));
                 }
             }

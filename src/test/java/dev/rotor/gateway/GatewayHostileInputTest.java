@@ -13,13 +13,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
@@ -63,7 +63,7 @@ class GatewayHostileInputTest {
             List<CompletableFuture<HttpResponse<String>>> answers = hostile.stream()
                     .map(r -> http.sendAsync(r, HttpResponse.BodyHandlers.ofString())).toList();
             for (int i = 0; i < answers.size(); i++) {
-                HttpResponse<String> answer = answers.get(i).get(30, java.util.concurrent.TimeUnit.SECONDS);
+                HttpResponse<String> answer = answers.get(i).get(30, TimeUnit.SECONDS);
                 String what = hostile.get(i).uri() + " #" + i + ": " + answer.statusCode() + " " + answer.body();
                 assertThat(answer.statusCode()).as(what).isIn(200, 400, 404, 413, 415);
                 JsonNode body = JSON.readTree(answer.body());

@@ -11,12 +11,14 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,12 +36,15 @@ import com.openai.models.FunctionDefinition;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionFunctionTool;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.FreePorts;
 import dev.rotor.support.RotorHarness;
+import dev.rotor.transport.TransportMetrics;
 
 /** The gateway as an OpenAI client sees it: the official Java SDK against Rotor on loopback, Rotor on the simulator. */
 class GatewayRouteTest {
@@ -212,7 +217,7 @@ class GatewayRouteTest {
         int port = FreePorts.next();
         HttpClient http = HttpClient.newHttpClient();
         try (SimulatorServer sim = SimulatorServer.start(scenario); RotorHarness rotor = gateway(dir, sim, port).start()) {
-            List<CompletableFuture<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+            List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
             for (int i = 0; i < 60; i++) {
                 HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
@@ -222,7 +227,7 @@ class GatewayRouteTest {
             }
             int retried = 0;
             for (CompletableFuture<HttpResponse<String>> answer : answers) {
-                HttpResponse<String> r = answer.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                HttpResponse<String> r = answer.get(30, TimeUnit.SECONDS);
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
                 assertThat(JSON.readTree(r.body()).path("choices").path(0).path("message").path("content").asText())
                         .isNotBlank();
@@ -273,7 +278,7 @@ class GatewayRouteTest {
         Map<String, String> paced = Map.of(PRIMARY, ", requests: 5, per: 2s", SECONDARY, ", requests: 5, per: 2s");
         // the client's own threads are named, to be told from Rotor's
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .executor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+                .executor(Executors.newCachedThreadPool(r -> {
                     Thread t = new Thread(r, "test-client");
                     t.setDaemon(true);
                     return t;
@@ -283,26 +288,26 @@ class GatewayRouteTest {
                      .set("rotor.gateway.port", Integer.toString(port)).start()) {
             client(port, "any").chat().completions().create(ask("rotor").build());
             await().atMost(Duration.ofSeconds(5)).until(() -> sim.calls().size() == 1);
-            java.util.Set<String> before = threadNames();
-            List<CompletableFuture<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+            Set<String> before = threadNames();
+            List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 answers.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                         + "/v1/chat/completions")).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString("{\"messages\": [{\"role\": \"user\", \"content\": \"hi "
                                 + i + "\"}]}")).build(), HttpResponse.BodyHandlers.ofString()));
             }
-            dev.rotor.transport.TransportMetrics transports = rotor.context().getRegistry()
-                    .lookupByNameAndType("transports", dev.rotor.transport.TransportMetrics.class);
+            TransportMetrics transports = rotor.context().getRegistry()
+                    .lookupByNameAndType("transports", TransportMetrics.class);
             await().atMost(Duration.ofSeconds(10)).until(() -> transports.waiting("http") >= 25);
             // a waiting request is a scheduled redelivery, not a thread: the JVM did not grow a thread per request
-            java.util.Set<String> added = threadNames();
+            Set<String> added = threadNames();
             added.removeAll(before);
             added.removeIf(name -> name.startsWith("test-client"));
             // Camel's redelivery scheduler (a pool of 10) and a thread or two that carry answers on; not one per
             // waiting request (platform-http's own consumer held a worker thread for each)
             assertThat(added).as("threads added while %d requests wait", transports.waiting("http")).hasSizeLessThan(15);
             for (CompletableFuture<HttpResponse<String>> answer : answers) {
-                assertThat(answer.get(60, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+                assertThat(answer.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
             }
         }
     }
@@ -333,8 +338,8 @@ class GatewayRouteTest {
         assertThat(logged).doesNotContain("gw-key-1").doesNotContain("gw-key-2");
     }
 
-    private static java.util.Set<String> threadNames() {
-        java.util.Set<String> names = new java.util.TreeSet<>();
+    private static Set<String> threadNames() {
+        Set<String> names = new TreeSet<>();
         Thread.getAllStackTraces().keySet().forEach(t -> names.add(t.getName()));
         return names;
     }

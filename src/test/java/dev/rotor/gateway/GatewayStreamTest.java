@@ -9,11 +9,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,13 +22,15 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.FreePorts;
 import dev.rotor.support.RotorHarness;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * Streamed answers through the gateway: before the first content chunk a failure rotates as for any call and the
@@ -145,7 +147,7 @@ class GatewayStreamTest {
             HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
                             "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}")).build();
-            java.util.concurrent.CompletableFuture<String> firstWords = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<String> firstWords = CompletableFuture.supplyAsync(() -> {
                 try {
                     return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofLines()).body()
                             .filter(line -> line.contains("\"content\":\"Simulated \"")).findFirst().orElse(null);
@@ -153,7 +155,7 @@ class GatewayStreamTest {
                     throw new IllegalStateException(e);
                 }
             });
-            assertThat(firstWords.get(10, java.util.concurrent.TimeUnit.SECONDS)).contains(PRIMARY);
+            assertThat(firstWords.get(10, TimeUnit.SECONDS)).contains(PRIMARY);
         }
     }
 
@@ -179,7 +181,7 @@ class GatewayStreamTest {
 
     /** The data events of a stream, [DONE] left out. */
     private static List<JsonNode> events(String body) throws Exception {
-        List<JsonNode> events = new java.util.ArrayList<>();
+        List<JsonNode> events = new ArrayList<>();
         for (String block : body.split("\n\n")) {
             if (block.startsWith("data: ") && !block.equals("data: [DONE]")) {
                 events.add(JSON.readTree(block.substring(6)));

@@ -4,9 +4,13 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Random;
+import java.util.TreeMap;
 
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
@@ -16,6 +20,7 @@ import dev.rotor.chat.headers.LimitReport;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.ModelSpec;
+import dev.rotor.rotation.Attempt;
 import dev.rotor.rotation.Decision;
 import dev.rotor.rotation.RotationConfig;
 import dev.rotor.rotation.RotationPolicy;
@@ -56,13 +61,13 @@ final class VirtualUpstream {
 
         long p99() {
             long[] sorted = latenciesMs.clone();
-            java.util.Arrays.sort(sorted);
+            Arrays.sort(sorted);
             return sorted[Math.max(0, (int) Math.ceil(0.99 * sorted.length) - 1)];
         }
 
         @Override
         public String toString() {
-            return String.format(java.util.Locale.ROOT, "completed %d in %.1f s, capacity %.3f, 429s/task %.3f, p99 %d ms",
+            return String.format(Locale.ROOT, "completed %d in %.1f s, capacity %.3f, 429s/task %.3f, p99 %d ms",
                     completed, elapsedMs / 1000.0, capacityRatio(), rateLimitedPerTask(), p99());
         }
     }
@@ -187,7 +192,7 @@ final class VirtualUpstream {
             long inbound = 1 + random.nextInt((int) MAX_INBOUND_MS) + (random.nextInt(100) < 3 ? 100 + random.nextInt(200) : 0);
             at(arrival + (ok ? LATENCY_MS : 1) + inbound, () -> {
                 // the answer as the provider sends it, read as Rotor reads it
-                java.util.Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+                Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
                 if (tells == Telling.NEXT_FREE_MS || tells == Telling.FULL_MS) {
                     headers.put("retry-after-ms", Long.toString(retryAfterMs));
                 }
@@ -209,7 +214,7 @@ final class VirtualUpstream {
                     }
                     LimitScope scope = m.isFreeVariant() ? LimitScope.PROVIDER_FREE_POOL : LimitScope.MODEL;
                     Failure f = new Failure(FailureKind.RATE_LIMITED, 429, "rate limited", scope, report.retryAt(), report);
-                    progress.record(new dev.rotor.rotation.Attempt(m.id(), "rate_limited", 429, LATENCY_MS, clock.instant(), null));
+                    progress.record(new Attempt(m.id(), "rate_limited", 429, LATENCY_MS, clock.instant(), null));
                     retry(task, progress, startedMs, policy.onFailure(progress, use.permit(), f));
                 }
             });

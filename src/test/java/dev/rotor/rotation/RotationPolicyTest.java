@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-import dev.rotor.models.Unit;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.LimitScope;
@@ -24,8 +24,8 @@ import dev.rotor.limits.LimitsConfig;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.ModelSpec;
+import dev.rotor.models.Unit;
 import dev.rotor.support.MutableClock;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 class RotationPolicyTest {
 
@@ -427,7 +427,7 @@ class RotationPolicyTest {
             clock.advance(Duration.ofSeconds(31));
             fail(a);
             assertThat(breaking.breakerState(a)).isEqualTo(CircuitBreaker.State.OPEN);
-            TaskProgress chainOfA = new TaskProgress("t", java.util.List.of(a), START.plusSeconds(600));
+            TaskProgress chainOfA = new TaskProgress("t", List.of(a), START.plusSeconds(600));
             assertThat(breaking.select(chainOfA)).isEqualTo(new Selection.Wait(START.plusSeconds(61).plusMillis(1)));
         }
 

@@ -6,16 +6,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.RotorHarness;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /** What cannot be completed ends in the failed folder with its reason, every attempt and its input. */
 class DeadLetterRouteTest {
@@ -41,7 +40,7 @@ class DeadLetterRouteTest {
 
             JsonNode dead = rotor.deadLetter("refused");
             // a file is for a person to open: indented, unlike a message on a queue
-            assertThat(java.nio.file.Files.readString(rotor.failed().resolve("refused.json"))).contains("\n  \"error\"");
+            assertThat(Files.readString(rotor.failed().resolve("refused.json"))).contains("\n  \"error\"");
             assertThat(dead.path("status").asText()).isEqualTo("failed");
             assertThat(dead.path("error").path("type").asText()).isEqualTo("auth");
             assertThat(dead.path("error").path("message").asText()).contains("openrouter").contains(RotorHarness.KEY_VARIABLE);

@@ -6,13 +6,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
 
 import dev.rotor.support.MutableClock;
 
@@ -132,10 +133,10 @@ class SimulatorServerTest {
     }
 
     @Test
-    void shouldReadLimiterShapesAndReportingFromAScenarioFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+    void shouldReadLimiterShapesAndReportingFromAScenarioFile(@org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
-        java.nio.file.Path file = dir.resolve("s.yaml");
-        java.nio.file.Files.writeString(file, """
+        Path file = dir.resolve("s.yaml");
+        Files.writeString(file, """
                 pools:
                   - { name: p, limit: 3, window-ms: 1000, applies-to: ":free", shape: sliding, headers-on-success: false }
                 models:
@@ -146,14 +147,14 @@ class SimulatorServerTest {
         assertThat(s.pools().get(0).reporting()).isEqualTo(new Scenario.Reporting(false, true, Scenario.RetryAfter.NONE));
         assertThat(s.models().get("m").shape()).isEqualTo(Limiter.Shape.BUCKET);
         assertThat(s.models().get("m").reporting()).isEqualTo(new Scenario.Reporting(false, false, Scenario.RetryAfter.NONE));
-        java.nio.file.Files.writeString(file, "models: { m: { limit: 2, window-ms: 500, shape: leaky } }");
+        Files.writeString(file, "models: { m: { limit: 2, window-ms: 500, shape: leaky } }");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Scenario.load(file))
                 .hasMessageContaining("shape must be fixed, sliding or bucket");
     }
 
     @Test
     void shouldLoadEveryShippedScenario() throws Exception {
-        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("examples/simulator"))) {
+        try (var files = Files.list(Path.of("examples/simulator"))) {
             assertThat(files.toList()).isNotEmpty().allSatisfy(f -> assertThat(Scenario.load(f).models()).isNotEmpty());
         }
     }

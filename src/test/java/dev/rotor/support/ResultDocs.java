@@ -3,6 +3,9 @@ package dev.rotor.support;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,9 +27,9 @@ public final class ResultDocs {
     }
 
     /** How many of these results each model served. */
-    public static java.util.Map<String, Long> servedBy(List<String> results) {
-        return results.stream().collect(java.util.stream.Collectors.groupingBy(r -> json(r).path("model").asText(),
-                java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+    public static Map<String, Long> servedBy(List<String> results) {
+        return results.stream().collect(Collectors.groupingBy(r -> json(r).path("model").asText(),
+                TreeMap::new, Collectors.counting()));
     }
 
     /** Seconds from the first call any of these results made to the last: the steady rate, without start-up. */

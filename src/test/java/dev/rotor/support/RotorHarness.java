@@ -7,16 +7,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import org.apache.camel.CamelContext;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.CamelContext;
 
 import dev.rotor.RotorApplication;
 import dev.rotor.batch.TaskLedger;
@@ -88,7 +88,7 @@ public final class RotorHarness implements AutoCloseable {
         StringBuilder all = new StringBuilder();
         try (Stream<Path> files = Files.walk(root)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
-                all.append(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1));
+                all.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
             }
         }
         return all.toString();
@@ -147,7 +147,7 @@ public final class RotorHarness implements AutoCloseable {
             Files.createDirectories(inbox());
             Path temp = inbox().resolve("." + fileName + ".part");
             Files.write(temp, content);
-            Files.move(temp, inbox().resolve(fileName), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(temp, inbox().resolve(fileName), StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

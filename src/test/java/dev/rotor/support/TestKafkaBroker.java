@@ -8,7 +8,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -23,9 +26,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
-
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
 
 /** A real single-node Kafka broker in KRaft mode, started in this JVM from the Maven jars, on free loopback ports. */
 public final class TestKafkaBroker implements AutoCloseable {
@@ -132,7 +132,7 @@ public final class TestKafkaBroker implements AutoCloseable {
     }
 
     /** Reads the topic from the start until {@code enough} holds for what arrived, or {@code atMost} passed. */
-    public List<Received> readUntil(String topic, java.util.function.Predicate<List<Received>> enough, Duration atMost) {
+    public List<Received> readUntil(String topic, Predicate<List<Received>> enough, Duration atMost) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID());

@@ -6,12 +6,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Assumptions;
-
 import redis.clients.jedis.RedisClient;
 
 /**
@@ -89,7 +89,7 @@ public final class TestRedis implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        List<String> command = new java.util.ArrayList<>(List.of(binary.toString(), "--port", Integer.toString(port),
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"));
         if (!password.isEmpty()) {
             command.addAll(List.of("--requirepass", password));

@@ -13,18 +13,17 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.ResultDocs;
 import dev.rotor.support.FreePorts;
+import dev.rotor.support.ResultDocs;
 import dev.rotor.support.RotorHarness;
 import dev.rotor.support.TestJmsBroker;
 
@@ -192,7 +191,7 @@ class JmsTransportTest {
             client.createProducer().setTimeToLive(1).send(client.createQueue(TASKS), "{\"id\":\"stale\",\"prompt\":\"p\"}");
             client.commit();
             jakarta.jms.JMSConsumer expiredTasks = client.createConsumer(client.createQueue(
-                    dev.rotor.transport.EmbeddedBroker.expiryQueue(TASKS)));
+                    EmbeddedBroker.expiryQueue(TASKS)));
             await().atMost(Duration.ofSeconds(10)).until(() -> {
                 // a delivery attempt is when the broker finds the message expired
                 assertThat(tasks.receive(100)).isNull();

@@ -193,7 +193,7 @@ final class HeaderValues {
      * its reset (read by {@code reset}) and the window the refill implies, added to the report if any is there.
      */
     void refilling(Unit unit, String limitName, String remainingName, String resetName,
-                   java.util.function.Function<String, Optional<Instant>> reset) {
+                   Function<String, Optional<Instant>> reset) {
         if (!has(limitName) && !has(remainingName) && !has(resetName)) {
             return;
         }

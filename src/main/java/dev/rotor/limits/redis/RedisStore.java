@@ -5,8 +5,10 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -16,7 +18,6 @@ import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.JedisPubSub;
@@ -64,7 +65,7 @@ public final class RedisStore implements AutoCloseable {
     private volatile boolean degraded = true;
     private volatile boolean closed;
     private volatile JedisPubSub subscription;
-    private final java.util.Map<String, String> digests = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, String> digests = new ConcurrentHashMap<>();
 
     /**
      * @param onMessage   gets each message another process published on {@code channel}

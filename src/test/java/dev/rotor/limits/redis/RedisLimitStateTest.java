@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Protocol;
 
 import dev.rotor.chat.LimitScope;
 import dev.rotor.chat.headers.LimitReport;
@@ -36,8 +37,8 @@ import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.support.FreePool;
+import dev.rotor.support.FreePorts;
 import dev.rotor.support.TestRedis;
-import redis.clients.jedis.Protocol;
 
 /** Two Rotor processes' limit states on one real Redis: what one learns, the other obeys. */
 class RedisLimitStateTest {
@@ -231,7 +232,7 @@ class RedisLimitStateTest {
 
     @Test
     void shouldStartOnLocalStateWhenRedisCannotBeReached() throws Exception {
-        int nobody = dev.rotor.support.FreePorts.next();
+        int nobody = FreePorts.next();
         RedisLimitState alone = process("redis://127.0.0.1:" + nobody);
         assertThat(alone.degraded()).isTrue();
         Permit p = granted(alone.tryAcquire(paid, now)).orElseThrow();
