@@ -12,8 +12,7 @@ import dev.rotor.models.Money;
  */
 final class BudgetPace {
 
-    /** While calls on their way hold the room a call needs, it looks again this soon: their answers settle it. */
-    static final long RECHECK_MS = 250;
+    static final long RECHECK_MS = BudgetView.RECHECK_MS;
 
     private final String scope;
     private final Budget.Cap cap;

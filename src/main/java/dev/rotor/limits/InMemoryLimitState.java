@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,9 +138,26 @@ public final class InMemoryLimitState implements LimitState {
     public synchronized List<ScopePace> paces(ModelSpec model, Instant now) {
         List<ScopePace> paces = new ArrayList<>(3);
         for (ScopeLimits s : scopesOf(model)) {
-            paces.add(new ScopePace(s.key(), s.paces(now.toEpochMilli())));
+            paces.add(s.pace(now.toEpochMilli()));
         }
         return paces;
+    }
+
+    /** The budgets a call on the model spends from: its scopes', then the global one. */
+    public synchronized List<BudgetView> budgetsOf(ModelSpec model, Instant now) {
+        long nowMs = now.toEpochMilli();
+        List<BudgetView> views = new ArrayList<>();
+        for (ScopeLimits s : scopesOf(model)) {
+            s.budgets().forEach(b -> views.add(b.view(nowMs)));
+        }
+        global.budgets().forEach(b -> views.add(b.view(nowMs)));
+        return views;
+    }
+
+    /** What the bucket the provider told of for the unit holds on a scope, if the provider told of one. */
+    public synchronized OptionalLong toldLevel(String scopeKey, Unit unit, Instant now) {
+        ScopeLimits s = scopes.get(scopeKey);
+        return s == null ? OptionalLong.empty() : s.toldLevel(unit, now.toEpochMilli());
     }
 
     /** A call another process on the same account made: counted in the model's scopes and learned from as ours. */

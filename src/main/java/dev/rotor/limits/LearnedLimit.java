@@ -75,6 +75,8 @@ final class LearnedLimit {
     /** The answer of the last lesson: a 429 of a call sent before it was on its way then, and is the same lesson. */
     private long learnedAtMs = NEVER;
     private final RateMeasurement rate = new RateMeasurement();
+    /** Runs from a guessed reset in a row that met a 429 before the size got in. */
+    private int shortRunsInARow;
 
     /** @param changed told why, whenever the size or window changes */
     LearnedLimit(Consumer<String> changed) {
@@ -290,6 +292,8 @@ final class LearnedLimit {
             fit = fit.withSize(Math.max(1, o.successes));
             growth.changedAtMs = o.endedAtMs;
             changed.accept("a run from the reset got only " + o.successes + " in");
+        } else if (!trusted() && o.refused && o.prompt && !o.told) {
+            shrinkWhenShortRunsKeepComing(o);
         }
         if (!fit.confirmed()) {
             measure(o, previousFree, counts);
@@ -307,9 +311,33 @@ final class LearnedLimit {
         changed.accept("a 429 at the grown pace: the growth undone, the next one twice as late");
     }
 
+    /**
+     * Nothing told of when the scope frees: one run from a guessed reset that met a 429 before the size tells nothing
+     * (the guess may have been early), but when the next does too, the burst is too large for the limiter. It shrinks
+     * towards what got in (by half at most), keeping the rate, once a window.
+     */
+    private void shrinkWhenShortRunsKeepComing(Run o) {
+        if (o.successes >= fit.size()) {
+            shortRunsInARow = 0;
+            return;
+        }
+        if (++shortRunsInARow < 2 || shrunkWithinAWindow(o)) {
+            return;
+        }
+        shortRunsInARow = 0;
+        shrinkBurst(o);
+        growth.settled(fit.windowMs(), o.endedAtMs);
+        growth.shrunkAtMs = o.endedAtMs;
+        changed.accept("runs from guessed resets keep meeting 429s before the size: now " + fit.size());
+    }
+
+    private boolean shrunkWithinAWindow(Run o) {
+        return growth.shrunkAtMs != NEVER && o.endedAtMs - growth.shrunkAtMs < fit.windowMs();
+    }
+
     /** A 429 inside the pace of a limit known call by call: the rate shrinks, once a window at most. */
     private void shrinkOnARefusalInsideThePace(Run o) {
-        if (!o.refused || (growth.shrunkAtMs != NEVER && o.endedAtMs - growth.shrunkAtMs < fit.windowMs())) {
+        if (!o.refused || shrunkWithinAWindow(o)) {
             // a success that used up the window is the pace working; 429s within a window of the last shrink are
             // the same episode
             return;
@@ -333,7 +361,14 @@ final class LearnedLimit {
     private void shrink(Run o) {
         fit = fit.withWindow(Math.round(fit.windowMs() / RATE_SHRINK));
         boolean untilAReset = o.untilMs - o.endedAtMs >= fit.windowMs() / 4;
-        if (untilAReset && o.prompt && o.successes > 0 && o.successes < fit.size()) {
+        if (untilAReset && o.prompt) {
+            shrinkBurst(o);
+        }
+    }
+
+    /** The burst shrinks towards the run's successes, by half at most; the window with it, so the rate stays. */
+    private void shrinkBurst(Run o) {
+        if (o.successes > 0 && o.successes < fit.size()) {
             long smaller = Math.max(o.successes, (fit.size() + 1) / 2);
             fit = new Fit(smaller, Math.max(1, Math.round((double) fit.windowMs() * smaller / fit.size())),
                     fit.precisionMs(), fit.source(), fit.confirmed());

@@ -24,7 +24,7 @@ public record Reservation(CallCost cost, long rawInputTokens, long inputTokens, 
     }
 
     /** What a budget holds for the call: its worst case, or nothing when its price is unknown. */
-    long budgetHold() {
+    public long budgetHold() {
         return worstCost.orElse(0);
     }
 }

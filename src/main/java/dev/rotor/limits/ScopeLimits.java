@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 import dev.rotor.chat.headers.LimitSignal;
 import dev.rotor.models.Budget;
@@ -443,6 +444,27 @@ final class ScopeLimits {
     }
 
     /** The windows this scope paces calls by at {@code nowMs}, in requests (its token buckets are apart). */
+    /** How this scope paces now, for a limit state that admits calls elsewhere (Redis). */
+    ScopePace pace(long nowMs) {
+        List<ScopePace.Bucket> buckets = new ArrayList<>(2);
+        if (config.paceTokens()) {
+            if (config.useDeclared() && !declaredBuckets.isEmpty()) {
+                declaredBuckets.forEach((q, b) -> buckets.add(new ScopePace.Bucket(
+                        q.unit().label() + "/" + q.per().toMillis(), q.unit(), b.capacity(), b.window())));
+            } else if (config.learn()) {
+                toldBuckets.forEach((unit, b) -> buckets.add(new ScopePace.Bucket(unit.label(), unit, b.capacity(),
+                        b.window())));
+            }
+        }
+        return new ScopePace(key, paces(nowMs), buckets);
+    }
+
+    /** The level of the bucket the provider told of for the unit, if it told of one. */
+    OptionalLong toldLevel(Unit unit, long nowMs) {
+        TokenBucketPace b = toldBuckets.get(unit);
+        return b == null ? OptionalLong.empty() : OptionalLong.of(b.level(nowMs));
+    }
+
     List<ScopePace.Quota> paces(long nowMs) {
         List<ScopePace.Quota> paces = new ArrayList<>(requestQuotas.size() + 1);
         if (config.useDeclared()) {

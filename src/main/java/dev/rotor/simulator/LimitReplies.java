@@ -12,9 +12,13 @@ final class LimitReplies {
     private LimitReplies() {
     }
 
-    /** A limit's 429 headers as its reporting says: X-RateLimit-* and Retry-After (and retry-after-ms). */
+    /**
+     * A limit's 429 headers as its reporting says: X-RateLimit-* and Retry-After (and retry-after-ms), naming when the
+     * next call fits or when the limit is whole again, as the reporting's reset means.
+     */
     static Map<String, String> limitedHeaders(HttpExchange exchange, Limiter limiter, Scenario.Reporting reporting, long now) {
-        long nextFree = Math.max(now, limiter.nextFreeMs(now));
+        long nextFree = Math.max(now, reporting.reset() == Scenario.Reset.FULL ? limiter.resetMs(now)
+                : limiter.nextFreeMs(now));
         if (reporting.retryAfter() != Scenario.RetryAfter.NONE) {
             exchange.getResponseHeaders().add("Retry-After", Long.toString(Math.max(1, (nextFree - now + 999) / 1000)));
         }

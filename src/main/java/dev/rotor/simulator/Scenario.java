@@ -53,18 +53,51 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
     }
 
     /**
-     * How a limiter tells its state: X-RateLimit-Limit/Remaining/Reset on a success and on a 429 (OpenRouter puts
-     * them in the error body's metadata too), and which Retry-After.
+     * What a 429's reset (and Retry-After) names, as providers disagree: the moment the next call fits (the next
+     * slot of a sliding window, the next token of a bucket), or the moment the limit is whole again (OpenAI's
+     * {@code x-ratelimit-reset-*}: the bucket full). For a fixed window both are its end.
      */
-    public record Reporting(boolean onSuccess, boolean on429, RetryAfter retryAfter) {
+    public enum Reset {
+        NEXT_FREE, FULL;
+
+        static Reset parse(String value, Reset fallback) {
+            if (value == null || value.isBlank()) {
+                return fallback;
+            }
+            try {
+                return valueOf(value.strip().replace('-', '_').toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("reset must be next-free or full, got '" + value + "'");
+            }
+        }
+    }
+
+    /**
+     * How a limiter tells its state: X-RateLimit-Limit/Remaining/Reset on a success and on a 429 (OpenRouter puts
+     * them in the error body's metadata too), which Retry-After, and what a 429's reset means.
+     */
+    public record Reporting(boolean onSuccess, boolean on429, RetryAfter retryAfter, Reset reset) {
         /** OpenRouter's account pools: X-RateLimit-* on every answer, no Retry-After. */
         public static final Reporting POOL = new Reporting(true, true, RetryAfter.NONE);
         /** An upstream provider's own limit behind OpenRouter: nothing on success, Retry-After in seconds on a 429. */
         public static final Reporting UPSTREAM = new Reporting(false, false, RetryAfter.SECONDS);
 
-        static Reporting of(Boolean onSuccess, Boolean on429, String retryAfter, Reporting fallback) {
+        public Reporting {
+            reset = reset == null ? Reset.NEXT_FREE : reset;
+        }
+
+        public Reporting(boolean onSuccess, boolean on429, RetryAfter retryAfter) {
+            this(onSuccess, on429, retryAfter, Reset.NEXT_FREE);
+        }
+
+        public Reporting withReset(Reset r) {
+            return new Reporting(onSuccess, on429, retryAfter, r);
+        }
+
+        static Reporting of(Boolean onSuccess, Boolean on429, String retryAfter, String reset, Reporting fallback) {
             return new Reporting(onSuccess == null ? fallback.onSuccess() : onSuccess,
-                    on429 == null ? fallback.on429() : on429, RetryAfter.parse(retryAfter, fallback.retryAfter()));
+                    on429 == null ? fallback.on429() : on429, RetryAfter.parse(retryAfter, fallback.retryAfter()),
+                    Reset.parse(reset, fallback.reset()));
         }
     }
 
@@ -80,9 +113,10 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
                              @JsonProperty("shape") String shape,
                              @JsonProperty("headers-on-success") Boolean headersOnSuccess,
                              @JsonProperty("headers-on-429") Boolean headersOn429,
-                             @JsonProperty("retry-after") String retryAfter) {
+                             @JsonProperty("retry-after") String retryAfter,
+                             @JsonProperty("reset") String reset) {
             return new Pool(name, limit, windowMs, appliesTo, Limiter.Shape.parse(shape),
-                    Reporting.of(headersOnSuccess, headersOn429, retryAfter, Reporting.POOL));
+                    Reporting.of(headersOnSuccess, headersOn429, retryAfter, reset, Reporting.POOL));
         }
 
         boolean covers(String model) {
@@ -192,6 +226,7 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
                                        @JsonProperty("headers-on-success") Boolean headersOnSuccess,
                                        @JsonProperty("headers-on-429") Boolean headersOn429,
                                        @JsonProperty("retry-after") String retryAfter,
+                                       @JsonProperty("reset") String reset,
                                        @JsonProperty("latency-ms") Long latencyMs,
                                        @JsonProperty("fault-rate") double faultRate,
                                        @JsonProperty("faults") List<String> faults,
@@ -200,7 +235,8 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
                                        @JsonProperty("tokens") TokenBehaviour tokens,
                                        @JsonProperty("price") Pricing price) {
             return new ModelBehaviour(limit, windowMs, Limiter.Shape.parse(shape),
-                    Reporting.of(headersOnSuccess, headersOn429, retryAfter, Reporting.UPSTREAM), latencyMs, faultRate,
+                    Reporting.of(headersOnSuccess, headersOn429, retryAfter, reset, Reporting.UPSTREAM), latencyMs,
+                    faultRate,
                     faults, script, gone, tokens, price);
         }
 

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -62,6 +63,8 @@ public final class SimulatorServer implements AutoCloseable {
     private final Map<String, TokenLimiting> tokenLimits = new HashMap<>();
     private final Map<String, Deque<String>> scripts = new HashMap<>();
     private final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
+    /** What each priced model charged for the answers it gave, in USD. */
+    private final Map<String, BigDecimal> charged = new ConcurrentHashMap<>();
 
     private SimulatorServer(Scenario scenario, Clock clock, int port) throws IOException {
         this.scenario = scenario;
@@ -116,6 +119,11 @@ public final class SimulatorServer implements AutoCloseable {
     public long tokensAdmitted(String model) {
         TokenLimiting t = tokenLimits.get(model);
         return t == null ? 0 : t.admittedTokens();
+    }
+
+    /** What the model charged for its answers so far, in USD, as each answer's usage.cost said. */
+    public BigDecimal charged(String model) {
+        return charged.getOrDefault(model, BigDecimal.ZERO);
     }
 
     @Override
@@ -377,8 +385,10 @@ public final class SimulatorServer implements AutoCloseable {
         Scenario.ModelBehaviour behaviour = scenario.models().get(model);
         if (behaviour != null && behaviour.price() != null) {
             // OpenRouter reports what a call cost in USD
-            usage.put("cost", new BigDecimal(behaviour.price().prompt()).multiply(BigDecimal.valueOf(promptTokens))
-                    .add(new BigDecimal(behaviour.price().completion()).multiply(BigDecimal.valueOf(completionTokens))));
+            BigDecimal cost = new BigDecimal(behaviour.price().prompt()).multiply(BigDecimal.valueOf(promptTokens))
+                    .add(new BigDecimal(behaviour.price().completion()).multiply(BigDecimal.valueOf(completionTokens)));
+            usage.put("cost", cost);
+            charged.merge(model, cost, BigDecimal::add);
         }
         return body;
     }

@@ -67,6 +67,14 @@ public final class GoodputBenchmark {
                     Scenario.Reporting.UPSTREAM);
         }
 
+        /**
+         * Rotor learning from nothing declared, against limiters whose answers mean different things by their reset:
+         * {@code pool} and {@code paid} say how each tells.
+         */
+        static Variant reset(String name, Limiter.Shape shape, Scenario.Reporting pool, Scenario.Reporting paid) {
+            return new Variant(name, "priority", false, true, shape, pool, paid);
+        }
+
         /** The harder case: nothing reported on success, a 429 says only when to come back (to the millisecond). */
         static Variant silent(String name, Limiter.Shape shape, boolean declared, boolean learn) {
             Scenario.Reporting silent = new Scenario.Reporting(false, false, Scenario.RetryAfter.MILLISECONDS);
@@ -85,7 +93,19 @@ public final class GoodputBenchmark {
             Variant.silent("learned_sliding_herd", Limiter.Shape.SLIDING, false, false),
             Variant.silent("declared_bucket", Limiter.Shape.BUCKET, true, true),
             Variant.silent("learned_bucket", Limiter.Shape.BUCKET, false, true),
-            Variant.silent("learned_bucket_herd", Limiter.Shape.BUCKET, false, false));
+            Variant.silent("learned_bucket_herd", Limiter.Shape.BUCKET, false, false),
+            // each meaning real providers give a reset: the fixed window's end (OpenRouter's pools), the bucket full
+            // again (OpenAI), the next slot or token with a paid model that says only a whole-second Retry-After,
+            // whole-second Retry-After alone (Anthropic's style), and nothing at all (Gemini; OpenRouter on success)
+            Variant.reset("reset_window", Limiter.Shape.FIXED, Scenario.Reporting.POOL, Scenario.Reporting.UPSTREAM),
+            Variant.reset("reset_bucket_full", Limiter.Shape.BUCKET,
+                    new Scenario.Reporting(true, true, Scenario.RetryAfter.SECONDS, Scenario.Reset.FULL),
+                    new Scenario.Reporting(true, true, Scenario.RetryAfter.SECONDS, Scenario.Reset.FULL)),
+            Variant.reset("reset_next_slot", Limiter.Shape.BUCKET, Scenario.Reporting.POOL, Scenario.Reporting.UPSTREAM),
+            Variant.reset("reset_seconds_only", Limiter.Shape.BUCKET, Scenario.Reporting.UPSTREAM,
+                    Scenario.Reporting.UPSTREAM),
+            Variant.reset("reset_none", Limiter.Shape.BUCKET, new Scenario.Reporting(false, false, Scenario.RetryAfter.NONE),
+                    new Scenario.Reporting(false, false, Scenario.RetryAfter.NONE)));
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createTempDirectory("rotor-goodput");
@@ -329,6 +349,13 @@ public final class GoodputBenchmark {
                 o.capacityRatio(), met(o.capacityRatio() >= 0.95), (double) o.rateLimited() / o.completed(),
                 met((double) o.rateLimited() / o.completed() <= 0.10), o.percentileMs(0.99) / d.percentileMs(0.99),
                 met(o.percentileMs(0.99) <= 1.2 * d.percentileMs(0.99)))));
+        outcomes.forEach((variant, o) -> {
+            if (variant.startsWith("reset_")) {
+                double limited = (double) o.rateLimited() / o.completed();
+                System.out.printf(Locale.ROOT, "%-22s capacity %.3f (%s, >= 0.95), 429s per task %.3f (%s, <= 0.10)%n",
+                        variant, o.capacityRatio(), met(o.capacityRatio() >= 0.95), limited, met(limited <= 0.10));
+            }
+        });
         Optional.ofNullable(outcomes.get("gateway_declared")).ifPresent(o -> System.out.printf(Locale.ROOT,
                 "%-22s capacity %.3f (%s, >= 0.95), 429s per task %.3f (%s, <= 0.05)%n", "gateway_declared",
                 o.capacityRatio(), met(o.capacityRatio() >= 0.95), (double) o.rateLimited() / o.completed(),

@@ -1,10 +1,16 @@
 package dev.rotor.bench;
 
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.camel.CamelContext;
@@ -18,22 +24,32 @@ import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 
+import dev.rotor.limits.InputEstimates;
+import dev.rotor.limits.TaskSize;
+import dev.rotor.models.ModelRegistryLoader;
+import dev.rotor.models.ModelSpec;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.RotorHarness;
+import dev.rotor.task.ChatMessage;
 
 /**
  * Rotor's added cost per call, measured side by side in one run against the simulator at zero latency: the same chat
  * calls (a) straight through Apache HttpClient 5 with a pool like camel-http's, (b) as tasks through Rotor's intake
  * step and rotation core, the result document built but not written, (c) the same with the result written to the
  * outbox as a file, as Rotor runs. Latency at concurrency 1 (the three paths interleaved call by call, so drift in
- * the machine hits them alike), throughput at concurrency 16 (median of three interleaved rounds).
- * Run with {@code bench/run}; writes {@code bench/results.json}.
+ * the machine hits them alike), throughput at concurrency 16 (median of three interleaved rounds). Then the cost of
+ * counting a call's tokens before it leaves, for a 4 KB prompt: the local tokenizer's count and the model's corrected
+ * estimate and reservation, timed call by call. Run with {@code bench/run}; writes {@code bench/results.json}.
  */
 public final class OverheadBenchmark {
 
     private static final int CALLS = Integer.getInteger("bench.calls", 5000);
     private static final int CONCURRENCY = 16;
+    private static final int COUNTS = 20_000;
+    private static final String[] WORDS = ("the of and to in is for that on with as by at from this are be it an or "
+            + "code data model limit token rate bucket queue answer task result file window call provider retry"
+            + " déjà réponse getUserById parse_json 42 3.14 {} [] ()").split(" ");
     private static final String BODY = "{\"model\":\"vendor/model\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}";
 
     private OverheadBenchmark() {
@@ -72,8 +88,47 @@ public final class OverheadBenchmark {
             print(latency, perSecond, core, e2e);
             Map<String, Object> figures = core.figures();
             figures.put("end_to_end", e2e.figures());
+            figures.put("token_counting", countingCost());
             Bench.writeResults("overhead", figures);
         }
+    }
+
+    /**
+     * What counting adds to a call of a 4 KB prompt: jtokkit's o200k_base count of its text with the per-message
+     * framing, and the model's corrected estimate and reservation, as TaskIntake and the rotation policy do per call.
+     */
+    private static Map<String, Object> countingCost() {
+        Random random = new Random(3);
+        StringBuilder text = new StringBuilder();
+        while (text.length() < 4096) {
+            text.append(WORDS[random.nextInt(WORDS.length)]).append(random.nextInt(10) == 0 ? ", " : " ");
+        }
+        String prompt = text.substring(0, 4096);
+        InputEstimates estimates = new InputEstimates();
+        ModelSpec model = ModelRegistryLoader.parse(new ByteArrayInputStream(
+                "providers:\n  p: { base-url: \"http://127.0.0.1:1/v1\" }\nmodels:\n  - { id: m, provider: p }\n"
+                        .getBytes(StandardCharsets.UTF_8)), "bench").model("m").orElseThrow();
+        List<ChatMessage> messages = List.of(new ChatMessage("user", prompt));
+        long[] ns = new long[COUNTS];
+        long sink = 0;
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < COUNTS; i++) {
+                long t0 = System.nanoTime();
+                TaskSize size = estimates.size(messages, OptionalInt.of(300));
+                sink += estimates.plan(model, size).cost().tokens();
+                ns[i] = System.nanoTime() - t0;
+            }
+        }
+        Arrays.sort(ns);
+        double p50 = Bench.percentile(ns, 0.5) / 1e6;
+        double p99 = Bench.percentile(ns, 0.99) / 1e6;
+        System.out.printf(Locale.ROOT, "token counting, 4 KB prompt (%d tokens counted): median %.4f ms, p99 %.4f ms "
+                + "per call; target median <= 0.1 ms%n", sink / (2L * COUNTS), p50, p99);
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("prompt_bytes", prompt.length());
+        f.put("median_ms", Bench.round(p50 * 1000) / 1000);
+        f.put("p99_ms", Bench.round(p99 * 1000) / 1000);
+        return f;
     }
 
     /** The rotation core alone: the result route keeps its ledger step but drops the file write. */

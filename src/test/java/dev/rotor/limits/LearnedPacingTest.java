@@ -3,6 +3,7 @@ package dev.rotor.limits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.rotor.simulator.Limiter;
@@ -48,5 +49,30 @@ class LearnedPacingTest {
         VirtualUpstream.Outcome declared = new VirtualUpstream(shape, true, LimitsConfig.defaults(), 2).run(TASKS, CLIENTS);
         assertThat(declared.rateLimited()).isZero();
         assertThat(declared.capacityRatio()).isGreaterThanOrEqualTo(0.95);
+    }
+
+    /**
+     * What a 429 says of when to come back, as the goodput benchmark's reset_* variants meet it on a token bucket:
+     * OpenAI's full bucket, the next token beside a paid model that says whole seconds only (where Rotor once spent
+     * 0.83 429s per task), whole seconds alone, and nothing. A 429 that says nothing at all leaves only the runs
+     * between refusals to learn from, and the cooldowns are guesses; it is held to a looser bound (it measures 0.12
+     * to 0.27 by seed, where it measured 0.33 before runs that kept falling short shrank the burst).
+     */
+    @ParameterizedTest
+    @CsvSource({"FULL_MS, FULL_MS, 0.10", "NEXT_FREE_MS, SECONDS_ONLY, 0.10", "SECONDS_ONLY, SECONDS_ONLY, 0.10",
+            "NOTHING, NOTHING, 0.30"})
+    void shouldConvergeWhateverA429sResetMeans(VirtualUpstream.Telling pool, VirtualUpstream.Telling paid,
+            double most429sPerTask) {
+        for (long seed = 1; seed <= SEEDS; seed++) {
+            VirtualUpstream.Outcome learned = new VirtualUpstream(Limiter.Shape.BUCKET, false, LimitsConfig.defaults(),
+                    seed, pool, paid).run(TASKS, CLIENTS);
+            VirtualUpstream.Outcome declared = new VirtualUpstream(Limiter.Shape.BUCKET, true, LimitsConfig.defaults(),
+                    seed, pool, paid).run(TASKS, CLIENTS);
+            System.out.println(pool + "/" + paid + " seed " + seed + ": learned " + learned + "; declared " + declared);
+            assertThat(learned.completed()).isEqualTo(TASKS);
+            assertThat(learned.rateLimitedPerTask()).isLessThanOrEqualTo(most429sPerTask);
+            assertThat(learned.elapsedMs()).as("time to finish, against declared limits' %s ms", declared.elapsedMs())
+                    .isLessThanOrEqualTo(declared.elapsedMs() * 105 / 100);
+        }
     }
 }

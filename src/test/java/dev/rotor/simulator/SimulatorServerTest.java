@@ -133,6 +133,24 @@ class SimulatorServerTest {
     }
 
     @Test
+    void shouldNameWhenTheBucketIsFullAgainInA429WhenItsResetMeansFullAsOpenAisDoes() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
+        Scenario s = Scenario.builder().pool("bucket", 4, 2_000, ":free", Limiter.Shape.BUCKET,
+                new Scenario.Reporting(true, true, Scenario.RetryAfter.SECONDS, Scenario.Reset.FULL)).build();
+        try (SimulatorServer sim = SimulatorServer.start(s, clock, 0)) {
+            for (int i = 0; i < 4; i++) {
+                assertThat(call(sim, "a:free", null).statusCode()).isEqualTo(200);
+            }
+            HttpResponse<String> refused = call(sim, "b:free", null);
+            assertThat(refused.statusCode()).isEqualTo(429);
+            // the next token comes in 500 ms, but the bucket is whole again only in 2 s: the reset names that
+            assertThat(Long.parseLong(refused.headers().firstValue("X-RateLimit-Reset").orElseThrow()))
+                    .isEqualTo(clock.millis() + 2_000);
+            assertThat(refused.headers().firstValue("Retry-After")).contains("2");
+        }
+    }
+
+    @Test
     void shouldReadLimiterShapesAndReportingFromAScenarioFile(@org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
         Path file = dir.resolve("s.yaml");
@@ -140,13 +158,14 @@ class SimulatorServerTest {
                 pools:
                   - { name: p, limit: 3, window-ms: 1000, applies-to: ":free", shape: sliding, headers-on-success: false }
                 models:
-                  m: { limit: 2, window-ms: 500, shape: bucket, retry-after: none }
+                  m: { limit: 2, window-ms: 500, shape: bucket, retry-after: none, reset: full }
                 """);
         Scenario s = Scenario.load(file);
         assertThat(s.pools().get(0).shape()).isEqualTo(Limiter.Shape.SLIDING);
         assertThat(s.pools().get(0).reporting()).isEqualTo(new Scenario.Reporting(false, true, Scenario.RetryAfter.NONE));
         assertThat(s.models().get("m").shape()).isEqualTo(Limiter.Shape.BUCKET);
-        assertThat(s.models().get("m").reporting()).isEqualTo(new Scenario.Reporting(false, false, Scenario.RetryAfter.NONE));
+        assertThat(s.models().get("m").reporting())
+                .isEqualTo(new Scenario.Reporting(false, false, Scenario.RetryAfter.NONE, Scenario.Reset.FULL));
         Files.writeString(file, "models: { m: { limit: 2, window-ms: 500, shape: leaky } }");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Scenario.load(file))
                 .hasMessageContaining("shape must be fixed, sliding or bucket");

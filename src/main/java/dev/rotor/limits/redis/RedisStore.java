@@ -94,20 +94,28 @@ public final class RedisStore implements AutoCloseable {
         return degraded;
     }
 
-    /** Runs a script and waits at most the timeout for its reply; empty (and degraded) if Redis did not answer. */
-    Optional<Object> eval(Script script, List<String> keys, List<String> args) {
+    /** Runs a script call and waits at most the timeout for its reply; empty (and degraded) if Redis did not answer. */
+    Optional<Object> eval(ScriptCall call) {
+        return eval(call.script(), call.keyValues(), call.argValues());
+    }
+
+    /** Runs a script call on the writer thread; dropped when Redis is out of reach, as local state goes on regardless. */
+    void evalLater(ScriptCall call) {
+        evalLater(call.script(), call.keyValues(), call.argValues());
+    }
+
+    private Optional<Object> eval(Script script, List<String> keys, List<String> args) {
         return call(c -> evalOn(c, script, keys, args));
     }
 
-    /** Runs a script on the writer thread; dropped when Redis is out of reach, as local state goes on regardless. */
-    void evalLater(Script script, List<String> keys, List<String> args) {
+    private void evalLater(Script script, List<String> keys, List<String> args) {
         if (!degraded) {
             writes.execute(() -> call(c -> evalOn(c, script, keys, args)));
         }
     }
 
     /** Runs a command on the writer thread; dropped when Redis is out of reach. */
-    void later(Consumer<RedisClient> command) {
+    public void later(Consumer<RedisClient> command) {
         if (!degraded) {
             writes.execute(() -> call(c -> {
                 command.accept(c);
@@ -117,7 +125,7 @@ public final class RedisStore implements AutoCloseable {
     }
 
     /** Runs a command now, waiting at most the timeout; empty (and degraded) if Redis did not answer. */
-    <T> Optional<T> call(Function<RedisClient, T> command) {
+    public <T> Optional<T> call(Function<RedisClient, T> command) {
         RedisClient c = client;
         if (degraded || c == null) {
             return Optional.empty();

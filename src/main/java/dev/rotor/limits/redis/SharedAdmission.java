@@ -10,9 +10,12 @@ import java.util.Optional;
 import dev.rotor.limits.LimitSource;
 import dev.rotor.limits.LimitView;
 
-/** The admission script's reply: whether the call may go, and what Redis knows of the model's scopes. */
+/**
+ * The admission script's reply: whether the call may go, and what Redis knows of the model's scopes;
+ * {@code overBudget} is the place (from 1) of the call's first budget that had no room for it, 0 if none.
+ */
 record SharedAdmission(boolean granted, long notBeforeMs, Optional<String> gone, Optional<String> refused,
-                       List<Scope> scopes) {
+                       int overBudget, List<Scope> scopes) {
 
     /** A scope's shared cooldown (0 if none) and the limit a process published for it, if any. */
     record Scope(String key, long cooldownUntilMs, Optional<Published> published) {
@@ -43,7 +46,7 @@ record SharedAdmission(boolean granted, long notBeforeMs, Optional<String> gone,
         }
     }
 
-    private static final int FIXED = 4;
+    private static final int FIXED = 5;
     private static final int PER_SCOPE = 6;
 
     static SharedAdmission parse(Object reply, List<String> scopeKeys) {
@@ -60,7 +63,7 @@ record SharedAdmission(boolean granted, long notBeforeMs, Optional<String> gone,
                     text(r.get(at + 3)), text(r.get(at + 4)), text(r.get(at + 5)))));
         }
         return new SharedAdmission(number(r.get(0)) == 1, number(r.get(1)), present(text(r.get(2))),
-                present(text(r.get(3))), List.copyOf(scopes));
+                present(text(r.get(3))), (int) number(r.get(4)), List.copyOf(scopes));
     }
 
     private static Optional<String> present(String s) {

@@ -18,6 +18,21 @@ record StateKeys(String prefix) {
         return prefix + "limit:" + scope;
     }
 
+    /** The levels of a scope's token buckets, and when each was last reckoned. */
+    String tokens(String scope) {
+        return prefix + "tokens:" + scope;
+    }
+
+    /** What calls of a budget's scope cost in the window that began at {@code windowStartMs}. */
+    String spent(String scope, String window, long windowStartMs) {
+        return prefix + "spent:" + scope + ":" + window + ":" + windowStartMs;
+    }
+
+    /** The worst cases the calls on their way hold of a scope's budgets, by call. */
+    String held(String scope) {
+        return prefix + "held:" + scope;
+    }
+
     String gone(String model) {
         return prefix + "gone:" + model;
     }

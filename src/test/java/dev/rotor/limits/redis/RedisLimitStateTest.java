@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayInputStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,17 +28,23 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Protocol;
 
 import dev.rotor.chat.LimitScope;
+import dev.rotor.chat.TokenUsage;
 import dev.rotor.chat.headers.LimitReport;
 import dev.rotor.limits.Admission;
+import dev.rotor.limits.BudgetView;
 import dev.rotor.limits.CallOutcome;
 import dev.rotor.limits.InMemoryLimitState;
+import dev.rotor.limits.InputEstimates;
 import dev.rotor.limits.LimitSource;
 import dev.rotor.limits.LimitView;
 import dev.rotor.limits.LimitsConfig;
 import dev.rotor.limits.Permit;
+import dev.rotor.limits.Reservation;
+import dev.rotor.limits.TaskSize;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.ModelSpec;
+import dev.rotor.models.Money;
 import dev.rotor.support.FreePool;
 import dev.rotor.support.FreePorts;
 import dev.rotor.support.TestRedis;
@@ -253,5 +262,88 @@ class RedisLimitStateTest {
         // the call went on local state after the 50 ms timeout, not after the 400 ms pause
         assertThat(tookMs).isLessThan(300);
         await().atMost(Duration.ofSeconds(5)).until(() -> !one.degraded());
+    }
+
+    private static final ModelRegistry PRICED = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+            providers:
+              p: { base-url: "http://127.0.0.1:1/v1", counts-tokens: usage }
+            models:
+              - { id: tpm, provider: p, tokens-per-minute: 10000 }
+              - { id: dear, provider: p, requests: 100, per: 1m, price: { input-per-million: 1, output-per-million: 4 },
+                  budget: { usd-per-day: 0.02 } }
+            """.getBytes(StandardCharsets.UTF_8)), "test");
+
+    private RedisLimitState priced() {
+        InMemoryLimitState own = new InMemoryLimitState(PRICED, LimitsConfig.defaults(), n -> Duration.ofSeconds(n));
+        RedisLimitState state = new RedisLimitState(own, PRICED, Clock.systemUTC(), RedisEndpoint.parse(redis.url()), "",
+                Duration.ofMillis(200), prefix);
+        opened.add(state);
+        return state;
+    }
+
+    /** A call of {@code in} tokens in (as estimated for the model) and at most {@code out} out. */
+    private static Reservation call(ModelSpec m, long in, int out) {
+        return new InputEstimates().plan(m, new TaskSize(in, OptionalInt.of(out))).forTask("t" + in + out);
+    }
+
+    private static TokenUsage used(long in, long out) {
+        return new TokenUsage(in, out, 0, 0, OptionalLong.empty(), true);
+    }
+
+    @Test
+    void shouldTakeTokensFromOneBucketForEveryProcessAndGiveBackWhatAnAnswerDidNotUse() {
+        RedisLimitState one = priced();
+        RedisLimitState two = priced();
+        ModelSpec tpm = PRICED.model("tpm").orElseThrow();
+        // 10,000 tokens a minute; each call reserves 1,300 in (the estimate's prior) and 2,700 out: 4,000
+        Reservation large = call(tpm, 1_000, 2_700);
+        assertThat(large.cost().tokens()).isEqualTo(4_000);
+        Permit first = granted(one.tryAcquire(tpm, large, now)).orElseThrow();
+        assertThat(granted(two.tryAcquire(tpm, large, now.plusMillis(1)))).isPresent();
+        // a third would need 4,000 and a margin of the 2,000 left: neither process lets it go, though each
+        // sent only one and its own bucket holds 6,000
+        Admission third = two.tryAcquire(tpm, large, now.plusMillis(2));
+        assertThat(third).isInstanceOf(Admission.NotBefore.class);
+        assertThat(((Admission.NotBefore) third).at()).isAfter(now.plusSeconds(12));
+        assertThat(one.tryAcquire(tpm, large, now.plusMillis(2))).isInstanceOf(Admission.NotBefore.class);
+
+        // the first used 1,300 in and 100 out: 2,600 go back to the bucket, for the other process too
+        one.succeeded(first, now.plusMillis(5), LimitReport.EMPTY, used(1_300, 100));
+        await().atMost(Duration.ofSeconds(5)).until(() -> two.tryAcquire(tpm, large, now.plusMillis(10))
+                instanceof Admission.Granted);
+    }
+
+    @Test
+    void shouldNeverLetProcessesTogetherSpendPastABudgetAndShowWhatAllSpent() {
+        RedisLimitState one = priced();
+        RedisLimitState two = priced();
+        ModelSpec dear = PRICED.model("dear").orElseThrow();
+        // each call's worst case: 1,300 in at $1/M and 1,000 out at $4/M, $0.0053; $0.02 a day holds three
+        Reservation worst = call(dear, 1_000, 1_000);
+        assertThat(worst.worstCost()).hasValue(Money.picoUsd(new BigDecimal("0.0053")));
+        List<Permit> going = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            RedisLimitState process = i % 2 == 0 ? one : two;
+            granted(process.tryAcquire(dear, worst, now.plusMillis(i))).ifPresent(going::add);
+        }
+        assertThat(going).hasSize(3);
+        // held by calls on their way: the next look comes soon, as their answers may give some back
+        Admission held = one.tryAcquire(dear, worst, now.plusMillis(5));
+        assertThat(held).isEqualTo(new Admission.OverBudget("model:dear",
+                now.plusMillis(5 + BudgetView.RECHECK_MS), false));
+
+        // all three used all they might: $0.0159 spent, no room for a fourth before midnight UTC
+        one.succeeded(going.get(0), now.plusMillis(10), LimitReport.EMPTY, used(1_300, 1_000));
+        two.succeeded(going.get(1), now.plusMillis(10), LimitReport.EMPTY, used(1_300, 1_000));
+        one.succeeded(going.get(2), now.plusMillis(10), LimitReport.EMPTY, used(1_300, 1_000));
+        Instant midnight = now.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> two.tryAcquire(dear, worst, now.plusMillis(20))
+                .equals(new Admission.OverBudget("model:dear", midnight, false)));
+        assertThat(two.budgets(now.plusMillis(20))).singleElement().satisfies(b -> {
+            assertThat(b.spentPicoUsd()).isEqualTo(3 * Money.picoUsd(new BigDecimal("0.0053")));
+            assertThat(b.resetsAt()).isEqualTo(midnight);
+        });
+        // a smaller call still fits what is left
+        assertThat(granted(two.tryAcquire(dear, call(dear, 100, 500), now.plusMillis(21)))).isPresent();
     }
 }
