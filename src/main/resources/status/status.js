@@ -78,7 +78,8 @@ function drawChart(chart) {
 }
 
 function render(status) {
-  document.getElementById("summary").textContent = status.completed.toLocaleString("en") + " completed, "
+  document.getElementById("summary").textContent = status.completed.toLocaleString("en") + " completed"
+      + (status.cached ? " (" + status.cached.toLocaleString("en") + " from the cache)" : "") + ", "
       + status.dead_lettered.toLocaleString("en") + " dead-lettered · limit state: " + status.state_store
       + (status.state_degraded ? " (degraded: Redis out of reach, pacing on this process's own view)" : "");
   fill("models", status.models, "no models", m => [

@@ -1,5 +1,6 @@
 package dev.rotor;
 
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -35,6 +36,12 @@ import dev.rotor.batch.BatchReport;
 import dev.rotor.batch.BatchRun;
 import dev.rotor.batch.BatchSettings;
 import dev.rotor.batch.TaskLedger;
+import dev.rotor.cache.AnswerStore;
+import dev.rotor.cache.CacheKeys;
+import dev.rotor.cache.CacheSettings;
+import dev.rotor.cache.FolderAnswerStore;
+import dev.rotor.cache.RedisAnswerStore;
+import dev.rotor.cache.ResultCache;
 import dev.rotor.camel.ApiKeys;
 import dev.rotor.camel.FailureHandler;
 import dev.rotor.camel.GatewayCall;
@@ -166,6 +173,8 @@ public final class RotorConfiguration implements CamelConfiguration {
         beans.bind("failureHandler", failures);
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);
         beans.bind("outcomes", new Outcomes(json, clock, simulated, settings.output().toFiles()));
+        ResultCache cache = resultCache(settings, limits, models, json, clock, metrics);
+        beans.bind("resultCache", cache);
         Deliveries deliveries = new Deliveries(settings.output(), clock, meters);
         beans.bind("deliveries", deliveries);
         beans.bind("onDeliveryRefused", (Processor) deliveries::onRefused);
@@ -205,6 +214,30 @@ public final class RotorConfiguration implements CamelConfiguration {
                 runner.start();
             });
         }
+    }
+
+    /** Answers kept for tasks that ask the same again: off, in a folder under the work folder, or on Redis. */
+    private static ResultCache resultCache(RotorSettings settings, LimitState limits, ModelRegistry models,
+                                           ObjectMapper json, Clock clock, RotorMetrics metrics) {
+        CacheSettings cache = settings.cache();
+        AnswerStore store;
+        if (!cache.on()) {
+            store = AnswerStore.NONE;
+        } else if (limits instanceof RedisLimitState shared) {
+            store = new RedisAnswerStore(shared.store(), settings.state().prefix(), cache.ttl(), cache.maxEntries(), json,
+                    clock);
+            LOG.info("Result cache on Redis, shared by every instance under prefix '{}' (answers serve {})",
+                    settings.state().prefix(), cache.ttl());
+        } else {
+            try {
+                store = new FolderAnswerStore(cache.folder(), cache.maxEntries(), json);
+            } catch (UncheckedIOException e) {
+                throw new ConfigurationMistake(new IllegalArgumentException(e.getMessage() + ": " + e.getCause()));
+            }
+            LOG.info("Result cache in {} ({} answers kept; they serve {})", cache.folder(), store.size(), cache.ttl());
+        }
+        metrics.cacheGauge(store::size);
+        return new ResultCache(store, new CacheKeys(json), models, cache.ttl(), clock, metrics);
     }
 
     /**

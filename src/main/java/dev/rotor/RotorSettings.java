@@ -13,6 +13,7 @@ import java.util.function.Function;
 
 import org.apache.camel.util.TimeUtils;
 
+import dev.rotor.cache.CacheSettings;
 import dev.rotor.gateway.GatewaySettings;
 import dev.rotor.limits.LimitsConfig;
 import dev.rotor.limits.StateSettings;
@@ -35,7 +36,7 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
                             Set<String> intakes, OutputSettings output, Duration queueMaxHold, JmsSettings jms,
                             StateSettings state, GatewaySettings gateway, Duration progressEvery, boolean check,
                             boolean checkAtStart, Duration httpConnectTimeout, Duration httpReadTimeout,
-                            Budget budget) {
+                            Budget budget, CacheSettings cache) {
 
     public static final Set<String> TRANSPORTS = Set.of("file", "jms", "kafka");
     /** The environment variable with the gateway's keys (a comma list). */
@@ -95,7 +96,18 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
                         r.text("rotor.jms.dead-letter-queue", "rotor.tasks.DLQ")),
                 state(r), gateway(r, secrets), progressEvery(r), r.bool("rotor.check", false),
                 r.bool("rotor.check.at-start", true), r.duration("rotor.http.connect-timeout", "10000"),
-                r.duration("rotor.http.read-timeout", "120000"), budget(r));
+                r.duration("rotor.http.read-timeout", "120000"), budget(r), cache(r));
+    }
+
+    private static CacheSettings cache(Reader r) {
+        boolean on = CacheSettings.parseOn(r.text("rotor.cache", "off"));
+        Duration ttl = r.duration("rotor.cache.ttl", "7d");
+        int maxEntries = r.integer("rotor.cache.max-entries", CacheSettings.OFF.maxEntries());
+        if (ttl.isZero() || ttl.isNegative() || maxEntries < 1) {
+            throw new IllegalArgumentException("rotor.cache.ttl and rotor.cache.max-entries must be positive, got "
+                    + ttl + " and " + maxEntries);
+        }
+        return new CacheSettings(on, ttl, r.path("rotor.cache.dir", "work/cache"), maxEntries);
     }
 
     /** The global budget every call counts on, whatever its model: rotor.budget.usd-per-hour, -day, -month. */

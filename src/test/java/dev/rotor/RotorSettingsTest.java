@@ -26,6 +26,8 @@ class RotorSettingsTest {
         assertThat(s.rotation()).isEqualTo(RotationConfig.defaults());
         assertThat(s.inboxMinAge()).isEqualTo(Duration.ofSeconds(1));
         assertThat(s.simulator()).isEqualTo(RotorSettings.SimulatorMode.AUTO);
+        assertThat(s.cache().on()).isFalse();
+        assertThat(s.cache().ttl()).isEqualTo(Duration.ofDays(7));
     }
 
     @Test
@@ -50,5 +52,7 @@ class RotorSettingsTest {
         assertThatThrownBy(() -> settings(Map.of("rotor.rotation.strategy", "random"))).hasMessageContaining("'priority' or 'sticky'");
         assertThatThrownBy(() -> settings(Map.of("rotor.retry.jitter", "1.5"))).hasMessageContaining("jitter");
         assertThatThrownBy(() -> settings(Map.of("rotor.simulator.enabled", "maybe"))).hasMessageContaining("auto, true or false");
+        assertThatThrownBy(() -> settings(Map.of("rotor.cache", "yes"))).hasMessage("rotor.cache must be off or on, got 'yes'");
+        assertThatThrownBy(() -> settings(Map.of("rotor.cache.ttl", "0"))).hasMessageContaining("must be positive");
     }
 }

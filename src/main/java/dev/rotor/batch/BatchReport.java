@@ -30,7 +30,7 @@ import dev.rotor.rotation.RotationPolicy;
  * spent and what is left of each budget.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record BatchReport(int tasks, int completed, int failed, int rotations, long wallMs, double spendUsd,
+public record BatchReport(int tasks, int completed, int cached, int failed, int rotations, long wallMs, double spendUsd,
                           List<TaskLedger.Entry> perTask, Map<String, ModelFigures> models, List<BudgetLeft> budgets) {
 
     /**
@@ -119,7 +119,7 @@ public record BatchReport(int tasks, int completed, int failed, int rotations, l
         }
         int ended = ledger.count();
         int completed = ledger.completedCount();
-        return new BatchReport(ended, completed, ended - completed, (int) metrics.totalRotations(),
+        return new BatchReport(ended, completed, (int) metrics.cacheHits(), ended - completed, (int) metrics.totalRotations(),
                 wall.toMillis(), spend, ledger.entries(), figures,
                 policy.limits().budgets(now).stream().map(BudgetLeft::of).toList());
     }
@@ -131,12 +131,13 @@ public record BatchReport(int tasks, int completed, int failed, int rotations, l
 
     public String table() {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%nRotor batch: %d tasks, %d completed, %d failed, %d rotations, wall time %.2f s, "
-                        + "spent %s%n%n", tasks, completed, failed, rotations, wallMs / 1000.0, usd(spendUsd)));
+        out.append(String.format(Locale.ROOT, "%nRotor batch: %d tasks, %d completed%s, %d failed, %d rotations, wall time "
+                        + "%.2f s, spent %s%n%n", tasks, completed, cached == 0 ? "" : " (" + cached + " from the cache)", failed,
+                rotations, wallMs / 1000.0, usd(spendUsd)));
         out.append(String.format(Locale.ROOT, "%-24s %-10s %-46s %9s %5s %10s%n", "task", "status", "model", "rotations", "calls", "latency"));
         perTask.stream().sorted(Comparator.comparing(TaskLedger.Entry::id)).limit(TABLE_ROWS).forEach(e -> out.append(String.format(Locale.ROOT,
                 "%-24s %-10s %-46s %9d %5d %7d ms%s%n", e.id(), e.status(), e.model(), e.rotations(), e.calls(), e.latencyMs(),
-                e.error() == null ? "" : "  (" + e.error() + ")")));
+                e.error() != null ? "  (" + e.error() + ")" : e.cached() ? "  (cached)" : "")));
         if (perTask.size() > TABLE_ROWS) {
             out.append(String.format(Locale.ROOT, "... and %d more tasks, listed in the run summary%n", perTask.size() - TABLE_ROWS));
         }

@@ -23,11 +23,13 @@ public final class TaskLedger {
     /**
      * One finished task, for the batch table and the status page.
      *
+     * @param cached completed from a kept answer (or the same task's in flight), with no call
      * @param error  a dead letter's type; null when it completed
      * @param reason a dead letter's message; null when it completed
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Entry(String id, String status, String model, int rotations, int calls, long latencyMs, String error,
+    public record Entry(String id, String status, String model, int rotations, int calls, long latencyMs, boolean cached,
+                        String error,
                         @JsonInclude(JsonInclude.Include.NON_NULL)
                         String reason) {
         @JsonIgnore

@@ -27,6 +27,10 @@ public final class ExchangeKeys {
      * body to its end before the next step, which for a chat stream means waiting out the whole answer.
      */
     public static final String STREAM_BODY = "rotorStreamBody";
+    /** The task leads its cache key: its answer is kept and given to the tasks that wait for it. */
+    public static final String CACHE_LEAD = "rotorCacheLead";
+    /** The kept answer the task was completed from, with no call. */
+    public static final String CACHED = "rotorCached";
     /** A provider's stream past its first content chunk, to be relayed to the caller. */
     public static final String OPEN_STREAM = "rotorOpenStream";
 

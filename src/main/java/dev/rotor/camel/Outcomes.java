@@ -65,12 +65,15 @@ public final class Outcomes {
         ChatResult result = exchange.getProperty(ExchangeKeys.RESULT, ChatResult.class);
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         String answeredBy = result.answeringModel().isBlank() ? model.id() : result.answeringModel();
+        boolean cached = exchange.getProperty(ExchangeKeys.CACHED) != null;
         long latencyMs = elapsedMs(exchange);
         ObjectNode doc = json.createObjectNode();
         doc.put("id", task.id());
         doc.put("status", COMPLETED);
         doc.put("model", answeredBy);
         doc.put("content", result.content());
+        // answered before, for a task that asked the same: no call was made for this one
+        doc.put("cached", cached);
         doc.set("usage", result.usage());
         doc.putPOJO("attempts", progress.attempts());
         doc.put("rotations", progress.rotations());
@@ -80,7 +83,7 @@ public final class Outcomes {
         doc.put("simulated", simulatedProviders.contains(model.provider().name()));
         doc.set("metadata", task.metadata());
         write(exchange, doc, new TaskLedger.Entry(task.id(), COMPLETED, answeredBy, progress.rotations(),
-                progress.attempts().size(), latencyMs, null, null));
+                progress.attempts().size(), latencyMs, cached, null, null));
     }
 
     public void deadLetter(Exchange exchange) {
@@ -122,7 +125,7 @@ public final class Outcomes {
             quoteRaw(doc, exchange.getProperty(ExchangeKeys.RAW_INPUT, byte[].class));
         }
         String lastModel = attempts.isEmpty() ? "-" : attempts.get(attempts.size() - 1).model();
-        write(exchange, doc, new TaskLedger.Entry(id, FAILED, lastModel, rotations, attempts.size(), latencyMs,
+        write(exchange, doc, new TaskLedger.Entry(id, FAILED, lastModel, rotations, attempts.size(), latencyMs, false,
                 type.label(), message));
     }
 

@@ -70,7 +70,7 @@ public final class GatewayAnswers {
             answer(exchange, 200, headers, json.writeValueAsBytes(body));
         }
         exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, new TaskLedger.Entry(id, "completed", model.id(),
-                progress.rotations(), progress.attempts().size(), elapsedMs(exchange), null, null));
+                progress.rotations(), progress.attempts().size(), elapsedMs(exchange), false, null, null));
     }
 
     /** Sends the headers, then relays the stream; the response is ended when this returns. */
@@ -98,7 +98,7 @@ public final class GatewayAnswers {
         List<Attempt> attempts = progress.attempts();
         String last = attempts.isEmpty() ? "-" : attempts.get(attempts.size() - 1).model();
         exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, new TaskLedger.Entry(id, "failed", last, progress.rotations(),
-                attempts.size(), elapsedMs(exchange), giveUp.type().label(), giveUp.reason()));
+                attempts.size(), elapsedMs(exchange), false, giveUp.type().label(), giveUp.reason()));
     }
 
     /** A request the gateway refused before it became a task: bad input, no key, too many in flight. */

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -40,6 +41,8 @@ public final class RotorMetrics {
     private final Counter rotations;
     private final Counter completed;
     private final Counter deadLettered;
+    private final Counter cacheHits;
+    private final Counter cacheMisses;
     private final RecentEvents recent;
 
     /** The meters of one model. */
@@ -53,6 +56,10 @@ public final class RotorMetrics {
         this.rotations = Counter.builder("rotor.rotations").description("Rotations from one model to another").register(registry);
         this.completed = Counter.builder("rotor.tasks").tag("status", "completed").register(registry);
         this.deadLettered = Counter.builder("rotor.tasks").tag("status", "failed").register(registry);
+        this.cacheHits = Counter.builder("rotor.cache.hits").description("Tasks completed from a kept answer, no call made")
+                .register(registry);
+        this.cacheMisses = Counter.builder("rotor.cache.misses")
+                .description("Tasks that found no kept answer and went to a model").register(registry);
         Gauge.builder("rotor.consecutive.failures", policy, RotationPolicy::consecutiveFailures)
                 .description("Failed calls since the last success, over all models").register(registry);
         for (ModelSpec m : models) {
@@ -158,6 +165,29 @@ public final class RotorMetrics {
                     .tag("scope", b.scope()).tag("window", b.window().label())
                     .description("The share of the budget spent or held in its window").register(registry);
         }
+    }
+
+    /** A task completed with no call: from a kept answer, or the answer of the same task in flight. */
+    public void cacheHit(String transport, String reason) {
+        cacheHits.increment();
+        Counter.builder("rotor.tasks.deduplicated").tag("transport", transport).tag("reason", reason)
+                .description("Tasks completed without a model call, by why").register(registry).increment();
+    }
+
+    public void cacheMissed() {
+        cacheMisses.increment();
+    }
+
+    public double cacheHits() {
+        return cacheHits.count();
+    }
+
+    /** How many answers the cache keeps, read when scraped. */
+    public void cacheGauge(LongSupplier size) {
+        Gauge.builder("rotor.cache.entries", size, s -> {
+            long n = s.getAsLong();
+            return n < 0 ? Double.NaN : n;
+        }).description("Answers the result cache keeps").register(registry);
     }
 
     /** A call's cost, in pico-dollars, once its answer says. */

@@ -361,6 +361,13 @@ public final class SimulatorServer implements AutoCloseable {
         String content = "Simulated answer from " + model + " to: " + (prompt.length() > 60 ? prompt.substring(0, 60) + "..." : prompt);
         long promptTokens = tokens != null ? tokens.input() : Math.max(1, prompt.length() / 4);
         long completionTokens = tokens != null ? tokens.output() : Math.max(1, content.length() / 4);
+        // as every provider does: an answer longer than max_tokens is cut there, with finish_reason "length"
+        long maxTokens = request.path("max_tokens").asLong(Long.MAX_VALUE);
+        boolean cut = tokens == null && maxTokens < completionTokens;
+        if (cut) {
+            content = content.substring(0, (int) Math.max(1, maxTokens * 4));
+            completionTokens = maxTokens;
+        }
         ObjectNode body = JSON.createObjectNode();
         body.put("id", "gen-sim-" + Long.toHexString(random().nextLong()));
         body.put("object", "chat.completion");
@@ -378,7 +385,7 @@ public final class SimulatorServer implements AutoCloseable {
             choice.put("finish_reason", "tool_calls");
         } else {
             choice.putObject("message").put("role", "assistant").put("content", content);
-            choice.put("finish_reason", "stop");
+            choice.put("finish_reason", cut ? "length" : "stop");
         }
         ObjectNode usage = body.putObject("usage").put("prompt_tokens", promptTokens)
                 .put("completion_tokens", completionTokens).put("total_tokens", promptTokens + completionTokens);

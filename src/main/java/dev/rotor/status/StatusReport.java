@@ -50,7 +50,7 @@ public final class StatusReport {
 
     /** The whole document. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Status(Instant now, String stateStore, boolean stateDegraded, long completed, long deadLettered,
+    public record Status(Instant now, String stateStore, boolean stateDegraded, long completed, long cached, long deadLettered,
                          List<ModelStatus> models, List<BudgetLine> budgets, List<TransportStatus> transports,
                          List<RecentEvents.Rotation> rotations, List<RecentEvents.DeadLetter> deadLetters, Chart chart) {
     }
@@ -101,7 +101,7 @@ public final class StatusReport {
         Timeline.Series completed = timeline.perSecond(COMPLETED);
         List<BudgetLine> budgets = policy.limits().budgets(now).stream().map(BudgetLine::of).toList();
         return new Status(now, stateStore, degraded.getAsBoolean(), Math.round(count("rotor.tasks", "status", "completed")),
-                Math.round(count("rotor.tasks", "status", "failed")), lines, budgets, flows, metrics.recent().rotations(),
+                Math.round(metrics.cacheHits()), Math.round(count("rotor.tasks", "status", "failed")), lines, budgets, flows, metrics.recent().rotations(),
                 metrics.recent().deadLetters(),
                 new Chart(completed.endSecond(), completed.perSecond(), timeline.perSecond(RATE_LIMITED).perSecond()));
     }

@@ -10,15 +10,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * A validated unit of work. {@code original} is the task exactly as received, returned in a dead letter.
  * {@code chain} and {@code models} are mutually optional routing hints; neither means the default chain.
  * {@code request} is a gateway caller's own chat-completions body, sent to every model as it is but for its
- * {@code model}; empty for tasks, whose body Rotor builds from {@code messages}.
+ * {@code model}; empty for tasks, whose body Rotor builds from {@code messages}. {@code cacheable} is false for a
+ * task that said {@code "cache": false}: it always goes to a model.
  */
 public record Task(String id, List<ChatMessage> messages, Optional<Integer> maxTokens, Optional<Double> temperature,
                    Optional<String> chain, List<String> models, ObjectNode metadata, ObjectNode original,
-                   Optional<ObjectNode> request) {
+                   Optional<ObjectNode> request, boolean cacheable) {
 
     /** A gateway request: its body goes to the provider untouched but for {@code model}. */
     public static Task ofRequest(String id, ObjectNode request) {
         return new Task(id, List.of(), Optional.empty(), Optional.empty(), Optional.empty(), List.of(),
-                JsonNodeFactory.instance.objectNode(), request, Optional.of(request));
+                JsonNodeFactory.instance.objectNode(), request, Optional.of(request), false);
     }
 }

@@ -47,7 +47,18 @@ public final class TaskParser {
         }
         String id = id(task, fallbackId, safeFallback);
         return new Task(id, messages(task, id), positiveInt(task, "max_tokens", id), temperature(task, id),
-                chain(task, id), models(task, id), metadata(task, id), task, Optional.empty());
+                chain(task, id), models(task, id), metadata(task, id), task, Optional.empty(), cacheable(task, id));
+    }
+
+    private static boolean cacheable(ObjectNode task, String id) throws InvalidTaskException {
+        JsonNode n = task.get("cache");
+        if (n == null || n.isNull()) {
+            return true;
+        }
+        if (!n.isBoolean()) {
+            throw new InvalidTaskException(id, "'cache' must be true or false, got " + describe(n));
+        }
+        return n.booleanValue();
     }
 
     private JsonNode readJson(byte[] raw, String id) throws InvalidTaskException {

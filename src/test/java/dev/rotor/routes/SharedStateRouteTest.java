@@ -1,6 +1,7 @@
 package dev.rotor.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +34,32 @@ class SharedStateRouteTest {
                         "vendor/primary", "vendor/secondary")
                 .set("rotor.state", "redis").set("rotor.state.redis-url", redis.url())
                 .set("rotor.state.password", PASSWORD).set("rotor.state.prefix", "shared-test:");
+    }
+
+    @Test
+    void shouldAnswerFromTheCacheTheOtherInstanceKeptOnRedis() throws Exception {
+        try (TestRedis redis = TestRedis.start(PASSWORD);
+             SimulatorServer sim = SimulatorServer.start(Scenario.builder().latencyMs(20).build());
+             RotorHarness one = rotor(sim, dir.resolve("one"), redis).set("rotor.cache", "on").start();
+             RotorHarness two = rotor(sim, dir.resolve("two"), redis).set("rotor.cache", "on").start()) {
+            for (int i = 0; i < 5; i++) {
+                one.drop("one-" + i + ".json", "{\"id\":\"one-" + i + "\",\"prompt\":\"question " + i + "\"}");
+            }
+            one.awaitEnded(5, Duration.ofSeconds(30));
+            RedisClient client = redis.client();
+            await().atMost(Duration.ofSeconds(5)).until(() -> client.zcard("shared-test:answers") == 5);
+            for (int i = 0; i < 5; i++) {
+                two.drop("two-" + i + ".json", "{\"id\":\"two-" + i + "\",\"prompt\":\"question " + i + "\"}");
+            }
+            two.awaitEnded(5, Duration.ofSeconds(30));
+
+            assertThat(sim.calls()).hasSize(5);
+            assertThat(two.result("two-3").path("cached").asBoolean()).isTrue();
+            assertThat(two.result("two-3").path("content").asText()).isEqualTo(one.result("one-3").path("content").asText());
+            String answerKey = "shared-test:answer:" + client.zrange("shared-test:answers", 0, 0).get(0);
+            assertThat(client.pttl(answerKey)).as("an answer on Redis expires with rotor.cache.ttl")
+                    .isBetween(1L, Duration.ofDays(7).toMillis());
+        }
     }
 
     @Test

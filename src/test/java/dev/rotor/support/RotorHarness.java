@@ -44,6 +44,7 @@ public final class RotorHarness implements AutoCloseable {
         settings.put("rotor.failed.dir", failed().toString());
         settings.put("rotor.models.file", root.resolve("models.yaml").toString());
         settings.put("rotor.batch.summary-file", root.resolve("run-summary.json").toString());
+        settings.put("rotor.cache.dir", root.resolve("cache").toString());
         settings.put("rotor.inbox.min-age", "0");
         settings.put("rotor.retry.initial-delay", "50");
         settings.put("rotor.retry.max-delay", "1s");

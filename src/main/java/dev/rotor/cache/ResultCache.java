@@ -1,0 +1,152 @@
+package dev.rotor.cache;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.support.SynchronizationAdapter;
+
+import dev.rotor.camel.ExchangeKeys;
+import dev.rotor.chat.ChatResult;
+import dev.rotor.metrics.RotorMetrics;
+import dev.rotor.models.ModelRegistry;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.rotation.TaskProgress;
+import dev.rotor.task.Task;
+import dev.rotor.transport.TransportMetrics;
+
+/**
+ * Completes a task from the answer to the same question asked before ({@code rotor.cache=on}), so a re-run backlog
+ * pays only for what changed: {@link #lookup} before the first call, {@link #keep} once a call has answered.
+ * A task asking what another task in flight asks waits for that one's answer. Only whole answers are kept: a
+ * truncated one ({@code finish_reason: length}) and every failure are not. Gateway requests are not cached.
+ */
+public final class ResultCache {
+
+    /** Why a task was completed without a call, as {@code rotor_tasks_deduplicated_total} counts it. */
+    static final String STORED = "cached";
+    static final String IN_FLIGHT = "in_flight";
+
+    private final AnswerStore store;
+    private final CacheKeys keys;
+    private final InFlightAnswers inFlight = new InFlightAnswers();
+    private final ModelRegistry registry;
+    private final Duration ttl;
+    private final Clock clock;
+    private final RotorMetrics metrics;
+
+    public ResultCache(AnswerStore store, CacheKeys keys, ModelRegistry registry, Duration ttl, Clock clock,
+                       RotorMetrics metrics) {
+        this.store = store;
+        this.keys = keys;
+        this.registry = registry;
+        this.ttl = ttl;
+        this.clock = clock;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Sets the task's answer ({@link ExchangeKeys#RESULT}, {@link ExchangeKeys#CACHED}) when one is kept for what it
+     * asks, or when another task in flight asking the same gets one first; else this task leads its key.
+     */
+    public void lookup(Exchange exchange) throws InterruptedException {
+        Task task = exchange.getProperty(ExchangeKeys.TASK, Task.class);
+        if (store == AnswerStore.NONE || task == null || !task.cacheable() || task.request().isPresent()) {
+            return;
+        }
+        TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
+        String key = keys.keyOf(task, progress.chain());
+        while (true) {
+            Optional<CachedAnswer> kept = fresh(key);
+            if (kept.isPresent()) {
+                answered(exchange, kept.get(), STORED);
+                return;
+            }
+            InFlightAnswers.Lead mine = InFlightAnswers.take(key);
+            Optional<InFlightAnswers.Lead> other = inFlight.leaderOf(key, mine);
+            if (other.isEmpty()) {
+                lead(exchange, mine);
+                return;
+            }
+            Optional<CachedAnswer> shared = await(other.get(), progress);
+            if (shared.isPresent()) {
+                answered(exchange, shared.get(), IN_FLIGHT);
+                return;
+            }
+            // the leader ended without an answer to share: look again, and lead if no one else does
+        }
+    }
+
+    /** A call answered this task: its answer is kept, and given to the tasks waiting for it, unless truncated. */
+    public void keep(Exchange exchange) {
+        InFlightAnswers.Lead lead = exchange.getProperty(ExchangeKeys.CACHE_LEAD, InFlightAnswers.Lead.class);
+        ChatResult result = exchange.getProperty(ExchangeKeys.RESULT, ChatResult.class);
+        if (lead == null || result == null || truncated(result)) {
+            return;
+        }
+        ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
+        String answeredBy = result.answeringModel().isBlank() ? model.id() : result.answeringModel();
+        CachedAnswer answer = new CachedAnswer(result.content(), result.usage(), model.id(), answeredBy,
+                clock.instant());
+        store.keep(lead.key(), answer);
+        inFlight.ended(lead, Optional.of(answer));
+    }
+
+    /** How many answers are kept; -1 when the store cannot say. */
+    public long size() {
+        return store.size();
+    }
+
+    private Optional<CachedAnswer> fresh(String key) {
+        Optional<CachedAnswer> kept = store.find(key);
+        if (kept.isPresent() && kept.get().storedAt().plus(ttl).isBefore(clock.instant())) {
+            if (store instanceof FolderAnswerStore folder) {
+                folder.forget(key);
+            }
+            return Optional.empty();
+        }
+        return kept;
+    }
+
+    private void lead(Exchange exchange, InFlightAnswers.Lead mine) {
+        exchange.setProperty(ExchangeKeys.CACHE_LEAD, mine);
+        metrics.cacheMissed();
+        // however the task ends (a dead letter, parked, a crash of the route), the key is free again
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                inFlight.ended(mine, Optional.empty());
+            }
+        });
+    }
+
+    private Optional<CachedAnswer> await(InFlightAnswers.Lead other, TaskProgress progress)
+            throws InterruptedException {
+        Duration left = progress.within(ttl, clock.instant());
+        try {
+            return other.answer().get(Math.max(1, left.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void answered(Exchange exchange, CachedAnswer answer, String reason) {
+        List<ModelSpec> chain = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class).chain();
+        ModelSpec model = registry.model(answer.model()).orElse(chain.get(0));
+        exchange.setProperty(ExchangeKeys.MODEL, model);
+        exchange.setProperty(ExchangeKeys.RESULT, new ChatResult(answer.content(), answer.usage(),
+                answer.answeringModel(), null));
+        exchange.setProperty(ExchangeKeys.CACHED, answer);
+        metrics.cacheHit(exchange.getProperty(TransportMetrics.TRANSPORT, "file", String.class), reason);
+    }
+
+    private static boolean truncated(ChatResult result) {
+        return result.body() != null
+                && "length".equals(result.body().path("choices").path(0).path("finish_reason").asText());
+    }
+}
