@@ -36,11 +36,11 @@ import dev.rotor.batch.BatchReport;
 import dev.rotor.batch.BatchRun;
 import dev.rotor.batch.BatchSettings;
 import dev.rotor.batch.TaskLedger;
-import dev.rotor.cache.AnswerStore;
 import dev.rotor.cache.CacheKeys;
 import dev.rotor.cache.CacheSettings;
-import dev.rotor.cache.FolderAnswerStore;
-import dev.rotor.cache.RedisAnswerStore;
+import dev.rotor.cache.FolderKeptStore;
+import dev.rotor.cache.KeptStore;
+import dev.rotor.cache.RedisKeptStore;
 import dev.rotor.cache.ResultCache;
 import dev.rotor.camel.ApiKeys;
 import dev.rotor.camel.FailureHandler;
@@ -173,8 +173,10 @@ public final class RotorConfiguration implements CamelConfiguration {
         beans.bind("failureHandler", failures);
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);
         beans.bind("outcomes", new Outcomes(json, clock, simulated, settings.output().toFiles()));
-        ResultCache cache = resultCache(settings, limits, models, json, clock, metrics);
-        beans.bind("resultCache", cache);
+        KeptStore kept = keptStore(settings, limits, clock);
+        metrics.cacheGauge(kept::size);
+        beans.bind("resultCache", new ResultCache(settings.cache().on() ? kept : KeptStore.NONE, new CacheKeys(json),
+                models, settings.cache().ttl(), clock, metrics, json));
         Deliveries deliveries = new Deliveries(settings.output(), clock, meters);
         beans.bind("deliveries", deliveries);
         beans.bind("onDeliveryRefused", (Processor) deliveries::onRefused);
@@ -216,28 +218,26 @@ public final class RotorConfiguration implements CamelConfiguration {
         }
     }
 
-    /** Answers kept for tasks that ask the same again: off, in a folder under the work folder, or on Redis. */
-    private static ResultCache resultCache(RotorSettings settings, LimitState limits, ModelRegistry models,
-                                           ObjectMapper json, Clock clock, RotorMetrics metrics) {
+    /**
+     * Where answers (rotor.cache=on) and the gateway's idempotency records are kept: on Redis with rotor.state=redis,
+     * else in rotor.cache.dir; nowhere when neither is used.
+     */
+    private static KeptStore keptStore(RotorSettings settings, LimitState limits, Clock clock) {
         CacheSettings cache = settings.cache();
-        AnswerStore store;
-        if (!cache.on()) {
-            store = AnswerStore.NONE;
-        } else if (limits instanceof RedisLimitState shared) {
-            store = new RedisAnswerStore(shared.store(), settings.state().prefix(), cache.ttl(), cache.maxEntries(), json,
-                    clock);
-            LOG.info("Result cache on Redis, shared by every instance under prefix '{}' (answers serve {})",
-                    settings.state().prefix(), cache.ttl());
-        } else {
-            try {
-                store = new FolderAnswerStore(cache.folder(), cache.maxEntries(), json);
-            } catch (UncheckedIOException e) {
-                throw new ConfigurationMistake(new IllegalArgumentException(e.getMessage() + ": " + e.getCause()));
-            }
-            LOG.info("Result cache in {} ({} answers kept; they serve {})", cache.folder(), store.size(), cache.ttl());
+        if (!cache.on() && !settings.intakes().contains("http")) {
+            return KeptStore.NONE;
         }
-        metrics.cacheGauge(store::size);
-        return new ResultCache(store, new CacheKeys(json), models, cache.ttl(), clock, metrics);
+        if (limits instanceof RedisLimitState shared) {
+            LOG.info("Answers and idempotency keys kept on Redis, shared under prefix '{}'", settings.state().prefix());
+            return new RedisKeptStore(shared.store(), settings.state().prefix(), cache.maxEntries(), clock);
+        }
+        try {
+            KeptStore store = new FolderKeptStore(cache.folder(), cache.maxEntries(), clock);
+            LOG.info("Answers and idempotency keys kept in {} ({} kept)", cache.folder(), store.size());
+            return store;
+        } catch (UncheckedIOException e) {
+            throw new ConfigurationMistake(new IllegalArgumentException(e.getMessage() + ": " + e.getCause()));
+        }
     }
 
     /**

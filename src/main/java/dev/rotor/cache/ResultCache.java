@@ -8,6 +8,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
 
@@ -32,7 +34,8 @@ public final class ResultCache {
     static final String STORED = "cached";
     static final String IN_FLIGHT = "in_flight";
 
-    private final AnswerStore store;
+    private final KeptStore store;
+    private final ObjectMapper json;
     private final CacheKeys keys;
     private final InFlightAnswers inFlight = new InFlightAnswers();
     private final ModelRegistry registry;
@@ -40,9 +43,10 @@ public final class ResultCache {
     private final Clock clock;
     private final RotorMetrics metrics;
 
-    public ResultCache(AnswerStore store, CacheKeys keys, ModelRegistry registry, Duration ttl, Clock clock,
-                       RotorMetrics metrics) {
+    public ResultCache(KeptStore store, CacheKeys keys, ModelRegistry registry, Duration ttl, Clock clock,
+                       RotorMetrics metrics, ObjectMapper json) {
         this.store = store;
+        this.json = json;
         this.keys = keys;
         this.registry = registry;
         this.ttl = ttl;
@@ -56,11 +60,11 @@ public final class ResultCache {
      */
     public void lookup(Exchange exchange) throws InterruptedException {
         Task task = exchange.getProperty(ExchangeKeys.TASK, Task.class);
-        if (store == AnswerStore.NONE || task == null || !task.cacheable() || task.request().isPresent()) {
+        if (store == KeptStore.NONE || task == null || !task.cacheable() || task.request().isPresent()) {
             return;
         }
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
-        String key = keys.keyOf(task, progress.chain());
+        String key = "answer-" + keys.keyOf(task, progress.chain());
         while (true) {
             Optional<CachedAnswer> kept = fresh(key);
             if (kept.isPresent()) {
@@ -93,7 +97,11 @@ public final class ResultCache {
         String answeredBy = result.answeringModel().isBlank() ? model.id() : result.answeringModel();
         CachedAnswer answer = new CachedAnswer(result.content(), result.usage(), model.id(), answeredBy,
                 clock.instant());
-        store.keep(lead.key(), answer);
+        try {
+            store.keep(lead.key(), json.writeValueAsString(answer), ttl);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("an answer read from JSON cannot be written again", e);
+        }
         inFlight.ended(lead, Optional.of(answer));
     }
 
@@ -102,15 +110,15 @@ public final class ResultCache {
         return store.size();
     }
 
+    /** The answer kept under the key; a record that does not read as one is a miss. */
     private Optional<CachedAnswer> fresh(String key) {
-        Optional<CachedAnswer> kept = store.find(key);
-        if (kept.isPresent() && kept.get().storedAt().plus(ttl).isBefore(clock.instant())) {
-            if (store instanceof FolderAnswerStore folder) {
-                folder.forget(key);
+        return store.find(key).flatMap(text -> {
+            try {
+                return Optional.of(json.readValue(text, CachedAnswer.class));
+            } catch (JsonProcessingException e) {
+                return Optional.empty();
             }
-            return Optional.empty();
-        }
-        return kept;
+        });
     }
 
     private void lead(Exchange exchange, InFlightAnswers.Lead mine) {

@@ -47,7 +47,7 @@ class SharedStateRouteTest {
             }
             one.awaitEnded(5, Duration.ofSeconds(30));
             RedisClient client = redis.client();
-            await().atMost(Duration.ofSeconds(5)).until(() -> client.zcard("shared-test:answers") == 5);
+            await().atMost(Duration.ofSeconds(5)).until(() -> client.zcard("shared-test:kept") == 5);
             for (int i = 0; i < 5; i++) {
                 two.drop("two-" + i + ".json", "{\"id\":\"two-" + i + "\",\"prompt\":\"question " + i + "\"}");
             }
@@ -56,7 +56,7 @@ class SharedStateRouteTest {
             assertThat(sim.calls()).hasSize(5);
             assertThat(two.result("two-3").path("cached").asBoolean()).isTrue();
             assertThat(two.result("two-3").path("content").asText()).isEqualTo(one.result("one-3").path("content").asText());
-            String answerKey = "shared-test:answer:" + client.zrange("shared-test:answers", 0, 0).get(0);
+            String answerKey = "shared-test:kept:" + client.zrange("shared-test:kept", 0, 0).get(0);
             assertThat(client.pttl(answerKey)).as("an answer on Redis expires with rotor.cache.ttl")
                     .isBetween(1L, Duration.ofDays(7).toMillis());
         }
