@@ -61,6 +61,7 @@ import dev.rotor.gateway.ChatCompletionsHandler;
 import dev.rotor.gateway.GatewayAnswers;
 import dev.rotor.gateway.GatewayIntake;
 import dev.rotor.gateway.GatewaySettings;
+import dev.rotor.gateway.IdempotentRequests;
 import dev.rotor.gateway.ModelChoice;
 import dev.rotor.gateway.ModelList;
 import dev.rotor.gateway.StreamRelays;
@@ -186,7 +187,10 @@ public final class RotorConfiguration implements CamelConfiguration {
         beans.bind("gatewayAnswers", new GatewayAnswers(json, clock, relays));
         if (settings.intakes().contains("http")) {
             bindGateway(beans, settings.gateway(), models, transports, json, clock, estimates);
-            ChatCompletionsHandler chat = new ChatCompletionsHandler(settings.gateway(), json);
+            // a request being answered holds its key for as long as it may take, and a margin for the answer to go out
+            IdempotentRequests idempotency = new IdempotentRequests(kept, json, gateway.idempotencyTtl(),
+                    gateway.deadline().plusSeconds(10));
+            ChatCompletionsHandler chat = new ChatCompletionsHandler(settings.gateway(), json, idempotency, metrics);
             whenStarted(context, () -> {
                 try {
                     chat.attach(context, gatewayCall);

@@ -172,7 +172,8 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
         return new GatewaySettings(r.text("rotor.gateway.host", "127.0.0.1"), r.integer("rotor.gateway.port", 8080),
                 r.duration("rotor.gateway.deadline", "60s"), r.bytes("rotor.gateway.max-body", "4MiB"),
                 r.integer("rotor.gateway.max-in-flight", 512), r.bool("rotor.gateway.allow-open", false), keys,
-                r.duration("rotor.gateway.first-token-timeout", "15s"), r.duration("rotor.gateway.stall-timeout", "10s"));
+                r.duration("rotor.gateway.first-token-timeout", "15s"), r.duration("rotor.gateway.stall-timeout", "10s"),
+                r.duration("rotor.gateway.idempotency-ttl", "24h"));
     }
 
     private static StateSettings state(Reader r) {

@@ -1,8 +1,5 @@
 package dev.rotor.cache;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 
@@ -38,17 +35,9 @@ public final class CacheKeys {
         ArrayNode models = asked.putArray("models");
         chain.forEach(m -> models.add(m.id()));
         try {
-            return HexFormat.of().formatHex(sha256().digest(canonical.writeValueAsBytes(asked)));
+            return Sha256.hex(canonical.writeValueAsBytes(asked));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a parsed task cannot be written again", e);
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
         }
     }
 }

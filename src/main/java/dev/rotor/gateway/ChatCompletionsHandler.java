@@ -1,6 +1,7 @@
 package dev.rotor.gateway;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.OptionalLong;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -19,6 +20,7 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.support.service.ServiceHelper;
 
 import dev.rotor.camel.GatewayCall;
+import dev.rotor.metrics.RotorMetrics;
 
 /**
  * {@code POST /v1/chat/completions} on camel-main's HTTP server (platform-http's Vert.x router), answered without
@@ -33,10 +35,15 @@ public final class ChatCompletionsHandler {
 
     private final GatewaySettings settings;
     private final ObjectMapper json;
+    private final IdempotentRequests idempotency;
+    private final RotorMetrics metrics;
 
-    public ChatCompletionsHandler(GatewaySettings settings, ObjectMapper json) {
+    public ChatCompletionsHandler(GatewaySettings settings, ObjectMapper json, IdempotentRequests idempotency,
+                                  RotorMetrics metrics) {
         this.settings = settings;
         this.json = json;
+        this.idempotency = idempotency;
+        this.metrics = metrics;
     }
 
     /** Adds the handler to the router of the HTTP server on the gateway's port. */
@@ -65,27 +72,69 @@ public final class ChatCompletionsHandler {
         if (type != null) {
             in.setHeader(Exchange.CONTENT_TYPE, type);
         }
-        Buffer body = ctx.body().buffer();
-        in.setBody(body == null ? new byte[0] : body.getBytes());
+        Buffer buffer = ctx.body().buffer();
+        byte[] body = buffer == null ? new byte[0] : buffer.getBytes();
+        String key = ctx.request().getHeader(IdempotentRequests.HEADER);
+        IdempotentRequests.Lead lead = null;
+        if (key != null) {
+            IdempotentRequests.Verdict verdict = idempotency.begin(key, ctx.request().getHeader("Authorization"), body);
+            if (verdict instanceof IdempotentRequests.Replay replay) {
+                replay(ctx.response(), replay.kept());
+                return;
+            }
+            if (verdict instanceof IdempotentRequests.Refuse refuse) {
+                write(ctx.response(), refuse.error());
+                return;
+            }
+            lead = (IdempotentRequests.Lead) verdict;
+            exchange.setProperty(GatewayIntake.RECORDING, new AnswerRecording());
+        }
+        in.setBody(body);
         exchange.setProperty(GatewayIntake.RESPONSE, ctx.response());
         ctx.addEndHandler(ended -> {
             if (exchange.getProperty(GatewayIntake.RELEASE) instanceof Runnable release) {
                 release.run();
             }
         });
-        producer.process(exchange, doneSync -> answer(ctx.response(), exchange));
+        IdempotentRequests.Lead leading = lead;
+        producer.process(exchange, doneSync -> {
+            Sent sent = answer(ctx.response(), exchange);
+            if (leading != null) {
+                idempotency.finished(leading, sent.status(), sent.headers(), sent.body(), sent.streamed());
+            }
+        });
+    }
+
+    /** What went to the caller, as an idempotency record keeps it. */
+    private record Sent(int status, Map<String, String> headers, String body, boolean streamed) {
+    }
+
+    /** An answer kept for the request's Idempotency-Key, sent again as it was, a stream as a stream. */
+    private void replay(HttpServerResponse response, IdempotentRequests.Kept kept) {
+        kept.headers().forEach(response::putHeader);
+        response.putHeader(IdempotentRequests.REPLAYED_HEADER, "true");
+        if (kept.streamed()) {
+            response.setChunked(true).putHeader("Cache-Control", "no-cache");
+        }
+        response.setStatusCode(kept.status()).end(Buffer.buffer(kept.body()));
+        metrics.deduplicated("http", "idempotency_key");
     }
 
     /** The exchange's message as the HTTP answer; nothing when a stream was relayed on the response already. */
-    private void answer(HttpServerResponse response, Exchange exchange) {
+    private Sent answer(HttpServerResponse response, Exchange exchange) {
+        AnswerRecording recording = exchange.getProperty(GatewayIntake.RECORDING, AnswerRecording.class);
+        if (recording != null && recording.status() != 0) {
+            // written by the route itself, a JSON answer or a stream; a caller that gave up was not written to
+            return new Sent(recording.status(), recording.headers(), recording.text(), recording.streamed());
+        }
         if (response.ended() || response.headWritten()) {
-            return;
+            return new Sent(response.getStatusCode(), Map.of(), "", false);
         }
         if (exchange.getException() != null) {
             write(response, new OpenAiError(500, "Rotor could not serve the request: "
                     + exchange.getException().getClass().getSimpleName(), "server_error", "internal_error", null,
                     OptionalLong.empty()));
-            return;
+            return new Sent(500, Map.of(), "", false);
         }
         Message out = exchange.getMessage();
         out.getHeaders().forEach((name, value) -> {
@@ -98,8 +147,12 @@ public final class ChatCompletionsHandler {
             response.putHeader("Content-Type", type);
         }
         byte[] body = out.getBody(byte[].class);
-        response.setStatusCode(out.getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class))
-                .end(body == null ? Buffer.buffer() : Buffer.buffer(body));
+        int status = out.getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class);
+        if (!response.closed()) {
+            // a caller that gave up (its own timeout) is not written to; its answer is kept for its retry all the same
+            response.setStatusCode(status).end(body == null ? Buffer.buffer() : Buffer.buffer(body));
+        }
+        return new Sent(status, Map.of(), body == null ? "" : new String(body, StandardCharsets.UTF_8), false);
     }
 
     /** The router's own refusals (a body over the limit) in OpenAI's format. */

@@ -81,7 +81,10 @@ public final class GatewayAnswers {
                 .putHeader("Content-Type", "text/event-stream")
                 .putHeader("Cache-Control", "no-cache");
         headers.forEach(response::putHeader);
-        streams.relay(open, model, id, response);
+        Map<String, String> sent = new LinkedHashMap<>(headers);
+        sent.put("Content-Type", "text/event-stream");
+        streams.relay(open, model, id, response, exchange.getProperty(GatewayIntake.RECORDING, AnswerRecording.class),
+                sent);
     }
 
     /** The rotation core gave the request up: the reason, as the status and error a client of OpenAI expects. */
@@ -152,7 +155,17 @@ public final class GatewayAnswers {
      */
     private static void answer(Exchange exchange, int status, Map<String, String> headers, byte[] body) {
         HttpServerResponse response = exchange.getProperty(GatewayIntake.RESPONSE, HttpServerResponse.class);
+        AnswerRecording recording = exchange.getProperty(GatewayIntake.RECORDING, AnswerRecording.class);
+        if (recording != null) {
+            Map<String, String> sent = new LinkedHashMap<>(headers);
+            sent.put("Content-Type", "application/json");
+            recording.json(status, sent, body);
+        }
         if (response != null) {
+            if (response.closed()) {
+                // a caller that gave up (its own timeout) is not written to; its answer is recorded for its retry
+                return;
+            }
             response.setStatusCode(status).putHeader("Content-Type", "application/json");
             headers.forEach(response::putHeader);
             response.end(Buffer.buffer(body));

@@ -40,6 +40,8 @@ public final class GatewayIntake {
     static final String RESPONSE = "rotorHttpResponse";
     /** Ends the request's count in flight (a Runnable, once it was admitted); run when its answer ends. */
     static final String RELEASE = "rotorGatewayRelease";
+    /** Where the answer is recorded for the request's Idempotency-Key (an {@link AnswerRecording}). */
+    static final String RECORDING = "rotorAnswerRecording";
 
     private final GatewaySettings settings;
     private final ModelChoice choice;

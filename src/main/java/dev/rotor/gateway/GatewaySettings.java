@@ -13,9 +13,11 @@ import java.util.List;
  * @param keys        the bearer tokens a caller must show ({@code ROTOR_GATEWAY_KEYS}); none: no check
  * @param firstTokenTimeout a streamed call with no content chunk by then fails and rotates
  * @param stallTimeout a stream silent this long after its first chunk ends with an error event
+ * @param idempotencyTtl a request repeated with its Idempotency-Key this long after gets the same answer again
  */
 public record GatewaySettings(String host, int port, Duration deadline, long maxBodyBytes, int maxInFlight,
-                              boolean allowOpen, List<String> keys, Duration firstTokenTimeout, Duration stallTimeout) {
+                              boolean allowOpen, List<String> keys, Duration firstTokenTimeout, Duration stallTimeout,
+                              Duration idempotencyTtl) {
 
     public GatewaySettings {
         if (port < 0 || port > 65535) {
@@ -33,6 +35,9 @@ public record GatewaySettings(String host, int port, Duration deadline, long max
         keys = List.copyOf(keys);
         if (firstTokenTimeout.isZero() || firstTokenTimeout.isNegative() || stallTimeout.isZero() || stallTimeout.isNegative()) {
             throw new IllegalArgumentException("rotor.gateway.first-token-timeout and stall-timeout must be positive");
+        }
+        if (idempotencyTtl.isZero() || idempotencyTtl.isNegative()) {
+            throw new IllegalArgumentException("rotor.gateway.idempotency-ttl must be positive, got " + idempotencyTtl);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.rotor.gateway;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 
 import org.slf4j.Logger;
@@ -50,9 +51,15 @@ public final class StreamRelays {
     /**
      * Relays the stream to the caller's response, headers already set, and returns when it has ended. It runs on the
      * thread that serves the request, which Camel's platform-http holds for the exchange in any case.
+     *
+     * @param recording where the events are recorded as well (a request with an Idempotency-Key); null: nowhere
+     * @param headers   the headers the stream was sent with, for the recording
      */
-    void relay(OpenStream open, ModelSpec model, String id, HttpServerResponse response) {
-        new StreamRelay(open, model.id(), id, new ResponseSink(response, stall), json, clock, timer, stall,
+    void relay(OpenStream open, ModelSpec model, String id, HttpServerResponse response, AnswerRecording recording,
+               Map<String, String> headers) {
+        EventSink sink = new ResponseSink(response, stall);
+        new StreamRelay(open, model.id(), id, recording == null ? sink : recording.around(sink, headers), json, clock,
+                timer, stall,
                 skipped::increment, cause -> broken(model, id, cause), usage -> metrics.streamedUsage(model, usage)).run();
     }
 

@@ -170,6 +170,11 @@ public final class RotorMetrics {
     /** A task completed with no call: from a kept answer, or the answer of the same task in flight. */
     public void cacheHit(String transport, String reason) {
         cacheHits.increment();
+        deduplicated(transport, reason);
+    }
+
+    /** A task or request answered without a model call, and why. */
+    public void deduplicated(String transport, String reason) {
         Counter.builder("rotor.tasks.deduplicated").tag("transport", transport).tag("reason", reason)
                 .description("Tasks completed without a model call, by why").register(registry).increment();
     }
