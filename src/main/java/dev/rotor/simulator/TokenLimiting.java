@@ -28,7 +28,8 @@ final class TokenLimiting {
                      Map<String, String> headers, JsonNode errorBody) {
     }
 
-    private static final Encoding CL100K = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+    // o200k_base, as GPT-4o's provider counts: another vocabulary than Rotor's own count, as most providers are
+    private static final Encoding O200K = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** What a call reserves for output when it names no max_tokens: the model's limit, as OpenAI and Bedrock do. */
     static final long DEFAULT_MAX_TOKENS = 4096;
@@ -51,7 +52,7 @@ final class TokenLimiting {
     long inputTokens(JsonNode request) {
         long n = 3;
         for (JsonNode m : request.path("messages")) {
-            n += 4 + Math.round(behaviour.inputFactor() * CL100K.countTokensOrdinary(m.path("content").asText("")));
+            n += 4 + Math.round(behaviour.inputFactor() * O200K.countTokensOrdinary(m.path("content").asText("")));
         }
         return n;
     }

@@ -94,7 +94,7 @@ public final class OverheadBenchmark {
     }
 
     /**
-     * What counting adds to a call of a 4 KB prompt: jtokkit's o200k_base count of its text with the per-message
+     * What counting adds to a call of a 4 KB prompt: jtokkit's cl100k_base count of its text with the per-message
      * framing, and the model's corrected estimate and reservation, as TaskIntake and the rotation policy do per call.
      */
     private static Map<String, Object> countingCost() {

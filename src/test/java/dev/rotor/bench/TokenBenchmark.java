@@ -40,7 +40,7 @@ public final class TokenBenchmark {
     private static final long WINDOW_MS = 2_000;
     private static final long LATENCY_MS = 40;
     private static final List<String> MODELS = List.of("tok/alpha", "tok/beta");
-    /** The second model's provider counts this many of its tokens for one of o200k_base's. */
+    /** The second model's provider counts this many of its tokens for one of cl100k_base's (and its simulator counts o200k_base). */
     private static final double BETA_FACTOR = 1.25;
     private static final String OVERSIZED = "oversized";
     private static final ObjectMapper JSON = new ObjectMapper();

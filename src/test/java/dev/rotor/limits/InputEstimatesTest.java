@@ -62,7 +62,7 @@ class InputEstimatesTest {
         assertThat(size.rawInputTokens()).isGreaterThan(15);
     }
 
-    /** A provider whose tokenizer counts 30 % more than o200k_base and adds 12 tokens of its own framing. */
+    /** A provider whose tokenizer counts 30 % more than cl100k_base and adds 12 tokens of its own framing. */
     @Test
     void shouldBeWithinTenPercentAtTheMedianAfterTwentyAnswersOfAProviderThatCountsDifferently() {
         ModelSpec model = model(TokenCounting.USAGE, OptionalInt.of(300));
