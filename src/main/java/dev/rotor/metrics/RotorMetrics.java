@@ -187,12 +187,12 @@ public final class RotorMetrics {
         return cacheHits.count();
     }
 
-    /** How many answers the cache keeps, read when scraped. */
+    /** How many answers the cache keeps, read when scraped; held strongly, as a method reference has no other owner. */
     public void cacheGauge(LongSupplier size) {
         Gauge.builder("rotor.cache.entries", size, s -> {
             long n = s.getAsLong();
             return n < 0 ? Double.NaN : n;
-        }).description("Answers the result cache keeps").register(registry);
+        }).description("Answers and idempotency records kept").strongReference(true).register(registry);
     }
 
     /** A call's cost, in pico-dollars, once its answer says. */

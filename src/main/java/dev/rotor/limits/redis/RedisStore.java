@@ -85,7 +85,7 @@ public final class RedisStore implements AutoCloseable {
     public void start() {
         Optional<RuntimeException> failed = tryConnect();
         failed.ifPresent(e -> LOG.warn("Redis at {} cannot be reached ({}): starting on this process's own view of the "
-                + "limits (rotor_state_degraded=1); trying again every {} ms", endpoint, brief(e), RECONNECT_EVERY_MS));
+                + "limits, with no shared answers or idempotency keys (rotor_state_degraded=1); trying again every {} ms", endpoint, brief(e), RECONNECT_EVERY_MS));
         watch.scheduleWithFixedDelay(this::reconnectIfLost, RECONNECT_EVERY_MS, RECONNECT_EVERY_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -155,7 +155,7 @@ public final class RedisStore implements AutoCloseable {
         if (!degraded) {
             degraded = true;
             LOG.warn("Redis at {} is lost or slower than {} ms ({}): going on with this process's own view of the "
-                    + "limits (rotor_state_degraded=1) until it is back", endpoint, timeout.toMillis(), brief(cause));
+                    + "limits, with no shared answers or idempotency keys (rotor_state_degraded=1) until it is back", endpoint, timeout.toMillis(), brief(cause));
             JedisPubSub s = subscription;
             if (s != null && s.isSubscribed()) {
                 try {
