@@ -176,8 +176,9 @@ public final class RotorConfiguration implements CamelConfiguration {
         beans.bind("outcomes", new Outcomes(json, clock, simulated, settings.output().toFiles()));
         KeptStore kept = keptStore(settings, limits, clock);
         metrics.cacheGauge(kept::size);
-        beans.bind("resultCache", new ResultCache(settings.cache().on() ? kept : KeptStore.NONE, new CacheKeys(json),
-                models, settings.cache().ttl(), clock, metrics, json));
+        CacheSettings cache = settings.cache();
+        beans.bind("resultCache", new ResultCache(kept, new CacheKeys(json), models,
+                new ResultCache.Keeping(cache.on(), cache.ttl(), cache.journal(), cache.journalTtl()), clock, metrics, json));
         Deliveries deliveries = new Deliveries(settings.output(), clock, meters);
         beans.bind("deliveries", deliveries);
         beans.bind("onDeliveryRefused", (Processor) deliveries::onRefused);
@@ -228,7 +229,7 @@ public final class RotorConfiguration implements CamelConfiguration {
      */
     private static KeptStore keptStore(RotorSettings settings, LimitState limits, Clock clock) {
         CacheSettings cache = settings.cache();
-        if (!cache.on() && !settings.intakes().contains("http")) {
+        if (!cache.keepsAnything() && !settings.intakes().contains("http")) {
             return KeptStore.NONE;
         }
         if (limits instanceof RedisLimitState shared) {

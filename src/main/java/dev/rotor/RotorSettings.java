@@ -100,14 +100,16 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
     }
 
     private static CacheSettings cache(Reader r) {
-        boolean on = CacheSettings.parseOn(r.text("rotor.cache", "off"));
+        boolean on = CacheSettings.parseOn("rotor.cache", r.text("rotor.cache", "off"));
         Duration ttl = r.duration("rotor.cache.ttl", "7d");
-        int maxEntries = r.integer("rotor.cache.max-entries", CacheSettings.OFF.maxEntries());
-        if (ttl.isZero() || ttl.isNegative() || maxEntries < 1) {
-            throw new IllegalArgumentException("rotor.cache.ttl and rotor.cache.max-entries must be positive, got "
-                    + ttl + " and " + maxEntries);
+        boolean journal = CacheSettings.parseOn("rotor.journal", r.text("rotor.journal", "on"));
+        Duration journalTtl = r.duration("rotor.journal.ttl", "1h");
+        int maxEntries = r.integer("rotor.cache.max-entries", CacheSettings.DEFAULT_MAX_ENTRIES);
+        if (ttl.isZero() || ttl.isNegative() || journalTtl.isZero() || journalTtl.isNegative() || maxEntries < 1) {
+            throw new IllegalArgumentException("rotor.cache.ttl, rotor.journal.ttl and rotor.cache.max-entries must be "
+                    + "positive, got " + ttl + ", " + journalTtl + " and " + maxEntries);
         }
-        return new CacheSettings(on, ttl, r.path("rotor.cache.dir", "work/cache"), maxEntries);
+        return new CacheSettings(on, ttl, journal, journalTtl, r.path("rotor.cache.dir", "work/cache"), maxEntries);
     }
 
     /** The global budget every call counts on, whatever its model: rotor.budget.usd-per-hour, -day, -month. */

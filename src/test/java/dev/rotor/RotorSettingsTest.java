@@ -28,6 +28,8 @@ class RotorSettingsTest {
         assertThat(s.simulator()).isEqualTo(RotorSettings.SimulatorMode.AUTO);
         assertThat(s.cache().on()).isFalse();
         assertThat(s.cache().ttl()).isEqualTo(Duration.ofDays(7));
+        assertThat(s.cache().journal()).isTrue();
+        assertThat(s.cache().journalTtl()).isEqualTo(Duration.ofHours(1));
     }
 
     @Test

@@ -5,20 +5,27 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * The result cache's settings: {@code rotor.cache} ({@code off} or {@code on}), how long an answer serves
- * ({@code rotor.cache.ttl}), and, kept on this machine, where and how many ({@code rotor.cache.dir},
- * {@code rotor.cache.max-entries}); with {@code rotor.state=redis} answers are kept on Redis instead.
+ * What Rotor keeps of the answers it was given: the result cache ({@code rotor.cache}, {@code off} or {@code on},
+ * answers serving {@code rotor.cache.ttl}) and the journal ({@code rotor.journal}, {@code on} by default, each
+ * task's answer recorded for {@code rotor.journal.ttl}), kept on this machine in {@code rotor.cache.dir} (at most
+ * {@code rotor.cache.max-entries}) or, with {@code rotor.state=redis}, on Redis.
  */
-public record CacheSettings(boolean on, Duration ttl, Path folder, int maxEntries) {
+public record CacheSettings(boolean on, Duration ttl, boolean journal, Duration journalTtl, Path folder,
+                            int maxEntries) {
 
-    public static final CacheSettings OFF = new CacheSettings(false, Duration.ofDays(7), Path.of("work/cache"), 100_000);
+    public static final int DEFAULT_MAX_ENTRIES = 100_000;
 
     /** {@code off} or {@code on} (true and false are taken too). */
-    public static boolean parseOn(String value) {
+    public static boolean parseOn(String key, String value) {
         return switch (value.strip().toLowerCase(Locale.ROOT)) {
             case "on", "true" -> true;
             case "off", "false" -> false;
-            default -> throw new IllegalArgumentException("rotor.cache must be off or on, got '" + value.strip() + "'");
+            default -> throw new IllegalArgumentException(key + " must be off or on, got '" + value.strip() + "'");
         };
+    }
+
+    /** Anything to keep: the cache or the journal. */
+    public boolean keepsAnything() {
+        return on || journal;
     }
 }

@@ -29,6 +29,8 @@ public final class ExchangeKeys {
     public static final String STREAM_BODY = "rotorStreamBody";
     /** The task leads its cache key: its answer is kept and given to the tasks that wait for it. */
     public static final String CACHE_LEAD = "rotorCacheLead";
+    /** Where the journal records this task's answer once a call gives it. */
+    public static final String JOURNAL_KEY = "rotorJournalKey";
     /** The kept answer the task was completed from, with no call. */
     public static final String CACHED = "rotorCached";
     /** A provider's stream past its first content chunk, to be relayed to the caller. */

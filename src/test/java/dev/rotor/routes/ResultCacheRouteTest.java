@@ -1,7 +1,9 @@
 package dev.rotor.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -59,13 +61,37 @@ class ResultCacheRouteTest {
                 assertThat(scrape(again)).contains("rotor_cache_hits_total " + (TASKS - CHANGED) + ".0")
                         .contains("rotor_tasks_deduplicated_total{reason=\"cached\",transport=\"file\"} "
                                 + (TASKS - CHANGED) + ".0")
-                        .contains("rotor_cache_entries " + (TASKS + CHANGED) + ".0");
+                        // an answer and a journal record for each call
+                        .contains("rotor_cache_entries " + 2 * (TASKS + CHANGED) + ".0");
+            }
+        }
+    }
+
+    @Test
+    void shouldCompleteFromTheJournalATaskWhoseAnswerCameBeforeRotorStoppedWithoutDeliveringIt() throws Exception {
+        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().serveUnknownModels(true).build())) {
+            try (RotorHarness first = RotorHarness.on(dir, sim, MODEL).start()) {
+                // a file stands where the outbox should be: every answer is held, undelivered
+                Files.delete(first.outbox());
+                Files.writeString(first.outbox(), "not a folder");
+                for (int i = 0; i < 3; i++) {
+                    first.drop("j" + i + ".json", task("j" + i, "journal " + i, "x"));
+                }
+                await().atMost(Duration.ofSeconds(20)).until(() -> sim.calls().size() == 3);
+            }
+            Files.delete(dir.resolve("outbox"));
+            try (RotorHarness again = RotorHarness.on(dir, sim, MODEL).start()) {
+                again.awaitEnded(3, Duration.ofSeconds(20));
+                assertThat(sim.calls()).as("no second call for an answer recorded before the stop").hasSize(3);
+                assertThat(again.result("j1").path("cached").asBoolean()).isTrue();
+                assertThat(scrape(again)).contains("rotor_tasks_deduplicated_total{reason=\"recorded\",transport=\"file\"} 3.0");
             }
         }
     }
 
     @Test
     void shouldCallEveryTimeWithTheCacheOff() throws Exception {
+        // new ids each time: the journal, on by default, answers only a task that comes again
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().serveUnknownModels(true).build());
              RotorHarness rotor = RotorHarness.on(dir, sim, MODEL).start()) {
             for (int i = 0; i < 4; i++) {

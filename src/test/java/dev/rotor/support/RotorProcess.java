@@ -33,6 +33,8 @@ public final class RotorProcess {
         // as in RotorHarness: test simulators serve models their scenarios do not list
         pb.environment().put("ROTOR_CHECK_AT_START", "false");
         pb.environment().put(RotorHarness.KEY_VARIABLE, RotorHarness.DEFAULT_KEY);
+        // each process its own journal and cache beside its log, unless the test shares one on purpose
+        pb.environment().put("ROTOR_CACHE_DIR", log.toAbsolutePath().getParent().resolve("cache").toString());
         pb.environment().putAll(env);
         return pb.start();
     }
