@@ -3,7 +3,9 @@ package dev.rotor;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -174,10 +176,11 @@ public final class RotorConfiguration implements CamelConfiguration {
         beans.bind("failureHandler", failures);
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);
         beans.bind("outcomes", new Outcomes(json, clock, simulated, settings.output().toFiles()));
-        KeptStore kept = keptStore(settings, limits, clock);
-        metrics.cacheGauge(kept::size);
+        Stores kept = keptStores(settings, limits, clock);
+        metrics.cacheGauge(() -> kept.shared() == kept.journal() ? kept.shared().size()
+                : Math.max(0, kept.shared().size()) + kept.journal().size());
         CacheSettings cache = settings.cache();
-        beans.bind("resultCache", new ResultCache(kept, new CacheKeys(json), models,
+        beans.bind("resultCache", new ResultCache(kept.journal(), kept.shared(), new CacheKeys(json), models,
                 new ResultCache.Keeping(cache.on(), cache.ttl(), cache.journal(), cache.journalTtl()), clock, metrics, json));
         Deliveries deliveries = new Deliveries(settings.output(), clock, meters);
         beans.bind("deliveries", deliveries);
@@ -189,7 +192,7 @@ public final class RotorConfiguration implements CamelConfiguration {
         if (settings.intakes().contains("http")) {
             bindGateway(beans, settings.gateway(), models, transports, json, clock, estimates);
             // a request being answered holds its key for as long as it may take, and a margin for the answer to go out
-            IdempotentRequests idempotency = new IdempotentRequests(kept, json, gateway.idempotencyTtl(),
+            IdempotentRequests idempotency = new IdempotentRequests(kept.shared(), json, gateway.idempotencyTtl(),
                     gateway.deadline().plusSeconds(10));
             ChatCompletionsHandler chat = new ChatCompletionsHandler(settings.gateway(), json, idempotency, metrics);
             whenStarted(context, () -> {
@@ -223,22 +226,37 @@ public final class RotorConfiguration implements CamelConfiguration {
         }
     }
 
+    /** Where the journal, the result cache and the gateway's idempotency keys are kept. */
+    private record Stores(KeptStore journal, KeptStore shared) {
+    }
+
     /**
-     * Where answers (rotor.cache=on) and the gateway's idempotency records are kept: on Redis with rotor.state=redis,
-     * else in rotor.cache.dir; nowhere when neither is used.
+     * The journal is always kept on this machine, in rotor.cache.dir: the task it answers comes again to this
+     * process's folder or queue after a restart, and no task's answer goes to Redis unless the cache is asked for.
+     * The cache and the idempotency keys are on Redis with rotor.state=redis, shared by every instance, else in the
+     * same folder.
      */
-    private static KeptStore keptStore(RotorSettings settings, LimitState limits, Clock clock) {
+    private static Stores keptStores(RotorSettings settings, LimitState limits, Clock clock) {
         CacheSettings cache = settings.cache();
-        if (!cache.keepsAnything() && !settings.intakes().contains("http")) {
-            return KeptStore.NONE;
+        boolean sharedUsed = cache.on() || settings.intakes().contains("http");
+        KeptStore local = cache.journal() || (sharedUsed && !(limits instanceof RedisLimitState))
+                ? folderStore(cache, clock) : KeptStore.NONE;
+        KeptStore shared = KeptStore.NONE;
+        if (sharedUsed && limits instanceof RedisLimitState redis) {
+            LOG.info("Cached answers and idempotency keys kept on Redis, shared under prefix '{}'", settings.state().prefix());
+            Duration longest = Collections.max(List.of(cache.ttl(), settings.gateway().idempotencyTtl()));
+            shared = new RedisKeptStore(redis.store(), settings.state().prefix(), cache.maxEntries(), longest, clock);
+        } else if (sharedUsed) {
+            shared = local;
         }
-        if (limits instanceof RedisLimitState shared) {
-            LOG.info("Answers and idempotency keys kept on Redis, shared under prefix '{}'", settings.state().prefix());
-            return new RedisKeptStore(shared.store(), settings.state().prefix(), cache.maxEntries(), clock);
-        }
+        return new Stores(cache.journal() ? local : KeptStore.NONE, shared);
+    }
+
+    private static KeptStore folderStore(CacheSettings cache, Clock clock) {
         try {
             KeptStore store = new FolderKeptStore(cache.folder(), cache.maxEntries(), clock);
-            LOG.info("Answers and idempotency keys kept in {} ({} kept)", cache.folder(), store.size());
+            LOG.info("Journal{} kept in {} ({} records)", cache.on() ? " and cached answers" : "", cache.folder(),
+                    store.size());
             return store;
         } catch (UncheckedIOException e) {
             throw new ConfigurationMistake(new IllegalArgumentException(e.getMessage() + ": " + e.getCause()));

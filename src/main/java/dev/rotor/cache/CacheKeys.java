@@ -33,7 +33,9 @@ public final class CacheKeys {
         ObjectNode asked = task.original().deepCopy();
         NOT_ASKED.forEach(asked::remove);
         ArrayNode models = asked.putArray("models");
-        chain.forEach(m -> models.add(m.id()));
+        // the output bound a model is sent when the task gives none is part of what it is asked
+        chain.forEach(m -> models.add(m.maxTokens().isPresent() ? m.id() + " max_tokens " + m.maxTokens().getAsInt()
+                : m.id()));
         try {
             return Sha256.hex(canonical.writeValueAsBytes(asked));
         } catch (JsonProcessingException e) {

@@ -23,9 +23,4 @@ public record CacheSettings(boolean on, Duration ttl, boolean journal, Duration 
             default -> throw new IllegalArgumentException(key + " must be off or on, got '" + value.strip() + "'");
         };
     }
-
-    /** Anything to keep: the cache or the journal. */
-    public boolean keepsAnything() {
-        return on || journal;
-    }
 }

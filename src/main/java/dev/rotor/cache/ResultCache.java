@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -31,8 +32,9 @@ import dev.rotor.transport.TransportMetrics;
  * still in the inbox, a message or record not yet acknowledged) is completed from its record.</li>
  * <li>The result cache ({@code rotor.cache=on}): whole answers are kept under what the task asks alone, for
  * {@code rotor.cache.ttl}, so a re-run backlog pays only for what changed, and a task asking what another task in
- * flight asks waits for that one's answer. A truncated answer ({@code finish_reason: length}) is not kept; nor are
- * failures, here or in the journal.</li>
+ * flight asks waits for that one's answer (until its own deadline; it holds its thread while it waits). An answer
+ * cut at max_tokens or by a content filter, or with no content, is not kept; failures are kept neither here nor in the
+ * journal.</li>
  * </ul>
  * Gateway requests have their Idempotency-Key instead.
  */
@@ -42,11 +44,14 @@ public final class ResultCache {
     static final String STORED = "cached";
     static final String IN_FLIGHT = "in_flight";
     static final String RECORDED = "recorded";
+    /** Finish reasons of an answer that is not whole: never kept for another task. */
+    private static final Set<String> UNFINISHED = Set.of("length", "content_filter", "error");
 
     /** What the cache and the journal keep, and for how long. */
     public record Keeping(boolean cache, Duration cacheTtl, boolean journal, Duration journalTtl) {
     }
 
+    private final KeptStore journal;
     private final KeptStore store;
     private final ObjectMapper json;
     private final CacheKeys keys;
@@ -56,8 +61,13 @@ public final class ResultCache {
     private final Clock clock;
     private final RotorMetrics metrics;
 
-    public ResultCache(KeptStore store, CacheKeys keys, ModelRegistry registry, Keeping keeping, Clock clock,
-                       RotorMetrics metrics, ObjectMapper json) {
+    /**
+     * @param journal where each task's answer is recorded (this machine's folder)
+     * @param store   where answers are kept for every task that asks the same (the folder, or Redis)
+     */
+    public ResultCache(KeptStore journal, KeptStore store, CacheKeys keys, ModelRegistry registry, Keeping keeping,
+                       Clock clock, RotorMetrics metrics, ObjectMapper json) {
+        this.journal = journal;
         this.store = store;
         this.json = json;
         this.keys = keys;
@@ -74,14 +84,14 @@ public final class ResultCache {
      */
     public void lookup(Exchange exchange) throws InterruptedException {
         Task task = exchange.getProperty(ExchangeKeys.TASK, Task.class);
-        if (store == KeptStore.NONE || task == null || task.request().isPresent()) {
+        if ((journal == KeptStore.NONE && store == KeptStore.NONE) || task == null || task.request().isPresent()) {
             return;
         }
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
         String asked = keys.keyOf(task, progress.chain());
         if (keeping.journal()) {
             String recordKey = "task-" + Sha256.hex(task.id() + "\n" + asked);
-            Optional<CachedAnswer> recorded = fresh(recordKey);
+            Optional<CachedAnswer> recorded = fresh(journal, recordKey);
             if (recorded.isPresent()) {
                 answered(exchange, recorded.get(), RECORDED);
                 return;
@@ -95,7 +105,7 @@ public final class ResultCache {
 
     private void share(Exchange exchange, String key, TaskProgress progress) throws InterruptedException {
         while (true) {
-            Optional<CachedAnswer> kept = fresh(key);
+            Optional<CachedAnswer> kept = fresh(store, key);
             if (kept.isPresent()) {
                 answered(exchange, kept.get(), STORED);
                 return;
@@ -106,7 +116,17 @@ public final class ResultCache {
                 lead(exchange, mine);
                 return;
             }
-            Optional<CachedAnswer> shared = await(other.get(), progress);
+            Duration left = progress.within(keeping.cacheTtl(), clock.instant());
+            if (left.isZero() || left.isNegative()) {
+                // past the task's deadline: the attempt gives it up, as it would any task
+                return;
+            }
+            Optional<CachedAnswer> shared;
+            try {
+                shared = other.get().answer().get(left.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                return;
+            }
             if (shared.isPresent()) {
                 answered(exchange, shared.get(), IN_FLIGHT);
                 return;
@@ -132,10 +152,10 @@ public final class ResultCache {
         String record = text(answer);
         String recordKey = exchange.getProperty(ExchangeKeys.JOURNAL_KEY, String.class);
         if (recordKey != null) {
-            store.keep(recordKey, record, keeping.journalTtl());
+            journal.keep(recordKey, record, keeping.journalTtl());
         }
         InFlightAnswers.Lead lead = exchange.getProperty(ExchangeKeys.CACHE_LEAD, InFlightAnswers.Lead.class);
-        if (lead != null && !truncated(result)) {
+        if (lead != null && whole(result)) {
             store.keep(lead.key(), record, keeping.cacheTtl());
             inFlight.ended(lead, Optional.of(answer));
         }
@@ -155,8 +175,8 @@ public final class ResultCache {
     }
 
     /** The answer kept under the key; a record that does not read as one is a miss. */
-    private Optional<CachedAnswer> fresh(String key) {
-        return store.find(key).flatMap(text -> {
+    private Optional<CachedAnswer> fresh(KeptStore from, String key) {
+        return from.find(key).flatMap(text -> {
             try {
                 return Optional.of(json.readValue(text, CachedAnswer.class));
             } catch (JsonProcessingException e) {
@@ -177,15 +197,6 @@ public final class ResultCache {
         });
     }
 
-    private Optional<CachedAnswer> await(InFlightAnswers.Lead other, TaskProgress progress)
-            throws InterruptedException {
-        Duration left = progress.within(keeping.cacheTtl(), clock.instant());
-        try {
-            return other.answer().get(Math.max(1, left.toMillis()), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            return Optional.empty();
-        }
-    }
 
     private void answered(Exchange exchange, CachedAnswer answer, String reason) {
         List<ModelSpec> chain = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class).chain();
@@ -197,8 +208,9 @@ public final class ResultCache {
         metrics.cacheHit(exchange.getProperty(TransportMetrics.TRANSPORT, "file", String.class), reason);
     }
 
-    private static boolean truncated(ChatResult result) {
-        return result.body() != null
-                && "length".equals(result.body().path("choices").path(0).path("finish_reason").asText());
+    /** An answer to give again: with content, and not cut at max_tokens or by a filter. */
+    private static boolean whole(ChatResult result) {
+        String finish = result.body() == null ? "" : result.body().path("choices").path(0).path("finish_reason").asText("");
+        return !result.content().isBlank() && !UNFINISHED.contains(finish);
     }
 }

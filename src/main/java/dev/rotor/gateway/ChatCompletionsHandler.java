@@ -36,6 +36,7 @@ public final class ChatCompletionsHandler {
     private final GatewaySettings settings;
     private final ObjectMapper json;
     private final IdempotentRequests idempotency;
+    private final GatewayKeys keys;
     private final RotorMetrics metrics;
 
     public ChatCompletionsHandler(GatewaySettings settings, ObjectMapper json, IdempotentRequests idempotency,
@@ -43,6 +44,7 @@ public final class ChatCompletionsHandler {
         this.settings = settings;
         this.json = json;
         this.idempotency = idempotency;
+        this.keys = new GatewayKeys(settings.keys());
         this.metrics = metrics;
     }
 
@@ -64,7 +66,37 @@ public final class ChatCompletionsHandler {
                 .failureHandler(this::refuse);
     }
 
+    /**
+     * A request with an Idempotency-Key from an admitted caller is looked up first, off the event loop (the store is
+     * a file or a Redis round trip): answered again, refused, or led. Without one, or from a caller the route will
+     * refuse with 401, it goes to the route as it is, and no record is read or written for it.
+     */
     private void take(RoutingContext ctx, Endpoint endpoint, AsyncProducer producer) {
+        Buffer buffer = ctx.body().buffer();
+        byte[] body = buffer == null ? new byte[0] : buffer.getBytes();
+        String key = ctx.request().getHeader(IdempotentRequests.HEADER);
+        String authorization = ctx.request().getHeader("Authorization");
+        if (key == null || !keys.admit(authorization)) {
+            start(ctx, endpoint, producer, body, null);
+            return;
+        }
+        ctx.vertx().executeBlocking(() -> idempotency.begin(key, authorization, body), false).onComplete(done -> {
+            if (done.failed()) {
+                write(ctx.response(), new OpenAiError(500, "Rotor could not read the Idempotency-Key's record",
+                        "server_error", "internal_error", null, OptionalLong.empty()));
+            } else if (done.result() instanceof IdempotentRequests.Replay replay) {
+                replay(ctx.response(), replay.kept());
+            } else if (done.result() instanceof IdempotentRequests.Refuse refuse) {
+                write(ctx.response(), refuse.error());
+            } else {
+                start(ctx, endpoint, producer, body, (IdempotentRequests.Lead) done.result());
+            }
+        });
+    }
+
+    /** Starts the request's exchange; its answer, once sent, settles the lead of its key (null: it has none). */
+    private void start(RoutingContext ctx, Endpoint endpoint, AsyncProducer producer, byte[] body,
+                       IdempotentRequests.Lead lead) {
         Exchange exchange = endpoint.createExchange(ExchangePattern.InOut);
         Message in = exchange.getIn();
         ctx.request().headers().forEach(h -> in.setHeader(h.getKey(), h.getValue()));
@@ -72,21 +104,7 @@ public final class ChatCompletionsHandler {
         if (type != null) {
             in.setHeader(Exchange.CONTENT_TYPE, type);
         }
-        Buffer buffer = ctx.body().buffer();
-        byte[] body = buffer == null ? new byte[0] : buffer.getBytes();
-        String key = ctx.request().getHeader(IdempotentRequests.HEADER);
-        IdempotentRequests.Lead lead = null;
-        if (key != null) {
-            IdempotentRequests.Verdict verdict = idempotency.begin(key, ctx.request().getHeader("Authorization"), body);
-            if (verdict instanceof IdempotentRequests.Replay replay) {
-                replay(ctx.response(), replay.kept());
-                return;
-            }
-            if (verdict instanceof IdempotentRequests.Refuse refuse) {
-                write(ctx.response(), refuse.error());
-                return;
-            }
-            lead = (IdempotentRequests.Lead) verdict;
+        if (lead != null) {
             exchange.setProperty(GatewayIntake.RECORDING, new AnswerRecording());
         }
         in.setBody(body);
@@ -96,11 +114,13 @@ public final class ChatCompletionsHandler {
                 release.run();
             }
         });
-        IdempotentRequests.Lead leading = lead;
         producer.process(exchange, doneSync -> {
             Sent sent = answer(ctx.response(), exchange);
-            if (leading != null) {
-                idempotency.finished(leading, sent.status(), sent.headers(), sent.body(), sent.streamed());
+            if (lead != null) {
+                ctx.vertx().executeBlocking(() -> {
+                    idempotency.finished(lead, sent.status(), sent.headers(), sent.body(), sent.streamed());
+                    return null;
+                }, false);
             }
         });
     }

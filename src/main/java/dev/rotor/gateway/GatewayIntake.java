@@ -1,8 +1,6 @@
 package dev.rotor.gateway;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,7 +46,7 @@ public final class GatewayIntake {
     private final TransportMetrics transports;
     private final ObjectMapper json;
     private final Clock clock;
-    private final List<byte[]> keys;
+    private final GatewayKeys keys;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final InputEstimates estimates;
 
@@ -60,7 +58,7 @@ public final class GatewayIntake {
         this.transports = transports;
         this.json = json;
         this.clock = clock;
-        this.keys = settings.keys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+        this.keys = new GatewayKeys(settings.keys());
     }
 
     public void accept(Exchange exchange) throws GatewayException {
@@ -112,18 +110,7 @@ public final class GatewayIntake {
     }
 
     private void checkKey(Exchange exchange) throws GatewayException {
-        if (keys.isEmpty()) {
-            return;
-        }
-        String header = exchange.getIn().getHeader("Authorization", String.class);
-        byte[] shown = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
-        boolean known = false;
-        for (byte[] key : keys) {
-            // every key compared, each in constant time: how long the check takes tells nothing of any key
-            known |= MessageDigest.isEqual(key, shown);
-        }
-        if (!known) {
+        if (!keys.admit(exchange.getIn().getHeader("Authorization", String.class))) {
             throw new GatewayException(new OpenAiError(401, "A gateway key is needed: send 'Authorization: Bearer "
                     + "<key>' with one of the keys in ROTOR_GATEWAY_KEYS", "invalid_request_error", "invalid_api_key",
                     null, OptionalLong.empty()));

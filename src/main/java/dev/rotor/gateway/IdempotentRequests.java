@@ -104,10 +104,13 @@ public final class IdempotentRequests {
         }
     }
 
-    /** A stream ended by {@code [DONE]}, with no finish reason of {@code length}; an answer not cut at max_tokens. */
+    /**
+     * An answer not cut at max_tokens, and a stream that ended with {@code [DONE]} (a broken one ends with an error
+     * event instead). The answer is as it was written, by Jackson, with no space after a colon.
+     */
     private static boolean whole(String body, boolean streamed) {
         boolean truncated = body.contains("\"finish_reason\":\"length\"");
-        return !truncated && (!streamed || body.contains("data: [DONE]"));
+        return !body.isEmpty() && !truncated && (!streamed || body.endsWith("data: [DONE]\n\n"));
     }
 
     private String write(Kept kept) {

@@ -84,8 +84,10 @@ class GatewayIdempotencyTest {
             assertThat(repeat.body()).isEqualTo(first.get().body());
             assertThat(repeat.headers().firstValue("X-Rotor-Model")).hasValue(MODEL);
             HttpResponse<String> otherCaller = post(port, "k", BODY, "Bearer someone-else");
+            assertThat(otherCaller.statusCode()).isEqualTo(200);
             assertThat(otherCaller.headers().firstValue(IdempotentRequests.REPLAYED_HEADER))
                     .as("keys are per caller").isEmpty();
+            assertThat(otherCaller.body()).isNotEqualTo(first.get().body());
             assertThat(sim.calls()).hasSize(2);
         }
     }

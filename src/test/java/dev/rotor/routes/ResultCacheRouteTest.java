@@ -106,16 +106,19 @@ class ResultCacheRouteTest {
     @Test
     void shouldMakeOneCallForIdenticalTasksInFlightAtOnce() throws Exception {
         Scenario slow = Scenario.builder().latencyMs(400).serveUnknownModels(true).build();
-        try (SimulatorServer sim = SimulatorServer.start(slow);
-             RotorHarness rotor = RotorHarness.on(dir, sim, MODEL).set("rotor.cache", "on")
-                     .set("rotor.concurrency", "4").start()) {
+        try (SimulatorServer sim = SimulatorServer.start(slow)) {
+            RotorHarness rotor = RotorHarness.on(dir, sim, MODEL).set("rotor.cache", "on").set("rotor.concurrency", "4");
+            // in the inbox before Rotor starts: its first poll takes all four at once
             for (int i = 0; i < 4; i++) {
                 rotor.drop("t" + i + ".json", task("t" + i, "asked four times at once", "x"));
             }
-            rotor.awaitEnded(4, Duration.ofSeconds(20));
-            assertThat(sim.calls()).hasSize(1);
-            assertThat(rotor.ledger().entries()).filteredOn(e -> e.cached()).hasSize(3);
-            assertThat(scrape(rotor)).contains("rotor_tasks_deduplicated_total{reason=\"in_flight\",transport=\"file\"} 3.0");
+            try (RotorHarness started = rotor.start()) {
+                started.awaitEnded(4, Duration.ofSeconds(20));
+                assertThat(sim.calls()).hasSize(1);
+                assertThat(started.ledger().entries()).filteredOn(e -> e.cached()).hasSize(3);
+                assertThat(scrape(started)).contains(
+                        "rotor_tasks_deduplicated_total{reason=\"in_flight\",transport=\"file\"} 3.0");
+            }
         }
     }
 
