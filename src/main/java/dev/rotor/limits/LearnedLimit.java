@@ -77,8 +77,6 @@ final class LearnedLimit {
     private final RateMeasurement rate = new RateMeasurement();
     /** Runs from a guessed reset in a row that met a 429 before the size got in. */
     private int shortRunsInARow;
-    /** The last lesson's 429 said when the scope frees; false when its cooldown was a guess. */
-    private boolean resetTold = true;
 
     /** @param changed told why, whenever the size or window changes */
     LearnedLimit(Consumer<String> changed) {
@@ -280,7 +278,6 @@ final class LearnedLimit {
         pending = null;
         long previousFree = freeAtMs;
         freeAtMs = o.untilMs;
-        resetTold = o.told;
         if (!fit.known()) {
             firstGuess(o);
             return;
@@ -432,11 +429,6 @@ final class LearnedLimit {
      */
     void probeGotIn(long sinceWindowMs) {
         if (fit.source() != LimitSource.LEARNED || sinceWindowMs >= fit.windowMs() - fit.precisionMs()) {
-            return;
-        }
-        if (!resetTold) {
-            // the window began at a guessed cooldown's end, later than the provider freed: what refilled meanwhile
-            // let the probe in, not a larger size
             return;
         }
         fit = fit.withSize(fit.size() + 1);

@@ -97,23 +97,6 @@ class LearnedLimitTest {
     }
 
     @Test
-    void shouldGrowTheSizeByAProbeThatGotInOnlyWhenTheResetItCameAfterWasTold() {
-        LearnedLimit told = limit();
-        run(told, 0, 10, 2_000, true, 1000);
-        told.probeGotIn(100);
-        assertThat(told.size()).isEqualTo(11);
-
-        LearnedLimit guessed = limit();
-        run(guessed, 0, 10, 2_000, true, 1000);
-        // a 429 that said nothing: the window after its guessed cooldown began later than the provider freed
-        guessed.sent(2_000);
-        guessed.reached(new LimitReached(2_000, 2_005, 3_000, 900, true, false, false), NONE);
-        guessed.learnWhenAnswered(0, NONE);
-        guessed.probeGotIn(100);
-        assertThat(guessed.size()).isEqualTo(10);
-    }
-
-    @Test
     void shouldConfirmTheWindowFromTheRateOfRunsThatBeganAsTheScopeFreed() {
         LearnedLimit l = limit();
         // entered a fixed window of 30 per 2 s half way: the first guess is 30 per about 1 s (from the first
