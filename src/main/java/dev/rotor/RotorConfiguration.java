@@ -17,6 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -41,6 +42,7 @@ import dev.rotor.batch.TaskLedger;
 import dev.rotor.cache.CacheKeys;
 import dev.rotor.cache.CacheSettings;
 import dev.rotor.cache.FolderKeptStore;
+import dev.rotor.cache.JournalFile;
 import dev.rotor.cache.KeptStore;
 import dev.rotor.cache.RedisKeptStore;
 import dev.rotor.cache.ResultCache;
@@ -239,25 +241,29 @@ public final class RotorConfiguration implements CamelConfiguration {
     private static Stores keptStores(RotorSettings settings, LimitState limits, Clock clock) {
         CacheSettings cache = settings.cache();
         boolean sharedUsed = cache.on() || settings.intakes().contains("http");
-        KeptStore local = cache.journal() || (sharedUsed && !(limits instanceof RedisLimitState))
-                ? folderStore(cache, clock) : KeptStore.NONE;
+        KeptStore journal = cache.journal() ? journal(cache, clock) : KeptStore.NONE;
         KeptStore shared = KeptStore.NONE;
         if (sharedUsed && limits instanceof RedisLimitState redis) {
             LOG.info("Cached answers and idempotency keys kept on Redis, shared under prefix '{}'", settings.state().prefix());
             Duration longest = Collections.max(List.of(cache.ttl(), settings.gateway().idempotencyTtl()));
             shared = new RedisKeptStore(redis.store(), settings.state().prefix(), cache.maxEntries(), longest, clock);
         } else if (sharedUsed) {
-            shared = local;
+            shared = kept(() -> new FolderKeptStore(cache.folder(), cache.maxEntries(), clock));
+            LOG.info("Cached answers and idempotency keys kept in {} ({} records)", cache.folder(), shared.size());
         }
-        return new Stores(cache.journal() ? local : KeptStore.NONE, shared);
+        return new Stores(journal, shared);
     }
 
-    private static KeptStore folderStore(CacheSettings cache, Clock clock) {
+    private static KeptStore journal(CacheSettings cache, Clock clock) {
+        KeptStore journal = kept(() -> new JournalFile(cache.folder().resolve("journal.log"), cache.maxEntries(), clock));
+        LOG.info("Journal in {} ({} answers recorded)", cache.folder().resolve("journal.log"), journal.size());
+        return journal;
+    }
+
+    /** A store on this machine, or the one-line mistake that names rotor.cache.dir. */
+    private static KeptStore kept(Supplier<KeptStore> open) {
         try {
-            KeptStore store = new FolderKeptStore(cache.folder(), cache.maxEntries(), clock);
-            LOG.info("Journal{} kept in {} ({} records)", cache.on() ? " and cached answers" : "", cache.folder(),
-                    store.size());
-            return store;
+            return open.get();
         } catch (UncheckedIOException e) {
             throw new ConfigurationMistake(new IllegalArgumentException(e.getMessage() + ": " + e.getCause()));
         }

@@ -1,7 +1,9 @@
 package dev.rotor.cache;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -88,9 +90,8 @@ public final class ResultCache {
             return;
         }
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
-        String asked = keys.keyOf(task, progress.chain());
         if (keeping.journal()) {
-            String recordKey = "task-" + Sha256.hex(task.id() + "\n" + asked);
+            String recordKey = "task-" + journalKey(exchange, task, progress);
             Optional<CachedAnswer> recorded = fresh(journal, recordKey);
             if (recorded.isPresent()) {
                 answered(exchange, recorded.get(), RECORDED);
@@ -99,8 +100,25 @@ public final class ResultCache {
             exchange.setProperty(ExchangeKeys.JOURNAL_KEY, recordKey);
         }
         if (keeping.cache() && task.cacheable()) {
-            share(exchange, "answer-" + asked, progress);
+            share(exchange, "answer-" + keys.keyOf(task, progress.chain()), progress);
         }
+    }
+
+    /**
+     * The task as it came, byte for byte, with its id and chain: the same input comes back after a crash, and hashing
+     * its bytes costs a few microseconds where the cache's key writes the task again in a canonical form.
+     */
+    private String journalKey(Exchange exchange, Task task, TaskProgress progress) {
+        byte[] raw = exchange.getProperty(ExchangeKeys.RAW_INPUT, byte[].class);
+        if (raw == null) {
+            return Sha256.hex(task.id() + "\n" + keys.keyOf(task, progress.chain()));
+        }
+        StringBuilder head = new StringBuilder(task.id()).append('\n');
+        progress.chain().forEach(m -> head.append(m.id()).append('\n'));
+        byte[] prefix = head.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] all = Arrays.copyOf(prefix, prefix.length + raw.length);
+        System.arraycopy(raw, 0, all, prefix.length, raw.length);
+        return Sha256.hex(all);
     }
 
     private void share(Exchange exchange, String key, TaskProgress progress) throws InterruptedException {

@@ -1,0 +1,111 @@
+package dev.rotor.support;
+
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import dev.rotor.simulator.SimulatorServer;
+
+/**
+ * Rotor as a process, killed with {@code kill -9} at random moments of a backlog on a queue or topic and restarted
+ * each time, until every task has a result; what each kill left in flight, read from the calls the simulator saw and
+ * the results out so far. The tasks' prompts name them: "... task crash-00042".
+ */
+public final class CrashRuns {
+
+    /** A call the simulator took this long before a kill had its answer back and recorded (latency 60 ms). */
+    private static final Duration ANSWERED_MARGIN = Duration.ofMillis(500);
+    private static final Pattern TASK_IN_PROMPT = Pattern.compile("task (crash-\\d+)");
+
+    /**
+     * What the kills left: tasks called with no result at a kill, those of them called well before it (their answer
+     * was back), and the calls per task over the whole run.
+     */
+    public record Outcome(Set<String> inFlightAtAKill, Set<String> answeredBeforeAKill, Map<String, Integer> calls,
+                          List<String> report) {
+
+        public Set<String> calledTwice() {
+            return calls.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
+                    .collect(Collectors.toSet());
+        }
+
+        public int totalCalls() {
+            return calls.values().stream().mapToInt(Integer::intValue).sum();
+        }
+    }
+
+    private CrashRuns() {
+    }
+
+    /**
+     * @param start   starts Rotor for run n
+     * @param results the ids of the tasks with a result so far
+     */
+    public static Outcome run(int tasks, int kills, long seed, SimulatorServer sim, IntFunction<Process> start,
+                              Supplier<Set<String>> results) throws InterruptedException {
+        Random random = new Random(seed);
+        Set<String> inFlightAtAKill = new HashSet<>();
+        Set<String> answeredBeforeAKill = new HashSet<>();
+        List<String> report = new ArrayList<>();
+        for (int kill = 0; kill <= kills; kill++) {
+            Instant startedAt = Instant.now();
+            Process rotor = start.apply(kill);
+            if (kill == kills) {
+                await().atMost(Duration.ofMinutes(5)).until(() -> results.get().size() >= tasks);
+                rotor.destroy();
+                rotor.waitFor();
+                break;
+            }
+            int done = results.get().size();
+            int target = done + 1 + random.nextInt(Math.max(1, (tasks - done) / 2));
+            await().atMost(Duration.ofMinutes(2)).until(() -> results.get().size() >= target);
+            rotor.destroyForcibly().waitFor();
+            Instant killedAt = Instant.now();
+            Set<String> resulted = Set.copyOf(results.get());
+            Set<String> inFlight = withNoResult(callsByTask(sim, startedAt, killedAt), resulted);
+            inFlightAtAKill.addAll(inFlight);
+            answeredBeforeAKill.addAll(withNoResult(callsByTask(sim, startedAt, killedAt.minus(ANSWERED_MARGIN)),
+                    resulted));
+            report.add(String.format("kill %d at %d results: %d in flight", kill + 1, resulted.size(), inFlight.size()));
+        }
+        return new Outcome(inFlightAtAKill, answeredBeforeAKill, callsByTask(sim, Instant.MIN, Instant.MAX), report);
+    }
+
+    private static Set<String> withNoResult(Map<String, Integer> called, Set<String> resulted) {
+        return called.keySet().stream().filter(t -> !resulted.contains(t)).collect(Collectors.toSet());
+    }
+
+    /** Successful calls per task between the two instants, read from the prompts the simulator saw. */
+    private static Map<String, Integer> callsByTask(SimulatorServer sim, Instant from, Instant before) {
+        Map<String, Integer> calls = new HashMap<>();
+        for (SimulatorServer.Call c : sim.calls()) {
+            Matcher m = TASK_IN_PROMPT.matcher(c.prompt());
+            if ("ok".equals(c.answer()) && !c.at().isBefore(from) && !c.at().isAfter(before) && m.find()) {
+                calls.merge(m.group(1), 1, Integer::sum);
+            }
+        }
+        return calls;
+    }
+
+    /** The task JSON whose prompt names it. */
+    public static String task(String id) {
+        return "{\"id\":\"" + id + "\",\"prompt\":\"Write a haiku about task " + id + "\"}";
+    }
+
+    public static String id(int i) {
+        return String.format("crash-%05d", i);
+    }
+}
