@@ -54,15 +54,16 @@ class CrashKillJmsProcessTest {
             AtomicInteger produced = new AtomicInteger();
             AtomicBoolean stop = new AtomicBoolean();
             Thread reader = new Thread(() -> {
-                try {
-                    while (!stop.get()) {
+                while (!stop.get()) {
+                    try {
                         for (TestJmsBroker.Received r : broker.take("crash.results", 100, Duration.ofMillis(200))) {
                             results.add(r.correlationId());
                             produced.incrementAndGet();
                         }
+                    } catch (Exception closedUnderLoad) {
+                        // the broker closed this reader's consumer (a busy machine): its unacknowledged messages come
+                        // back to the next one
                     }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
                 }
             }, "results-reader");
             reader.start();

@@ -70,9 +70,10 @@ class CrashKillKafkaProcessTest {
             reader.join();
 
             Set<String> twice = outcome.calledTwice();
-            // a record that came back after a kill is answered again: from the journal when its answer was recorded
-            System.out.printf("Crash (Kafka): %d tasks, %d kills (%s); %d results for %d tasks (%d records came back "
-                            + "after a kill); %d provider calls; %d tasks called twice, %d of them in flight at a kill; %d "
+            // a record that came back after a kill is answered again: from the journal when its answer was recorded,
+            // so the results beyond one a task less the calls beyond one a task were answered from the journal
+            System.out.printf("Crash (Kafka): %d tasks, %d kills (%s); %d results for %d tasks (%d beyond one a task: "
+                            + "records that came back after a kill); %d provider calls; %d tasks called twice, %d of them in flight at a kill; %d "
                             + "answered before a kill with no result yet, %d of them called again%n", TASKS, KILLS,
                     String.join("; ", outcome.report()), produced.get(), results.size(), produced.get() - results.size(),
                     outcome.totalCalls(), twice.size(), twice.stream().filter(outcome.inFlightAtAKill()::contains).count(),

@@ -18,13 +18,13 @@ final class InFlightAnswers {
 
     private final ConcurrentMap<String, CompletableFuture<Optional<CachedAnswer>>> asking = new ConcurrentHashMap<>();
 
-    /** The lead of this key if another task holds it; else empty, and the caller now leads (see {@link #take}). */
-    Optional<Lead> leaderOf(String key, Lead mine) {
+    /** Makes {@code mine} the key's lead if no task holds it (empty); else the lead to follow. */
+    Optional<Lead> leadOrFollow(String key, Lead mine) {
         CompletableFuture<Optional<CachedAnswer>> other = asking.putIfAbsent(key, mine.answer());
         return other == null ? Optional.empty() : Optional.of(new Lead(key, other));
     }
 
-    static Lead take(String key) {
+    static Lead newLead(String key) {
         return new Lead(key, new CompletableFuture<>());
     }
 

@@ -128,8 +128,8 @@ public final class ResultCache {
                 answered(exchange, kept.get(), STORED);
                 return;
             }
-            InFlightAnswers.Lead mine = InFlightAnswers.take(key);
-            Optional<InFlightAnswers.Lead> other = inFlight.leaderOf(key, mine);
+            InFlightAnswers.Lead mine = InFlightAnswers.newLead(key);
+            Optional<InFlightAnswers.Lead> other = inFlight.leadOrFollow(key, mine);
             if (other.isEmpty()) {
                 lead(exchange, mine);
                 return;
