@@ -327,7 +327,8 @@ public final class CacheBenchmark {
         /**
          * Times one lookup: the journal's key (a hash of the input) and its find, the cache's key (a copy of the task
          * less what does not reach the provider, written sorted and hashed), the store's find (a file read and parsed,
-         * or a Redis GET) and, on a miss, taking the lead of the key. Making the exchange before, and freeing the key after, as the task's end would, are not timed.
+         * or a Redis GET) and, on a miss, taking the lead of the key. Making the exchange before, and freeing the key
+         * after, as the task's end would, are not timed.
          */
         long time(int i) throws Exception {
             Exchange task = prepared.get(i % prepared.size());
