@@ -1,7 +1,5 @@
 package dev.rotor;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -69,19 +67,7 @@ class CrashKillKafkaProcessTest {
             stop.set(true);
             reader.join();
 
-            Set<String> twice = outcome.calledTwice();
-            // a record that came back after a kill is answered again: from the journal when its answer was recorded,
-            // so the results beyond one a task less the calls beyond one a task were answered from the journal
-            System.out.printf("Crash (Kafka): %d tasks, %d kills (%s); %d results for %d tasks (%d beyond one a task: "
-                            + "records that came back after a kill); %d provider calls; %d tasks called twice, %d of them in flight at a kill; %d "
-                            + "answered before a kill with no result yet, %d of them called again%n", TASKS, KILLS,
-                    String.join("; ", outcome.report()), produced.get(), results.size(), produced.get() - results.size(),
-                    outcome.totalCalls(), twice.size(), twice.stream().filter(outcome.inFlightAtAKill()::contains).count(),
-                    outcome.answeredBeforeAKill().size(), twice.stream().filter(outcome.answeredBeforeAKill()::contains).count());
-            assertThat(results).hasSize(TASKS);
-            assertThat(outcome.inFlightAtAKill()).containsAll(twice);
-            assertThat(twice.stream().filter(outcome.answeredBeforeAKill()::contains).toList())
-                    .as("answers recorded in the journal before a kill are not asked for again").isEmpty();
+            outcome.check("Kafka", TASKS, KILLS, produced.get(), results);
         }
     }
 

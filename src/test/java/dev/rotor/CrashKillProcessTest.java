@@ -10,14 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -26,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.CrashRuns;
 import dev.rotor.support.RotorHarness;
 import dev.rotor.support.RotorProcess;
 
@@ -39,9 +37,6 @@ class CrashKillProcessTest {
 
     private static final int TASKS = Integer.getInteger("rotor.crash.tasks", 300);
     private static final int KILLS = Integer.getInteger("rotor.crash.kills", 2);
-    /** A call the simulator took this long before a kill had its answer back and recorded (latency 60 ms). */
-    private static final Duration ANSWERED_MARGIN = Duration.ofMillis(500);
-    private static final Pattern TASK_IN_PROMPT = Pattern.compile("task (crash-\\d+)");
 
     @TempDir
     Path dir;
@@ -55,8 +50,7 @@ class CrashKillProcessTest {
             Path inbox = Files.createDirectories(dir.resolve("inbox"));
             Path outbox = dir.resolve("outbox");
             for (int i = 0; i < TASKS; i++) {
-                String id = String.format("crash-%05d", i);
-                Files.writeString(inbox.resolve(id + ".json"), "{\"id\":\"" + id + "\",\"prompt\":\"Write a haiku about task " + id + "\"}");
+                Files.writeString(inbox.resolve(CrashRuns.id(i) + ".json"), CrashRuns.task(CrashRuns.id(i)));
             }
             Set<String> inFlightAtAKill = new HashSet<>();
             Set<String> answeredBeforeAKill = new HashSet<>();
@@ -78,16 +72,17 @@ class CrashKillProcessTest {
                 Instant killedAt = Instant.now();
                 // in flight: called before the kill, and its input still in the inbox after it
                 Set<String> pending = names(inbox);
-                Set<String> inFlight = callsByTask(sim, killedAt).keySet().stream().filter(pending::contains)
+                Set<String> inFlight = CrashRuns.callsByTask(sim, Instant.MIN, killedAt).keySet().stream().filter(pending::contains)
                         .collect(Collectors.toSet());
                 inFlightAtAKill.addAll(inFlight);
                 // called by this process and answered well before the kill: in the journal when the process died
-                Set<String> answered = callsByTask(sim, startedAt, killedAt.minus(ANSWERED_MARGIN)).keySet().stream()
+                Instant answeredBy = killedAt.minus(CrashRuns.ANSWERED_MARGIN);
+                Set<String> answered = CrashRuns.callsByTask(sim, startedAt, answeredBy).keySet().stream()
                         .filter(pending::contains).collect(Collectors.toSet());
                 answeredBeforeAKill.addAll(answered);
                 report.add(String.format("kill %d at %d results: %d in flight", kill + 1, count(outbox), inFlight.size()));
             }
-            Map<String, Integer> completions = callsByTask(sim, Instant.MAX);
+            Map<String, Integer> completions = CrashRuns.callsByTask(sim, Instant.MIN, Instant.MAX);
             Set<String> twice = completions.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
                     .collect(Collectors.toSet());
             System.out.printf("Crash: %d tasks, %d kills (%s); %d results; %d tasks called twice, %d of them in flight at "
@@ -110,22 +105,6 @@ class CrashKillProcessTest {
         return RotorProcess.start(Map.of("ROTOR_INBOX_DIR", inbox.toString(), "ROTOR_OUTBOX_DIR", outbox.toString(),
                 "ROTOR_FAILED_DIR", root.resolve("failed").toString(), "ROTOR_MODELS_FILE", root.resolve("models.yaml").toString(),
                 "ROTOR_INBOX_MIN_AGE", "0"), root.resolve("rotor-" + run + ".log"));
-    }
-
-    /** Successful calls per task before the given instant, read from the prompts the simulator saw. */
-    private static Map<String, Integer> callsByTask(SimulatorServer sim, Instant before) {
-        return callsByTask(sim, Instant.MIN, before);
-    }
-
-    private static Map<String, Integer> callsByTask(SimulatorServer sim, Instant from, Instant before) {
-        Map<String, Integer> calls = new HashMap<>();
-        for (SimulatorServer.Call c : sim.calls()) {
-            Matcher m = TASK_IN_PROMPT.matcher(c.prompt());
-            if ("ok".equals(c.answer()) && !c.at().isBefore(from) && !c.at().isAfter(before) && m.find()) {
-                calls.merge(m.group(1), 1, Integer::sum);
-            }
-        }
-        return calls;
     }
 
     private static int count(Path dir) {

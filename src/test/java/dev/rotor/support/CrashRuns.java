@@ -1,5 +1,6 @@
 package dev.rotor.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -27,7 +28,7 @@ import dev.rotor.simulator.SimulatorServer;
 public final class CrashRuns {
 
     /** A call the simulator took this long before a kill had its answer back and recorded (latency 60 ms). */
-    private static final Duration ANSWERED_MARGIN = Duration.ofMillis(500);
+    public static final Duration ANSWERED_MARGIN = Duration.ofMillis(500);
     private static final Pattern TASK_IN_PROMPT = Pattern.compile("task (crash-\\d+)");
 
     /**
@@ -44,6 +45,28 @@ public final class CrashRuns {
 
         public int totalCalls() {
             return calls.values().stream().mapToInt(Integer::intValue).sum();
+        }
+
+        /**
+         * The run in one line, and its promise checked: every task has a result, a model was called again only for
+         * a task in flight at a kill, and never for one whose answer was back well before it.
+         *
+         * @param produced results out, counting each task as often as it was answered (after a kill, again)
+         */
+        public void check(String transport, int tasks, int kills, int produced, Set<String> results) {
+            Set<String> twice = calledTwice();
+            long repeatedInFlight = twice.stream().filter(inFlightAtAKill::contains).count();
+            long repeatedAnswered = twice.stream().filter(answeredBeforeAKill::contains).count();
+            System.out.printf("Crash (%s): %d tasks, %d kills (%s); %d results for %d tasks (%d beyond one a task: "
+                    + "inputs that came back after a kill); %d provider calls; %d tasks called twice, %d of them in "
+                    + "flight at a kill; %d answered before a kill with no result yet, %d of them called again%n",
+                    transport, tasks, kills, String.join("; ", report), produced, results.size(),
+                    produced - results.size(), totalCalls(), twice.size(), repeatedInFlight,
+                    answeredBeforeAKill.size(), repeatedAnswered);
+            assertThat(results).hasSize(tasks);
+            assertThat(inFlightAtAKill).containsAll(twice);
+            assertThat(twice.stream().filter(answeredBeforeAKill::contains).toList())
+                    .as("answers recorded in the journal before a kill are not asked for again").isEmpty();
         }
     }
 
@@ -77,9 +100,10 @@ public final class CrashRuns {
             Set<String> resulted = Set.copyOf(results.get());
             Set<String> inFlight = withNoResult(callsByTask(sim, startedAt, killedAt), resulted);
             inFlightAtAKill.addAll(inFlight);
-            answeredBeforeAKill.addAll(withNoResult(callsByTask(sim, startedAt, killedAt.minus(ANSWERED_MARGIN)),
-                    resulted));
-            report.add(String.format("kill %d at %d results: %d in flight", kill + 1, resulted.size(), inFlight.size()));
+            Instant answeredBy = killedAt.minus(ANSWERED_MARGIN);
+            answeredBeforeAKill.addAll(withNoResult(callsByTask(sim, startedAt, answeredBy), resulted));
+            report.add(String.format("kill %d at %d results: %d in flight", kill + 1, resulted.size(),
+                    inFlight.size()));
         }
         return new Outcome(inFlightAtAKill, answeredBeforeAKill, callsByTask(sim, Instant.MIN, Instant.MAX), report);
     }
@@ -89,7 +113,7 @@ public final class CrashRuns {
     }
 
     /** Successful calls per task between the two instants, read from the prompts the simulator saw. */
-    private static Map<String, Integer> callsByTask(SimulatorServer sim, Instant from, Instant before) {
+    public static Map<String, Integer> callsByTask(SimulatorServer sim, Instant from, Instant before) {
         Map<String, Integer> calls = new HashMap<>();
         for (SimulatorServer.Call c : sim.calls()) {
             Matcher m = TASK_IN_PROMPT.matcher(c.prompt());
