@@ -179,8 +179,8 @@ public final class RotorConfiguration implements CamelConfiguration {
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);
         beans.bind("outcomes", new Outcomes(json, clock, simulated, settings.output().toFiles()));
         Stores kept = keptStores(settings, limits, clock);
-        metrics.cacheGauge(() -> kept.shared() == kept.journal() ? kept.shared().size()
-                : Math.max(0, kept.shared().size()) + kept.journal().size());
+        // a shared store out of reach says -1: the journal's records are counted all the same
+        metrics.cacheGauge(() -> Math.max(0, kept.shared().size()) + kept.journal().size());
         CacheSettings cache = settings.cache();
         beans.bind("resultCache", new ResultCache(kept.journal(), kept.shared(), new CacheKeys(json), models,
                 new ResultCache.Keeping(cache.on(), cache.ttl(), cache.journal(), cache.journalTtl()), clock, metrics, json));

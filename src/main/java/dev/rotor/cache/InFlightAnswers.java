@@ -33,8 +33,4 @@ final class InFlightAnswers {
         asking.remove(lead.key(), lead.answer());
         lead.answer().complete(answer);
     }
-
-    int size() {
-        return asking.size();
-    }
 }
