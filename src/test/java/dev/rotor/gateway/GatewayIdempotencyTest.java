@@ -113,6 +113,23 @@ class GatewayIdempotencyTest {
     }
 
     @Test
+    void shouldNotReplayToACallerWhoseGatewayKeyWasWithdrawn() throws Exception {
+        int port = FreePorts.next();
+        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().serveUnknownModels(true).build())) {
+            try (RotorHarness rotor = gateway(sim, port).set("ROTOR_GATEWAY_KEYS", "old-key").start()) {
+                assertThat(post(port, "k", BODY, "Bearer old-key").statusCode()).isEqualTo(200);
+            }
+            // the key is taken out of ROTOR_GATEWAY_KEYS; its answer is still kept under the Idempotency-Key
+            try (RotorHarness rotor = gateway(sim, port).set("ROTOR_GATEWAY_KEYS", "new-key").start()) {
+                HttpResponse<String> again = post(port, "k", BODY, "Bearer old-key");
+                assertThat(again.statusCode()).isEqualTo(401);
+                assertThat(again.headers().firstValue(IdempotentRequests.REPLAYED_HEADER)).isEmpty();
+            }
+            assertThat(sim.calls()).hasSize(1);
+        }
+    }
+
+    @Test
     void shouldNotKeepATruncatedAnswer() throws Exception {
         int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().serveUnknownModels(true).build());
