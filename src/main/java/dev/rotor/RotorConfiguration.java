@@ -56,6 +56,7 @@ import dev.rotor.camel.ModelsHealthCheck;
 import dev.rotor.camel.Outcomes;
 import dev.rotor.camel.Parking;
 import dev.rotor.camel.TaskIntake;
+import dev.rotor.answers.AnswerChecker;
 import dev.rotor.chat.ChatRequestMapper;
 import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.chat.stream.StreamStart;
@@ -158,7 +159,7 @@ public final class RotorConfiguration implements CamelConfiguration {
         TaskLedger ledger = new TaskLedger(metrics, transports);
 
         beans.bind("taskLedger", ledger);
-        beans.bind("inboxFilter", new InboxFilter(clock, settings.inboxMinAge()));
+        beans.bind("inboxFilter", new InboxFilter(clock, settings.inboxMinAge(), settings.inboxSettle()));
         beans.bind("transports", transports);
         if (settings.uses("jms")) {
             JmsWiring.configure(context, settings.jms());
@@ -170,7 +171,8 @@ public final class RotorConfiguration implements CamelConfiguration {
         ScheduledExecutorService timer = streamTimer(context);
         GatewaySettings gateway = settings.gateway();
         beans.bind("modelCaller", new ModelCaller(policy, new ChatRequestMapper(json), classifier, keys, metrics, clock,
-                referrerHeaders(settings), new StreamStart(json, classifier, timer), gateway.firstTokenTimeout(), transports));
+                referrerHeaders(settings), new StreamStart(json, classifier, timer), gateway.firstTokenTimeout(), transports,
+                new AnswerChecker(json, settings.answers().acceptTruncated()), settings.answers().checks()));
         GatewayCall gatewayCall = new GatewayCall(settings.httpConnectTimeout(), settings.httpReadTimeout(),
                 gateway.firstTokenTimeout(), clock, timer, gatewayThreads(context));
         beans.bind("gatewayCall", gatewayCall);

@@ -13,6 +13,7 @@ import java.util.function.Function;
 
 import org.apache.camel.util.TimeUtils;
 
+import dev.rotor.answers.AnswerSettings;
 import dev.rotor.cache.CacheSettings;
 import dev.rotor.gateway.GatewaySettings;
 import dev.rotor.limits.LimitsConfig;
@@ -36,7 +37,7 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
                             Set<String> intakes, OutputSettings output, Duration queueMaxHold, JmsSettings jms,
                             StateSettings state, GatewaySettings gateway, Duration progressEvery, boolean check,
                             boolean checkAtStart, Duration httpConnectTimeout, Duration httpReadTimeout,
-                            Budget budget, CacheSettings cache) {
+                            Budget budget, CacheSettings cache, AnswerSettings answers, Duration inboxSettle) {
 
     public static final Set<String> TRANSPORTS = Set.of("file", "jms", "kafka");
     /** The environment variable with the gateway's keys (a comma list). */
@@ -66,6 +67,9 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
                 .paymentCooldown(r.duration("rotor.payment.cooldown", "1h"))
                 .maxAttempts(r.integer("rotor.retry.max-attempts", RotationConfig.DEFAULT_MAX_ATTEMPTS))
                 .taskDeadline(r.duration("rotor.task.deadline", "10m"))
+                .reask(r.integer("rotor.answers.reask", RotationConfig.DEFAULT_REASK))
+                .distrustAfter(r.integer("rotor.answers.distrust-after", RotationConfig.DEFAULT_DISTRUST_AFTER))
+                .distrustFor(r.duration("rotor.answers.distrust-for", "10m"))
                 .backoff(backoff)
                 .build();
         LimitsConfig limits = new LimitsConfig(r.bool("rotor.rotation.use-declared-limits", LimitsConfig.DEFAULT_USE_DECLARED),
@@ -96,7 +100,9 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
                         r.text("rotor.jms.dead-letter-queue", "rotor.tasks.DLQ")),
                 state(r), gateway(r, secrets), progressEvery(r), r.bool("rotor.check", false),
                 r.bool("rotor.check.at-start", true), r.duration("rotor.http.connect-timeout", "10000"),
-                r.duration("rotor.http.read-timeout", "120000"), budget(r), cache(r));
+                r.duration("rotor.http.read-timeout", "120000"), budget(r), cache(r),
+                new AnswerSettings(CacheSettings.parseOn("rotor.answers.checks", r.text("rotor.answers.checks", "on")), r.bool("rotor.answers.accept-truncated", false)),
+                r.duration("rotor.inbox.settle", "30s"));
     }
 
     private static CacheSettings cache(Reader r) {

@@ -14,6 +14,8 @@ public final class ExchangeKeys {
     public static final String PERMIT = "rotorPermit";
     public static final String CALL_STARTED = "rotorCallStarted";
     public static final String RESULT = "rotorResult";
+    /** The answer's {@code AnswerVerdict.Accepted}: its finish reason, what it was checked against, whether healed. */
+    public static final String VERDICT = "rotorVerdict";
     public static final String DECISION = "rotorDecision";
     public static final String RAW_INPUT = "rotorRawInput";
     /** The ledger line of the outcome document in the body, set with it. */

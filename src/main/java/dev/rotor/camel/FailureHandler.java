@@ -1,17 +1,22 @@
 package dev.rotor.camel;
 
 import java.time.Duration;
+import java.util.OptionalLong;
 
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
+import dev.rotor.answers.AnswerFault;
+import dev.rotor.answers.AnswerRejectedException;
+import dev.rotor.answers.Rejection;
 import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.ModelCallException;
 import dev.rotor.limits.Permit;
+import dev.rotor.limits.Spending;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.output.Deliveries;
@@ -118,8 +123,20 @@ public final class FailureHandler {
             ModelSpec model = permit.model();
             Failure failure = error instanceof ModelCallException mce ? mce.failure() : classifier.classify(error);
             Duration latency = call.elapsed();
+            Rejection rejection = error instanceof AnswerRejectedException rejected ? rejected.rejection() : null;
             progress.record(new Attempt(model.id(), failure.kind().label(),
-                    failure.httpStatus() > 0 ? failure.httpStatus() : null, latency.toMillis(), call.at(), failure.message()));
+                    failure.httpStatus() > 0 ? failure.httpStatus() : null, latency.toMillis(), call.at(), failure.message(),
+                    rejection == null ? null : rejection.fault().label()));
+            if (rejection != null) {
+                metrics.answerRejected(model, latency, rejection);
+                // an answer that fails its checks is paid for all the same
+                OptionalLong cost = Spending.costOf(model, rejection.usage());
+                cost.ifPresent(c -> metrics.spent(model, c));
+                progress.spent(cost);
+                if (rejection.fault().remedy() != AnswerFault.Remedy.RETRY) {
+                    return policy.onRejected(progress, permit, latency, rejection);
+                }
+            }
             metrics.failed(model, latency, failure);
             metrics.ignoredSignals(failure.limits());
             logModelEvents(model, failure);

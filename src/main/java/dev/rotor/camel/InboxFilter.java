@@ -1,29 +1,55 @@
 package dev.rotor.camel;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.component.file.GenericFile;
 import org.apache.camel.component.file.GenericFileFilter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.rotor.task.TaskParser;
 
 /**
  * Takes a task file only once it has sat unchanged for {@code minAge}: a file still being written is left for a later
  * poll instead of being read half-written, and the poll never sleeps on it (as Camel's "changed" read lock would).
  * It also passes over a file that is no longer there: a poll lists the whole folder first, and a task of the poll
  * before may finish and move its file to .done while that listing is being worked through.
+ * <p>
+ * A writer that pauses (a slow copy, a network share) leaves a file that has sat still for {@code minAge} and is
+ * still half-written. So a file changed within {@code settle} is taken only once it reads as JSON; one that does not
+ * stays in the inbox and is looked at again at the next poll, and it is taken as it is (and dead-lettered, if still
+ * not JSON) only once it has stayed unchanged for {@code settle}.
  */
 public final class InboxFilter implements GenericFileFilter<File> {
 
+    private static final Logger LOG = LoggerFactory.getLogger(InboxFilter.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final Clock clock;
     private final long minAgeMillis;
+    private final long settleMillis;
+    /** Files left for not reading as JSON yet, with the modification time they had then: each is told of once. */
+    private final Map<String, Long> unsettled = new ConcurrentHashMap<>();
 
     public InboxFilter(Clock clock, Duration minAge) {
+        this(clock, minAge, Duration.ZERO);
+    }
+
+    /** @param settle how long a file that does not read as JSON must stay unchanged before it is taken as it is */
+    public InboxFilter(Clock clock, Duration minAge, Duration settle) {
         this.clock = clock;
         this.minAgeMillis = minAge.toMillis();
+        this.settleMillis = settle.toMillis();
     }
 
     /**
@@ -39,7 +65,41 @@ public final class InboxFilter implements GenericFileFilter<File> {
 
     @Override
     public boolean accept(GenericFile<File> file) {
+        long now = clock.millis();
         return !file.isDirectory() && file.getFileNameOnly().endsWith(".json")
-                && file.getLastModified() <= clock.millis() - minAgeMillis && file.getFile().exists();
+                && file.getLastModified() <= now - minAgeMillis && file.getFile().exists()
+                && (settled(file.getFile(), now) || readsAsJson(file.getFile()));
+    }
+
+    /** Whether the file is left in the inbox now for not reading as JSON yet. */
+    public boolean waitsFor(String fileName) {
+        return unsettled.keySet().stream().anyMatch(p -> new File(p).getName().equals(fileName));
+    }
+
+    private boolean settled(File file, long now) {
+        if (file.lastModified() > now - settleMillis) {
+            return false;
+        }
+        unsettled.remove(file.getPath());
+        return true;
+    }
+
+    private boolean readsAsJson(File file) {
+        String path = file.getPath();
+        try {
+            if (file.length() > TaskParser.MAX_BYTES) {
+                // the task's own check says what is wrong with it
+                return true;
+            }
+            JSON.readTree(Files.readAllBytes(file.toPath()));
+            unsettled.remove(path);
+            return true;
+        } catch (IOException notYet) {
+            if (!Long.valueOf(file.lastModified()).equals(unsettled.put(path, file.lastModified()))) {
+                LOG.info("{} does not read as JSON yet ({}): left in the inbox until it stays unchanged for {} s",
+                        file.getName(), notYet.getClass().getSimpleName(), settleMillis / 1000);
+            }
+            return false;
+        }
     }
 }

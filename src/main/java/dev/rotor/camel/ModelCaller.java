@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -16,6 +17,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
+import dev.rotor.answers.AnswerChecker;
+import dev.rotor.answers.AnswerRejectedException;
+import dev.rotor.answers.AnswerVerdict;
+import dev.rotor.answers.Expectations;
+import dev.rotor.answers.Rejection;
 import dev.rotor.chat.ChatRequestMapper;
 import dev.rotor.chat.ChatResult;
 import dev.rotor.chat.ErrorClassifier;
@@ -43,6 +49,9 @@ public final class ModelCaller {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelCaller.class);
     static final String AUTHORIZATION = "Authorization";
+    static final String VERDICT_ACCEPTED = "accepted";
+    /** Accepted once a code fence or prose around the JSON was taken off. */
+    static final String VERDICT_HEALED = "healed";
 
     private final RotationPolicy policy;
     private final ChatRequestMapper requests;
@@ -55,10 +64,15 @@ public final class ModelCaller {
     private final StreamStart streams;
     private final Duration firstTokenTimeout;
     private final TransportMetrics transports;
+    private final AnswerChecker checker;
+    private final boolean checksOn;
 
+    /** @param checksOn check answers whole ({@code rotor.answers.checks}); off, only that there is an answer */
     public ModelCaller(RotationPolicy policy, ChatRequestMapper requests, ErrorClassifier classifier, ApiKeys keys,
                        RotorMetrics metrics, Clock clock, Map<String, String> referrerHeaders, StreamStart streams,
-                       Duration firstTokenTimeout, TransportMetrics transports) {
+                       Duration firstTokenTimeout, TransportMetrics transports, AnswerChecker checker, boolean checksOn) {
+        this.checker = checker;
+        this.checksOn = checksOn;
         this.streams = streams;
         this.transports = transports;
         this.firstTokenTimeout = firstTokenTimeout;
@@ -88,7 +102,8 @@ public final class ModelCaller {
         }
         Message in = exchange.getIn();
         in.removeHeaders("*");
-        in.setBody(requests.body(exchange.getProperty(ExchangeKeys.TASK, Task.class), model));
+        in.setBody(requests.body(exchange.getProperty(ExchangeKeys.TASK, Task.class), model, progress.followUpFor(model),
+                progress.maxTokensFor(model)));
         // the enum itself: a String would go through Camel's converter lookup, which is not cached for it
         in.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
         in.setHeader(Exchange.CONTENT_TYPE, "application/json");
@@ -119,13 +134,20 @@ public final class ModelCaller {
             throw new ModelCallException(failed.failure());
         }
         ErrorClassifier.Completed completed = (ErrorClassifier.Completed) verdict;
-        var result = completed.result();
+        TokenUsage usage = TokenUsage.of(completed.result().usage());
+        Task task = exchange.getProperty(ExchangeKeys.TASK, Task.class);
+        AnswerVerdict.Accepted accepted = check(completed, task, usage);
+        var result = completed.result().withContent(accepted.content());
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         CallStart start = exchange.getProperty(ExchangeKeys.CALL_STARTED, CallStart.class);
         Duration latency = start.elapsed();
-        exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class)
-                .record(new Attempt(model.id(), Attempt.OK, status, latency.toMillis(), start.at(), null));
-        TokenUsage usage = TokenUsage.of(result.usage());
+        TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
+        progress.record(new Attempt(model.id(), Attempt.OK, status, latency.toMillis(), start.at(), null,
+                accepted.healed() ? VERDICT_HEALED : VERDICT_ACCEPTED));
+        if (task.expects().whole()) {
+            policy.answerPassed(model, task.expects().kind());
+        }
+        exchange.setProperty(ExchangeKeys.VERDICT, accepted);
         policy.onSuccess(exchange.getProperty(ExchangeKeys.PERMIT, Permit.class), latency, completed.limits(), usage);
         OptionalLong cost = Spending.costOf(model, usage);
         cost.ifPresent(c -> metrics.spent(model, c));
@@ -135,6 +157,26 @@ public final class ModelCaller {
         metrics.succeeded(model, latency, result);
         metrics.ignoredSignals(completed.limits());
         exchange.setProperty(ExchangeKeys.RESULT, result);
+    }
+
+    /** The answer's verdict: accepted, or thrown as a rejection for the route's error handler. */
+    private AnswerVerdict.Accepted check(ErrorClassifier.Completed completed, Task task, TokenUsage usage)
+            throws AnswerRejectedException {
+        Expectations expects = checksOn ? task.expects() : task.expects().checkedOnlyForAnAnswer();
+        AnswerVerdict verdict = checker.verdict(completed.result().body(), expects);
+        if (verdict instanceof AnswerVerdict.Rejected rejected) {
+            throw new AnswerRejectedException(new Rejection(rejected.fault(), rejected.detail(),
+                    answerOf(completed.result().body()), usage, completed.limits()));
+        }
+        return (AnswerVerdict.Accepted) verdict;
+    }
+
+    /** What the model said, to tell it back when it is asked again: its content, or the tool calls it made. */
+    private static String answerOf(JsonNode body) {
+        JsonNode message = body.path("choices").path(0).path("message");
+        String content = message.path("content").asText("");
+        JsonNode calls = message.path("tool_calls");
+        return !content.isBlank() || !calls.isArray() || calls.isEmpty() ? content : calls.toString();
     }
 
     /**

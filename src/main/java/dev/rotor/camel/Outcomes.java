@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.rotor.answers.AnswerVerdict;
 import dev.rotor.batch.TaskLedger;
 import dev.rotor.chat.ChatResult;
 import dev.rotor.models.ModelSpec;
@@ -72,6 +73,13 @@ public final class Outcomes {
         doc.put("status", COMPLETED);
         doc.put("model", answeredBy);
         doc.put("content", result.content());
+        AnswerVerdict.Accepted verdict = exchange.getProperty(ExchangeKeys.VERDICT, AnswerVerdict.Accepted.class);
+        if (verdict != null) {
+            // why the model stopped, and what the answer was checked against before it counted
+            doc.put("finish_reason", verdict.finishReason());
+            doc.putPOJO("checked", verdict.checked());
+            doc.put("healed", verdict.healed());
+        }
         // answered before, for a task that asked the same: no call was made for this one
         doc.put("cached", cached);
         doc.set("usage", result.usage());
@@ -118,6 +126,10 @@ public final class Outcomes {
         doc.putPOJO("attempts", attempts);
         doc.put("rotations", rotations);
         doc.put("latency_ms", latencyMs);
+        if (progress != null && progress.lastContent().isPresent()) {
+            // what the last answer that failed its checks said
+            doc.put("last_content", progress.lastContent().get());
+        }
         Task task = exchange.getProperty(ExchangeKeys.TASK, Task.class);
         if (task != null) {
             doc.set("task", task.original());

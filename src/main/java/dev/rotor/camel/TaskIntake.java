@@ -63,6 +63,7 @@ public final class TaskIntake {
             exchange.setProperty(ExchangeKeys.RECEIVED_AT, carried.receivedAt());
             exchange.setProperty(ExchangeKeys.PROGRESS, TaskProgress.resume(task.id(), chainOf(task), carried, size));
         }
+        exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class).answerKind(task.expects().kind());
     }
 
     private List<ModelSpec> chainOf(Task task) {

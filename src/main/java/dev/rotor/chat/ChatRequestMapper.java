@@ -1,11 +1,16 @@
 package dev.rotor.chat;
 
+import java.util.Optional;
+import java.util.OptionalInt;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.rotor.models.ModelSpec;
+import dev.rotor.rotation.FollowUp;
 import dev.rotor.task.ChatMessage;
 import dev.rotor.task.Task;
 
@@ -19,8 +24,16 @@ public final class ChatRequestMapper {
     }
 
     public String body(Task task, ModelSpec model) {
+        return body(task, model, Optional.empty(), OptionalInt.empty());
+    }
+
+    /**
+     * @param followUp  when the model is asked again: its rejected answer and what was wrong, after the task's messages
+     * @param maxTokens the max_tokens to send instead of the task's (twice it, after an answer cut off there)
+     */
+    public String body(Task task, ModelSpec model, Optional<FollowUp> followUp, OptionalInt maxTokens) {
         if (task.request().isPresent()) {
-            return gatewayBody(task.request().get(), model);
+            return gatewayBody(task.request().get(), model, followUp, maxTokens);
         }
         ObjectNode body = json.createObjectNode();
         body.put("model", model.id());
@@ -28,10 +41,16 @@ public final class ChatRequestMapper {
         for (ChatMessage m : task.messages()) {
             messages.addObject().put("role", m.role()).put("content", m.content());
         }
+        followUp.ifPresent(f -> append(messages, f));
         // a task without its own bound gets the model's: the provider then reserves what Rotor reserved
-        task.maxTokens().ifPresentOrElse(n -> body.put("max_tokens", n),
-                () -> model.maxTokens().ifPresent(n -> body.put("max_tokens", n)));
+        if (maxTokens.isPresent()) {
+            body.put("max_tokens", maxTokens.getAsInt());
+        } else {
+            task.maxTokens().ifPresentOrElse(n -> body.put("max_tokens", n),
+                    () -> model.maxTokens().ifPresent(n -> body.put("max_tokens", n)));
+        }
         task.temperature().ifPresent(t -> body.put("temperature", t));
+        body.setAll(task.fields());
         return write(body);
     }
 
@@ -39,7 +58,7 @@ public final class ChatRequestMapper {
      * The caller's body, every field as it came (tools, response_format, vendor extensions), but the model; with the
      * model's max_tokens when the caller set no bound.
      */
-    private String gatewayBody(ObjectNode request, ModelSpec model) {
+    private String gatewayBody(ObjectNode request, ModelSpec model, Optional<FollowUp> followUp, OptionalInt maxTokens) {
         ObjectNode body = json.createObjectNode();
         body.put("model", model.id());
         request.fields().forEachRemaining(f -> {
@@ -47,13 +66,27 @@ public final class ChatRequestMapper {
                 body.set(f.getKey(), f.getValue());
             }
         });
-        if (!request.hasNonNull("max_tokens") && !request.hasNonNull("max_completion_tokens")) {
+        if (followUp.isPresent() && request.path("messages").isArray()) {
+            ArrayNode messages = ((ArrayNode) request.get("messages")).deepCopy();
+            append(messages, followUp.get());
+            body.set("messages", messages);
+        }
+        String bound = request.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+        if (maxTokens.isPresent()) {
+            body.put(bound, maxTokens.getAsInt());
+        } else if (!request.hasNonNull("max_tokens") && !request.hasNonNull("max_completion_tokens")) {
             model.maxTokens().ifPresent(n -> body.put("max_tokens", n));
         }
         return write(body);
     }
 
-    private String write(ObjectNode body) {
+    /** The model's rejected answer, then what was wrong with it. */
+    private static void append(ArrayNode messages, FollowUp followUp) {
+        messages.addObject().put("role", "assistant").put("content", followUp.answer());
+        messages.addObject().put("role", "user").put("content", followUp.message());
+    }
+
+    private String write(JsonNode body) {
         try {
             return json.writeValueAsString(body);
         } catch (JsonProcessingException e) {

@@ -19,7 +19,8 @@ import dev.rotor.chat.headers.LimitReport;
 
 /**
  * Turns one response (status, headers, body) or one exception into a {@link ChatResult} or a {@link Failure}.
- * A 200 is a success only when its body is a JSON completion with non-empty content.
+ * A 200 is a completion when its body is a JSON object with a {@code choices[0].message}; what the message says is
+ * then judged by {@code AnswerChecker}.
  */
 public final class ErrorClassifier {
 
@@ -96,12 +97,11 @@ public final class ErrorClassifier {
 
     private Verdict completion(JsonNode body, int status, LimitReport limits) {
         JsonNode message = body.path("choices").path(0).path("message");
-        JsonNode content = message.path("content");
-        // an answer that calls tools may carry no text at all
-        boolean callsTools = message.path("tool_calls").isArray() && !message.path("tool_calls").isEmpty();
-        if (!callsTools && (!content.isTextual() || content.asText().isBlank())) {
-            return failed(FailureKind.TRANSIENT, status, "empty completion");
+        if (!message.isObject()) {
+            return failed(FailureKind.TRANSIENT, status, "no choices[0].message in the response: " + excerpt(body.toString()));
         }
+        JsonNode content = message.path("content");
+        // whether the content is an answer (not empty, not only reasoning, not refused) is the answer checker's call
         JsonNode usage = body.path("usage").isObject() ? body.get("usage") : json.createObjectNode();
         return new Completed(new ChatResult(content.asText(""), usage, body.path("model").asText(""), body), limits);
     }

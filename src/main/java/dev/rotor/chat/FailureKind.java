@@ -19,7 +19,11 @@ public enum FailureKind {
     /** 402: no credit for this model; it cools down for a long time. */
     PAYMENT,
     /** 404: the model does not exist (any more); it leaves the rotation. */
-    MODEL_GONE;
+    MODEL_GONE,
+    /** The model or the provider's moderation declined (a refusal, a content filter): the next model, at once. */
+    REFUSED,
+    /** An answer that failed its checks (truncated, not JSON, off its schema): asked again, then the next model. */
+    INVALID_ANSWER;
 
     /** The name used in attempt records and metrics. */
     public String label() {

@@ -92,9 +92,12 @@ public final class GatewayIntake {
         transports.fromHttp(exchange);
         boolean streamed = request.path("stream").asBoolean(false);
         exchange.setProperty(ExchangeKeys.STREAMED, streamed);
-        exchange.setProperty(ExchangeKeys.TASK, Task.ofRequest(id, request));
-        exchange.setProperty(ExchangeKeys.PROGRESS, new TaskProgress(id, chain, received.plus(deadline(exchange)),
-                estimates.sizeOfRequest(request)));
+        // a streamed answer is relayed as it comes, unchecked: only a whole answer can be judged before the client has it
+        Task task = streamed ? Task.ofRequest(id, request).checkedOnlyForAnAnswer() : Task.ofRequest(id, request);
+        exchange.setProperty(ExchangeKeys.TASK, task);
+        TaskProgress progress = new TaskProgress(id, chain, received.plus(deadline(exchange)), estimates.sizeOfRequest(request));
+        progress.answerKind(task.expects().kind());
+        exchange.setProperty(ExchangeKeys.PROGRESS, progress);
     }
 
     /** The caller's own request id, when it is a usable one; else a new one. */

@@ -18,6 +18,8 @@ import io.micrometer.core.instrument.Timer;
 
 import dev.rotor.chat.ChatResult;
 import dev.rotor.chat.Failure;
+import dev.rotor.answers.AnswerFault;
+import dev.rotor.answers.Rejection;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.chat.headers.LimitReport;
@@ -88,6 +90,9 @@ public final class RotorMetrics {
                     .tag("model", id).description("1 for the model the next task would use").register(registry);
             limitGauges(policy.limits(), m);
             counter("rotor.model.daily.caps", id, "429s that named a daily cap: the model is out until the day's reset");
+            for (AnswerFault fault : AnswerFault.values()) {
+                answersRejected(id, fault);
+            }
             for (FailureKind kind : FailureKind.values()) {
                 // every series at zero from the start: a rate() or an alert over them sees a failure's first one
                 Counter.builder("rotor.model.failures").tag("model", id).tag("kind", kind.label()).register(registry);
@@ -248,6 +253,32 @@ public final class RotorMetrics {
         if (kind == FailureKind.RATE_LIMITED) {
             m.rateLimited().increment();
         }
+    }
+
+    /**
+     * An answer failed its checks. An answer came, so what the call counted is recorded as for a success (latency,
+     * tokens), but for an empty one, which counts as a failed call.
+     */
+    public void answerRejected(ModelSpec model, Duration latency, Rejection rejection) {
+        answersRejected(model.id(), rejection.fault()).increment();
+        if (rejection.fault().remedy() != AnswerFault.Remedy.RETRY) {
+            recent.failed(model.id(), rejection.fault().label(), rejection.detail());
+            ModelMeters m = of(model);
+            m.latency().record(latency.toNanos(), TimeUnit.NANOSECONDS);
+            m.promptTokens().increment(rejection.usage().input());
+            m.completionTokens().increment(rejection.usage().output());
+        }
+    }
+
+    /** Answers of the model that failed their checks, over every reason. */
+    public double answersRejected(ModelSpec model) {
+        return registry.find("rotor.answers.rejected").tag("model", model.id()).counters().stream()
+                .mapToDouble(Counter::count).sum();
+    }
+
+    private Counter answersRejected(String model, AnswerFault fault) {
+        return Counter.builder("rotor.answers.rejected").tag("model", model).tag("reason", fault.label())
+                .description("Answers that came back and failed their checks, by reason").register(registry);
     }
 
     public double failures(ModelSpec model) {

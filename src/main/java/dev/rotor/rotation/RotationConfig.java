@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /** Immutable settings of the rotation policy; defaults follow the prototype where it had a number. */
 public record RotationConfig(Strategy strategy, int rotateAfter, int breakerThreshold, Duration breakerWait,
-                             Backoff backoff, Duration paymentCooldown, int maxAttempts, Duration taskDeadline) {
+                             Backoff backoff, Duration paymentCooldown, int maxAttempts, Duration taskDeadline,
+                             int reask, int distrustAfter, Duration distrustFor) {
 
     public static final Strategy DEFAULT_STRATEGY = Strategy.PRIORITY;
     public static final int DEFAULT_ROTATE_AFTER = 3;
@@ -14,6 +15,9 @@ public record RotationConfig(Strategy strategy, int rotateAfter, int breakerThre
     public static final Duration DEFAULT_PAYMENT_COOLDOWN = Duration.ofHours(1);
     public static final int DEFAULT_MAX_ATTEMPTS = 30;
     public static final Duration DEFAULT_TASK_DEADLINE = Duration.ofMinutes(10);
+    public static final int DEFAULT_REASK = 1;
+    public static final int DEFAULT_DISTRUST_AFTER = 5;
+    public static final Duration DEFAULT_DISTRUST_FOR = Duration.ofMinutes(10);
 
     public RotationConfig {
         Objects.requireNonNull(strategy, "strategy");
@@ -24,6 +28,11 @@ public record RotationConfig(Strategy strategy, int rotateAfter, int breakerThre
         requirePositive("circuit-breaker-wait", breakerWait);
         requirePositive("payment-cooldown", paymentCooldown);
         requirePositive("task deadline", taskDeadline);
+        if (reask < 0) {
+            throw new IllegalArgumentException("reask must be at least 0, got " + reask);
+        }
+        requirePositive("distrust-after", distrustAfter);
+        requirePositive("distrust-for", distrustFor);
     }
 
     public static Builder builder() {
@@ -55,6 +64,9 @@ public record RotationConfig(Strategy strategy, int rotateAfter, int breakerThre
         private Duration paymentCooldown = DEFAULT_PAYMENT_COOLDOWN;
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private Duration taskDeadline = DEFAULT_TASK_DEADLINE;
+        private int reask = DEFAULT_REASK;
+        private int distrustAfter = DEFAULT_DISTRUST_AFTER;
+        private Duration distrustFor = DEFAULT_DISTRUST_FOR;
 
         public Builder strategy(Strategy v) { strategy = v; return this; }
         public Builder rotateAfter(int v) { rotateAfter = v; return this; }
@@ -64,10 +76,13 @@ public record RotationConfig(Strategy strategy, int rotateAfter, int breakerThre
         public Builder paymentCooldown(Duration v) { paymentCooldown = v; return this; }
         public Builder maxAttempts(int v) { maxAttempts = v; return this; }
         public Builder taskDeadline(Duration v) { taskDeadline = v; return this; }
+        public Builder reask(int v) { reask = v; return this; }
+        public Builder distrustAfter(int v) { distrustAfter = v; return this; }
+        public Builder distrustFor(Duration v) { distrustFor = v; return this; }
 
         public RotationConfig build() {
             return new RotationConfig(strategy, rotateAfter, breakerThreshold, breakerWait, backoff, paymentCooldown,
-                    maxAttempts, taskDeadline);
+                    maxAttempts, taskDeadline, reask, distrustAfter, distrustFor);
         }
     }
 }

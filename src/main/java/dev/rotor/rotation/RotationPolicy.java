@@ -6,8 +6,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.DoubleSupplier;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.rotor.answers.Rejection;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.LimitScope;
@@ -30,6 +35,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
  */
 public final class RotationPolicy {
 
+    private static final Logger LOG = LoggerFactory.getLogger(RotationPolicy.class);
+
     /** While a half-open breaker's probe is out, look again after this long. */
     private static final Duration PROBE_RECHECK = Duration.ofSeconds(1);
 
@@ -41,6 +48,7 @@ public final class RotationPolicy {
     private final RotationStrategy strategy;
     private final Breakers breakers;
     private final InputEstimates estimates;
+    private final AnswerTrust answerTrust;
     private int consecutiveFailures;
 
     public RotationPolicy(ModelRegistry registry, RotationConfig config, LimitState limits, Clock clock,
@@ -59,6 +67,7 @@ public final class RotationPolicy {
         this.random = random;
         this.strategy = RotationStrategy.of(config, registry.models(), random);
         this.breakers = new Breakers(registry.models(), config.breakerThreshold(), config.breakerWait(), clock);
+        this.answerTrust = new AnswerTrust(config.distrustAfter(), config.distrustFor());
     }
 
     public RotationConfig config() {
@@ -83,6 +92,12 @@ public final class RotationPolicy {
         if (usable.isEmpty()) {
             return giveUpOn(task);
         }
+        // models that keep failing this kind's checks sit out, unless no other model is left to the task
+        List<ModelSpec> trusted = usable.stream()
+                .filter(m -> answerTrust.skippedUntil(m, task.answerKind(), now).isEmpty()).toList();
+        if (!trusted.isEmpty()) {
+            usable = trusted;
+        }
         Instant earliest = null;
         for (ModelSpec m : strategy.order(task, usable)) {
             Optional<Instant> open = breakers.openUntil(m, now);
@@ -90,7 +105,7 @@ public final class RotationPolicy {
                 earliest = earlier(earliest, open.orElse(now.plus(PROBE_RECHECK)));
                 continue;
             }
-            Reservation reservation = estimates.plan(m, task.size()).forTask(task.taskId());
+            Reservation reservation = estimates.plan(m, task.sizeFor(m)).forTask(task.taskId());
             if (!strategy.respectsLimits()) {
                 return new Selection.Use(m, task.startCall(m), limits.sendRegardless(m, reservation, now));
             }
@@ -153,6 +168,62 @@ public final class RotationPolicy {
         strategy.succeeded();
     }
 
+    /** An answer passed its checks: a model that had failed this kind's checks starts again from nothing. */
+    public synchronized void answerPassed(ModelSpec model, String kind) {
+        answerTrust.passed(model, kind);
+    }
+
+    /**
+     * An answer came back and failed its checks. The call itself worked: the limits settle what it counted, and its
+     * breaker hears a success. Then: a cut-off answer is asked once more with twice the max_tokens, a refusal goes to
+     * the next model at once, any other fault is asked again of the same model, told what was wrong, up to
+     * {@code reask} times; a model out of chances is not asked again for this task.
+     */
+    public synchronized Decision onRejected(TaskProgress task, Permit call, Duration latency, Rejection rejection) {
+        Instant now = clock.instant();
+        ModelSpec model = call.model();
+        breakers.succeeded(model, latency);
+        limits.succeeded(call, now, rejection.limits(), rejection.usage());
+        estimates.learn(model, call.reserved(), rejection.usage());
+        task.answerRejected(rejection.failure(), rejection.content());
+        if (rejection.fault().breaksFormat() && answerTrust.failed(model, task.answerKind(), now)) {
+            LOG.warn("{} failed the checks of {} tasks {} times in a row: it takes no such task until {}", model.id(),
+                    task.answerKind(), config.distrustAfter(), now.plus(config.distrustFor()));
+        }
+        String why = model.id() + " gave an answer that failed its checks (" + rejection.describe() + ")";
+        Decision decision = switch (rejection.fault().remedy()) {
+            case WIDEN -> widen(task, model, why);
+            case REASK -> {
+                if (task.reasksOn(model) < config.reask()) {
+                    task.reask(model, rejection.content(), rejection.detail());
+                    yield new Decision.Retry(Duration.ZERO, why + "; asking it again");
+                }
+                task.markRejected(model, rejection.describe());
+                yield new Decision.Retry(Duration.ZERO, why + "; the next model");
+            }
+            case ROTATE, RETRY -> {
+                task.markRejected(model, rejection.describe());
+                yield new Decision.Retry(Duration.ZERO, why + "; the next model");
+            }
+        };
+        return bounded(task, decision, now);
+    }
+
+    /** Once more with twice the max_tokens the cut-off call had, when that is known; else the next model. */
+    private Decision widen(TaskProgress task, ModelSpec model, String why) {
+        OptionalInt sent = task.maxTokensFor(model);
+        if (sent.isEmpty()) {
+            sent = task.size().maxTokens().isPresent() ? task.size().maxTokens() : model.maxTokens();
+        }
+        if (task.wasWidened(model) || sent.isEmpty()) {
+            task.markRejected(model, "truncated" + (sent.isPresent() ? " at max_tokens " + sent.getAsInt() : ""));
+            return new Decision.Retry(Duration.ZERO, why + "; the next model");
+        }
+        int doubled = (int) Math.min(Integer.MAX_VALUE, 2L * sent.getAsInt());
+        task.widen(model, doubled);
+        return new Decision.Retry(Duration.ZERO, why + "; asking again with max_tokens " + doubled);
+    }
+
     /**
      * A streamed answer broke after its first content chunk, when the caller already had part of it: nothing is
      * retried, but it counts against the model as a failed call would (its breaker).
@@ -198,6 +269,10 @@ public final class RotationPolicy {
                 limits.leaveRotation(model, failure.message());
                 yield strategy.afterUnavailable(task, model.id() + " left the rotation");
             }
+            case REFUSED, INVALID_ANSWER -> {
+                task.markRejected(model, failure.message());
+                yield strategy.afterUnavailable(task, model.id() + " declined: " + failure.message());
+            }
             case AUTH -> {
                 limits.refuse(model.provider().name(), "HTTP " + failure.httpStatus());
                 yield new Decision.GiveUp(DeadLetterType.AUTH, authMessage(model.provider().name()));
@@ -224,7 +299,9 @@ public final class RotationPolicy {
             return decision;
         }
         if (task.calls() >= config.maxAttempts()) {
-            return new Decision.GiveUp(DeadLetterType.EXHAUSTED, "gave up after " + task.calls() + " calls (max-attempts "
+            boolean answers = task.lastFailure().map(f -> f.kind() == FailureKind.INVALID_ANSWER
+                    || f.kind() == FailureKind.REFUSED).orElse(false);
+            return new Decision.GiveUp(answers ? DeadLetterType.INVALID_ANSWER : DeadLetterType.EXHAUSTED, "gave up after " + task.calls() + " calls (max-attempts "
                     + config.maxAttempts() + "); last failure: " + task.lastFailure().map(Failure::message).orElse(retry.why()));
         }
         if (now.plus(retry.delay()).isAfter(task.deadline())) {
@@ -306,6 +383,12 @@ public final class RotationPolicy {
             task.chain().forEach(m -> why.append(' ').append(m.id()).append(" (").append(task.tooLargeFor(m).orElseThrow())
                     .append(')'));
             return new Selection.GiveUp(DeadLetterType.TOO_LARGE, why.toString());
+        }
+        if (task.anyRejected() && task.chain().stream().allMatch(task::isUnfit)) {
+            StringBuilder why = new StringBuilder("no model of the chain gave an answer that passed its checks:");
+            task.chain().forEach(m -> why.append(' ').append(m.id()).append(" (")
+                    .append(task.rejectedFor(m).or(() -> task.tooLargeFor(m)).orElse("prompt too long")).append(')'));
+            return new Selection.GiveUp(DeadLetterType.INVALID_ANSWER, why.toString());
         }
         if (task.chain().stream().allMatch(task::isUnfit)) {
             return new Selection.GiveUp(DeadLetterType.BAD_REQUEST, "the prompt is too long for every model of the chain");

@@ -3,11 +3,13 @@ package dev.rotor.rotation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -39,6 +41,16 @@ public final class TaskProgress {
     private boolean costUnknown;
     /** Models this task rotated away from after repeated transient failures; tried last, not never. */
     private final Set<String> rotatedAway = new HashSet<>();
+    /** Models whose answers failed their checks until they had no chance left, and why; not asked again. */
+    private final Map<String, String> rejectedBy = new LinkedHashMap<>();
+    /** How many times each model was asked again after an answer that failed its checks. */
+    private final Map<String, Integer> reasks = new HashMap<>();
+    /** The max_tokens a model is asked with after its answer was cut off at the task's own. */
+    private final Map<String, Integer> widened = new HashMap<>();
+    private FollowUp followUp;
+    private String lastContent;
+    /** plain, json or tools: models that keep failing a kind's checks lose tasks of that kind for a while. */
+    private String answerKind = "plain";
     private ModelSpec pinned;
     private int pinnedFailures;
     private ModelSpec lastModel;
@@ -79,6 +91,34 @@ public final class TaskProgress {
     public List<ModelSpec> chain() { return chain; }
     public Instant deadline() { return deadline; }
     public TaskSize size() { return size; }
+    public String answerKind() { return answerKind; }
+
+    /** What kind of answer the task asks for: plain, json or tools. */
+    public void answerKind(String kind) {
+        answerKind = kind;
+    }
+
+    /** What a call on this model reserves: the task's size, with the wider max_tokens of a call after a cut-off. */
+    public TaskSize sizeFor(ModelSpec model) {
+        Integer wider = widened.get(model.id());
+        return wider == null ? size : new TaskSize(size.rawInputTokens(), OptionalInt.of(wider));
+    }
+
+    /** The max_tokens to send this model instead of the task's own; empty: the task's own. */
+    public OptionalInt maxTokensFor(ModelSpec model) {
+        Integer wider = widened.get(model.id());
+        return wider == null ? OptionalInt.empty() : OptionalInt.of(wider);
+    }
+
+    /** What to tell this model after the task's messages, when its last answer was rejected and it is asked again. */
+    public Optional<FollowUp> followUpFor(ModelSpec model) {
+        return followUp != null && followUp.model().equals(model.id()) ? Optional.of(followUp) : Optional.empty();
+    }
+
+    /** The content of the last answer that failed its checks, for the dead letter. */
+    public Optional<String> lastContent() {
+        return Optional.ofNullable(lastContent);
+    }
 
     /** The timeout, or what is left before the deadline when that is less (zero or negative once it has passed). */
     public Duration within(Duration timeout, Instant now) {
@@ -163,6 +203,13 @@ public final class TaskProgress {
         return ++pinnedFailures;
     }
 
+    private void pin(ModelSpec model) {
+        if (pinned == null || !pinned.id().equals(model.id())) {
+            pinned = model;
+            pinnedFailures = 0;
+        }
+    }
+
     void rotateAwayFrom(ModelSpec model) {
         rotatedAway.add(model.id());
         unpin();
@@ -185,5 +232,48 @@ public final class TaskProgress {
 
     void failed(Failure failure) {
         lastFailure = failure;
+    }
+
+    /** An answer failed its checks: what it said is kept for the dead letter. */
+    void answerRejected(Failure failure, String content) {
+        lastFailure = failure;
+        if (content != null && !content.isEmpty()) {
+            lastContent = content;
+        }
+    }
+
+    int reasksOn(ModelSpec model) {
+        return reasks.getOrDefault(model.id(), 0);
+    }
+
+    /** The model is asked again, told what was wrong; the task stays with it for that call. */
+    void reask(ModelSpec model, String answer, String complaint) {
+        reasks.merge(model.id(), 1, Integer::sum);
+        followUp = new FollowUp(model.id(), answer, complaint);
+        pin(model);
+    }
+
+    boolean wasWidened(ModelSpec model) {
+        return widened.containsKey(model.id());
+    }
+
+    /** The model is asked once more with this max_tokens; the task stays with it for that call. */
+    void widen(ModelSpec model, int maxTokens) {
+        widened.put(model.id(), maxTokens);
+        pin(model);
+    }
+
+    /** The model's answers for this task failed until it had no chance left: it is not asked again. */
+    void markRejected(ModelSpec model, String why) {
+        rejectedBy.put(model.id(), why);
+        markUnfit(model);
+    }
+
+    Optional<String> rejectedFor(ModelSpec model) {
+        return Optional.ofNullable(rejectedBy.get(model.id()));
+    }
+
+    boolean anyRejected() {
+        return !rejectedBy.isEmpty();
     }
 }

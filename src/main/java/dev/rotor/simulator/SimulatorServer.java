@@ -264,6 +264,15 @@ public final class SimulatorServer implements AutoCloseable {
     /** @param decided when the answer was decided: the limit's headers tell its state then */
     private void respond(HttpExchange exchange, String model, JsonNode request, Answer answer, long decided) throws IOException {
         long now = decided;
+        if (AnswerFaults.ALL.contains(answer.kind())) {
+            ObjectNode spoiled = AnswerFaults.spoil(answer.kind(), (ObjectNode) completion(model, request, null), request);
+            if (request.path("stream").asBoolean(false)) {
+                SseAnswer.write(exchange, spoiled, null, scenario.slowMs());
+            } else {
+                send(exchange, 200, spoiled);
+            }
+            return;
+        }
         switch (answer.kind()) {
             case "ok" -> {
                 if (answer.limiter() != null) {
@@ -376,13 +385,23 @@ public final class SimulatorServer implements AutoCloseable {
         ObjectNode choice = body.putArray("choices").addObject();
         choice.put("index", 0);
         JsonNode tools = request.path("tools");
+        String format = request.path("response_format").path("type").asText("text");
         if (tools.isArray() && !tools.isEmpty()) {
-            // as OpenAI's models do when offered tools: call the first, with no text
+            // as OpenAI's models do when offered tools: call the first, with arguments that match its parameters
+            JsonNode function = tools.path(0).path("function");
             ObjectNode message = choice.putObject("message").put("role", "assistant").putNull("content");
             message.putArray("tool_calls").addObject().put("id", "call_sim_1").put("type", "function")
-                    .putObject("function").put("name", tools.path(0).path("function").path("name").asText("tool"))
-                    .put("arguments", "{}");
+                    .putObject("function").put("name", function.path("name").asText("tool"))
+                    .put("arguments", function.path("parameters").isObject()
+                            ? examples().of(function.get("parameters")).toString() : "{}");
             choice.put("finish_reason", "tool_calls");
+        } else if (format.equals("json_schema") || format.equals("json_object")) {
+            // as a model that follows response_format: a JSON text, matching the schema when one is given
+            JsonNode schema = request.path("response_format").path("json_schema").path("schema");
+            JsonNode value = schema.isObject() ? examples().of(schema)
+                    : JSON.createObjectNode().put("answer", content);
+            choice.putObject("message").put("role", "assistant").put("content", value.toString());
+            choice.put("finish_reason", "stop");
         } else {
             choice.putObject("message").put("role", "assistant").put("content", content);
             choice.put("finish_reason", cut ? "length" : "stop");
@@ -402,6 +421,11 @@ public final class SimulatorServer implements AutoCloseable {
 
     private synchronized Random random() {
         return random;
+    }
+
+    /** Example values drawn from the simulator's own seeded randomness, so a scenario's answers repeat. */
+    private synchronized SchemaExample examples() {
+        return new SchemaExample(new Random(random.nextLong()));
     }
 
     private static JsonNode error(int code, String message, ObjectNode metadata) {

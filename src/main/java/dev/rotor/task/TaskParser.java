@@ -13,6 +13,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.rotor.answers.Expectations;
+import dev.rotor.answers.ExpectationsReader;
+
 /** Turns raw input (a file, a message) into a {@link Task}, or says exactly what is wrong with it. */
 public final class TaskParser {
 
@@ -46,8 +49,47 @@ public final class TaskParser {
             throw new InvalidTaskException(safeFallback, "a task must be a JSON object, got " + describe(root));
         }
         String id = id(task, fallbackId, safeFallback);
-        return new Task(id, messages(task, id), positiveInt(task, "max_tokens", id), temperature(task, id),
-                chain(task, id), models(task, id), metadata(task, id), task, Optional.empty(), cacheable(task, id));
+        List<ChatMessage> messages = messages(task, id);
+        ObjectNode fields = requestFields(task, id);
+        return new Task(id, messages, positiveInt(task, "max_tokens", id), temperature(task, id),
+                chain(task, id), models(task, id), metadata(task, id), task, Optional.empty(), cacheable(task, id),
+                fields, expectations(fields, task.get("accept"), id));
+    }
+
+    /** OpenAI's fields as they came, then a provider's own from extra_body; any other field is an error naming it. */
+    private ObjectNode requestFields(ObjectNode task, String id) throws InvalidTaskException {
+        ObjectNode fields = json.createObjectNode();
+        for (var it = task.fields(); it.hasNext(); ) {
+            var field = it.next();
+            if (RequestFields.PASSED.contains(field.getKey())) {
+                fields.set(field.getKey(), field.getValue());
+            } else if (!RequestFields.TASK.contains(field.getKey())) {
+                throw new InvalidTaskException(id, RequestFields.unknown(field.getKey()));
+            }
+        }
+        JsonNode extra = task.get("extra_body");
+        if (extra == null || extra.isNull()) {
+            return fields;
+        }
+        if (!extra.isObject()) {
+            throw new InvalidTaskException(id, "'extra_body' must be an object of a provider's own fields, got " + describe(extra));
+        }
+        for (var it = extra.fields(); it.hasNext(); ) {
+            var field = it.next();
+            if (RequestFields.ROTORS.contains(field.getKey())) {
+                throw new InvalidTaskException(id, "'extra_body' cannot set '" + field.getKey() + "': Rotor sets it");
+            }
+            fields.set(field.getKey(), field.getValue());
+        }
+        return fields;
+    }
+
+    private static Expectations expectations(ObjectNode fields, JsonNode accept, String id) throws InvalidTaskException {
+        try {
+            return ExpectationsReader.read(fields, accept);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidTaskException(id, e.getMessage());
+        }
     }
 
     private static boolean cacheable(ObjectNode task, String id) throws InvalidTaskException {

@@ -33,6 +33,7 @@ import com.openai.errors.OpenAIServiceException;
 import com.openai.errors.RateLimitException;
 import com.openai.errors.UnauthorizedException;
 import com.openai.models.FunctionDefinition;
+import com.openai.models.ResponseFormatJsonObject;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionFunctionTool;
@@ -350,5 +351,27 @@ class GatewayRouteTest {
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(request::header);
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aRequestThatAsksForJsonIsCheckedBeforeTheClientSeesItAndPlainChatIsPassedOnAsItCame() throws Exception {
+        Scenario scenario = Scenario.builder()
+                .model(PRIMARY, ModelBehaviour.unlimited().withScript("broken-json", "broken-json", "truncated"))
+                .model(SECONDARY, ModelBehaviour.unlimited().withScript("prose-json")).build();
+        int port = FreePorts.next();
+        try (SimulatorServer sim = SimulatorServer.start(scenario); RotorHarness rotor = gateway(dir, sim, port).start()) {
+            OpenAIClient client = client(port, "any");
+            ChatCompletion json = client.chat().completions().create(ask("rotor")
+                    .responseFormat(ResponseFormatJsonObject.builder().build()).build());
+            // broken twice on the primary (asked again once), then the secondary's JSON, cut out of its prose
+            assertThat(json.model()).isEqualTo(SECONDARY);
+            assertThat(JSON.readTree(json.choices().get(0).message().content().orElseThrow()).isObject()).isTrue();
+            assertThat(sim.calls()).extracting(SimulatorServer.Call::model).containsExactly(PRIMARY, PRIMARY, SECONDARY);
+
+            // plain chat cut off at max_tokens reaches the client as it came: it may want what there is
+            ChatCompletion plain = client.chat().completions().create(ask("rotor").build());
+            assertThat(plain.model()).isEqualTo(PRIMARY);
+            assertThat(plain.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.LENGTH);
+        }
     }
 }

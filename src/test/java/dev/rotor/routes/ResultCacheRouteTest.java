@@ -125,9 +125,10 @@ class ResultCacheRouteTest {
     @Test
     void shouldNotKeepATruncatedAnswerNorAnswerATaskThatOptsOut() throws Exception {
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().serveUnknownModels(true).build());
-             RotorHarness rotor = RotorHarness.on(dir, sim, MODEL).set("rotor.cache", "on").start()) {
+             RotorHarness rotor = RotorHarness.on(dir, sim, MODEL).set("rotor.cache", "on")
+                     .set("rotor.answers.accept-truncated", "true").start()) {
             for (int i = 0; i < 2; i++) {
-                // the simulator's answer is longer than 3 tokens: it is cut, finish_reason "length"
+                // the simulator's answer is longer than 3 tokens: it is cut, finish_reason "length", and taken as it is
                 rotor.drop("cut" + i + ".json", "{\"id\":\"cut" + i + "\",\"prompt\":\"cut short\",\"max_tokens\":3}");
                 rotor.awaitEnded(2 * i + 1, Duration.ofSeconds(10));
                 rotor.drop("own" + i + ".json", "{\"id\":\"own" + i + "\",\"prompt\":\"fresh each time\",\"cache\":false}");
@@ -136,6 +137,7 @@ class ResultCacheRouteTest {
             assertThat(sim.calls()).hasSize(4);
             assertThat(rotor.result("own1").path("cached").asBoolean(true)).isFalse();
             assertThat(rotor.result("cut1").path("cached").asBoolean(true)).isFalse();
+            assertThat(rotor.result("cut1").path("finish_reason").asText()).isEqualTo("length");
         }
     }
 
