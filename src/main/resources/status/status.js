@@ -84,7 +84,7 @@ function render(status) {
       + (status.state_degraded ? " (degraded: Redis out of reach, pacing on this process's own view)" : "");
   fill("models", status.models, "no models", m => [
     cell(m.id), stateCell(m), cell(until(m.until, status.now)), cell(m.why, "why"), number(m.requests), number(m.ok),
-    number(m.rate_limited), number(m.other_failures), number(m.p50_ms), number(m.p95_ms), number(m.tokens),
+    number(m.rate_limited), number(m.other_failures), number(m.answers_rejected), number(m.p50_ms), number(m.p95_ms), number(m.tokens),
     cell(m.limit || "none known"), cell(m.limit_source), cell(m.token_limit || "none known"),
     number(m.tokens_available), number(m.tokens_reserved), usd(m.spend_usd)]);
   fill("budgets", status.budgets, "no budgets", b => [

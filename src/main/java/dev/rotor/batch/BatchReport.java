@@ -40,7 +40,8 @@ public record BatchReport(int tasks, int completed, int cached, int failed, int 
      * @param estimateError   the median of |input estimate - counted| / counted over its last answers; null before any
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record ModelFigures(long requests, long successes, long failures, long rateLimited, double successRate,
+    public record ModelFigures(long requests, long successes, long failures, long answersRejected, long rateLimited,
+                               double successRate,
                                double latencyMeanMs, double latencyP95Ms, long promptTokens, long completionTokens,
                                long rotationsTo, String breaker, Limit limit, List<TokenLimit> tokenLimits,
                                double tokensPerMinute, Double estimateError, double spendUsd) {
@@ -109,7 +110,8 @@ public record BatchReport(int tasks, int completed, int cached, int failed, int 
             long completion = (long) mm.completionTokens().count();
             OptionalDouble error = estimates.medianError(m);
             spend += mm.spendUsd().count();
-            figures.put(m.id(), new ModelFigures(requests, ok, (long) metrics.failures(m), (long) mm.rateLimited().count(),
+            figures.put(m.id(), new ModelFigures(requests, ok, (long) metrics.failures(m), (long) metrics.answersRejected(m),
+                    (long) mm.rateLimited().count(),
                     requests == 0 ? 0 : (double) ok / requests, mm.latency().mean(TimeUnit.MILLISECONDS), p95,
                     prompt, completion, (long) mm.rotationsTo().count(),
                     policy.breakerState(m).name().toLowerCase(Locale.ROOT),
@@ -141,11 +143,11 @@ public record BatchReport(int tasks, int completed, int cached, int failed, int 
         if (perTask.size() > TABLE_ROWS) {
             out.append(String.format(Locale.ROOT, "... and %d more tasks, listed in the run summary%n", perTask.size() - TABLE_ROWS));
         }
-        out.append(String.format(Locale.ROOT, "%n%-46s %8s %6s %6s %5s %8s %8s %8s %15s %9s %9s %10s  %s%n", "model", "requests",
-                "ok", "failed", "429", "success", "mean ms", "p95 ms", "tokens in/out", "rotations", "breaker", "spent", "limit"));
+        out.append(String.format(Locale.ROOT, "%n%-46s %8s %6s %6s %8s %5s %8s %8s %8s %15s %9s %9s %10s  %s%n", "model",
+                "requests", "ok", "failed", "rejected", "429", "success", "mean ms", "p95 ms", "tokens in/out", "rotations", "breaker", "spent", "limit"));
         models.forEach((id, f) -> out.append(String.format(Locale.ROOT,
-                "%-46s %8d %6d %6d %5d %7.1f%% %8.0f %8.0f %15s %9d %9s %10s  %s%n", id, f.requests(), f.successes(), f.failures(),
-                f.rateLimited(), f.successRate() * 100, f.latencyMeanMs(), f.latencyP95Ms(),
+                "%-46s %8d %6d %6d %8d %5d %7.1f%% %8.0f %8.0f %15s %9d %9s %10s  %s%n", id, f.requests(), f.successes(),
+                f.failures(), f.answersRejected(), f.rateLimited(), f.successRate() * 100, f.latencyMeanMs(), f.latencyP95Ms(),
                 f.promptTokens() + "/" + f.completionTokens(), f.rotationsTo(), f.breaker(), usd(f.spendUsd()),
                 f.limit() == null ? "-" : f.limit().text())));
         if (models.values().stream().anyMatch(f -> !f.tokenLimits().isEmpty())) {

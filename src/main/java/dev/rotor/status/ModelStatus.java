@@ -29,10 +29,11 @@ import dev.rotor.rotation.RotationPolicy;
  * @param state  available, cooling, at its limit, breaker open, breaker half-open, left the rotation, key refused
  * @param until  when the state ends, when it is known
  * @param why    what put it there: the last failure, the limit, the provider's word
+ * @param answersRejected answers that came back and failed their checks (rotor_answers_rejected_total)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record ModelStatus(String id, String provider, String state, Instant until, String why, long requests, long ok,
-                          long rateLimited, long otherFailures, Double p50Ms, Double p95Ms, long tokens, String limit,
+                          long rateLimited, long otherFailures, long answersRejected, Double p50Ms, Double p95Ms, long tokens, String limit,
                           String limitSource, String tokenLimit, Long tokensAvailable, Long tokensReserved,
                           double spendUsd) {
 
@@ -59,6 +60,7 @@ public record ModelStatus(String id, String provider, String state, Instant unti
         return new ModelStatus(m.id(), m.provider().name(), state.name(), state.until().orElse(null), state.why(),
                 Math.round(meters.requests().count()), Math.round(meters.successes().count()),
                 Math.round(meters.rateLimited().count()), Math.round(failures - meters.rateLimited().count()),
+                Math.round(metrics.answersRejected(m)),
                 percentileMs(snapshot, 0.5), percentileMs(snapshot, 0.95),
                 Math.round(meters.promptTokens().count() + meters.completionTokens().count()),
                 limit.map(v -> v.requests() + " per " + Windows.text(v.window()) + " on " + v.scope())
