@@ -160,7 +160,8 @@ public final class ResultCache {
      */
     public void keep(Exchange exchange) {
         ChatResult result = exchange.getProperty(ExchangeKeys.RESULT, ChatResult.class);
-        if (result == null) {
+        if (result == null || !result.toolCalls().isEmpty()) {
+            // a kept answer holds its content only: an answer that calls tools is not kept, and is asked again
             return;
         }
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);

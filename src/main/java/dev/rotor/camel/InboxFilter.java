@@ -15,6 +15,8 @@ import org.apache.camel.component.file.GenericFileFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.rotor.task.TaskParser;
@@ -33,7 +35,7 @@ import dev.rotor.task.TaskParser;
 public final class InboxFilter implements GenericFileFilter<File> {
 
     private static final Logger LOG = LoggerFactory.getLogger(InboxFilter.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Clock clock;
     private final long minAgeMillis;
@@ -91,7 +93,10 @@ public final class InboxFilter implements GenericFileFilter<File> {
                 // the task's own check says what is wrong with it
                 return true;
             }
-            JSON.readTree(Files.readAllBytes(file.toPath()));
+            JsonNode read = JSON.readTree(Files.readAllBytes(file.toPath()));
+            if (read == null || read.isMissingNode()) {
+                throw new IOException("empty");
+            }
             unsettled.remove(path);
             return true;
         } catch (IOException notYet) {

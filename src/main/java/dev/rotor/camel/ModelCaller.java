@@ -166,17 +166,9 @@ public final class ModelCaller {
         AnswerVerdict verdict = checker.verdict(completed.result().body(), expects);
         if (verdict instanceof AnswerVerdict.Rejected rejected) {
             throw new AnswerRejectedException(new Rejection(rejected.fault(), rejected.detail(),
-                    answerOf(completed.result().body()), usage, completed.limits()));
+                    completed.result().content(), completed.result().toolCalls(), usage, completed.limits()));
         }
         return (AnswerVerdict.Accepted) verdict;
-    }
-
-    /** What the model said, to tell it back when it is asked again: its content, or the tool calls it made. */
-    private static String answerOf(JsonNode body) {
-        JsonNode message = body.path("choices").path(0).path("message");
-        String content = message.path("content").asText("");
-        JsonNode calls = message.path("tool_calls");
-        return !content.isBlank() || !calls.isArray() || calls.isEmpty() ? content : calls.toString();
     }
 
     /**

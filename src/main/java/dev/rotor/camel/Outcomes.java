@@ -73,6 +73,10 @@ public final class Outcomes {
         doc.put("status", COMPLETED);
         doc.put("model", answeredBy);
         doc.put("content", result.content());
+        if (!result.toolCalls().isEmpty()) {
+            // an answer that calls tools: the calls, their arguments checked against each tool's parameters
+            doc.set("tool_calls", result.toolCalls());
+        }
         AnswerVerdict.Accepted verdict = exchange.getProperty(ExchangeKeys.VERDICT, AnswerVerdict.Accepted.class);
         if (verdict != null) {
             // why the model stopped, and what the answer was checked against before it counted

@@ -80,10 +80,21 @@ public final class ChatRequestMapper {
         return write(body);
     }
 
-    /** The model's rejected answer, then what was wrong with it. */
+    /**
+     * The model's rejected answer, then what was wrong with it: as the user's word after text, as the tool's reply to
+     * each call after tool calls (a call must be answered by its tool before anything else is said).
+     */
     private static void append(ArrayNode messages, FollowUp followUp) {
-        messages.addObject().put("role", "assistant").put("content", followUp.answer());
-        messages.addObject().put("role", "user").put("content", followUp.message());
+        ObjectNode answer = messages.addObject().put("role", "assistant").put("content", followUp.answer());
+        if (followUp.toolCalls() == null || followUp.toolCalls().isEmpty()) {
+            messages.addObject().put("role", "user").put("content", followUp.message());
+            return;
+        }
+        answer.set("tool_calls", followUp.toolCalls());
+        for (JsonNode call : followUp.toolCalls()) {
+            messages.addObject().put("role", "tool").put("tool_call_id", call.path("id").asText(""))
+                    .put("content", followUp.toolReply());
+        }
     }
 
     private String write(JsonNode body) {

@@ -1,6 +1,7 @@
 package dev.rotor.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -19,6 +20,12 @@ public record ChatResult(String content, JsonNode usage, String answeringModel, 
             message.put("content", text);
         }
         return new ChatResult(text, usage, answeringModel, copy);
+    }
+
+    /** The tool calls the answer made; an empty array when it made none. */
+    public JsonNode toolCalls() {
+        JsonNode calls = body == null ? null : body.path("choices").path(0).path("message").path("tool_calls");
+        return calls != null && calls.isArray() ? calls : JsonNodeFactory.instance.arrayNode();
     }
 
     public long promptTokens() {

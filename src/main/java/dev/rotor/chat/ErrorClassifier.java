@@ -131,7 +131,8 @@ public final class ErrorClassifier {
             case 400, 413 -> Failure.of(status == 413 || CONTEXT.matcher(message).find()
                     ? FailureKind.CONTEXT_TOO_LONG : FailureKind.BAD_REQUEST, status, detail);
             case 401 -> Failure.of(FailureKind.AUTH, status, detail);
-            case 403 -> Failure.of(isModeration(error) ? FailureKind.BAD_REQUEST : FailureKind.AUTH, status, detail);
+            // a moderation refusal is this provider's call: another model may take the task
+            case 403 -> Failure.of(isModeration(error) ? FailureKind.REFUSED : FailureKind.AUTH, status, detail);
             case 402 -> Failure.of(FailureKind.PAYMENT, status, detail);
             case 404 -> Failure.of(FailureKind.MODEL_GONE, status, detail);
             case 405, 409, 415, 422 -> Failure.of(FailureKind.BAD_REQUEST, status, detail);

@@ -195,7 +195,7 @@ public final class RotationPolicy {
             case WIDEN -> widen(task, model, why);
             case REASK -> {
                 if (task.reasksOn(model) < config.reask()) {
-                    task.reask(model, rejection.content(), rejection.detail());
+                    task.reask(model, rejection.content(), rejection.toolCalls(), rejection.detail());
                     yield new Decision.Retry(Duration.ZERO, why + "; asking it again");
                 }
                 task.markRejected(model, rejection.describe());

@@ -13,6 +13,8 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.rotor.chat.Failure;
 import dev.rotor.limits.TaskSize;
 import dev.rotor.models.ModelSpec;
@@ -247,9 +249,9 @@ public final class TaskProgress {
     }
 
     /** The model is asked again, told what was wrong; the task stays with it for that call. */
-    void reask(ModelSpec model, String answer, String complaint) {
+    void reask(ModelSpec model, String answer, JsonNode toolCalls, String complaint) {
         reasks.merge(model.id(), 1, Integer::sum);
-        followUp = new FollowUp(model.id(), answer, complaint);
+        followUp = new FollowUp(model.id(), answer, toolCalls, complaint);
         pin(model);
     }
 

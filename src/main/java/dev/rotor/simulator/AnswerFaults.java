@@ -41,7 +41,7 @@ final class AnswerFaults {
         String content = message.path("content").asText("");
         switch (kind) {
             case TRUNCATED -> {
-                message.put("content", content.substring(0, Math.max(1, content.length() / 2)));
+                message.put("content", content.substring(0, content.length() / 2));
                 choice.put("finish_reason", "length");
             }
             case FENCED_JSON -> message.put("content", "```json\n" + content + "\n```");

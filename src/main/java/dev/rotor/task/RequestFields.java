@@ -26,14 +26,21 @@ public final class RequestFields {
     public static final Set<String> TASK = Set.of("id", "prompt", "messages", "system", "max_tokens", "temperature",
             "chain", "models", "metadata", "cache", "accept", "extra_body");
 
-    /** What Rotor sets on every request itself: a task's {@code extra_body} may not. */
-    public static final Set<String> ROTORS = Set.of("model", "messages", "stream", "stream_options", "n");
+    /**
+     * What Rotor sets on every request itself: a task's {@code extra_body} may not (a bound there would undo the wider
+     * max_tokens after a cut-off, and what the call reserved). Rotor makes one choice per call: no {@code n}.
+     */
+    public static final Set<String> ROTORS = Set.of("model", "messages", "stream", "stream_options", "n", "max_tokens",
+            "max_completion_tokens", "temperature");
 
     private RequestFields() {
     }
 
     /** The message for a task field that is not known. */
     static String unknown(String field) {
+        if (ROTORS.contains(field)) {
+            return "'" + field + "' is not a task field: Rotor sets it on every request itself";
+        }
         return "unknown field '" + field + "': a task takes " + sorted(TASK) + "; OpenAI's request fields "
                 + sorted(PASSED) + " are sent on as they are; put a provider's own fields in 'extra_body'";
     }

@@ -112,9 +112,9 @@ class ErrorClassifierTest {
     }
 
     @Test
-    void shouldTreatA403ForModerationAsABadRequestNotAnAuthFailure() {
+    void shouldTreatA403ForModerationAsARefusalNotAnAuthFailure() {
         String body = "{\"error\":{\"message\":\"Input flagged\",\"code\":403,\"metadata\":{\"reasons\":[\"violence\"]}}}";
-        assertThat(failure(403, headers(), body).kind()).isEqualTo(FailureKind.BAD_REQUEST);
+        assertThat(failure(403, headers(), body).kind()).isEqualTo(FailureKind.REFUSED);
     }
 
     @Test

@@ -161,4 +161,32 @@ class AnswersRouteTest {
             assertThat(sim.calls()).hasSize(1);
         }
     }
+
+    @Test
+    void aToolCallWithBrokenArgumentsIsAnsweredByTheToolWithWhatWasWrongAndTheResultCarriesTheCall() throws Exception {
+        Scenario scenario = Scenario.builder()
+                .model(PRIMARY, ModelBehaviour.unlimited().withScript("tool-args-broken"))
+                .model(SECONDARY, ModelBehaviour.unlimited()).build();
+        try (SimulatorServer sim = SimulatorServer.start(scenario);
+             RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.concurrency", "1").start()) {
+            run(rotor, "weather", """
+                    {"id": "weather", "prompt": "What is the weather in Paris?", "tool_choice": "required",
+                     "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {
+                       "type": "object", "required": ["city"], "properties": {"city": {"type": "string"}}}}}]}""");
+
+            JsonNode result = rotor.result("weather");
+            assertThat(models(result)).containsExactly(PRIMARY, PRIMARY);
+            assertThat(verdicts(result)).containsExactly("tool_arguments", "accepted");
+            JsonNode again = requestsTo(sim, PRIMARY).get(1).path("messages");
+            assertThat(again).hasSize(3);
+            assertThat(again.get(1).path("tool_calls").get(0).path("function").path("arguments").asText())
+                    .isEqualTo("{\"city\": \"Par");
+            assertThat(again.get(2).path("role").asText()).isEqualTo("tool");
+            assertThat(again.get(2).path("tool_call_id").asText()).isEqualTo("call_sim_1");
+            assertThat(again.get(2).path("content").asText()).contains("not valid JSON");
+            JsonNode call = result.path("tool_calls").get(0).path("function");
+            assertThat(call.path("name").asText()).isEqualTo("get_weather");
+            assertThat(JSON.readTree(call.path("arguments").asText()).path("city").isTextual()).isTrue();
+        }
+    }
 }

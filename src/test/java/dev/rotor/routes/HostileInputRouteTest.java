@@ -43,7 +43,9 @@ class HostileInputRouteTest {
         Arrays.fill(huge, (byte) ' ');
 
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
-             RotorHarness rotor = RotorHarness.on(dir, sim, "vendor/primary", "vendor/secondary").start()) {
+             // the corpus is renamed into the inbox whole: no writer pauses, so its broken files need not settle long
+             RotorHarness rotor = RotorHarness.on(dir, sim, "vendor/primary", "vendor/secondary")
+                     .set("rotor.inbox.settle", "1s").start()) {
             rotor.dropTask("valid-before");
             for (Path f : corpus) {
                 rotor.drop(f.getFileName().toString(), Files.readAllBytes(f));

@@ -117,4 +117,23 @@ class TaskParserTest {
         assertThat(TaskIds.isValid("a".repeat(TaskIds.MAX_LENGTH + 1))).isFalse();
         assertThat(TaskIds.sanitise("a".repeat(TaskIds.MAX_LENGTH + 1))).hasSize(TaskIds.MAX_LENGTH);
     }
+
+    @Test
+    void shouldPassOpenAiFieldsOnAndRefuseWhatRotorSetsOrDoesNotKnow() throws Exception {
+        Task t = parse("""
+                {"id":"x","prompt":"p","response_format":{"type":"json_object"},"seed":3,
+                 "extra_body":{"provider":{"order":["a"]}}}""");
+        assertThat(t.fields().path("seed").asInt()).isEqualTo(3);
+        assertThat(t.fields().path("provider").path("order").get(0).asText()).isEqualTo("a");
+        assertThat(t.expects().kind()).isEqualTo("json");
+        assertThatThrownBy(() -> parse("{\"id\":\"x\",\"prompt\":\"p\",\"extra_body\":{\"max_tokens\":9}}"))
+                .hasMessageContaining("'extra_body' cannot set 'max_tokens'");
+        assertThatThrownBy(() -> parse("{\"id\":\"x\",\"prompt\":\"p\",\"n\":2}"))
+                .hasMessageContaining("'n' is not a task field: Rotor sets it");
+        assertThatThrownBy(() -> parse("{\"id\":\"x\",\"prompt\":\"p\",\"response_format\":"
+                + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"s\"}}}"))
+                .hasMessageContaining("'response_format.json_schema.schema' must be a JSON Schema object");
+        assertThatThrownBy(() -> parse("{\"id\":\"x\",\"prompt\":\"p\",\"accept\":{\"regex\":\"(\"}}"))
+                .hasMessageContaining("'accept.regex' is not a valid regular expression");
+    }
 }
