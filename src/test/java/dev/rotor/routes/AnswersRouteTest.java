@@ -189,4 +189,25 @@ class AnswersRouteTest {
             assertThat(JSON.readTree(call.path("arguments").asText()).path("city").isTextual()).isTrue();
         }
     }
+
+    @Test
+    void aModelWhoseJsonKeepsFailingSitsOutJsonTasksAndStillTakesPlainOnes() throws Exception {
+        Scenario scenario = Scenario.builder()
+                .model(PRIMARY, ModelBehaviour.unlimited().withFaults(1.0, "schema-break"))
+                .model(SECONDARY, ModelBehaviour.unlimited()).build();
+        try (SimulatorServer sim = SimulatorServer.start(scenario);
+             RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.concurrency", "1")
+                     .set("rotor.answers.reask", "0").set("rotor.answers.distrust-after", "2").start()) {
+            run(rotor, "j1", extraction("j1"));
+            run(rotor, "j2", extraction("j2"));
+            run(rotor, "j3", extraction("j3"));
+            run(rotor, "plain", "{\"id\": \"plain\", \"prompt\": \"Say hello\"}");
+
+            assertThat(models(rotor.result("j1"))).containsExactly(PRIMARY, SECONDARY);
+            assertThat(models(rotor.result("j2"))).containsExactly(PRIMARY, SECONDARY);
+            // two JSON answers off their schema in a row: the primary takes no JSON task for a while
+            assertThat(models(rotor.result("j3"))).containsExactly(SECONDARY);
+            assertThat(models(rotor.result("plain"))).containsExactly(PRIMARY);
+        }
+    }
 }
