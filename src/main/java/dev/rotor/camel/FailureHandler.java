@@ -136,6 +136,9 @@ public final class FailureHandler {
                 if (rejection.fault().remedy() != AnswerFault.Remedy.RETRY) {
                     return policy.onRejected(progress, permit, latency, rejection);
                 }
+                metrics.failed(model, latency, failure);
+                metrics.ignoredSignals(failure.limits());
+                return policy.onEmptyAnswer(progress, permit, rejection);
             }
             metrics.failed(model, latency, failure);
             metrics.ignoredSignals(failure.limits());

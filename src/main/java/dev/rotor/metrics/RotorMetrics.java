@@ -256,17 +256,17 @@ public final class RotorMetrics {
     }
 
     /**
-     * An answer failed its checks. An answer came, so what the call counted is recorded as for a success (latency,
-     * tokens), but for an empty one, which counts as a failed call.
+     * An answer failed its checks. An answer came, so what the call counted is recorded as for a success (its tokens,
+     * and its latency but for an empty one's, which {@link #failed} records as a failed call's).
      */
     public void answerRejected(ModelSpec model, Duration latency, Rejection rejection) {
         answersRejected(model.id(), rejection.fault()).increment();
+        ModelMeters m = of(model);
+        m.promptTokens().increment(rejection.usage().input());
+        m.completionTokens().increment(rejection.usage().output());
         if (rejection.fault().remedy() != AnswerFault.Remedy.RETRY) {
             recent.failed(model.id(), rejection.fault().label(), rejection.detail());
-            ModelMeters m = of(model);
             m.latency().record(latency.toNanos(), TimeUnit.NANOSECONDS);
-            m.promptTokens().increment(rejection.usage().input());
-            m.completionTokens().increment(rejection.usage().output());
         }
     }
 

@@ -234,12 +234,27 @@ public final class RotationPolicy {
 
     /** Learns from a failed call and decides what the task does next. */
     public synchronized Decision onFailure(TaskProgress task, Permit call, Failure failure) {
+        return onFailure(task, call, failure, null);
+    }
+
+    /**
+     * An answer with no content (empty, or reasoning only): a transient failure, but one the provider counted and
+     * billed, so its usage settles the limits and budgets as an answer's does.
+     */
+    public synchronized Decision onEmptyAnswer(TaskProgress task, Permit call, Rejection rejection) {
+        return onFailure(task, call, rejection.failure(), rejection);
+    }
+
+    private Decision onFailure(TaskProgress task, Permit call, Failure failure, Rejection answered) {
         Instant now = clock.instant();
         ModelSpec model = call.model();
         task.failed(failure);
         Instant freeAgain = failure.kind() == FailureKind.RATE_LIMITED
                 ? limits.rateLimited(call, now, failure.scope(), failure.retryAt(), failure.limits()) : null;
-        if (failure.kind() == FailureKind.TOO_LARGE) {
+        if (answered != null) {
+            limits.succeeded(call, now, answered.limits(), answered.usage());
+            estimates.learn(model, call.reserved(), answered.usage());
+        } else if (failure.kind() == FailureKind.TOO_LARGE) {
             limits.refusedAsTooLarge(call, now, failure.limits());
         } else if (freeAgain == null) {
             limits.failed(call, now);
