@@ -55,7 +55,8 @@ public final class TaskIntake {
         exchange.setProperty(ExchangeKeys.TASK, task);
         exchange.setProperty(ExchangeKeys.TASK_ID, task.id());
         ProgressSnapshot carried = parking.carried(exchange);
-        TaskSize size = estimates.size(task.messages(), task.maxTokens().map(OptionalInt::of).orElse(OptionalInt.empty()));
+        TaskSize size = estimates.size(task.messages(), task.fields(),
+                task.maxTokens().map(OptionalInt::of).orElse(OptionalInt.empty()));
         if (carried == null) {
             exchange.setProperty(ExchangeKeys.PROGRESS, new TaskProgress(task.id(), chainOf(task),
                     clock.instant().plus(deadline), size));

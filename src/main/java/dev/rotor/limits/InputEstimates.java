@@ -8,6 +8,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
@@ -41,11 +42,29 @@ public final class InputEstimates {
 
     /** The size of a task Rotor builds the request of. */
     public TaskSize size(List<ChatMessage> messages, OptionalInt maxTokens) {
-        long n = PER_REPLY;
+        return size(messages, JsonNodeFactory.instance.objectNode(), maxTokens);
+    }
+
+    /**
+     * As above, with the request fields the task sends too: its tools and its response_format's schema are part of the
+     * prompt the provider counts.
+     */
+    public TaskSize size(List<ChatMessage> messages, ObjectNode fields, OptionalInt maxTokens) {
+        long n = PER_REPLY + promptFields(fields);
         for (ChatMessage m : messages) {
             n += PER_MESSAGE + tokens(m.content());
         }
         return new TaskSize(n, maxTokens);
+    }
+
+    private static long promptFields(ObjectNode body) {
+        long n = 0;
+        for (String field : new String[] {"tools", "response_format"}) {
+            if (body.hasNonNull(field)) {
+                n += tokens(body.get(field).toString());
+            }
+        }
+        return n;
     }
 
     /** The size of a gateway caller's own body: its messages' text, its tools, and its max_tokens. */
@@ -54,9 +73,7 @@ public final class InputEstimates {
         for (JsonNode m : body.path("messages")) {
             n += PER_MESSAGE + count(m.path("content"));
         }
-        if (body.path("tools").isArray()) {
-            n += tokens(body.get("tools").toString());
-        }
+        n += promptFields(body);
         JsonNode max = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
         return new TaskSize(n, max != null && max.canConvertToInt() && max.asInt() > 0 ? OptionalInt.of(max.asInt())
                 : OptionalInt.empty());

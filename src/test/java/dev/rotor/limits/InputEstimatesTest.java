@@ -62,6 +62,17 @@ class InputEstimatesTest {
         assertThat(size.rawInputTokens()).isGreaterThan(15);
     }
 
+    @Test
+    void shouldCountATasksToolsAndSchemaAsPartOfItsPrompt() throws Exception {
+        ObjectNode fields = (ObjectNode) new ObjectMapper().readTree("""
+                {"seed":1,"response_format":{"type":"json_schema","json_schema":{"name":"s","schema":{"type":"object",
+                 "properties":{"invoice_number":{"type":"string"},"customer":{"type":"string"}}}}}}""");
+        List<ChatMessage> messages = List.of(new ChatMessage("user", "Extract the invoice"));
+        long plain = estimates.size(messages, OptionalInt.empty()).rawInputTokens();
+        long withSchema = estimates.size(messages, fields, OptionalInt.empty()).rawInputTokens();
+        assertThat(withSchema - plain).isGreaterThan(20);
+    }
+
     /** A provider whose tokenizer counts 30 % more than cl100k_base and adds 12 tokens of its own framing. */
     @Test
     void shouldBeWithinTenPercentAtTheMedianAfterTwentyAnswersOfAProviderThatCountsDifferently() {
