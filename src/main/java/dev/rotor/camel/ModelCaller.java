@@ -147,6 +147,9 @@ public final class ModelCaller {
         if (task.expects().whole()) {
             policy.answerPassed(model, task.expects().kind());
         }
+        if (accepted.healed()) {
+            metrics.answerHealed(model);
+        }
         exchange.setProperty(ExchangeKeys.VERDICT, accepted);
         policy.onSuccess(exchange.getProperty(ExchangeKeys.PERMIT, Permit.class), latency, completed.limits(), usage);
         OptionalLong cost = Spending.costOf(model, usage);

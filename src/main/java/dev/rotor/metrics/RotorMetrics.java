@@ -270,6 +270,13 @@ public final class RotorMetrics {
         }
     }
 
+    /** An answer passed once a code fence or prose around its JSON was cut off. */
+    public void answerHealed(ModelSpec model) {
+        Counter.builder("rotor.answers.healed").tag("model", model.id())
+                .description("Answers whose JSON passed once a code fence or prose around it was cut off")
+                .register(registry).increment();
+    }
+
     /** Answers of the model that failed their checks, over every reason. */
     public double answersRejected(ModelSpec model) {
         return registry.find("rotor.answers.rejected").tag("model", model.id()).counters().stream()

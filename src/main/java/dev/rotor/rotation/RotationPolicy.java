@@ -292,6 +292,14 @@ public final class RotationPolicy {
                 limits.refuse(model.provider().name(), "HTTP " + failure.httpStatus());
                 yield new Decision.GiveUp(DeadLetterType.AUTH, authMessage(model.provider().name()));
             }
+            case BAD_REQUEST -> {
+                if (task.wasWidened(model)) {
+                    // the wider max_tokens is more than this model takes: the next model, with the task's own bound
+                    task.markRejected(model, "truncated; twice the max_tokens was refused: " + failure.message());
+                    yield new Decision.Retry(Duration.ZERO, model.id() + " refused the wider max_tokens");
+                }
+                yield new Decision.GiveUp(DeadLetterType.BAD_REQUEST, failure.message());
+            }
             default -> new Decision.GiveUp(DeadLetterType.BAD_REQUEST, failure.message());
         };
         if (failure.kind() != FailureKind.AUTH && failure.kind() != FailureKind.BAD_REQUEST) {

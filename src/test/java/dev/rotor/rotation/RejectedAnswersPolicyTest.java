@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 
 import dev.rotor.answers.AnswerFault;
 import dev.rotor.answers.Rejection;
+import dev.rotor.chat.Failure;
+import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.chat.headers.LimitReport;
 import dev.rotor.limits.InMemoryLimitState;
@@ -82,5 +84,21 @@ class RejectedAnswersPolicyTest {
         assertThat(task.followUpFor(second.model())).isPresent();
         policy.onRejected(task, second.permit(), Duration.ofMillis(5), rejection(AnswerFault.SCHEMA));
         assertThat(((Selection.Use) policy.select(task)).model().id()).isEqualTo("n");
+    }
+
+    @Test
+    void aCutOffAnswerIsAskedAgainWithTwiceTheMaxTokensAndAModelThatRefusesThatBoundIsLeftNotTheTask() {
+        TaskProgress task = task();
+        Selection.Use first = (Selection.Use) policy.select(task);
+        policy.onRejected(task, first.permit(), Duration.ofMillis(5), rejection(AnswerFault.TRUNCATED));
+        assertThat(task.maxTokensFor(first.model())).hasValue(2_000);
+        Selection.Use wider = (Selection.Use) policy.select(task);
+        assertThat(wider.model().id()).isEqualTo("m");
+        Decision d = policy.onFailure(task, wider.permit(), Failure.of(FailureKind.BAD_REQUEST, 400,
+                "max_tokens is too large: 2000. This model supports at most 1024 completion tokens"));
+        assertThat(d).isInstanceOf(Decision.Retry.class);
+        Selection.Use next = (Selection.Use) policy.select(task);
+        assertThat(next.model().id()).isEqualTo("n");
+        assertThat(task.maxTokensFor(next.model())).isEmpty();
     }
 }

@@ -87,7 +87,10 @@ class AnswersRouteTest {
             assertThat(result.path("finish_reason").asText()).isEqualTo("stop");
             assertThat(result.path("checked").toString()).isEqualTo("[\"finish_reason\",\"json_schema:product\"]");
             assertThat(result.path("healed").asBoolean()).isTrue();
-            assertThat(rotor.context().getRegistry().lookupByNameAndType("metricsRegistry", PrometheusMeterRegistry.class).scrape()).contains("rotor_answers_rejected_total{model=\"vendor/primary\",reason=\"schema\"} 2.0");
+            String metrics = rotor.context().getRegistry()
+                    .lookupByNameAndType("metricsRegistry", PrometheusMeterRegistry.class).scrape();
+            assertThat(metrics).contains("rotor_answers_rejected_total{model=\"vendor/primary\",reason=\"schema\"} 2.0")
+                    .contains("rotor_answers_healed_total{model=\"vendor/secondary\"} 1.0");
         }
     }
 
