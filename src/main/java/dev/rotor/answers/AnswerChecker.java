@@ -133,6 +133,10 @@ public final class AnswerChecker {
         for (JsonNode call : toolCalls) {
             String name = call.path("function").path("name").asText("");
             JsonNode arguments = call.path("function").path("arguments");
+            if (!expects.namedTool().isEmpty() && !expects.namedTool().equals(name)) {
+                return Optional.of(reject(AnswerFault.TOOL_ARGUMENTS, "tool_choice names '" + expects.namedTool()
+                        + "', and the answer calls '" + name + "'"));
+            }
             if (!expects.tools().isEmpty() && !expects.tools().containsKey(name)) {
                 return Optional.of(reject(AnswerFault.TOOL_ARGUMENTS, "the answer calls '" + name
                         + "', which is not one of the tools offered " + expects.tools().keySet()));

@@ -14,21 +14,22 @@ import com.networknt.schema.Schema;
  * @param schemaName   the json_schema's {@code name}, for the record of what an answer was checked against
  * @param tools        each offered function's parameters schema, by name
  * @param toolRequired {@code tool_choice} asks for a tool call ("required", or a named function)
+ * @param namedTool    the function {@code tool_choice} names; empty when it names none
  * @param whole        checked whole (finish reason, format, accept); false: only that there is an answer, as for a
  *                     gateway's plain chat, which is passed on as it came
  */
 public record Expectations(Format format, Optional<Schema> schema, String schemaName, Map<String, Optional<Schema>> tools,
-                           boolean toolRequired, Optional<AcceptRule> accept, boolean whole) {
+                           boolean toolRequired, String namedTool, Optional<AcceptRule> accept, boolean whole) {
 
     /** How the content must be written. */
     public enum Format { TEXT, JSON_OBJECT, JSON_SCHEMA }
 
     /** A plain task: an answer that is not empty, not cut off, not refused. */
-    public static final Expectations PLAIN = new Expectations(Format.TEXT, Optional.empty(), "", Map.of(), false,
+    public static final Expectations PLAIN = new Expectations(Format.TEXT, Optional.empty(), "", Map.of(), false, "",
             Optional.empty(), true);
 
     /** Only that there is an answer: a gateway's plain chat. */
-    public static final Expectations ANY = new Expectations(Format.TEXT, Optional.empty(), "", Map.of(), false,
+    public static final Expectations ANY = new Expectations(Format.TEXT, Optional.empty(), "", Map.of(), false, "",
             Optional.empty(), false);
 
     public Expectations {
@@ -45,7 +46,7 @@ public record Expectations(Format format, Optional<Schema> schema, String schema
     }
 
     public Expectations checkedOnlyForAnAnswer() {
-        return new Expectations(format, schema, schemaName, tools, toolRequired, accept, false);
+        return new Expectations(format, schema, schemaName, tools, toolRequired, namedTool, accept, false);
     }
 
     /** What a passing answer was checked against, for its result. */

@@ -53,7 +53,8 @@ public final class ExpectationsReader {
         Map<String, Optional<Schema>> tools = tools(request.path("tools"));
         JsonNode choice = request.path("tool_choice");
         boolean required = !tools.isEmpty() && (choice.isObject() || "required".equals(choice.asText("")));
-        return new Expectations(kind, schema, schemaName, tools, required, acceptRule(accept), true);
+        String named = tools.isEmpty() ? "" : choice.path("function").path("name").asText("");
+        return new Expectations(kind, schema, schemaName, tools, required, named, acceptRule(accept), true);
     }
 
     /** The gateway's reading: a request that asks for JSON is checked whole, a plain one only for an answer. */

@@ -180,6 +180,12 @@ class AnswerCheckerTest {
         assertThat(faultOf(unknown, e)).isEqualTo(AnswerFault.TOOL_ARGUMENTS);
         // tool_choice "required" and an answer in prose
         assertThat(faultOf(text("It is sunny in Paris.", "stop"), e)).isEqualTo(AnswerFault.TOOL_ARGUMENTS);
+        // tool_choice naming one function, and a call to another that was offered
+        Expectations named = expects("""
+                {"tools": [{"type": "function", "function": {"name": "get_weather"}},
+                           {"type": "function", "function": {"name": "get_time"}}],
+                 "tool_choice": {"type": "function", "function": {"name": "get_time"}}}""");
+        assertThat(faultOf(good, named)).isEqualTo(AnswerFault.TOOL_ARGUMENTS);
     }
 
     @Test
