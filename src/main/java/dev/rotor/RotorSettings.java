@@ -101,7 +101,8 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
                 state(r), gateway(r, secrets), progressEvery(r), r.bool("rotor.check", false),
                 r.bool("rotor.check.at-start", true), r.duration("rotor.http.connect-timeout", "10000"),
                 r.duration("rotor.http.read-timeout", "120000"), budget(r), cache(r),
-                new AnswerSettings(CacheSettings.parseOn("rotor.answers.checks", r.text("rotor.answers.checks", "on")), r.bool("rotor.answers.accept-truncated", false)),
+                new AnswerSettings(CacheSettings.parseOn("rotor.answers.checks", r.text("rotor.answers.checks", "on")),
+                        r.bool("rotor.answers.accept-truncated", false)),
                 r.duration("rotor.inbox.settle", "30s"));
     }
 

@@ -1,12 +1,10 @@
 package dev.rotor.answers;
 
-import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.Schema;
@@ -23,9 +21,6 @@ public final class AnswerChecker {
     private static final Set<String> CUT = Set.of("length", "max_tokens", "model_context_window_exceeded");
     private static final Set<String> FILTERED = Set.of("content_filter", "safety", "prohibited_content", "blocklist", "spii");
     private static final Set<String> DECLINED = Set.of("refusal");
-
-    /** Tool arguments are read as they came: a call's arguments are not healed. */
-    private static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final JsonText jsonText;
     private final boolean acceptTruncated;
@@ -129,7 +124,8 @@ public final class AnswerChecker {
         return Optional.empty();
     }
 
-    private static Optional<AnswerVerdict.Rejected> toolProblem(JsonNode toolCalls, Expectations expects) {
+    /** A call's arguments are read as they came: they are not healed. */
+    private Optional<AnswerVerdict.Rejected> toolProblem(JsonNode toolCalls, Expectations expects) {
         for (JsonNode call : toolCalls) {
             String name = call.path("function").path("name").asText("");
             JsonNode arguments = call.path("function").path("arguments");
@@ -141,13 +137,12 @@ public final class AnswerChecker {
                 return Optional.of(reject(AnswerFault.TOOL_ARGUMENTS, "the answer calls '" + name
                         + "', which is not one of the tools offered " + expects.tools().keySet()));
             }
-            JsonNode value;
-            try {
-                value = arguments.isTextual() ? STRICT.readTree(arguments.asText()) : arguments;
-            } catch (IOException e) {
+            Optional<JsonNode> read = arguments.isTextual() ? jsonText.parse(arguments.asText()) : Optional.of(arguments);
+            if (read.isEmpty()) {
                 return Optional.of(reject(AnswerFault.TOOL_ARGUMENTS, "the arguments of its call to '" + name
                         + "' are not valid JSON"));
             }
+            JsonNode value = read.get();
             if (value == null || !value.isObject()) {
                 return Optional.of(reject(AnswerFault.TOOL_ARGUMENTS, "the arguments of its call to '" + name
                         + "' are not a JSON object"));

@@ -74,7 +74,8 @@ public final class JsonText {
         return end > start ? Optional.of(text.substring(start, end + 1)) : Optional.empty();
     }
 
-    private Optional<JsonNode> parse(String text) {
+    /** The text read as one JSON value exactly as it is, nothing cut off; empty when it is not one. */
+    Optional<JsonNode> parse(String text) {
         if (text.isEmpty()) {
             return Optional.empty();
         }

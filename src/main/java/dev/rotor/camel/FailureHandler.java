@@ -136,12 +136,12 @@ public final class FailureHandler {
                 if (rejection.fault().remedy() != AnswerFault.Remedy.RETRY) {
                     return policy.onRejected(progress, permit, latency, rejection);
                 }
-                metrics.failed(model, latency, failure);
-                metrics.ignoredSignals(failure.limits());
-                return policy.onEmptyAnswer(progress, permit, rejection);
             }
             metrics.failed(model, latency, failure);
             metrics.ignoredSignals(failure.limits());
+            if (rejection != null) {
+                return policy.onEmptyAnswer(progress, permit, rejection);
+            }
             logModelEvents(model, failure);
             return policy.onFailure(progress, permit, failure);
         }

@@ -154,7 +154,7 @@ public final class ModelCaller {
         policy.onSuccess(exchange.getProperty(ExchangeKeys.PERMIT, Permit.class), latency, completed.limits(), usage);
         OptionalLong cost = Spending.costOf(model, usage);
         cost.ifPresent(c -> metrics.spent(model, c));
-        exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class).spent(cost);
+        progress.spent(cost);
         exchange.removeProperty(ExchangeKeys.CALL_STARTED);
         exchange.removeProperty(ExchangeKeys.PERMIT);
         metrics.succeeded(model, latency, result);

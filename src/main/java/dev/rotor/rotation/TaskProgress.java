@@ -102,8 +102,8 @@ public final class TaskProgress {
 
     /** What a call on this model reserves: the task's size, with the wider max_tokens of a call after a cut-off. */
     public TaskSize sizeFor(ModelSpec model) {
-        Integer wider = widened.get(model.id());
-        return wider == null ? size : new TaskSize(size.rawInputTokens(), OptionalInt.of(wider));
+        OptionalInt wider = maxTokensFor(model);
+        return wider.isEmpty() ? size : new TaskSize(size.rawInputTokens(), wider);
     }
 
     /** The max_tokens to send this model instead of the task's own; empty: the task's own. */
@@ -198,13 +198,11 @@ public final class TaskProgress {
 
     /** A transient failure: returns how many in a row this task has had on this model. */
     int transientFailureOn(ModelSpec model) {
-        if (pinned == null || !pinned.id().equals(model.id())) {
-            pinned = model;
-            pinnedFailures = 0;
-        }
+        pin(model);
         return ++pinnedFailures;
     }
 
+    /** The task stays with this model; its count of failures in a row starts again when the model is another. */
     private void pin(ModelSpec model) {
         if (pinned == null || !pinned.id().equals(model.id())) {
             pinned = model;

@@ -265,12 +265,8 @@ public final class SimulatorServer implements AutoCloseable {
     private void respond(HttpExchange exchange, String model, JsonNode request, Answer answer, long decided) throws IOException {
         long now = decided;
         if (AnswerFaults.ALL.contains(answer.kind())) {
-            ObjectNode spoiled = AnswerFaults.spoil(answer.kind(), (ObjectNode) completion(model, request, null), request);
-            if (request.path("stream").asBoolean(false)) {
-                SseAnswer.write(exchange, spoiled, null, scenario.slowMs());
-            } else {
-                send(exchange, 200, spoiled);
-            }
+            sendCompletion(exchange, request,
+                    AnswerFaults.spoil(answer.kind(), (ObjectNode) completion(model, request, null), request));
             return;
         }
         switch (answer.kind()) {
@@ -281,12 +277,7 @@ public final class SimulatorServer implements AutoCloseable {
                 if (answer.tokens() != null) {
                     answer.tokens().headers().forEach(exchange.getResponseHeaders()::add);
                 }
-                JsonNode completion = completion(model, request, answer.tokens());
-                if (request.path("stream").asBoolean(false)) {
-                    SseAnswer.write(exchange, completion, null, scenario.slowMs());
-                } else {
-                    send(exchange, 200, completion);
-                }
+                sendCompletion(exchange, request, completion(model, request, answer.tokens()));
             }
             case "429-tokens" -> {
                 answer.tokens().headers().forEach(exchange.getResponseHeaders()::add);
@@ -339,6 +330,15 @@ public final class SimulatorServer implements AutoCloseable {
                 int status = Integer.parseInt(answer.kind());
                 sendError(exchange, status, status >= 500 ? "Internal Server Error" : "Bad Request", null);
             }
+        }
+    }
+
+    /** A completion as the request asked for it: streamed as SSE chunks, or whole. */
+    private void sendCompletion(HttpExchange exchange, JsonNode request, JsonNode completion) throws IOException {
+        if (request.path("stream").asBoolean(false)) {
+            SseAnswer.write(exchange, completion, null, scenario.slowMs());
+        } else {
+            send(exchange, 200, completion);
         }
     }
 
