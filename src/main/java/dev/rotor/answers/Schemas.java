@@ -32,8 +32,9 @@ public final class Schemas {
         }
         try {
             Schema compiled = REGISTRY.getSchema(schema);
-            // references and keywords are resolved on first use: use it once, so a broken schema fails here
-            compiled.validate(schema);
+            // references and keywords are resolved on first use: resolve them all now, so that a broken schema (or a
+            // $ref to a URL, which is not fetched) fails here, as the task's mistake, and not at an answer's check
+            compiled.initializeValidators();
             return compiled;
         } catch (SchemaException | IllegalArgumentException e) {
             throw new IllegalArgumentException("not a usable JSON Schema: " + e.getMessage());

@@ -101,4 +101,13 @@ class RejectedAnswersPolicyTest {
         assertThat(next.model().id()).isEqualTo("n");
         assertThat(task.maxTokensFor(next.model())).isEmpty();
     }
+
+    @Test
+    void aModerationRefusalSendsTheTaskToTheNextModelNotToTheDeadLetter() {
+        TaskProgress task = task();
+        Selection.Use first = (Selection.Use) policy.select(task);
+        Decision d = policy.onFailure(task, first.permit(), Failure.of(FailureKind.REFUSED, 403, "Input flagged"));
+        assertThat(d).isEqualTo(new Decision.Retry(Duration.ZERO, "m declined: Input flagged"));
+        assertThat(((Selection.Use) policy.select(task)).model().id()).isEqualTo("n");
+    }
 }

@@ -3,8 +3,12 @@ package dev.rotor.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.sun.net.httpserver.HttpServer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -135,5 +139,34 @@ class TaskParserTest {
                 .hasMessageContaining("'response_format.json_schema.schema' must be a JSON Schema object");
         assertThatThrownBy(() -> parse("{\"id\":\"x\",\"prompt\":\"p\",\"accept\":{\"regex\":\"(\"}}"))
                 .hasMessageContaining("'accept.regex' is not a valid regular expression");
+    }
+
+    @Test
+    void shouldRefuseASchemaThatRefersToAUrlWithoutFetchingIt() throws Exception {
+        AtomicInteger fetched = new AtomicInteger();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            fetched.incrementAndGet();
+            byte[] body = "{\"type\": \"string\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/name.json";
+            assertThatThrownBy(() -> parse("{\"id\":\"x\",\"prompt\":\"p\",\"response_format\":{\"type\":\"json_schema\","
+                    + "\"json_schema\":{\"name\":\"s\",\"schema\":{\"type\":\"object\",\"properties\":"
+                    + "{\"name\":{\"$ref\":\"" + url + "\"}}}}}}"))
+                    .isInstanceOf(InvalidTaskException.class).hasMessageContaining("not a usable JSON Schema");
+            assertThat(fetched).hasValue(0);
+            // a reference inside the schema itself resolves
+            Task local = parse("{\"id\":\"x\",\"prompt\":\"p\",\"response_format\":{\"type\":\"json_schema\","
+                    + "\"json_schema\":{\"name\":\"s\",\"schema\":{\"$defs\":{\"n\":{\"type\":\"string\"}},"
+                    + "\"type\":\"object\",\"properties\":{\"name\":{\"$ref\":\"#/$defs/n\"}}}}}}");
+            assertThat(local.expects().schema()).isPresent();
+        } finally {
+            server.stop(0);
+        }
     }
 }
