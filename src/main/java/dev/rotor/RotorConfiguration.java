@@ -70,6 +70,7 @@ import dev.rotor.gateway.IdempotentRequests;
 import dev.rotor.gateway.ModelChoice;
 import dev.rotor.gateway.ModelList;
 import dev.rotor.gateway.StreamRelays;
+import dev.rotor.gateway.StreamRescue;
 import dev.rotor.limits.InMemoryLimitState;
 import dev.rotor.limits.InputEstimates;
 import dev.rotor.limits.LimitState;
@@ -170,9 +171,12 @@ public final class RotorConfiguration implements CamelConfiguration {
                 models, clock, settings.rotation().taskDeadline(), parking, estimates));
         ScheduledExecutorService timer = streamTimer(context);
         GatewaySettings gateway = settings.gateway();
-        beans.bind("modelCaller", new ModelCaller(policy, new ChatRequestMapper(json), classifier, keys, metrics, clock,
-                referrerHeaders(settings), new StreamStart(json, classifier, timer), gateway.firstTokenTimeout(), transports,
-                new AnswerChecker(json, settings.answers().acceptTruncated()), settings.answers().checks()));
+        ChatRequestMapper requests = new ChatRequestMapper(json);
+        StreamStart streamStart = new StreamStart(json, classifier, timer);
+        ModelCaller caller = new ModelCaller(policy, requests, classifier, keys, metrics, clock,
+                referrerHeaders(settings), streamStart, gateway.firstTokenTimeout(), transports,
+                new AnswerChecker(json, settings.answers().acceptTruncated()), settings.answers().checks());
+        beans.bind("modelCaller", caller);
         GatewayCall gatewayCall = new GatewayCall(settings.httpConnectTimeout(), settings.httpReadTimeout(),
                 gateway.firstTokenTimeout(), clock, timer, gatewayThreads(context));
         beans.bind("gatewayCall", gatewayCall);
@@ -192,7 +196,9 @@ public final class RotorConfiguration implements CamelConfiguration {
         HealthCheckRegistry.get(context).register(new ModelsHealthCheck(policy, models.models()));
         // the core's routes name it for every task, so it is bound even with no gateway
         StreamRelays relays = new StreamRelays(json, clock, timer, gateway.stallTimeout(), policy, metrics, meters);
-        beans.bind("gatewayAnswers", new GatewayAnswers(json, clock, relays));
+        StreamRescue rescue = new StreamRescue(gateway.resume(), policy, requests, caller::headersFor, gatewayCall,
+                classifier, streamStart, gateway.firstTokenTimeout(), metrics, meters, clock);
+        beans.bind("gatewayAnswers", new GatewayAnswers(json, clock, relays, rescue));
         if (settings.intakes().contains("http")) {
             bindGateway(beans, settings.gateway(), models, transports, json, clock, estimates);
             // a request being answered holds its key for as long as it may take, and a margin for the answer to go out

@@ -182,7 +182,10 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
                 r.duration("rotor.gateway.deadline", "60s"), r.bytes("rotor.gateway.max-body", "4MiB"),
                 r.integer("rotor.gateway.max-in-flight", 512), r.bool("rotor.gateway.allow-open", false), keys,
                 r.duration("rotor.gateway.first-token-timeout", "15s"), r.duration("rotor.gateway.stall-timeout", "10s"),
-                r.duration("rotor.gateway.idempotency-ttl", "24h"));
+                r.duration("rotor.gateway.idempotency-ttl", "24h"),
+                GatewaySettings.parseResume(r.text("rotor.gateway.resume", "prefill")),
+                r.bool("rotor.gateway.hedge", false), r.duration("rotor.gateway.request-timeout", "30s"),
+                r.integer("rotor.gateway.max-connections", 4096), r.duration("rotor.gateway.idle-timeout", "60s"));
     }
 
     private static StateSettings state(Reader r) {

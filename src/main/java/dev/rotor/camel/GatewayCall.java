@@ -28,6 +28,7 @@ import org.apache.camel.Message;
 import org.apache.camel.support.AsyncProcessorSupport;
 
 import dev.rotor.models.ModelSpec;
+import dev.rotor.models.Provider;
 import dev.rotor.rotation.TaskProgress;
 
 /**
@@ -123,12 +124,7 @@ public final class GatewayCall extends AsyncProcessorSupport {
             });
             return false;
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(model.provider().chatCompletionsUrl())
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        headers.forEach(request::setHeader);
-        request.setHeader("Accept", "text/event-stream");
-        CompletableFuture<HttpResponse<InputStream>> answer = client.sendAsync(request.build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+        CompletableFuture<HttpResponse<InputStream>> answer = openStream(model.provider(), headers, body);
         // cancelling the client's future abandons the call: it is not waited out
         ScheduledFuture<?> giveUp = timer.schedule(() -> answer.cancel(true), wait.toMillis(), TimeUnit.MILLISECONDS);
         answer.whenCompleteAsync((response, failure) -> {
@@ -145,6 +141,19 @@ public final class GatewayCall extends AsyncProcessorSupport {
             callback.done(false);
         }, continuation);
         return false;
+    }
+
+    /**
+     * A streamed call's answer, once its status and headers are in, its body a stream; cancelling the future abandons
+     * the call.
+     */
+    public CompletableFuture<HttpResponse<InputStream>> openStream(Provider provider, Map<String, String> headers,
+                                                                  String body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(provider.chatCompletionsUrl())
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        headers.forEach(request::setHeader);
+        request.setHeader("Accept", "text/event-stream");
+        return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     }
 
     /**

@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
@@ -106,10 +107,7 @@ public final class ModelCaller {
                 progress.maxTokensFor(model)));
         // the enum itself: a String would go through Camel's converter lookup, which is not cached for it
         in.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
-        in.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        in.setHeader("Accept", "application/json");
-        keys.keyOf(model.provider()).ifPresent(key -> in.setHeader(AUTHORIZATION, "Bearer " + key));
-        referrerHeaders.forEach(in::setHeader);
+        headersFor(model.provider()).forEach(in::setHeader);
         exchange.setProperty(ExchangeKeys.MODEL, model);
         exchange.setProperty(ExchangeKeys.PERMIT, use.permit());
         if (!fromGateway(exchange)) {
@@ -118,6 +116,16 @@ public final class ModelCaller {
         }
         exchange.setProperty(ExchangeKeys.CALL_STARTED, new CallStart(clock.instant(), System.nanoTime()));
         metrics.called(model);
+    }
+
+    /** The headers a call to the provider carries: its key, the referrer headers, what it sends and takes. */
+    public Map<String, String> headersFor(Provider provider) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "application/json");
+        headers.put("Accept", "application/json");
+        keys.keyOf(provider).ifPresent(key -> headers.put(AUTHORIZATION, "Bearer " + key));
+        headers.putAll(referrerHeaders);
+        return headers;
     }
 
     public void read(Exchange exchange) throws ModelCallException {

@@ -2,6 +2,7 @@ package dev.rotor.chat;
 
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.rotor.models.Continuation;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.FollowUp;
 import dev.rotor.task.ChatMessage;
@@ -55,10 +57,31 @@ public final class ChatRequestMapper {
     }
 
     /**
+     * The request of a gateway call whose stream broke, to the model that is to finish it: the text sent so far as
+     * the last, assistant, message (flagged {@code prefix} for a model that needs it). Its trailing whitespace is left
+     * off: Anthropic refuses a final assistant message that ends in it, and the seam is checked where the texts meet.
+     */
+    public String continuing(ObjectNode request, ModelSpec model, String sentSoFar) {
+        return gatewayBody(request, model, messages -> {
+            ObjectNode prefill = messages.addObject().put("role", "assistant").put("content", sentSoFar.stripTrailing());
+            if (model.continuation() == Continuation.PREFIX_FLAG) {
+                prefill.put("prefix", true);
+            }
+        }, OptionalInt.empty());
+    }
+
+    private String gatewayBody(ObjectNode request, ModelSpec model, Optional<FollowUp> followUp, OptionalInt maxTokens) {
+        return gatewayBody(request, model, followUp.<Consumer<ArrayNode>>map(f -> messages -> append(messages, f))
+                .orElse(null), maxTokens);
+    }
+
+    /**
      * The caller's body, every field as it came (tools, response_format, vendor extensions), but the model; with the
      * model's max_tokens when the caller set no bound.
+     *
+     * @param after adds messages after the caller's; null: none
      */
-    private String gatewayBody(ObjectNode request, ModelSpec model, Optional<FollowUp> followUp, OptionalInt maxTokens) {
+    private String gatewayBody(ObjectNode request, ModelSpec model, Consumer<ArrayNode> after, OptionalInt maxTokens) {
         ObjectNode body = json.createObjectNode();
         body.put("model", model.id());
         request.fields().forEachRemaining(f -> {
@@ -66,9 +89,9 @@ public final class ChatRequestMapper {
                 body.set(f.getKey(), f.getValue());
             }
         });
-        if (followUp.isPresent() && request.path("messages").isArray()) {
+        if (after != null && request.path("messages").isArray()) {
             ArrayNode messages = ((ArrayNode) request.get("messages")).deepCopy();
-            append(messages, followUp.get());
+            after.accept(messages);
             body.set("messages", messages);
         }
         String bound = request.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";

@@ -28,6 +28,7 @@ import dev.rotor.rotation.Attempt;
 import dev.rotor.rotation.DeadLetterType;
 import dev.rotor.rotation.Decision;
 import dev.rotor.rotation.TaskProgress;
+import dev.rotor.task.Task;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -45,11 +46,13 @@ public final class GatewayAnswers {
     private final ObjectMapper json;
     private final Clock clock;
     private final StreamRelays streams;
+    private final StreamRescue rescue;
 
-    public GatewayAnswers(ObjectMapper json, Clock clock, StreamRelays streams) {
+    public GatewayAnswers(ObjectMapper json, Clock clock, StreamRelays streams, StreamRescue rescue) {
         this.json = json;
         this.clock = clock;
         this.streams = streams;
+        this.rescue = rescue;
     }
 
     public void completed(Exchange exchange) throws JsonProcessingException {
@@ -69,7 +72,9 @@ public final class GatewayAnswers {
             body.put("model", model.id());
             answer(exchange, 200, headers, json.writeValueAsBytes(body));
         }
-        exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, new TaskLedger.Entry(id, "completed", model.id(),
+        // a stream another model finished is that model's answer
+        String served = progress.lastModel().map(ModelSpec::id).orElse(model.id());
+        exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, new TaskLedger.Entry(id, "completed", served,
                 progress.rotations(), progress.attempts().size(), elapsedMs(exchange), false, null, null));
     }
 
@@ -83,8 +88,10 @@ public final class GatewayAnswers {
         headers.forEach(response::putHeader);
         Map<String, String> sent = new LinkedHashMap<>(headers);
         sent.put("Content-Type", "text/event-stream");
+        TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
+        Task task = exchange.getProperty(ExchangeKeys.TASK, Task.class);
         streams.relay(open, model, id, response, exchange.getProperty(GatewayIntake.RECORDING, AnswerRecording.class),
-                sent);
+                sent, rescue.of(progress, task.request().orElse(null)), progress.size().rawInputTokens());
     }
 
     /** The rotation core gave the request up: the reason, as the status and error a client of OpenAI expects. */

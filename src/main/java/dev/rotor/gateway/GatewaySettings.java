@@ -2,6 +2,7 @@ package dev.rotor.gateway;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The OpenAI-compatible gateway's settings ({@code rotor.gateway.*}).
@@ -14,10 +15,17 @@ import java.util.List;
  * @param firstTokenTimeout a streamed call with no content chunk by then fails and rotates
  * @param stallTimeout a stream silent this long after its first chunk ends with an error event
  * @param idempotencyTtl a request repeated with its Idempotency-Key this long after gets the same answer again
+ * @param resume      a stream that breaks after content is finished by another model ({@code prefill}), or not
+ *                    ({@code never})
+ * @param hedge       a stream without a first token at its model's learned limit is asked of the next model too
+ * @param requestTimeout a request whose headers or body stop arriving is dropped after this long
+ * @param maxConnections connections beyond this many are refused at once
+ * @param idleTimeout an idle keep-alive connection is closed after this long
  */
 public record GatewaySettings(String host, int port, Duration deadline, long maxBodyBytes, int maxInFlight,
                               boolean allowOpen, List<String> keys, Duration firstTokenTimeout, Duration stallTimeout,
-                              Duration idempotencyTtl) {
+                              Duration idempotencyTtl, boolean resume, boolean hedge, Duration requestTimeout,
+                              int maxConnections, Duration idleTimeout) {
 
     public GatewaySettings {
         if (port < 0 || port > 65535) {
@@ -36,9 +44,26 @@ public record GatewaySettings(String host, int port, Duration deadline, long max
         if (firstTokenTimeout.isZero() || firstTokenTimeout.isNegative() || stallTimeout.isZero() || stallTimeout.isNegative()) {
             throw new IllegalArgumentException("rotor.gateway.first-token-timeout and stall-timeout must be positive");
         }
+        if (requestTimeout.isZero() || requestTimeout.isNegative() || idleTimeout.isZero() || idleTimeout.isNegative()) {
+            throw new IllegalArgumentException("rotor.gateway.request-timeout and idle-timeout must be positive");
+        }
+        if (maxConnections < maxInFlight) {
+            throw new IllegalArgumentException("rotor.gateway.max-connections must be at least max-in-flight ("
+                    + maxInFlight + "), got " + maxConnections);
+        }
         if (idempotencyTtl.isZero() || idempotencyTtl.isNegative()) {
             throw new IllegalArgumentException("rotor.gateway.idempotency-ttl must be positive, got " + idempotencyTtl);
         }
+    }
+
+    /** {@code rotor.gateway.resume}: prefill or never. */
+    public static boolean parseResume(String value) {
+        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "prefill" -> true;
+            case "never" -> false;
+            default -> throw new IllegalArgumentException("rotor.gateway.resume must be prefill or never, got '"
+                    + value.strip() + "'");
+        };
     }
 
     /** Whether the host is reachable from this machine only. */

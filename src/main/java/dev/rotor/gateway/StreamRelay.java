@@ -3,11 +3,11 @@ package dev.rotor.gateway;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,32 +16,53 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rotor.chat.stream.OpenStream;
 import dev.rotor.chat.stream.SseEvent;
 import dev.rotor.chat.stream.StreamChunks;
+import dev.rotor.models.ModelSpec;
 
 /**
  * Relays a provider's stream to the caller from its first content chunk on, chunk by chunk as they come, each
  * naming the model that serves. It ends the caller's stream with {@code [DONE]} only when the answer is whole (the
- * provider's {@code [DONE]}, or a clean end after a finish reason); a provider's error event, a cut, or a stall
- * longer than the stall timeout ends it with an error event in OpenAI's shape and no {@code [DONE]}, so a truncated
- * answer never reads as a success. Keep-alive comments pass; malformed chunks are dropped and counted.
+ * provider's {@code [DONE]}, or a clean end after a finish reason). A provider's error event, a cut, or a stall longer
+ * than the stall timeout is a break: another model finishes the answer from the text the caller has when one can
+ * ({@link StreamRescue}), its text joined at the {@link Seam}; else the stream ends with an error event in OpenAI's
+ * shape and no {@code [DONE]}, so a truncated answer never reads as a success. Keep-alive comments pass; malformed
+ * chunks are dropped and counted.
  */
 final class StreamRelay implements Runnable {
 
-    private final OpenStream open;
-    private final String model;
+    /** What the relay is told as it goes. */
+    interface Events {
+        void skipped();
+
+        /** The model's stream broke; {@code resumed}: another model takes the answer over. */
+        void broken(ModelSpec model, String cause, boolean resumed);
+
+        void usage(ModelSpec model, JsonNode usage);
+    }
+
     private final String id;
     private final EventSink sink;
     private final ObjectMapper json;
     private final Clock clock;
     private final ScheduledExecutorService timer;
     private final Duration stall;
-    private final Runnable onSkipped;
-    private final Consumer<String> onBroken;
-    private final Consumer<JsonNode> onUsage;
+    private final Events events;
+    private final StreamRescue.Resumer resumer;
+    private final StreamUsage usage;
+    /** All the text the caller has had. */
+    private final StringBuilder sent = new StringBuilder();
 
-    StreamRelay(OpenStream open, String model, String id, EventSink sink, ObjectMapper json, Clock clock,
-                ScheduledExecutorService timer, Duration stall, Runnable onSkipped, Consumer<String> onBroken,
-                Consumer<JsonNode> onUsage) {
-        this.onUsage = onUsage;
+    private OpenStream open;
+    private ModelSpec model;
+    /** The prefill the serving model was sent, empty for the first. */
+    private String prefill = "";
+    /** The text the serving model gave. */
+    private final StringBuilder given = new StringBuilder();
+    private Seam seam;
+    private String lastChunkId;
+
+    StreamRelay(OpenStream open, ModelSpec model, String id, EventSink sink, ObjectMapper json, Clock clock,
+                ScheduledExecutorService timer, Duration stall, Events events, StreamRescue.Resumer resumer,
+                StreamUsage usage) {
         this.open = open;
         this.model = model;
         this.id = id;
@@ -50,20 +71,50 @@ final class StreamRelay implements Runnable {
         this.clock = clock;
         this.timer = timer;
         this.stall = stall;
-        this.onSkipped = onSkipped;
-        this.onBroken = onBroken;
+        this.events = events;
+        this.resumer = resumer;
+        this.usage = usage;
     }
 
     @Override
     public void run() {
+        try {
+            while (true) {
+                String broken = relay();
+                if (broken == null) {
+                    return;
+                }
+                Optional<StreamRescue.Resumed> resumed = resumer.resume(model, sent.toString(), broken);
+                events.broken(model, broken, resumed.isPresent());
+                if (resumed.isEmpty()) {
+                    brokeOff(broken);
+                    return;
+                }
+                open.reader().close();
+                usage.broke(prefill, given.toString());
+                open = resumed.get().open();
+                model = resumed.get().model();
+                prefill = sent.toString().stripTrailing();
+                given.setLength(0);
+                seam = new Seam(sent.toString());
+            }
+        } finally {
+            open.reader().close();
+            sink.end();
+        }
+    }
+
+    /** Relays the serving model's stream; null when it ended (whole, or its caller gone), else why it broke. */
+    private String relay() {
         AtomicBoolean stalled = new AtomicBoolean();
         try {
             for (int i = 0; i < open.skipped(); i++) {
-                onSkipped.run();
+                events.skipped();
             }
             for (SseEvent held : open.held()) {
-                if (!send(rewrite(StreamChunks.parse(json, held.text())))) {
-                    return;
+                JsonNode chunk = StreamChunks.parse(json, held.text());
+                if (chunk != null && !pass(chunk)) {
+                    return null;
                 }
             }
             boolean finished = false;
@@ -72,47 +123,92 @@ final class StreamRelay implements Runnable {
                 if (event == null) {
                     if (finished) {
                         // the provider ended cleanly without [DONE]: the answer is whole, say so at once
-                        send("data: " + SseEvent.DONE + "\n\n");
-                    } else {
-                        broke("the provider's stream ended before the answer was finished");
+                        done();
+                        return null;
                     }
-                    return;
+                    return "the provider's stream ended before the answer was finished";
                 }
                 if (event.kind() == SseEvent.Kind.COMMENT) {
-                    if (!send(": " + event.text() + "\n\n")) {
-                        return;
+                    if (!sink.put(": " + event.text() + "\n\n")) {
+                        return null;
                     }
                     continue;
                 }
                 if (event.isDone()) {
-                    send("data: " + SseEvent.DONE + "\n\n");
-                    return;
+                    done();
+                    return null;
                 }
                 JsonNode chunk = StreamChunks.parse(json, event.text());
                 if (chunk == null) {
-                    onSkipped.run();
+                    events.skipped();
                     continue;
                 }
                 if (chunk.hasNonNull("error")) {
-                    broke("the provider reported an error mid-stream: "
-                            + chunk.path("error").path("message").asText("no message"));
-                    return;
+                    return "the provider reported an error mid-stream: "
+                            + chunk.path("error").path("message").asText("no message");
                 }
                 finished |= StreamChunks.finishes(chunk);
-                if (chunk.path("usage").isObject()) {
-                    onUsage.accept(chunk.get("usage"));
-                }
-                if (!send(rewrite(chunk))) {
-                    return;
+                if (!pass(chunk)) {
+                    return null;
                 }
             }
         } catch (IOException e) {
-            broke(stalled.get() ? "the provider sent nothing for " + stall.toMillis() + " ms"
-                    : "the provider's stream broke: " + e.getClass().getSimpleName());
-        } finally {
-            open.reader().close();
-            sink.end();
+            return stalled.get() ? "the provider sent nothing for " + stall.toMillis() + " ms"
+                    : "the provider's stream broke: " + e.getClass().getSimpleName();
         }
+    }
+
+    /**
+     * One chunk to the caller, its text through the seam after a takeover, its usage summed over the calls; false
+     * when the caller is gone: nothing more is read from the provider.
+     */
+    private boolean pass(JsonNode chunk) {
+        if (!(chunk instanceof ObjectNode o)) {
+            return true;
+        }
+        lastChunkId = o.path("id").asText(id);
+        JsonNode choice = o.path("choices").path(0);
+        String content = StreamChunks.content(chunk);
+        if (content != null) {
+            given.append(content);
+        }
+        if (seam != null && choice.path("delta") instanceof ObjectNode delta) {
+            String text = (content == null ? "" : seam.next(content))
+                    + (StreamChunks.finishes(chunk) ? seam.end() : "");
+            delta.remove("role");
+            if (text.isEmpty() && delta.size() <= 1 && !StreamChunks.finishes(chunk) && !o.path("usage").isObject()) {
+                // the continuation's opening, or text held at the seam: nothing new for the caller yet
+                return true;
+            }
+            delta.put("content", text);
+            content = text;
+        }
+        if (content != null) {
+            sent.append(content);
+        }
+        if (o.path("usage") instanceof ObjectNode reported) {
+            events.usage(model, reported);
+            usage.addTo(reported);
+        }
+        o.put("model", model.id());
+        return sink.put("data: " + o + "\n\n");
+    }
+
+    /** The answer is whole: text still held at the seam goes first, then {@code [DONE]}. */
+    private void done() {
+        if (seam != null) {
+            String rest = seam.end();
+            if (!rest.isEmpty()) {
+                ObjectNode chunk = chunk(lastChunkId == null ? id : lastChunkId);
+                chunk.withArray("choices").addObject().put("index", 0).putNull("finish_reason")
+                        .putObject("delta").put("content", rest);
+                sent.append(rest);
+                if (!sink.put("data: " + chunk + "\n\n")) {
+                    return;
+                }
+            }
+        }
+        sink.put("data: " + SseEvent.DONE + "\n\n");
     }
 
     private SseEvent nextWithin(AtomicBoolean stalled) throws IOException {
@@ -127,31 +223,23 @@ final class StreamRelay implements Runnable {
         }
     }
 
-    private String rewrite(JsonNode chunk) {
-        if (chunk instanceof ObjectNode o) {
-            o.put("model", model);
-        }
-        return "data: " + chunk + "\n\n";
-    }
-
-    /** False when the caller is gone: nothing more is read from the provider. */
-    private boolean send(String event) {
-        return sink.put(event);
-    }
-
-    private void broke(String cause) {
+    private ObjectNode chunk(String chunkId) {
         ObjectNode event = json.createObjectNode();
-        event.put("id", id);
+        event.put("id", chunkId);
         event.put("object", "chat.completion.chunk");
         event.put("created", clock.instant().getEpochSecond());
-        event.put("model", model);
+        event.put("model", model.id());
+        return event;
+    }
+
+    private void brokeOff(String cause) {
+        ObjectNode event = chunk(id);
         ObjectNode choice = event.putArray("choices").addObject();
         choice.put("index", 0);
         choice.putObject("delta");
         choice.put("finish_reason", "error");
         event.putObject("error").put("message", cause).put("type", "server_error").put("code", "stream_broken")
                 .putNull("param");
-        onBroken.accept(cause);
-        send("data: " + event + "\n\n");
+        sink.put("data: " + event + "\n\n");
     }
 }

@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.rotor.chat.Failure;
@@ -54,24 +55,49 @@ public final class StreamRelays {
      *
      * @param recording where the events are recorded as well (a request with an Idempotency-Key); null: nowhere
      * @param headers   the headers the stream was sent with, for the recording
+     * @param resumer   finishes the answer on another model when the stream breaks
+     * @param promptTokens the request's prompt tokens as counted at intake, for the usage of a call that broke
      */
     void relay(OpenStream open, ModelSpec model, String id, HttpServerResponse response, AnswerRecording recording,
-               Map<String, String> headers) {
+               Map<String, String> headers, StreamRescue.Resumer resumer, long promptTokens) {
         EventSink sink = new ResponseSink(response, stall);
-        new StreamRelay(open, model.id(), id, recording == null ? sink : recording.around(sink, headers), json, clock,
-                timer, stall,
-                skipped::increment, cause -> broken(model, id, cause), usage -> metrics.streamedUsage(model, usage)).run();
+        new StreamRelay(open, model, id, recording == null ? sink : recording.around(sink, headers), json, clock,
+                timer, stall, events(id), resumer, new StreamUsage(promptTokens)).run();
     }
 
-    private void broken(ModelSpec model, String id, String cause) {
+    private StreamRelay.Events events(String id) {
+        return new StreamRelay.Events() {
+            @Override
+            public void skipped() {
+                skipped.increment();
+            }
+
+            @Override
+            public void broken(ModelSpec model, String cause, boolean resumed) {
+                StreamRelays.this.broken(model, id, cause, resumed);
+            }
+
+            @Override
+            public void usage(ModelSpec model, JsonNode usage) {
+                metrics.streamedUsage(model, usage);
+            }
+        };
+    }
+
+    private void broken(ModelSpec model, String id, String cause, boolean resumed) {
         try (var task = MDC.putCloseable("task", id); var m = MDC.putCloseable("model", model.id())) {
-            LOG.warn("stream to the caller ended with an error event: {}", cause);
+            if (resumed) {
+                LOG.info("stream broke ({}): another model finishes the answer", cause);
+            } else {
+                LOG.warn("stream to the caller ended with an error event: {}", cause);
+            }
         }
         Failure failure = Failure.of(FailureKind.TRANSIENT, 200, cause);
         policy.streamBroke(model, failure);
         metrics.failed(model, Duration.ZERO, failure);
         Counter.builder("rotor.gateway.streams.broken").tag("model", model.id())
-                .description("Streamed answers that broke after their first chunk and ended with an error event")
+                .description("Streamed answers that broke after their first chunk (finished by another model or ended "
+                        + "with an error event)")
                 .register(meters).increment();
     }
 

@@ -80,7 +80,7 @@ public final class InputEstimates {
     }
 
     /** Special tokens such as {@code <|endoftext|>} are counted as the text they are: a prompt may hold them. */
-    private static long tokens(String text) {
+    public static long tokens(String text) {
         return Vocabulary.ENCODING.countTokensOrdinary(text);
     }
 

@@ -28,7 +28,7 @@ public final class ModelRegistryLoader {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     record ProviderDoc(@JsonProperty("base-url") String baseUrl, @JsonProperty("api-key-env") String apiKeyEnv,
-                       @JsonProperty("counts-tokens") String countsTokens,
+                       @JsonProperty("counts-tokens") String countsTokens, String continuation,
                        @JsonProperty("requests-per-minute") long requestsPerMinute,
                        @JsonProperty("requests-per-day") long requestsPerDay,
                        @JsonProperty("tokens-per-minute") long tokensPerMinute,
@@ -51,7 +51,7 @@ public final class ModelRegistryLoader {
                     @JsonProperty("output-tokens-per-minute") long outputTokensPerMinute,
                     long requests, String per, List<Map<String, Object>> limits,
                     @JsonProperty("max-tokens") Integer maxTokens, Declarations.PriceDoc price,
-                    Declarations.BudgetDoc budget) {
+                    Declarations.BudgetDoc budget, String continuation) {
         Declarations.FlatLimits flat() {
             return new Declarations.FlatLimits(requestsPerMinute, requestsPerDay, tokensPerMinute, tokensPerDay,
                     inputTokensPerMinute, outputTokensPerMinute, requests, per);
@@ -145,7 +145,8 @@ public final class ModelRegistryLoader {
                     declared(named, () -> Declarations.limits(m.flat(), m.limits())), models.size(),
                     m.maxTokens() == null ? OptionalInt.empty() : OptionalInt.of(m.maxTokens()),
                     declared(named, () -> Declarations.price(m.price())),
-                    declared(named, () -> Declarations.budget(m.budget()))));
+                    declared(named, () -> Declarations.budget(m.budget())),
+                    Optional.ofNullable(m.continuation()).map(c -> continuation(named, c))));
         }
         Map<String, List<String>> chains = doc.chains() == null ? Map.of() : new LinkedHashMap<>(doc.chains());
         chains.forEach((name, chain) -> {
@@ -157,6 +158,11 @@ public final class ModelRegistryLoader {
             });
         });
         return new ModelRegistry(providers, models, groups, groupBudgets, chains);
+    }
+
+    private static Continuation continuation(String where, String label) {
+        return Continuation.ofLabel(label).orElseThrow(() -> new InvalidModelsException(where
+                + ": continuation must be prefill, prefix-flag or none, got '" + label + "'"));
     }
 
     /** Reads one declaration, its mistake said with where it is. */
@@ -192,7 +198,8 @@ public final class ModelRegistryLoader {
                             + ": counts-tokens must be openai, anthropic, gemini or usage, got '" + p.countsTokens() + "'"));
             providers.put(name, new Provider(name, url, p.apiKeyEnv(), counting,
                     declared(where, () -> Declarations.limits(p.flat(), p.limits())),
-                    declared(where, () -> Declarations.budget(p.budget()))));
+                    declared(where, () -> Declarations.budget(p.budget())),
+                    p.continuation() == null ? Continuation.guessFrom(url) : continuation(where, p.continuation())));
         });
         return providers;
     }

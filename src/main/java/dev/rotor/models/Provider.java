@@ -8,10 +8,11 @@ import java.net.URI;
  * together; {@code counting} is how it counts tokens against its limits.
  */
 public record Provider(String name, URI baseUrl, String apiKeyEnv, TokenCounting counting, RateLimits limits,
-                       Budget budget) {
+                       Budget budget, Continuation continuation) {
 
     public Provider(String name, URI baseUrl, String apiKeyEnv) {
-        this(name, baseUrl, apiKeyEnv, TokenCounting.guessFrom(baseUrl), RateLimits.NONE, Budget.NONE);
+        this(name, baseUrl, apiKeyEnv, TokenCounting.guessFrom(baseUrl), RateLimits.NONE, Budget.NONE,
+                Continuation.guessFrom(baseUrl));
     }
 
     public URI chatCompletionsUrl() {
@@ -29,7 +30,7 @@ public record Provider(String name, URI baseUrl, String apiKeyEnv, TokenCounting
     }
 
     public Provider withBaseUrl(URI newBaseUrl) {
-        return new Provider(name, newBaseUrl, apiKeyEnv, counting, limits, budget);
+        return new Provider(name, newBaseUrl, apiKeyEnv, counting, limits, budget, continuation);
     }
 
     /** Whether it declares limits or a budget of its own: then its models count on a scope of its own. */

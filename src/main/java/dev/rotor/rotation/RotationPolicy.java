@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.DoubleSupplier;
+import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,10 +83,22 @@ public final class RotationPolicy {
     static final long MAX_WAIT_JITTER_MS = 100;
 
     public synchronized Selection select(TaskProgress task) {
+        return select(task, m -> true);
+    }
+
+    /**
+     * A model free now, of those {@code eligible}, to finish an answer another model began and broke off; empty when
+     * none is free at once (a caller's stream does not wait for one).
+     */
+    public synchronized Optional<Selection.Use> selectToContinue(TaskProgress task, Predicate<ModelSpec> eligible) {
+        return select(task, eligible) instanceof Selection.Use use ? Optional.of(use) : Optional.empty();
+    }
+
+    private Selection select(TaskProgress task, Predicate<ModelSpec> eligible) {
         Instant now = clock.instant();
         List<ModelSpec> usable = new ArrayList<>(task.chain().size());
         for (ModelSpec m : task.chain()) {
-            if (isUsable(m, task)) {
+            if (isUsable(m, task) && eligible.test(m)) {
                 usable.add(m);
             }
         }
@@ -137,7 +150,7 @@ public final class RotationPolicy {
         }
         if (earliest == null) {
             // every model left was found too small for the task's tokens just now
-            return select(task);
+            return select(task, eligible);
         }
         return new Selection.Wait(earliest);
     }

@@ -209,11 +209,18 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
      * @param faults answers drawn at random with probability {@code faultRate}
      * @param tokens the model's token limits, if it has any
      * @param price  what it costs, listed in /models and reported in each answer's usage.cost
+     * @param continuation what it does with a final assistant message (see {@code Prefills}): prefill (the default),
+     *                     prefill-repeats, prefix-flag, none or reject
      */
     public record ModelBehaviour(int limit, long windowMs, Limiter.Shape shape, Reporting reporting, Long latencyMs,
                                  double faultRate, List<String> faults, List<String> script, boolean gone,
-                                 TokenBehaviour tokens, Pricing price) {
+                                 TokenBehaviour tokens, Pricing price, String continuation) {
         public ModelBehaviour {
+            continuation = continuation == null ? "prefill" : continuation;
+            if (!List.of("prefill", "prefill-repeats", "prefix-flag", "none", "reject").contains(continuation)) {
+                throw new IllegalArgumentException("continuation must be prefill, prefill-repeats, prefix-flag, none or "
+                        + "reject, got '" + continuation + "'");
+            }
             faults = faults == null ? List.of() : List.copyOf(faults);
             script = script == null ? List.of() : List.copyOf(script);
             shape = shape == null ? Limiter.Shape.FIXED : shape;
@@ -233,47 +240,54 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
                                        @JsonProperty("script") List<String> script,
                                        @JsonProperty("gone") boolean gone,
                                        @JsonProperty("tokens") TokenBehaviour tokens,
-                                       @JsonProperty("price") Pricing price) {
+                                       @JsonProperty("price") Pricing price,
+                                       @JsonProperty("continuation") String continuation) {
             return new ModelBehaviour(limit, windowMs, Limiter.Shape.parse(shape),
                     Reporting.of(headersOnSuccess, headersOn429, retryAfter, reset, Reporting.UPSTREAM), latencyMs,
                     faultRate,
-                    faults, script, gone, tokens, price);
+                    faults, script, gone, tokens, price, continuation);
         }
 
         public static ModelBehaviour unlimited() {
-            return new ModelBehaviour(0, 0, null, null, null, 0, List.of(), List.of(), false, null, null);
+            return new ModelBehaviour(0, 0, null, null, null, 0, List.of(), List.of(), false, null, null, null);
         }
 
         public static ModelBehaviour limited(int limit, long windowMs) {
-            return new ModelBehaviour(limit, windowMs, null, null, null, 0, List.of(), List.of(), false, null, null);
+            return new ModelBehaviour(limit, windowMs, null, null, null, 0, List.of(), List.of(), false, null, null, null);
         }
 
         public ModelBehaviour withScript(String... answers) {
             return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, faultRate, faults, List.of(answers),
-                    gone, tokens, price);
+                    gone, tokens, price, continuation);
         }
 
         public ModelBehaviour withFaults(double rate, String... kinds) {
             return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, rate, List.of(kinds), script, gone,
-                    tokens, price);
+                    tokens, price, continuation);
         }
 
         public ModelBehaviour withLatency(long ms) {
-            return new ModelBehaviour(limit, windowMs, shape, reporting, ms, faultRate, faults, script, gone, tokens, price);
+            return new ModelBehaviour(limit, windowMs, shape, reporting, ms, faultRate, faults, script, gone, tokens, price, continuation);
         }
 
         public ModelBehaviour withShape(Limiter.Shape newShape, Reporting newReporting) {
             return new ModelBehaviour(limit, windowMs, newShape, newReporting, latencyMs, faultRate, faults, script, gone,
-                    tokens, price);
+                    tokens, price, continuation);
         }
 
         public ModelBehaviour withTokens(TokenBehaviour t) {
-            return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, faultRate, faults, script, gone, t, price);
+            return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, faultRate, faults, script, gone, t, price, continuation);
         }
 
         public ModelBehaviour withPrice(String promptPerToken, String completionPerToken) {
             return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, faultRate, faults, script, gone, tokens,
-                    new Pricing(promptPerToken, completionPerToken));
+                    new Pricing(promptPerToken, completionPerToken), continuation);
+        }
+
+        /** How it treats a final assistant message: prefill, prefill-repeats, prefix-flag, none or reject. */
+        public ModelBehaviour withContinuation(String how) {
+            return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, faultRate, faults, script, gone, tokens,
+                    price, how);
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -173,6 +174,13 @@ public final class SimulatorServer implements AutoCloseable {
                 sendError(exchange, 400, "Invalid request: 'model' and 'messages' are required", null);
                 return;
             }
+            Optional<String> refusedPrefill = Prefills.refusal(continuationOf(model), request);
+            if (refusedPrefill.isPresent()) {
+                calls.add(new Call(model, "400-prefill", clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"),
+                        Prefills.prompt(request), request));
+                sendError(exchange, 400, refusedPrefill.get(), null);
+                return;
+            }
             long decided = clock.millis();
             Answer answer = decide(model, request);
             JsonNode messages = request.path("messages");
@@ -264,6 +272,10 @@ public final class SimulatorServer implements AutoCloseable {
     /** @param decided when the answer was decided: the limit's headers tell its state then */
     private void respond(HttpExchange exchange, String model, JsonNode request, Answer answer, long decided) throws IOException {
         long now = decided;
+        if (SseAnswer.isStreamFault(answer.kind())) {
+            SseAnswer.write(exchange, completion(model, request, null), answer.kind(), scenario.slowMs());
+            return;
+        }
         if (AnswerFaults.ALL.contains(answer.kind())) {
             sendCompletion(exchange, request,
                     AnswerFaults.spoil(answer.kind(), (ObjectNode) completion(model, request, null), request));
@@ -283,9 +295,6 @@ public final class SimulatorServer implements AutoCloseable {
                 answer.tokens().headers().forEach(exchange.getResponseHeaders()::add);
                 send(exchange, answer.tokens().status(), answer.tokens().errorBody());
             }
-            case SseAnswer.CUT, SseAnswer.STALL, SseAnswer.ERROR, SseAnswer.ERROR_FIRST, SseAnswer.MALFORMED,
-                 SseAnswer.NO_DONE, SseAnswer.SLOW_FIRST ->
-                    SseAnswer.write(exchange, completion(model, request, null), answer.kind(), scenario.slowMs());
             case "429-pool" -> {
                 Map<String, String> headers = LimitReplies.limitedHeaders(exchange, answer.limiter(), answer.reporting(), now);
                 sendError(exchange, 429, "Rate limit exceeded: " + answer.pool() + ". ",
@@ -365,9 +374,10 @@ public final class SimulatorServer implements AutoCloseable {
     }
 
     private JsonNode completion(String model, JsonNode request, TokenLimiting.Admission tokens) {
-        JsonNode messages = request.path("messages");
-        String prompt = messages.path(messages.size() - 1).path("content").asText("");
-        String content = "Simulated answer from " + model + " to: " + (prompt.length() > 60 ? prompt.substring(0, 60) + "..." : prompt);
+        String prompt = Prefills.prompt(request);
+        String content = Prefills.continuation(continuationOf(model), request,
+                        scenario.models().keySet().stream().map(m -> wholeAnswer(m, prompt)).toList())
+                .orElse(wholeAnswer(model, prompt));
         long promptTokens = tokens != null ? tokens.input() : Math.max(1, prompt.length() / 4);
         long completionTokens = tokens != null ? tokens.output() : Math.max(1, content.length() / 4);
         // as every provider does: an answer longer than max_tokens is cut there, with finish_reason "length"
@@ -417,6 +427,15 @@ public final class SimulatorServer implements AutoCloseable {
             charged.merge(model, cost, BigDecimal::add);
         }
         return body;
+    }
+
+    private static String wholeAnswer(String model, String prompt) {
+        return "Simulated answer from " + model + " to: " + (prompt.length() > 60 ? prompt.substring(0, 60) + "..." : prompt);
+    }
+
+    private String continuationOf(String model) {
+        Scenario.ModelBehaviour behaviour = scenario.models().get(model);
+        return behaviour == null ? "prefill" : behaviour.continuation();
     }
 
     private synchronized Random random() {

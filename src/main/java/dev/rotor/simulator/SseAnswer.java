@@ -33,8 +33,16 @@ final class SseAnswer {
     private SseAnswer() {
     }
 
-    /** @param fault one of the constants above, or null for a stream that goes well */
+    /**
+     * @param fault one of the constants above, or null for a stream that goes well; a cut, a stall or an error event
+     *              comes after the first content chunk, or after the N-th when the fault is written {@code stream-cut:N}
+     */
     static void write(HttpExchange exchange, JsonNode completion, String fault, long slowMs) throws IOException {
+        int after = 1;
+        if (fault != null && fault.contains(":")) {
+            after = Integer.parseInt(fault.substring(fault.indexOf(':') + 1));
+            fault = fault.substring(0, fault.indexOf(':'));
+        }
         exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
         exchange.getResponseHeaders().set("Cache-Control", "no-cache");
         exchange.sendResponseHeaders(200, 0);
@@ -51,11 +59,10 @@ final class SseAnswer {
         }
         JsonNode message = completion.path("choices").path(0).path("message");
         data(out, chunk(completion, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
-        boolean first = true;
+        int sent = 0;
         for (ObjectNode delta : deltas(message)) {
             data(out, chunk(completion, delta, null));
-            if (first) {
-                first = false;
+            if (++sent == after) {
                 switch (fault == null ? "" : fault) {
                     case CUT -> {
                         // the first content is surely on its way before the connection goes
@@ -81,6 +88,12 @@ final class SseAnswer {
             event(out, "data: [DONE]\n\n");
         }
         out.close();
+    }
+
+    /** Whether a fault's name is a stream's, with or without the chunk it comes after. */
+    static boolean isStreamFault(String kind) {
+        String name = kind.contains(":") ? kind.substring(0, kind.indexOf(':')) : kind;
+        return List.of(CUT, STALL, ERROR, ERROR_FIRST, MALFORMED, NO_DONE, SLOW_FIRST).contains(name);
     }
 
     /** The answer in pieces: a word of text a chunk, or the tool call whole. */

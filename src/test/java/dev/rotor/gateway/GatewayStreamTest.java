@@ -34,7 +34,8 @@ import dev.rotor.support.RotorHarness;
 
 /**
  * Streamed answers through the gateway: before the first content chunk a failure rotates as for any call and the
- * caller sees one clean stream; after it, a failure ends the stream with an error event and no [DONE].
+ * caller sees one clean stream; after it, with resume off, a failure ends the stream with an error event and no
+ * [DONE] (GatewayStreamRescueTest: another model finishes it).
  */
 class GatewayStreamTest {
 
@@ -95,7 +96,8 @@ class GatewayStreamTest {
                 {"stream-error", "Provider disconnected unexpectedly"}};
         for (String[] c : cases) {
             int port = FreePorts.next();
-            try (SimulatorServer sim = SimulatorServer.start(scenario(c[0], null)); RotorHarness rotor = gateway(sim, port).start()) {
+            try (SimulatorServer sim = SimulatorServer.start(scenario(c[0], null));
+                 RotorHarness rotor = gateway(sim, port).set("rotor.gateway.resume", "never").start()) {
                 HttpResponse<String> answer = post(port);
                 assertThat(answer.statusCode()).isEqualTo(200);
                 assertThat(answer.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
@@ -163,7 +165,7 @@ class GatewayStreamTest {
     void shouldThrowInTheOpenAiClientRatherThanEndQuietlyWhenTheStreamBreaks() throws Exception {
         int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario("stream-error", null));
-             RotorHarness rotor = gateway(sim, port).start();
+             RotorHarness rotor = gateway(sim, port).set("rotor.gateway.resume", "never").start();
              StreamResponse<ChatCompletionChunk> stream = client(port).chat().completions().createStreaming(
                      ChatCompletionCreateParams.builder().model("rotor").addUserMessage("Say hi").build())) {
             assertThatThrownBy(() -> stream.stream().toList()).hasMessageContaining("Provider disconnected unexpectedly");

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.models.Budget;
+import dev.rotor.models.Continuation;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.models.Provider;
 import dev.rotor.models.RateLimits;
@@ -27,8 +28,10 @@ class InputEstimatesTest {
     private final InputEstimates estimates = new InputEstimates();
 
     private static ModelSpec model(TokenCounting counting, OptionalInt maxTokens) {
-        Provider p = new Provider("p", URI.create("http://127.0.0.1:1/v1"), null, counting, RateLimits.NONE, Budget.NONE);
-        return new ModelSpec("m", p, Optional.empty(), RateLimits.NONE, 0, maxTokens, Optional.empty(), Budget.NONE);
+        Provider p = new Provider("p", URI.create("http://127.0.0.1:1/v1"), null, counting, RateLimits.NONE, Budget.NONE,
+                Continuation.PREFILL);
+        return new ModelSpec("m", p, Optional.empty(), RateLimits.NONE, 0, maxTokens, Optional.empty(), Budget.NONE,
+                Optional.empty());
     }
 
     @Test
