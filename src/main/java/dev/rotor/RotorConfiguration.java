@@ -69,6 +69,7 @@ import dev.rotor.gateway.GatewaySettings;
 import dev.rotor.gateway.IdempotentRequests;
 import dev.rotor.gateway.ModelChoice;
 import dev.rotor.gateway.ModelList;
+import dev.rotor.gateway.GatewayServer;
 import dev.rotor.gateway.StreamRelays;
 import dev.rotor.gateway.StreamRescue;
 import dev.rotor.limits.InMemoryLimitState;
@@ -205,11 +206,15 @@ public final class RotorConfiguration implements CamelConfiguration {
             IdempotentRequests idempotency = new IdempotentRequests(kept.shared(), json, gateway.idempotencyTtl(),
                     gateway.deadline().plusSeconds(10));
             ChatCompletionsHandler chat = new ChatCompletionsHandler(settings.gateway(), json, idempotency, metrics);
+            GatewayServer server = new GatewayServer(gateway, json, new ModelList(models, json), meters);
+            closeOnStop(context, server::close);
             whenStarted(context, () -> {
                 try {
-                    chat.attach(context, gatewayCall);
+                    chat.attach(server, context, gatewayCall);
+                    server.listen();
                 } catch (Exception e) {
-                    throw new IllegalStateException("the gateway could not be served", e);
+                    throw new IllegalStateException("the gateway could not be served on " + gateway.host() + ":"
+                            + gateway.port() + ": " + e.getMessage(), e);
                 }
             });
         }
@@ -338,7 +343,6 @@ public final class RotorConfiguration implements CamelConfiguration {
         }
         beans.bind("gatewayIntake", new GatewayIntake(gateway, new ModelChoice(models), transports, json, clock,
                 estimates));
-        beans.bind("modelList", new ModelList(models, json));
     }
 
     /** The limit state: this process's own, or shared on Redis with every process on the same Redis and prefix. */

@@ -16,17 +16,16 @@ import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePattern;
 import org.apache.camel.Message;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.support.service.ServiceHelper;
 
 import dev.rotor.camel.GatewayCall;
 import dev.rotor.metrics.RotorMetrics;
 
 /**
- * {@code POST /v1/chat/completions} on camel-main's HTTP server (platform-http's Vert.x router), answered without
- * holding a thread: each request starts an exchange on {@code direct:gateway-chat} and is answered when that exchange
- * completes. platform-http's own consumer would hand each request to a worker thread that waits for the whole
- * exchange, a wait for a model included.
+ * {@code POST /v1/chat/completions} on the gateway's server, answered without holding a thread: each request starts
+ * an exchange on {@code direct:gateway-chat} and is answered when that exchange completes. (platform-http's own
+ * consumer would hand each request to a worker thread that waits for the whole exchange, a wait for a model
+ * included.)
  */
 public final class ChatCompletionsHandler {
 
@@ -48,21 +47,19 @@ public final class ChatCompletionsHandler {
         this.metrics = metrics;
     }
 
-    /** Adds the handler to the router of the HTTP server on the gateway's port. */
-    public void attach(CamelContext context, GatewayCall calls) throws Exception {
-        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
-                VertxPlatformHttpRouter.getRouterNameFromPort(settings.port()));
-        if (router == null) {
-            throw new IllegalStateException("camel-main's HTTP server is not up on port " + settings.port());
-        }
-        calls.servedOn(router.vertx(), settings.maxInFlight());
+    /** Adds the handler to the gateway's router. */
+    public void attach(GatewayServer server, CamelContext context, GatewayCall calls) throws Exception {
+        calls.servedOn(server.vertx(), settings.maxInFlight());
         Endpoint endpoint = context.getEndpoint(ROUTE);
         AsyncProducer producer = endpoint.createAsyncProducer();
         ServiceHelper.startService(producer);
         context.addService(producer, true, true);
-        router.post(PATH)
+        server.router().post(PATH)
                 .handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()))
-                .handler(ctx -> take(ctx, endpoint, producer))
+                .handler(ctx -> {
+                    server.bodyRead(ctx.request());
+                    take(ctx, endpoint, producer);
+                })
                 .failureHandler(this::refuse);
     }
 
@@ -189,14 +186,6 @@ public final class ChatCompletionsHandler {
     }
 
     private void write(HttpServerResponse response, OpenAiError error) {
-        byte[] body;
-        try {
-            body = json.writeValueAsBytes(error.body(json));
-        } catch (JsonProcessingException e) {
-            body = ("{\"error\":{\"message\":\"" + error.status() + "\"}}").getBytes(StandardCharsets.UTF_8);
-        }
-        response.setStatusCode(error.status()).putHeader("Content-Type", "application/json");
-        error.retryAfterSeconds().ifPresent(s -> response.putHeader("Retry-After", Long.toString(s)));
-        response.end(Buffer.buffer(body));
+        error.writeTo(response, json);
     }
 }

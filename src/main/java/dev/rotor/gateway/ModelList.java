@@ -3,7 +3,8 @@ package dev.rotor.gateway;
 import java.util.List;
 import java.util.Map;
 
-import org.apache.camel.Exchange;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,10 +44,7 @@ public final class ModelList {
         models.forEach(m -> ids.add(m.id()));
     }
 
-    public void answer(Exchange exchange) {
-        exchange.getMessage().removeHeaders("*");
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
-        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
-        exchange.getMessage().setBody(body);
+    void answer(RoutingContext ctx) {
+        ctx.response().putHeader("Content-Type", "application/json").end(Buffer.buffer(body));
     }
 }

@@ -1,9 +1,14 @@
 package dev.rotor.gateway;
 
+import java.nio.charset.StandardCharsets;
+
 import java.util.OptionalLong;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
 
 /**
  * An error as OpenAI's API writes it: {@code {"error": {"message", "type", "code", "param"}}}, with its HTTP status
@@ -27,5 +32,18 @@ public record OpenAiError(int status, String message, String type, String code, 
             error.put("param", param);
         }
         return doc;
+    }
+
+    /** Ends the response with this error. */
+    public void writeTo(HttpServerResponse response, ObjectMapper json) {
+        byte[] bytes;
+        try {
+            bytes = json.writeValueAsBytes(body(json));
+        } catch (JsonProcessingException e) {
+            bytes = ("{\"error\":{\"message\":\"" + status + "\"}}").getBytes(StandardCharsets.UTF_8);
+        }
+        response.setStatusCode(status).putHeader("Content-Type", "application/json");
+        retryAfterSeconds.ifPresent(s -> response.putHeader("Retry-After", Long.toString(s)));
+        response.end(Buffer.buffer(bytes));
     }
 }

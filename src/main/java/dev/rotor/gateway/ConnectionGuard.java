@@ -1,0 +1,129 @@
+package dev.rotor.gateway;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * Bounds what a connection can hold of the gateway: at most {@code max-connections} open at once (one more is closed
+ * as it comes); a request whose headers or body stop arriving is dropped after {@code request-timeout}, with 408 when
+ * its headers were read; a keep-alive connection idle (no request) for {@code idle-timeout} is closed. A request
+ * whose body is in holds no timer while it waits for its model: its own deadline bounds that.
+ */
+final class ConnectionGuard {
+
+    private static final String TIMEOUT_BODY = "{\"error\":{\"message\":\"The request did not arrive in time\","
+            + "\"type\":\"invalid_request_error\",\"code\":\"request_timeout\",\"param\":null}}";
+
+    private final Vertx vertx;
+    private final int maxConnections;
+    private final long requestTimeoutMs;
+    private final long idleTimeoutMs;
+    private final AtomicInteger open = new AtomicInteger();
+    private final Map<HttpConnection, Watch> watches = new ConcurrentHashMap<>();
+    private final Counter refused;
+    private final Counter timedOut;
+    private final Counter idleClosed;
+
+    ConnectionGuard(Vertx vertx, GatewaySettings settings, MeterRegistry meters) {
+        this.vertx = vertx;
+        this.maxConnections = settings.maxConnections();
+        this.requestTimeoutMs = settings.requestTimeout().toMillis();
+        this.idleTimeoutMs = settings.idleTimeout().toMillis();
+        Gauge.builder("rotor.gateway.connections", open, AtomicInteger::get)
+                .description("Connections open to the gateway").register(meters);
+        this.refused = Counter.builder("rotor.gateway.connections.refused")
+                .description("Connections closed as they came, past rotor.gateway.max-connections").register(meters);
+        this.timedOut = Counter.builder("rotor.gateway.requests.timed.out")
+                .description("Requests whose headers or body stopped arriving, dropped at rotor.gateway.request-timeout")
+                .register(meters);
+        this.idleClosed = Counter.builder("rotor.gateway.connections.idle.closed")
+                .description("Keep-alive connections closed after rotor.gateway.idle-timeout with no request")
+                .register(meters);
+    }
+
+    /** A new connection: refused past the bound, else given request-timeout for its first request's headers. */
+    void opened(HttpConnection connection) {
+        if (open.incrementAndGet() > maxConnections) {
+            open.decrementAndGet();
+            refused.increment();
+            connection.close();
+            return;
+        }
+        Watch watch = new Watch();
+        watches.put(connection, watch);
+        connection.closeHandler(closed -> {
+            open.decrementAndGet();
+            watches.remove(connection);
+            watch.cancel();
+        });
+        watch.arm(requestTimeoutMs, () -> dropped(connection, null));
+    }
+
+    /** A request's headers are in: its body has request-timeout to arrive. */
+    void requestStarted(HttpServerRequest request) {
+        Watch watch = watches.get(request.connection());
+        if (watch != null) {
+            watch.arm(requestTimeoutMs, () -> dropped(request.connection(), request.response()));
+        }
+    }
+
+    /** The request's body is in: no timer while it is answered. */
+    void bodyRead(HttpServerRequest request) {
+        Watch watch = watches.get(request.connection());
+        if (watch != null) {
+            watch.cancel();
+        }
+    }
+
+    /** The answer is out: the connection has idle-timeout for its next request. */
+    void answered(HttpServerRequest request) {
+        HttpConnection connection = request.connection();
+        Watch watch = watches.get(connection);
+        if (watch != null) {
+            watch.arm(idleTimeoutMs, () -> {
+                idleClosed.increment();
+                connection.close();
+            });
+        }
+    }
+
+    private void dropped(HttpConnection connection, HttpServerResponse response) {
+        timedOut.increment();
+        if (response != null && !response.headWritten() && !response.closed()) {
+            response.setStatusCode(408).putHeader("Content-Type", "application/json").putHeader("Connection", "close")
+                    .end(Buffer.buffer(TIMEOUT_BODY)).onComplete(sent -> connection.close());
+            return;
+        }
+        connection.close();
+    }
+
+    /** One timer a connection, set and fired on its event loop. */
+    private final class Watch {
+        private long timer = -1;
+
+        void arm(long ms, Runnable then) {
+            cancel();
+            timer = vertx.setTimer(ms, id -> {
+                timer = -1;
+                then.run();
+            });
+        }
+
+        void cancel() {
+            if (timer >= 0) {
+                vertx.cancelTimer(timer);
+                timer = -1;
+            }
+        }
+    }
+}
