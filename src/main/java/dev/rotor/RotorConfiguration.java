@@ -57,8 +57,11 @@ import dev.rotor.camel.Outcomes;
 import dev.rotor.camel.Parking;
 import dev.rotor.camel.TaskIntake;
 import dev.rotor.answers.AnswerChecker;
+import dev.rotor.chat.CallHeaders;
 import dev.rotor.chat.ChatRequestMapper;
 import dev.rotor.chat.ErrorClassifier;
+import dev.rotor.chat.stream.FirstTokenLimits;
+import dev.rotor.chat.stream.Hedging;
 import dev.rotor.chat.stream.StreamStart;
 import dev.rotor.check.CheckFinished;
 import dev.rotor.check.Preflight;
@@ -71,6 +74,8 @@ import dev.rotor.gateway.ModelChoice;
 import dev.rotor.gateway.ModelList;
 import dev.rotor.gateway.GatewayServer;
 import dev.rotor.gateway.StreamRelays;
+import dev.rotor.gateway.StreamHedge;
+import dev.rotor.gateway.StreamOpener;
 import dev.rotor.gateway.StreamRescue;
 import dev.rotor.limits.InMemoryLimitState;
 import dev.rotor.limits.InputEstimates;
@@ -174,13 +179,21 @@ public final class RotorConfiguration implements CamelConfiguration {
         GatewaySettings gateway = settings.gateway();
         ChatRequestMapper requests = new ChatRequestMapper(json);
         StreamStart streamStart = new StreamStart(json, classifier, timer);
-        ModelCaller caller = new ModelCaller(policy, requests, classifier, keys, metrics, clock,
-                referrerHeaders(settings), streamStart, gateway.firstTokenTimeout(), transports,
-                new AnswerChecker(json, settings.answers().acceptTruncated()), settings.answers().checks());
-        beans.bind("modelCaller", caller);
+        CallHeaders callHeaders = new CallHeaders(keys::keyOf, referrerHeaders(settings));
+        FirstTokenLimits firstTokens = new FirstTokenLimits(gateway.firstTokenTimeout());
+        ExecutorService gatewayThreads = gatewayThreads(context);
+        // with hedging on, a stream's headers may take to the ceiling: the race is on its first content
         GatewayCall gatewayCall = new GatewayCall(settings.httpConnectTimeout(), settings.httpReadTimeout(),
-                gateway.firstTokenTimeout(), clock, timer, gatewayThreads(context));
+                gateway.hedge() ? m -> firstTokens.ceiling() : firstTokens::limitFor, clock, timer, gatewayThreads);
         beans.bind("gatewayCall", gatewayCall);
+        StreamOpener opener = new StreamOpener(gatewayCall, callHeaders::of, classifier, streamStart, firstTokens,
+                policy, metrics, clock, gatewayThreads);
+        Hedging hedging = gateway.hedge()
+                ? new StreamHedge(policy, requests, opener, firstTokens, metrics, meters, clock, gatewayThreads)
+                : Hedging.OFF;
+        beans.bind("modelCaller", new ModelCaller(policy, requests, classifier, callHeaders, metrics, clock,
+                streamStart, firstTokens, hedging, transports,
+                new AnswerChecker(json, settings.answers().acceptTruncated()), settings.answers().checks()));
         FailureHandler failures = new FailureHandler(policy, classifier, metrics, settings.queueMaxHold());
         beans.bind("failureHandler", failures);
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);
@@ -197,8 +210,8 @@ public final class RotorConfiguration implements CamelConfiguration {
         HealthCheckRegistry.get(context).register(new ModelsHealthCheck(policy, models.models()));
         // the core's routes name it for every task, so it is bound even with no gateway
         StreamRelays relays = new StreamRelays(json, clock, timer, gateway.stallTimeout(), policy, metrics, meters);
-        StreamRescue rescue = new StreamRescue(gateway.resume(), policy, requests, caller::headersFor, gatewayCall,
-                classifier, streamStart, gateway.firstTokenTimeout(), metrics, meters, clock);
+        StreamRescue rescue = new StreamRescue(gateway.resume(), policy, requests, opener, firstTokens, metrics, meters,
+                clock);
         beans.bind("gatewayAnswers", new GatewayAnswers(json, clock, relays, rescue));
         if (settings.intakes().contains("http")) {
             bindGateway(beans, settings.gateway(), models, transports, json, clock, estimates);

@@ -11,6 +11,7 @@ import org.slf4j.MDC;
 import dev.rotor.answers.AnswerFault;
 import dev.rotor.answers.AnswerRejectedException;
 import dev.rotor.answers.Rejection;
+import dev.rotor.chat.CallHeaders;
 import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
@@ -49,7 +50,7 @@ public final class FailureHandler {
     }
 
     public void onFailure(Exchange exchange) {
-        exchange.getIn().removeHeader(ModelCaller.AUTHORIZATION);
+        exchange.getIn().removeHeader(CallHeaders.AUTHORIZATION);
         Exception error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);

@@ -20,6 +20,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import io.vertx.core.Vertx;
 import org.apache.camel.AsyncCallback;
@@ -52,7 +53,7 @@ public final class GatewayCall extends AsyncProcessorSupport {
 
     private final HttpClient client;
     private final Duration readTimeout;
-    private final Duration headersWithin;
+    private final Function<ModelSpec, Duration> headersWithin;
     private final Clock clock;
     private final ScheduledExecutorService timer;
     private final Executor continuation;
@@ -61,11 +62,12 @@ public final class GatewayCall extends AsyncProcessorSupport {
 
     /**
      * @param readTimeout   the longest a plain call may take to answer
-     * @param headersWithin the longest a streamed call may take to send its headers (the first-token timeout)
+     * @param headersWithin the longest a streamed call to the model may take to send its headers (its first-token
+     *                      limit)
      * @param timer         abandons calls whose time ran out
      * @param continuation  where the route goes on once a call has ended (a stream's relay holds its thread)
      */
-    public GatewayCall(Duration connectTimeout, Duration readTimeout, Duration headersWithin, Clock clock,
+    public GatewayCall(Duration connectTimeout, Duration readTimeout, Function<ModelSpec, Duration> headersWithin, Clock clock,
                        ScheduledExecutorService timer, Executor continuation) {
         // the client's own work (reading an answer into a byte array or a stream's queue) never blocks: done on its
         // selector thread, it saves a hand-off to a pool thread and back per call
@@ -91,7 +93,7 @@ public final class GatewayCall extends AsyncProcessorSupport {
         boolean streamed = exchange.getProperty(ExchangeKeys.STREAMED, false, Boolean.class);
         Duration wait;
         try {
-            wait = within(streamed ? headersWithin : readTimeout, exchange);
+            wait = within(streamed ? headersWithin.apply(model) : readTimeout, exchange);
         } catch (HttpTimeoutException e) {
             exchange.setException(e);
             callback.done(true);

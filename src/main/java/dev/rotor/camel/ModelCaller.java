@@ -23,11 +23,14 @@ import dev.rotor.answers.AnswerRejectedException;
 import dev.rotor.answers.AnswerVerdict;
 import dev.rotor.answers.Expectations;
 import dev.rotor.answers.Rejection;
+import dev.rotor.chat.CallHeaders;
 import dev.rotor.chat.ChatRequestMapper;
 import dev.rotor.chat.ChatResult;
 import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.chat.ModelCallException;
 import dev.rotor.chat.TokenUsage;
+import dev.rotor.chat.stream.FirstTokenLimits;
+import dev.rotor.chat.stream.Hedging;
 import dev.rotor.chat.stream.OpenStream;
 import dev.rotor.chat.stream.StreamStart;
 import dev.rotor.limits.Permit;
@@ -49,7 +52,6 @@ import dev.rotor.transport.TransportMetrics;
 public final class ModelCaller {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelCaller.class);
-    static final String AUTHORIZATION = "Authorization";
     static final String VERDICT_ACCEPTED = "accepted";
     /** Accepted once a code fence or prose around the JSON was taken off. */
     static final String VERDICT_HEALED = "healed";
@@ -57,33 +59,34 @@ public final class ModelCaller {
     private final RotationPolicy policy;
     private final ChatRequestMapper requests;
     private final ErrorClassifier classifier;
-    private final ApiKeys keys;
+    private final CallHeaders headers;
     private final RotorMetrics metrics;
     private final Clock clock;
-    private final Map<String, String> referrerHeaders;
     private final Map<String, String> callUris = new ConcurrentHashMap<>();
     private final StreamStart streams;
-    private final Duration firstTokenTimeout;
+    private final FirstTokenLimits firstTokens;
+    private final Hedging hedging;
     private final TransportMetrics transports;
     private final AnswerChecker checker;
     private final boolean checksOn;
 
     /** @param checksOn check answers whole ({@code rotor.answers.checks}); off, only that there is an answer */
-    public ModelCaller(RotationPolicy policy, ChatRequestMapper requests, ErrorClassifier classifier, ApiKeys keys,
-                       RotorMetrics metrics, Clock clock, Map<String, String> referrerHeaders, StreamStart streams,
-                       Duration firstTokenTimeout, TransportMetrics transports, AnswerChecker checker, boolean checksOn) {
+    public ModelCaller(RotationPolicy policy, ChatRequestMapper requests, ErrorClassifier classifier, CallHeaders headers,
+                       RotorMetrics metrics, Clock clock, StreamStart streams,
+                       FirstTokenLimits firstTokens, Hedging hedging, TransportMetrics transports, AnswerChecker checker,
+                       boolean checksOn) {
+        this.firstTokens = firstTokens;
+        this.hedging = hedging;
         this.checker = checker;
         this.checksOn = checksOn;
         this.streams = streams;
         this.transports = transports;
-        this.firstTokenTimeout = firstTokenTimeout;
         this.policy = policy;
         this.requests = requests;
         this.classifier = classifier;
-        this.keys = keys;
+        this.headers = headers;
         this.metrics = metrics;
         this.clock = clock;
-        this.referrerHeaders = Map.copyOf(referrerHeaders);
     }
 
     public void prepare(Exchange exchange) throws NoModelAvailableException, TaskAbandonedException {
@@ -107,7 +110,7 @@ public final class ModelCaller {
                 progress.maxTokensFor(model)));
         // the enum itself: a String would go through Camel's converter lookup, which is not cached for it
         in.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
-        headersFor(model.provider()).forEach(in::setHeader);
+        headers.of(model.provider()).forEach(in::setHeader);
         exchange.setProperty(ExchangeKeys.MODEL, model);
         exchange.setProperty(ExchangeKeys.PERMIT, use.permit());
         if (!fromGateway(exchange)) {
@@ -118,19 +121,9 @@ public final class ModelCaller {
         metrics.called(model);
     }
 
-    /** The headers a call to the provider carries: its key, the referrer headers, what it sends and takes. */
-    public Map<String, String> headersFor(Provider provider) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Content-Type", "application/json");
-        headers.put("Accept", "application/json");
-        keys.keyOf(provider).ifPresent(key -> headers.put(AUTHORIZATION, "Bearer " + key));
-        headers.putAll(referrerHeaders);
-        return headers;
-    }
-
     public void read(Exchange exchange) throws ModelCallException {
         Message in = exchange.getIn();
-        in.removeHeader(AUTHORIZATION);
+        in.removeHeader(CallHeaders.AUTHORIZATION);
         int status = in.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         if (status == 200 && streamed(exchange)) {
             readStream(exchange);
@@ -189,28 +182,62 @@ public final class ModelCaller {
     private void readStream(Exchange exchange) throws ModelCallException {
         Message in = exchange.getIn();
         CallStart start = exchange.getProperty(ExchangeKeys.CALL_STARTED, CallStart.class);
-        // the request's deadline bounds the wait for a first token too
-        Duration left = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class)
-                .within(firstTokenTimeout.minus(start.elapsed()), clock.instant());
+        TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
+        ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
+        Permit permit = exchange.getProperty(ExchangeKeys.PERMIT, Permit.class);
         InputStream body = exchange.getProperty(ExchangeKeys.STREAM_BODY, InputStream.class);
         exchange.removeProperty(ExchangeKeys.STREAM_BODY);
         ResponseHeaders headers = ResponseHeaders.of(in);
-        OpenStream open = streams.await(body, headers,
-                left.isNegative() ? Duration.ofMillis(1) : left);
-        ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
-        Duration toFirstToken = start.elapsed();
-        exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class)
-                .record(new Attempt(model.id(), Attempt.OK, 200, toFirstToken.toMillis(), start.at(), null));
-        var limits = classifier.limitsOf(headers);
-        policy.onSuccess(exchange.getProperty(ExchangeKeys.PERMIT, Permit.class), toFirstToken, limits);
+        Hedging.Won won = awaitFirstContent(exchange, progress, headers, new Hedging.Call(model, permit, start.at(),
+                body, () -> streams.await(body, headers, left(progress, firstTokens.ceiling(), start))));
         exchange.removeProperty(ExchangeKeys.CALL_STARTED);
         exchange.removeProperty(ExchangeKeys.PERMIT);
-        var result = new ChatResult(open.firstContent(), JsonNodeFactory
-                .instance.objectNode(), model.id(), null);
-        metrics.succeeded(model, toFirstToken, result);
-        metrics.ignoredSignals(limits);
-        exchange.setProperty(ExchangeKeys.RESULT, result);
+        OpenStream open = won.open();
+        if (!won.hedge()) {
+            Duration toFirstToken = start.elapsed();
+            progress.record(new Attempt(model.id(), Attempt.OK, 200, toFirstToken.toMillis(), start.at(), null));
+            firstTokens.observed(model, toFirstToken);
+            var limits = classifier.limitsOf(headers);
+            policy.onSuccess(permit, toFirstToken, limits);
+            metrics.succeeded(model, toFirstToken, new ChatResult(open.firstContent(), JsonNodeFactory.instance
+                    .objectNode(), model.id(), null));
+            metrics.ignoredSignals(limits);
+        }
+        exchange.setProperty(ExchangeKeys.MODEL, won.model());
+        exchange.setProperty(ExchangeKeys.RESULT, new ChatResult(open.firstContent(), JsonNodeFactory.instance
+                .objectNode(), won.model().id(), null));
         exchange.setProperty(ExchangeKeys.OPEN_STREAM, open);
+    }
+
+    /**
+     * The stream's first content, within its model's learned limit: past it, the call fails and rotates, or, with
+     * hedging on, the next free model is asked too and the first to send content wins.
+     */
+    private Hedging.Won awaitFirstContent(Exchange exchange, TaskProgress progress, ResponseHeaders headers,
+                                          Hedging.Call call) throws ModelCallException {
+        ModelSpec model = call.model();
+        Duration limit = firstTokens.limitFor(model);
+        CallStart start = exchange.getProperty(ExchangeKeys.CALL_STARTED, CallStart.class);
+        if (hedging.on() && firstTokens.learned(model)) {
+            return hedging.race(progress, exchange.getProperty(ExchangeKeys.TASK, Task.class), call,
+                    left(progress, limit, start));
+        }
+        try {
+            return new Hedging.Won(model, call.permit(), streams.await(call.body(), headers,
+                    left(progress, limit, start)), false);
+        } catch (ModelCallException late) {
+            if (late.failure().silent()) {
+                // left at its limit: a model that became slower for good raises its limit again this way
+                firstTokens.observed(model, limit);
+            }
+            throw late;
+        }
+    }
+
+    /** What is left of {@code limit} since the call began, and of the request's deadline. */
+    private Duration left(TaskProgress progress, Duration limit, CallStart start) {
+        Duration left = progress.within(limit.minus(start.elapsed()), clock.instant());
+        return left.isNegative() ? Duration.ofMillis(1) : left;
     }
 
     private static boolean fromGateway(Exchange exchange) {

@@ -65,21 +65,21 @@ public final class GatewayAnswers {
                 ROTATIONS_HEADER, Integer.toString(progress.rotations()), GatewayIntake.REQUEST_ID_HEADER, id);
         exchange.getMessage().removeHeaders("*");
         OpenStream open = exchange.getProperty(ExchangeKeys.OPEN_STREAM, OpenStream.class);
+        ModelSpec served = model;
         if (open != null) {
-            stream(exchange, open, model, id, headers);
+            // a stream another model finished is that model's answer
+            served = stream(exchange, open, model, id, headers);
         } else {
             ObjectNode body = result.body() instanceof ObjectNode o ? o : json.createObjectNode();
             body.put("model", model.id());
             answer(exchange, 200, headers, json.writeValueAsBytes(body));
         }
-        // a stream another model finished is that model's answer
-        String served = progress.lastModel().map(ModelSpec::id).orElse(model.id());
-        exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, new TaskLedger.Entry(id, "completed", served,
+        exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, new TaskLedger.Entry(id, "completed", served.id(),
                 progress.rotations(), progress.attempts().size(), elapsedMs(exchange), false, null, null));
     }
 
-    /** Sends the headers, then relays the stream; the response is ended when this returns. */
-    private void stream(Exchange exchange, OpenStream open, ModelSpec model, String id, Map<String, String> headers) {
+    /** Sends the headers, then relays the stream; the response is ended when this returns, by the model it names. */
+    private ModelSpec stream(Exchange exchange, OpenStream open, ModelSpec model, String id, Map<String, String> headers) {
         HttpServerResponse response = exchange.getProperty(GatewayIntake.RESPONSE, HttpServerResponse.class);
         exchange.getMessage().setBody(null);
         response.setStatusCode(200).setChunked(true)
@@ -90,7 +90,7 @@ public final class GatewayAnswers {
         sent.put("Content-Type", "text/event-stream");
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
         Task task = exchange.getProperty(ExchangeKeys.TASK, Task.class);
-        streams.relay(open, model, id, response, exchange.getProperty(GatewayIntake.RECORDING, AnswerRecording.class),
+        return streams.relay(open, model, id, response, exchange.getProperty(GatewayIntake.RECORDING, AnswerRecording.class),
                 sent, rescue.of(progress, task.request().orElse(null)), progress.size().rawInputTokens());
     }
 

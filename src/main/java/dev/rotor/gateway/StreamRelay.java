@@ -27,7 +27,7 @@ import dev.rotor.models.ModelSpec;
  * shape and no {@code [DONE]}, so a truncated answer never reads as a success. Keep-alive comments pass; malformed
  * chunks are dropped and counted.
  */
-final class StreamRelay implements Runnable {
+final class StreamRelay {
 
     /** What the relay is told as it goes. */
     interface Events {
@@ -76,19 +76,19 @@ final class StreamRelay implements Runnable {
         this.usage = usage;
     }
 
-    @Override
-    public void run() {
+    /** Relays the stream to its end; returns the model that served its end (another, after a takeover). */
+    ModelSpec run() {
         try {
             while (true) {
                 String broken = relay();
                 if (broken == null) {
-                    return;
+                    return model;
                 }
                 Optional<StreamRescue.Resumed> resumed = resumer.resume(model, sent.toString(), broken);
                 events.broken(model, broken, resumed.isPresent());
                 if (resumed.isEmpty()) {
                     brokeOff(broken);
-                    return;
+                    return model;
                 }
                 open.reader().close();
                 usage.broke(prefill, given.toString());

@@ -57,11 +57,12 @@ public final class StreamRelays {
      * @param headers   the headers the stream was sent with, for the recording
      * @param resumer   finishes the answer on another model when the stream breaks
      * @param promptTokens the request's prompt tokens as counted at intake, for the usage of a call that broke
+     * @return the model that served the stream's end
      */
-    void relay(OpenStream open, ModelSpec model, String id, HttpServerResponse response, AnswerRecording recording,
-               Map<String, String> headers, StreamRescue.Resumer resumer, long promptTokens) {
+    ModelSpec relay(OpenStream open, ModelSpec model, String id, HttpServerResponse response, AnswerRecording recording,
+                    Map<String, String> headers, StreamRescue.Resumer resumer, long promptTokens) {
         EventSink sink = new ResponseSink(response, stall);
-        new StreamRelay(open, model, id, recording == null ? sink : recording.around(sink, headers), json, clock,
+        return new StreamRelay(open, model, id, recording == null ? sink : recording.around(sink, headers), json, clock,
                 timer, stall, events(id), resumer, new StreamUsage(promptTokens)).run();
     }
 

@@ -181,6 +181,15 @@ public final class RotationPolicy {
         strategy.succeeded();
     }
 
+    /**
+     * A call left on purpose before it answered (a hedge that lost its race, or the slow call it raced): no failure of
+     * the model's, but a call its provider counted, so the limits settle it as sent.
+     */
+    public synchronized void onAbandoned(Permit call) {
+        breakers.release(call.model());
+        limits.succeeded(call, clock.instant(), LimitReport.EMPTY, TokenUsage.NONE);
+    }
+
     /** An answer passed its checks: a model that had failed this kind's checks starts again from nothing. */
     public synchronized void answerPassed(ModelSpec model, String kind) {
         answerTrust.passed(model, kind);

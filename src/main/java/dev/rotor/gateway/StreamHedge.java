@@ -1,0 +1,174 @@
+package dev.rotor.gateway;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import dev.rotor.chat.ChatRequestMapper;
+import dev.rotor.chat.Failure;
+import dev.rotor.chat.FailureKind;
+import dev.rotor.chat.ModelCallException;
+import dev.rotor.chat.stream.FirstTokenLimits;
+import dev.rotor.chat.stream.Hedging;
+import dev.rotor.chat.stream.OpenStream;
+import dev.rotor.metrics.RotorMetrics;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.rotation.RotationPolicy;
+import dev.rotor.rotation.Selection;
+import dev.rotor.rotation.TaskProgress;
+import dev.rotor.task.Task;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * {@code rotor.gateway.hedge=true}: a stream with no first token at its model's learned limit is asked of the next
+ * free model as well, and the first to send content serves the caller. A hedge spends a call, so it goes only to a
+ * model free now (within its limits) with no budget to spend; with none, the original is awaited to the ceiling.
+ */
+public final class StreamHedge implements Hedging {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamHedge.class);
+    static final String VERDICT_HEDGE = "hedge";
+
+    private final RotationPolicy policy;
+    private final ChatRequestMapper requests;
+    private final StreamOpener opener;
+    private final FirstTokenLimits firstTokens;
+    private final RotorMetrics metrics;
+    private final MeterRegistry meters;
+    private final Clock clock;
+    private final Executor executor;
+
+    public StreamHedge(RotationPolicy policy, ChatRequestMapper requests, StreamOpener opener,
+                       FirstTokenLimits firstTokens, RotorMetrics metrics, MeterRegistry meters, Clock clock,
+                       Executor executor) {
+        this.policy = policy;
+        this.requests = requests;
+        this.opener = opener;
+        this.firstTokens = firstTokens;
+        this.metrics = metrics;
+        this.meters = meters;
+        this.clock = clock;
+        this.executor = executor;
+    }
+
+    @Override
+    public boolean on() {
+        return true;
+    }
+
+    @Override
+    public Won race(TaskProgress progress, Task task, Call original, Duration hedgeAt) throws ModelCallException {
+        CompletableFuture<OpenStream> first = CompletableFuture.supplyAsync(() -> {
+            try {
+                return original.await().await();
+            } catch (ModelCallException e) {
+                throw new CompletionException(e);
+            }
+        }, executor);
+        try {
+            return new Won(original.model(), original.permit(), first.get(Math.max(1, hedgeAt.toMillis()),
+                    TimeUnit.MILLISECONDS), false);
+        } catch (TimeoutException late) {
+            // late for this model: what it is learned from, and the moment to ask another
+            firstTokens.observed(original.model(), firstTokens.limitFor(original.model()));
+        } catch (ExecutionException | InterruptedException e) {
+            throw failure(e);
+        }
+        Optional<Selection.Use> use = policy.selectToContinue(progress,
+                m -> !m.id().equals(original.model().id()) && spendsNoBudget(m));
+        if (use.isEmpty()) {
+            return new Won(original.model(), original.permit(), join(first), false);
+        }
+        ModelSpec hedge = use.get().model();
+        try (var t = MDC.putCloseable("task", progress.taskId()); var m = MDC.putCloseable("model", hedge.id())) {
+            LOG.info("no first token from {} in {} ms: {} is asked too", original.model().id(), hedgeAt.toMillis(),
+                    hedge.id());
+        }
+        metrics.rotated(progress.taskId(), original.model().id(), hedge, "hedge: no first token in "
+                + hedgeAt.toMillis() + " ms");
+        counter("rotor.gateway.hedges", hedge, "Second calls made for streams whose first token was late").increment();
+        StreamOpener.Pending second = opener.start(hedge, requests.body(task, hedge, Optional.empty(),
+                OptionalInt.empty()), progress.within(firstTokens.limitFor(hedge), clock.instant()));
+        CompletableFuture.anyOf(first, second.result()).exceptionally(e -> null).join();
+        if (succeeded(first)) {
+            return originalWins(progress, original, first.join(), use.get(), second);
+        }
+        StreamOpener.Result result = second.result().join();
+        if (!(result instanceof StreamOpener.Opened opened)) {
+            opener.settle(progress, use.get().permit(), result, VERDICT_HEDGE);
+            return new Won(original.model(), original.permit(), join(first), false);
+        }
+        if (succeeded(first)) {
+            // both came in at once: the original keeps the caller, the hedge is dropped
+            opened.open().reader().close();
+            return originalWins(progress, original, first.join(), use.get(), second);
+        }
+        original.close();
+        opener.abandon(progress, original.permit(), original.model(), original.at(),
+                Duration.between(original.at(), clock.instant()), "lost the race to " + hedge.id());
+        opener.settle(progress, use.get().permit(), opened, VERDICT_HEDGE);
+        counter("rotor.gateway.hedges.cancelled", original.model(), "Calls cancelled because the other of a hedged "
+                + "pair sent content first").increment();
+        return new Won(hedge, use.get().permit(), opened.open(), true);
+    }
+
+    private static boolean succeeded(CompletableFuture<?> future) {
+        return future.isDone() && !future.isCompletedExceptionally();
+    }
+
+    private Won originalWins(TaskProgress progress, Call original, OpenStream open, Selection.Use hedge,
+                             StreamOpener.Pending second) {
+        second.cancel();
+        StreamOpener.Result late = second.result().join();
+        if (late instanceof StreamOpener.Opened opened) {
+            opened.open().reader().close();
+        }
+        opener.abandon(progress, hedge.permit(), hedge.model(), late.at(), Duration.between(late.at(), clock.instant()),
+                "lost the race to " + original.model().id());
+        counter("rotor.gateway.hedges.cancelled", hedge.model(), "Calls cancelled because the other of a hedged pair "
+                + "sent content first").increment();
+        return new Won(original.model(), original.permit(), open, false);
+    }
+
+    /** A hedge spends a call: never on a model, or a provider, that has a budget to keep to. */
+    private static boolean spendsNoBudget(ModelSpec model) {
+        return !model.budget().declared() && !model.provider().budget().declared();
+    }
+
+    private Counter counter(String name, ModelSpec model, String description) {
+        return Counter.builder(name).tag("model", model.id()).description(description).register(meters);
+    }
+
+    private static OpenStream join(CompletableFuture<OpenStream> first) throws ModelCallException {
+        try {
+            return first.get();
+        } catch (ExecutionException | InterruptedException e) {
+            throw failure(e);
+        }
+    }
+
+    private static ModelCallException failure(Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable cause = e.getCause();
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause instanceof ModelCallException mce ? mce
+                : new ModelCallException(Failure.of(FailureKind.TRANSIENT, 200, "the stream broke before any content: "
+                        + (cause == null ? e : cause).getClass().getSimpleName()));
+    }
+}
