@@ -35,6 +35,7 @@ import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.rotor.answers.AnswerChecker;
 import dev.rotor.batch.BatchReport;
 import dev.rotor.batch.BatchRun;
 import dev.rotor.batch.BatchSettings;
@@ -46,17 +47,6 @@ import dev.rotor.cache.JournalFile;
 import dev.rotor.cache.KeptStore;
 import dev.rotor.cache.RedisKeptStore;
 import dev.rotor.cache.ResultCache;
-import dev.rotor.camel.ApiKeys;
-import dev.rotor.camel.FailureHandler;
-import dev.rotor.camel.GatewayCall;
-import dev.rotor.camel.InboxFilter;
-import dev.rotor.camel.Json;
-import dev.rotor.camel.ModelCaller;
-import dev.rotor.camel.ModelsHealthCheck;
-import dev.rotor.camel.Outcomes;
-import dev.rotor.camel.Parking;
-import dev.rotor.camel.TaskIntake;
-import dev.rotor.answers.AnswerChecker;
 import dev.rotor.chat.CallHeaders;
 import dev.rotor.chat.ChatRequestMapper;
 import dev.rotor.chat.ErrorClassifier;
@@ -65,17 +55,27 @@ import dev.rotor.chat.stream.Hedging;
 import dev.rotor.chat.stream.StreamStart;
 import dev.rotor.check.CheckFinished;
 import dev.rotor.check.Preflight;
+import dev.rotor.core.ApiKeys;
+import dev.rotor.core.FailureHandler;
+import dev.rotor.core.Json;
+import dev.rotor.core.ModelCaller;
+import dev.rotor.core.ModelsHealthCheck;
+import dev.rotor.core.Outcomes;
+import dev.rotor.core.OwnCaller;
+import dev.rotor.core.Parking;
+import dev.rotor.core.TaskIntake;
 import dev.rotor.gateway.ChatCompletionsHandler;
 import dev.rotor.gateway.GatewayAnswers;
+import dev.rotor.gateway.GatewayCall;
 import dev.rotor.gateway.GatewayIntake;
+import dev.rotor.gateway.GatewayServer;
 import dev.rotor.gateway.GatewaySettings;
 import dev.rotor.gateway.IdempotentRequests;
 import dev.rotor.gateway.ModelChoice;
 import dev.rotor.gateway.ModelList;
-import dev.rotor.gateway.GatewayServer;
-import dev.rotor.gateway.StreamRelays;
 import dev.rotor.gateway.StreamHedge;
 import dev.rotor.gateway.StreamOpener;
+import dev.rotor.gateway.StreamRelays;
 import dev.rotor.gateway.StreamRescue;
 import dev.rotor.limits.InMemoryLimitState;
 import dev.rotor.limits.InputEstimates;
@@ -97,6 +97,8 @@ import dev.rotor.simulator.EmbeddedSimulator;
 import dev.rotor.status.StatusPage;
 import dev.rotor.status.StatusReport;
 import dev.rotor.task.TaskParser;
+import dev.rotor.transport.InboxFilter;
+import dev.rotor.transport.Intakes;
 import dev.rotor.transport.JmsWiring;
 import dev.rotor.transport.TransportMetrics;
 
@@ -168,6 +170,8 @@ public final class RotorConfiguration implements CamelConfiguration {
         beans.bind("taskLedger", ledger);
         beans.bind("inboxFilter", new InboxFilter(clock, settings.inboxMinAge(), settings.inboxSettle()));
         beans.bind("transports", transports);
+        beans.bind("intakes", new Intakes(transports));
+        beans.bind("ownCaller", new OwnCaller());
         if (settings.uses("jms")) {
             JmsWiring.configure(context, settings.jms());
         }
@@ -185,7 +189,6 @@ public final class RotorConfiguration implements CamelConfiguration {
         // with hedging on, a stream's headers may take to the ceiling: the race is on its first content
         GatewayCall gatewayCall = new GatewayCall(settings.httpConnectTimeout(), settings.httpReadTimeout(),
                 gateway.hedge() ? m -> firstTokens.ceiling() : firstTokens::limitFor, clock, timer, gatewayThreads);
-        beans.bind("gatewayCall", gatewayCall);
         StreamOpener opener = new StreamOpener(gatewayCall, callHeaders::of, classifier, streamStart, firstTokens,
                 policy, metrics, clock, gatewayThreads);
         Hedging hedging = gateway.hedge()
@@ -208,13 +211,12 @@ public final class RotorConfiguration implements CamelConfiguration {
         beans.bind("deliveries", deliveries);
         beans.bind("onDeliveryRefused", (Processor) deliveries::onRefused);
         HealthCheckRegistry.get(context).register(new ModelsHealthCheck(policy, models.models()));
-        // the core's routes name it for every task, so it is bound even with no gateway
-        StreamRelays relays = new StreamRelays(json, clock, timer, gateway.stallTimeout(), policy, metrics, meters);
-        StreamRescue rescue = new StreamRescue(gateway.resume(), policy, requests, opener, firstTokens, metrics, meters,
-                clock);
-        beans.bind("gatewayAnswers", new GatewayAnswers(json, clock, relays, rescue));
         if (settings.intakes().contains("http")) {
-            bindGateway(beans, settings.gateway(), models, transports, json, clock, estimates);
+            StreamRelays relays = new StreamRelays(json, clock, timer, gateway.stallTimeout(), policy, metrics, meters);
+            StreamRescue rescue = new StreamRescue(gateway.resume(), policy, requests, opener, firstTokens, metrics,
+                    meters, clock);
+            beans.bind("gatewayAnswers", new GatewayAnswers(json, clock, relays, rescue));
+            bindGateway(beans, settings.gateway(), models, transports, json, clock, estimates, gatewayCall);
             // a request being answered holds its key for as long as it may take, and a margin for the answer to go out
             IdempotentRequests idempotency = new IdempotentRequests(kept.shared(), json, gateway.idempotencyTtl(),
                     gateway.deadline().plusSeconds(10));
@@ -341,7 +343,7 @@ public final class RotorConfiguration implements CamelConfiguration {
     /** The OpenAI-compatible gateway's beans; refuses to serve beyond this machine with no keys unless told to. */
     private static void bindGateway(Registry beans, GatewaySettings gateway, ModelRegistry models,
                                     TransportMetrics transports, ObjectMapper json, Clock clock,
-                                    InputEstimates estimates) throws Exception {
+                                    InputEstimates estimates, GatewayCall calls) throws Exception {
         if (!gateway.loopbackOnly() && gateway.keys().isEmpty() && !gateway.allowOpen()) {
             throw new ConfigurationMistake(new IllegalArgumentException("rotor.gateway.host is " + gateway.host()
                     + ", reachable from other machines, and no gateway keys are set: set " + RotorSettings.GATEWAY_KEYS
@@ -355,7 +357,7 @@ public final class RotorConfiguration implements CamelConfiguration {
                     gateway.keys().size());
         }
         beans.bind("gatewayIntake", new GatewayIntake(gateway, new ModelChoice(models), transports, json, clock,
-                estimates));
+                estimates, calls));
     }
 
     /** The limit state: this process's own, or shared on Redis with every process on the same Redis and prefix. */

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import org.apache.camel.Exchange;
 
+import dev.rotor.core.ExchangeKeys;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.transport.TransportMetrics;
 
@@ -39,7 +40,6 @@ public final class TaskLedger {
     }
 
     /** The exchange property that carries the ended task's line, set with its outcome document. */
-    public static final String ENTRY_PROPERTY = "rotorLedgerEntry";
 
     private final RotorMetrics metrics;
     private final TransportMetrics transports;
@@ -56,7 +56,7 @@ public final class TaskLedger {
     }
 
     public void ended(Exchange exchange) {
-        Entry entry = exchange.getProperty(ENTRY_PROPERTY, Entry.class);
+        Entry entry = exchange.getProperty(ExchangeKeys.LEDGER_ENTRY, Entry.class);
         boolean completed = entry.completed();
         transports.ended(exchange, completed);
         if (completed) {

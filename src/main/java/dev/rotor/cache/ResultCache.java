@@ -16,14 +16,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
 
-import dev.rotor.camel.ExchangeKeys;
 import dev.rotor.chat.ChatResult;
+import dev.rotor.core.ExchangeKeys;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.task.Task;
-import dev.rotor.transport.TransportMetrics;
+import dev.rotor.transport.Transport;
 
 /**
  * Completes a task with no call when its answer is already kept: {@link #lookup} before the first call, {@link #keep}
@@ -224,7 +224,7 @@ public final class ResultCache {
         exchange.setProperty(ExchangeKeys.RESULT, new ChatResult(answer.content(), answer.usage(),
                 answer.answeringModel(), null));
         exchange.setProperty(ExchangeKeys.CACHED, answer);
-        metrics.cacheHit(exchange.getProperty(TransportMetrics.TRANSPORT, "file", String.class), reason);
+        metrics.cacheHit(exchange.getProperty(ExchangeKeys.TRANSPORT, Transport.FILE, Transport.class).label(), reason);
     }
 
     /** An answer to give again: with content, and not cut at max_tokens or by a filter. */

@@ -18,7 +18,7 @@ import org.apache.camel.ExchangePattern;
 import org.apache.camel.Message;
 import org.apache.camel.support.service.ServiceHelper;
 
-import dev.rotor.camel.GatewayCall;
+import dev.rotor.core.ExchangeKeys;
 import dev.rotor.metrics.RotorMetrics;
 
 /**
@@ -102,12 +102,12 @@ public final class ChatCompletionsHandler {
             in.setHeader(Exchange.CONTENT_TYPE, type);
         }
         if (lead != null) {
-            exchange.setProperty(GatewayIntake.RECORDING, new AnswerRecording());
+            exchange.setProperty(ExchangeKeys.ANSWER_RECORDING, new AnswerRecording());
         }
         in.setBody(body);
-        exchange.setProperty(GatewayIntake.RESPONSE, ctx.response());
+        exchange.setProperty(ExchangeKeys.HTTP_RESPONSE, ctx.response());
         ctx.addEndHandler(ended -> {
-            if (exchange.getProperty(GatewayIntake.RELEASE) instanceof Runnable release) {
+            if (exchange.getProperty(ExchangeKeys.GATEWAY_RELEASE) instanceof Runnable release) {
                 release.run();
             }
         });
@@ -139,7 +139,7 @@ public final class ChatCompletionsHandler {
 
     /** The exchange's message as the HTTP answer; nothing when a stream was relayed on the response already. */
     private Sent answer(HttpServerResponse response, Exchange exchange) {
-        AnswerRecording recording = exchange.getProperty(GatewayIntake.RECORDING, AnswerRecording.class);
+        AnswerRecording recording = exchange.getProperty(ExchangeKeys.ANSWER_RECORDING, AnswerRecording.class);
         if (recording != null && recording.status() != 0) {
             // written by the route itself, a JSON answer or a stream; a caller that gave up was not written to
             return new Sent(recording.status(), recording.headers(), recording.text(), recording.streamed());

@@ -19,10 +19,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.rotor.batch.TaskLedger;
-import dev.rotor.camel.ExchangeKeys;
-import dev.rotor.camel.Outcomes;
 import dev.rotor.chat.ChatResult;
 import dev.rotor.chat.stream.OpenStream;
+import dev.rotor.core.ExchangeKeys;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.Attempt;
 import dev.rotor.rotation.DeadLetterType;
@@ -80,7 +79,7 @@ public final class GatewayAnswers {
 
     /** Sends the headers, then relays the stream; the response is ended when this returns, by the model it names. */
     private ModelSpec stream(Exchange exchange, OpenStream open, ModelSpec model, String id, Map<String, String> headers) {
-        HttpServerResponse response = exchange.getProperty(GatewayIntake.RESPONSE, HttpServerResponse.class);
+        HttpServerResponse response = exchange.getProperty(ExchangeKeys.HTTP_RESPONSE, HttpServerResponse.class);
         exchange.getMessage().setBody(null);
         response.setStatusCode(200).setChunked(true)
                 .putHeader("Content-Type", "text/event-stream")
@@ -90,7 +89,7 @@ public final class GatewayAnswers {
         sent.put("Content-Type", "text/event-stream");
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
         Task task = exchange.getProperty(ExchangeKeys.TASK, Task.class);
-        return streams.relay(open, model, id, response, exchange.getProperty(GatewayIntake.RECORDING, AnswerRecording.class),
+        return streams.relay(open, model, id, response, exchange.getProperty(ExchangeKeys.ANSWER_RECORDING, AnswerRecording.class),
                 sent, rescue.of(progress, task.request().orElse(null)), progress.size().rawInputTokens());
     }
 
@@ -161,8 +160,8 @@ public final class GatewayAnswers {
      * line and the exchange's end, is not the client's wait), else set as the message.
      */
     private static void answer(Exchange exchange, int status, Map<String, String> headers, byte[] body) {
-        HttpServerResponse response = exchange.getProperty(GatewayIntake.RESPONSE, HttpServerResponse.class);
-        AnswerRecording recording = exchange.getProperty(GatewayIntake.RECORDING, AnswerRecording.class);
+        HttpServerResponse response = exchange.getProperty(ExchangeKeys.HTTP_RESPONSE, HttpServerResponse.class);
+        AnswerRecording recording = exchange.getProperty(ExchangeKeys.ANSWER_RECORDING, AnswerRecording.class);
         if (recording != null) {
             Map<String, String> sent = new LinkedHashMap<>(headers);
             sent.put("Content-Type", "application/json");
@@ -186,7 +185,9 @@ public final class GatewayAnswers {
         out.setBody(body);
     }
 
+    /** Since the request came in. */
     private long elapsedMs(Exchange exchange) {
-        return Outcomes.elapsedMs(exchange, clock);
+        Instant received = exchange.getProperty(ExchangeKeys.RECEIVED_AT, Instant.class);
+        return received == null ? 0 : Duration.between(received, clock.instant()).toMillis();
     }
 }

@@ -17,12 +17,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 
-import dev.rotor.camel.ExchangeKeys;
+import dev.rotor.core.ExchangeKeys;
+import dev.rotor.core.ReplyTarget;
 import dev.rotor.limits.InputEstimates;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.task.Task;
 import dev.rotor.task.TaskIds;
+import dev.rotor.transport.Transport;
 import dev.rotor.transport.TransportMetrics;
 
 /**
@@ -34,16 +36,11 @@ public final class GatewayIntake {
     /** A caller may ask for a shorter deadline than the gateway's, in milliseconds. */
     public static final String TIMEOUT_HEADER = "X-Rotor-Timeout-Ms";
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
-    /** The HTTP response a streamed answer is written to as it comes (set by {@link ChatCompletionsHandler}). */
-    static final String RESPONSE = "rotorHttpResponse";
-    /** Ends the request's count in flight (a Runnable, once it was admitted); run when its answer ends. */
-    static final String RELEASE = "rotorGatewayRelease";
-    /** Where the answer is recorded for the request's Idempotency-Key (an {@link AnswerRecording}). */
-    static final String RECORDING = "rotorAnswerRecording";
 
     private final GatewaySettings settings;
     private final ModelChoice choice;
     private final TransportMetrics transports;
+    private final GatewayCall calls;
     private final ObjectMapper json;
     private final Clock clock;
     private final GatewayKeys keys;
@@ -51,7 +48,8 @@ public final class GatewayIntake {
     private final InputEstimates estimates;
 
     public GatewayIntake(GatewaySettings settings, ModelChoice choice, TransportMetrics transports, ObjectMapper json,
-                         Clock clock, InputEstimates estimates) {
+                         Clock clock, InputEstimates estimates, GatewayCall calls) {
+        this.calls = calls;
         this.estimates = estimates;
         this.settings = settings;
         this.choice = choice;
@@ -89,7 +87,10 @@ public final class GatewayIntake {
                     "invalid_type");
         }
         List<ModelSpec> chain = choice.chainFor(Optional.ofNullable(model).filter(JsonNode::isTextual).map(JsonNode::asText));
-        transports.fromHttp(exchange);
+        transports.received(exchange, Transport.HTTP);
+        // its answer goes back on the request, and its calls are the gateway's own, bounded by its deadline
+        ReplyTarget.GATEWAY.applyTo(exchange);
+        exchange.setProperty(ExchangeKeys.CALLER, calls);
         boolean streamed = request.path("stream").asBoolean(false);
         exchange.setProperty(ExchangeKeys.STREAMED, streamed);
         // a streamed answer is relayed as it comes, unchecked: only a whole answer can be judged before the client has it
@@ -138,7 +139,7 @@ public final class GatewayIntake {
                 inFlight.decrementAndGet();
             }
         };
-        exchange.setProperty(RELEASE, release);
+        exchange.setProperty(ExchangeKeys.GATEWAY_RELEASE, release);
         exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
             @Override
             public void onDone(Exchange ended) {

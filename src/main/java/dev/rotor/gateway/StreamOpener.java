@@ -18,7 +18,6 @@ import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
-import dev.rotor.camel.GatewayCall;
 import dev.rotor.chat.ChatResult;
 import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.chat.Failure;

@@ -16,10 +16,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-import dev.rotor.chat.ChatResult;
-import dev.rotor.chat.Failure;
 import dev.rotor.answers.AnswerFault;
 import dev.rotor.answers.Rejection;
+import dev.rotor.chat.ChatResult;
+import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.chat.headers.LimitReport;

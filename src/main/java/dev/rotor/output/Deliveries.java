@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.rotor.batch.TaskLedger;
+import dev.rotor.core.ExchangeKeys;
 import dev.rotor.output.OutputSettings.Destination;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -28,7 +29,6 @@ public final class Deliveries {
 
     private static final Logger LOG = LoggerFactory.getLogger(Deliveries.class);
     static final Duration WARN_EVERY = Duration.ofMinutes(1);
-    private static final String UNDELIVERED = "rotorUndelivered";
 
     private final OutputSettings output;
     private final Clock clock;
@@ -49,8 +49,8 @@ public final class Deliveries {
     /** Camel's onExceptionOccurred of the delivery routes: runs after each refused send, before the backoff. */
     public void onRefused(Exchange exchange) {
         refusals.increment();
-        if (exchange.getProperty(UNDELIVERED) == null) {
-            exchange.setProperty(UNDELIVERED, Boolean.TRUE);
+        if (exchange.getProperty(ExchangeKeys.UNDELIVERED) == null) {
+            exchange.setProperty(ExchangeKeys.UNDELIVERED, Boolean.TRUE);
             undelivered.incrementAndGet();
             exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
                 @Override
@@ -88,7 +88,7 @@ public final class Deliveries {
 
     /** Whether this task's outcome was refused by its output at least once and is still held. */
     public static boolean isHeld(Exchange exchange) {
-        return exchange.getProperty(UNDELIVERED) != null;
+        return exchange.getProperty(ExchangeKeys.UNDELIVERED) != null;
     }
 
     /** Tasks holding an outcome the output refused. */
@@ -105,7 +105,7 @@ public final class Deliveries {
     }
 
     private static boolean isResult(Exchange exchange) {
-        TaskLedger.Entry entry = exchange.getProperty(TaskLedger.ENTRY_PROPERTY, TaskLedger.Entry.class);
+        TaskLedger.Entry entry = exchange.getProperty(ExchangeKeys.LEDGER_ENTRY, TaskLedger.Entry.class);
         return entry != null && entry.completed();
     }
 

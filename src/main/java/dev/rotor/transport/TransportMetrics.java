@@ -1,12 +1,15 @@
 package dev.rotor.transport;
 
+import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import dev.rotor.core.ExchangeKeys;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -16,24 +19,21 @@ import io.micrometer.core.instrument.MeterRegistry;
 public final class TransportMetrics {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransportMetrics.class);
-    public static final String TRANSPORT = "rotorTransport";
-    private static final String COUNTED = "rotorInFlightCounted";
-    private static final String WAITING = "rotorWaitingForModel";
 
     private final MeterRegistry meters;
-    private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
-    private final Map<String, AtomicInteger> waiting = new ConcurrentHashMap<>();
+    private final Map<Transport, AtomicInteger> inFlight = new EnumMap<>(Transport.class);
+    private final Map<Transport, AtomicInteger> waiting = new EnumMap<>(Transport.class);
 
     public TransportMetrics(MeterRegistry meters) {
         this.meters = meters;
-        for (String t : new String[] {"file", "jms", "kafka", "http"}) {
+        for (Transport t : Transport.values()) {
             AtomicInteger n = new AtomicInteger();
             inFlight.put(t, n);
-            Gauge.builder("rotor.transport.in.flight", n, AtomicInteger::get).tag("transport", t)
+            Gauge.builder("rotor.transport.in.flight", n, AtomicInteger::get).tag("transport", t.label())
                     .description("Tasks taken from the transport and not yet ended").register(meters);
             AtomicInteger w = new AtomicInteger();
             waiting.put(t, w);
-            Gauge.builder("rotor.transport.waiting", w, AtomicInteger::get).tag("transport", t)
+            Gauge.builder("rotor.transport.waiting", w, AtomicInteger::get).tag("transport", t.label())
                     .description("Tasks in flight that wait for a model to free (a cooldown, a full window, an open breaker)")
                     .register(meters);
             // at zero from the start, so a dashboard's rate() has a series before the first task
@@ -44,25 +44,9 @@ public final class TransportMetrics {
         }
     }
 
-    public void fromFile(Exchange exchange) {
-        received(exchange, "file");
-    }
-
-    public void fromJms(Exchange exchange) {
-        received(exchange, "jms");
-    }
-
-    public void fromKafka(Exchange exchange) {
-        received(exchange, "kafka");
-    }
-
-    public void fromHttp(Exchange exchange) {
-        received(exchange, "http");
-    }
-
     /** The task's result or dead letter was sent. */
     public void ended(Exchange exchange, boolean completed) {
-        String transport = release(exchange);
+        Transport transport = release(exchange);
         if (transport != null) {
             counter(completed ? "rotor.transport.completed" : "rotor.transport.dead.lettered", transport).increment();
         }
@@ -70,7 +54,7 @@ public final class TransportMetrics {
 
     /** The task went back to its queue to wait there; it counts as consumed again when it comes back. */
     public void parked(Exchange exchange) {
-        String transport = release(exchange);
+        Transport transport = release(exchange);
         if (transport != null) {
             counter("rotor.transport.parked", transport).increment();
         }
@@ -78,47 +62,48 @@ public final class TransportMetrics {
 
     /** Nothing could be sent for the task: the transport keeps its input (file left, message rolled back). */
     public void failed(Exchange exchange) {
-        String transport = release(exchange);
+        Transport transport = release(exchange);
         if (transport != null) {
             LOG.error("task {} from {} could not be delivered ({}); its input is kept to be taken again",
-                    exchange.getProperty("rotorTaskId"), transport, String.valueOf(exchange.getException()));
+                    exchange.getProperty(ExchangeKeys.TASK_ID), transport.label(), String.valueOf(exchange.getException()));
         }
     }
 
     public int inFlight(String transport) {
-        return inFlight.get(transport).get();
+        return inFlight.get(Transport.valueOf(transport.toUpperCase(Locale.ROOT))).get();
     }
 
     /** Whether the task now waits for a model to free (true) or has one to call (false). */
     public void waitingForModel(Exchange exchange, boolean now) {
-        String transport = exchange.getProperty(TRANSPORT, String.class);
+        Transport transport = exchange.getProperty(ExchangeKeys.TRANSPORT, Transport.class);
         if (transport == null) {
             return;
         }
-        boolean was = exchange.getProperty(WAITING) != null;
+        boolean was = exchange.getProperty(ExchangeKeys.WAITING_FOR_MODEL) != null;
         if (now && !was) {
-            exchange.setProperty(WAITING, Boolean.TRUE);
+            exchange.setProperty(ExchangeKeys.WAITING_FOR_MODEL, Boolean.TRUE);
             waiting.get(transport).incrementAndGet();
         } else if (!now && was) {
-            exchange.removeProperty(WAITING);
+            exchange.removeProperty(ExchangeKeys.WAITING_FOR_MODEL);
             waiting.get(transport).decrementAndGet();
         }
     }
 
     public int waiting(String transport) {
-        return waiting.get(transport).get();
+        return waiting.get(Transport.valueOf(transport.toUpperCase(Locale.ROOT))).get();
     }
 
-    private void received(Exchange exchange, String transport) {
-        exchange.setProperty(TRANSPORT, transport);
-        exchange.setProperty(COUNTED, Boolean.TRUE);
+    /** A task was taken from its transport: it counts as consumed, and in flight until it ends. */
+    public void received(Exchange exchange, Transport transport) {
+        exchange.setProperty(ExchangeKeys.TRANSPORT, transport);
+        exchange.setProperty(ExchangeKeys.IN_FLIGHT_COUNTED, Boolean.TRUE);
         inFlight.get(transport).incrementAndGet();
         counter("rotor.transport.consumed", transport).increment();
     }
 
-    private String release(Exchange exchange) {
-        String transport = exchange.getProperty(TRANSPORT, String.class);
-        if (transport == null || exchange.removeProperty(COUNTED) == null) {
+    private Transport release(Exchange exchange) {
+        Transport transport = exchange.getProperty(ExchangeKeys.TRANSPORT, Transport.class);
+        if (transport == null || exchange.removeProperty(ExchangeKeys.IN_FLIGHT_COUNTED) == null) {
             return null;
         }
         waitingForModel(exchange, false);
@@ -126,7 +111,7 @@ public final class TransportMetrics {
         return transport;
     }
 
-    private Counter counter(String name, String transport) {
-        return Counter.builder(name).tag("transport", transport).register(meters);
+    private Counter counter(String name, Transport transport) {
+        return Counter.builder(name).tag("transport", transport.label()).register(meters);
     }
 }

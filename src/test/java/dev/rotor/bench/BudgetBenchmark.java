@@ -15,7 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 
 import dev.rotor.batch.TaskLedger;
-import dev.rotor.camel.ExchangeKeys;
+import dev.rotor.core.ExchangeKeys;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.RotorHarness;

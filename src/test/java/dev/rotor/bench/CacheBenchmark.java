@@ -23,8 +23,8 @@ import org.apache.camel.spi.Synchronization;
 import org.apache.camel.support.DefaultExchange;
 
 import dev.rotor.cache.ResultCache;
-import dev.rotor.camel.ExchangeKeys;
-import dev.rotor.camel.TaskIntake;
+import dev.rotor.core.ExchangeKeys;
+import dev.rotor.core.TaskIntake;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;

@@ -23,7 +23,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 
 import dev.rotor.batch.TaskLedger;
-import dev.rotor.camel.ExchangeKeys;
+import dev.rotor.core.ExchangeKeys;
 import dev.rotor.simulator.Limiter;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;

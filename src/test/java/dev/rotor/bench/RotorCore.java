@@ -7,7 +7,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.support.DefaultExchange;
 
-import dev.rotor.camel.TaskIntake;
+import dev.rotor.core.TaskIntake;
 
 /** Hands tasks to a running Rotor as its intakes do: the intake step, then the rotation core, on the caller's thread. */
 final class RotorCore {

@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 
 import dev.rotor.batch.TaskLedger;
-import dev.rotor.camel.ExchangeKeys;
+import dev.rotor.core.ExchangeKeys;
 import dev.rotor.limits.InputEstimates;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.simulator.Scenario;

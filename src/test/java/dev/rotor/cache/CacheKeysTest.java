@@ -7,7 +7,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.rotor.camel.Json;
+import dev.rotor.core.Json;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.ModelSpec;

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.rotor.cache.FolderKeptStore;
-import dev.rotor.camel.Json;
+import dev.rotor.core.Json;
 import dev.rotor.support.MutableClock;
 
 class IdempotentRequestsTest {

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.rotor.simulator.Limiter;
-import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.FreePorts;
 import dev.rotor.support.RotorHarness;

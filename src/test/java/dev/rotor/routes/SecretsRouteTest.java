@@ -10,8 +10,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.RotorHarness;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

@@ -12,11 +12,11 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.rotor.camel.InboxFilter;
-import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.RotorHarness;
+import dev.rotor.transport.InboxFilter;
 
 /** A task file written in two halves with a pause between is a task, not an invalid one. */
 class SlowWriterRouteTest {

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.FreePorts;
 import dev.rotor.support.HeadlessChromium;

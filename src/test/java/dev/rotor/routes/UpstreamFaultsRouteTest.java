@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.rotor.batch.TaskLedger;
-import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.RotorHarness;
 

@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
-import dev.rotor.models.Unit;
 import dev.rotor.chat.headers.LimitReport;
 import dev.rotor.chat.headers.LimitSignal;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
+import dev.rotor.models.Unit;
 
 /**
  * OpenRouter's free pool as models.yaml declares it (a limit group of 2 calls per 10 s holding both ":free" models,

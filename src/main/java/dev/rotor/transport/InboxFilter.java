@@ -1,4 +1,4 @@
-package dev.rotor.camel;
+package dev.rotor.transport;
 
 import java.io.File;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.rotor.camel;
+package dev.rotor.core;
 
 import java.util.HashMap;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.rotor.camel;
+package dev.rotor.gateway;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +28,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.support.AsyncProcessorSupport;
 
+import dev.rotor.core.ExchangeKeys;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.models.Provider;
 import dev.rotor.rotation.TaskProgress;

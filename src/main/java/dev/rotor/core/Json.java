@@ -1,4 +1,4 @@
-package dev.rotor.camel;
+package dev.rotor.core;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,4 +1,4 @@
-package dev.rotor.camel;
+package dev.rotor.gateway;
 
 import java.net.URI;
 import java.net.http.HttpTimeoutException;

@@ -1,4 +1,4 @@
-package dev.rotor.camel;
+package dev.rotor.core;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -23,7 +23,6 @@ public final class Parking {
 
     public static final String PROGRESS_HEADER = "rotorProgress";
     public static final String NOT_BEFORE_HEADER = "rotorNotBefore";
-    static final String DELAY_MS = "rotorParkDelayMs";
 
     private final ObjectMapper json;
     private final Clock clock;
@@ -56,7 +55,7 @@ public final class Parking {
         exchange.getIn().setHeader(PROGRESS_HEADER, json.writeValueAsString(snapshot));
         exchange.getIn().setHeader(NOT_BEFORE_HEADER, Long.toString(clock.millis() + park.delay().toMillis()));
         long seconds = (park.delay().toMillis() + 999) / 1000;
-        exchange.setProperty(DELAY_MS, Math.max(1, seconds) * 1000);
+        exchange.setProperty(ExchangeKeys.PARK_DELAY_MS, Math.max(1, seconds) * 1000);
     }
 
     /** The progress a parked task carried, if this input is one. */

@@ -1,4 +1,4 @@
-package dev.rotor.camel;
+package dev.rotor.core;
 
 import java.io.InputStream;
 import java.time.Clock;
@@ -113,8 +113,8 @@ public final class ModelCaller {
         headers.of(model.provider()).forEach(in::setHeader);
         exchange.setProperty(ExchangeKeys.MODEL, model);
         exchange.setProperty(ExchangeKeys.PERMIT, use.permit());
-        if (!fromGateway(exchange)) {
-            // a gateway request's call is GatewayCall's (see the attempt route)
+        if (!hasOwnCaller(exchange)) {
+            // the camel-http endpoint of the model's provider (see the attempt route)
             exchange.setProperty(ExchangeKeys.CALL_URI, callUri(model.provider()));
         }
         exchange.setProperty(ExchangeKeys.CALL_STARTED, new CallStart(clock.instant(), System.nanoTime()));
@@ -240,8 +240,9 @@ public final class ModelCaller {
         return left.isNegative() ? Duration.ofMillis(1) : left;
     }
 
-    private static boolean fromGateway(Exchange exchange) {
-        return "http".equals(exchange.getProperty(TransportMetrics.TRANSPORT, String.class));
+    /** Whether the task's intake makes its calls itself ({@link OwnCaller}). */
+    private static boolean hasOwnCaller(Exchange exchange) {
+        return exchange.getProperty(ExchangeKeys.CALLER) != null;
     }
 
     private static boolean streamed(Exchange exchange) {
