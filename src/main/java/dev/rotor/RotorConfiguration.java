@@ -213,6 +213,8 @@ public final class RotorConfiguration implements CamelConfiguration {
         HealthCheckRegistry.get(context).register(new ModelsHealthCheck(policy, models.models()));
         if (settings.intakes().contains("http")) {
             StreamRelays relays = new StreamRelays(json, clock, timer, gateway.stallTimeout(), policy, metrics, meters);
+            // a stream still relayed when Rotor stops ends with an error event at once, not after Camel's timeout
+            whenStopping(context, relays::stop);
             StreamRescue rescue = new StreamRescue(gateway.resume(), policy, requests, opener, firstTokens, metrics,
                     meters, clock);
             beans.bind("gatewayAnswers", new GatewayAnswers(json, clock, relays, rescue));
@@ -418,6 +420,15 @@ public final class RotorConfiguration implements CamelConfiguration {
 
     /** Runs once the routes run (the management server is up by then). */
     private static void whenStarted(CamelContext context, Runnable then) {
+        on(context, CamelEvent.CamelContextStartedEvent.class, then);
+    }
+
+    /** Runs as Camel begins to stop, before it waits for the exchanges in flight. */
+    private static void whenStopping(CamelContext context, Runnable then) {
+        on(context, CamelEvent.CamelContextStoppingEvent.class, then);
+    }
+
+    private static void on(CamelContext context, Class<? extends CamelEvent> type, Runnable then) {
         context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
             {
                 // only the context's own events: Camel then makes no event object for each step of every exchange
@@ -430,7 +441,7 @@ public final class RotorConfiguration implements CamelConfiguration {
 
             @Override
             public void notify(CamelEvent event) {
-                if (event instanceof CamelEvent.CamelContextStartedEvent) {
+                if (type.isInstance(event)) {
                     then.run();
                 }
             }

@@ -51,7 +51,7 @@ final class StreamRelay {
     /** All the text the caller has had. */
     private final StringBuilder sent = new StringBuilder();
 
-    private OpenStream open;
+    private volatile OpenStream open;
     private ModelSpec model;
     /** The prefill the serving model was sent, empty for the first. */
     private String prefill = "";
@@ -102,6 +102,11 @@ final class StreamRelay {
             open.reader().close();
             sink.end();
         }
+    }
+
+    /** Drops the provider's stream: the relay sees it break at once. */
+    void stop() {
+        open.reader().close();
     }
 
     /** Relays the serving model's stream; null when it ended (whole, or its caller gone), else why it broke. */

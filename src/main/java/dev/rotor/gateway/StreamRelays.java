@@ -3,6 +3,9 @@ package dev.rotor.gateway;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 
 import org.slf4j.Logger;
@@ -35,6 +38,8 @@ public final class StreamRelays {
     private final RotorMetrics metrics;
     private final MeterRegistry meters;
     private final Counter skipped;
+    private final Set<StreamRelay> relays = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopping;
 
     public StreamRelays(ObjectMapper json, Clock clock, ScheduledExecutorService timer, Duration stall,
                         RotationPolicy policy, RotorMetrics metrics, MeterRegistry meters) {
@@ -62,8 +67,24 @@ public final class StreamRelays {
     ModelSpec relay(OpenStream open, ModelSpec model, String id, HttpServerResponse response, AnswerRecording recording,
                     Map<String, String> headers, StreamRescue.Resumer resumer, long promptTokens) {
         EventSink sink = new ResponseSink(response, stall);
-        return new StreamRelay(open, model, id, recording == null ? sink : recording.around(sink, headers), json, clock,
-                timer, stall, events(id), resumer, new StreamUsage(promptTokens)).run();
+        StreamRelay relay = new StreamRelay(open, model, id, recording == null ? sink : recording.around(sink, headers),
+                json, clock, timer, stall, events(id), (broken, sent, cause) -> stopping ? Optional.empty()
+                        : resumer.resume(broken, sent, cause), new StreamUsage(promptTokens));
+        relays.add(relay);
+        try {
+            if (stopping) {
+                relay.stop();
+            }
+            return relay.run();
+        } finally {
+            relays.remove(relay);
+        }
+    }
+
+    /** Rotor stops: every stream still relayed ends now, with an error event, and none is taken over. */
+    public void stop() {
+        stopping = true;
+        relays.forEach(StreamRelay::stop);
     }
 
     private StreamRelay.Events events(String id) {
