@@ -186,9 +186,8 @@ public final class RotorConfiguration implements CamelConfiguration {
         CallHeaders callHeaders = new CallHeaders(keys::keyOf, referrerHeaders(settings));
         FirstTokenLimits firstTokens = new FirstTokenLimits(gateway.firstTokenTimeout());
         ExecutorService gatewayThreads = gatewayThreads(context);
-        // with hedging on, a stream's headers may take to the ceiling: the race is on its first content
-        GatewayCall gatewayCall = new GatewayCall(settings.httpConnectTimeout(), settings.httpReadTimeout(),
-                gateway.hedge() ? m -> firstTokens.ceiling() : firstTokens::limitFor, clock, timer, gatewayThreads);
+        GatewayCall gatewayCall = new GatewayCall(settings.httpConnectTimeout(), settings.httpReadTimeout(), firstTokens,
+                gateway.hedge(), clock, timer, gatewayThreads);
         StreamOpener opener = new StreamOpener(gatewayCall, callHeaders::of, classifier, streamStart, firstTokens,
                 policy, metrics, clock, gatewayThreads);
         Hedging hedging = gateway.hedge()
@@ -216,7 +215,7 @@ public final class RotorConfiguration implements CamelConfiguration {
             // a stream still relayed when Rotor stops ends with an error event at once, not after Camel's timeout
             whenStopping(context, relays::stop);
             StreamRescue rescue = new StreamRescue(gateway.resume(), policy, requests, opener, firstTokens, metrics,
-                    meters, clock);
+                    meters);
             beans.bind("gatewayAnswers", new GatewayAnswers(json, clock, relays, rescue));
             bindGateway(beans, settings.gateway(), models, transports, json, clock, estimates, gatewayCall);
             // a request being answered holds its key for as long as it may take, and a margin for the answer to go out
@@ -225,14 +224,21 @@ public final class RotorConfiguration implements CamelConfiguration {
             ChatCompletionsHandler chat = new ChatCompletionsHandler(settings.gateway(), json, idempotency, metrics);
             GatewayServer server = new GatewayServer(gateway, json, new ModelList(models, json), meters);
             closeOnStop(context, server::close);
+            // bound now, so that a port in use stops Rotor at start with one line; it answers 503 until the routes run
+            try {
+                server.listen();
+            } catch (Exception e) {
+                throw new ConfigurationMistake(new IllegalArgumentException("the gateway cannot listen on "
+                        + gateway.host() + ":" + gateway.port() + " (rotor.gateway.host, rotor.gateway.port): "
+                        + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())));
+            }
             whenStarted(context, () -> {
                 try {
                     chat.attach(server, context, gatewayCall);
-                    server.listen();
                 } catch (Exception e) {
-                    throw new IllegalStateException("the gateway could not be served on " + gateway.host() + ":"
-                            + gateway.port() + ": " + e.getMessage(), e);
+                    throw new IllegalStateException("the gateway could not be served", e);
                 }
+                server.ready();
             });
         }
 

@@ -60,14 +60,16 @@ public final class ChatRequestMapper {
      * The request of a gateway call whose stream broke, to the model that is to finish it: the text sent so far as
      * the last, assistant, message (flagged {@code prefix} for a model that needs it). Its trailing whitespace is left
      * off: Anthropic refuses a final assistant message that ends in it, and the seam is checked where the texts meet.
+     *
+     * @param maxTokens the bound to send instead of the caller's: what is left of it
      */
-    public String continuing(ObjectNode request, ModelSpec model, String sentSoFar) {
+    public String continuing(ObjectNode request, ModelSpec model, String sentSoFar, OptionalInt maxTokens) {
         return gatewayBody(request, model, messages -> {
             ObjectNode prefill = messages.addObject().put("role", "assistant").put("content", sentSoFar.stripTrailing());
             if (model.continuation() == Continuation.PREFIX_FLAG) {
                 prefill.put("prefix", true);
             }
-        }, OptionalInt.empty());
+        }, maxTokens);
     }
 
     private String gatewayBody(ObjectNode request, ModelSpec model, Optional<FollowUp> followUp, OptionalInt maxTokens) {

@@ -107,23 +107,36 @@ final class ConnectionGuard {
         connection.close();
     }
 
-    /** One timer a connection, set and fired on its event loop. */
+    /**
+     * One timer a connection. Armed and cancelled from its event loop and, for a streamed answer, from the relay's
+     * thread: each arming has its number, and a timer fires only if it is still the latest, so a cancel is never lost.
+     */
     private final class Watch {
         private long timer = -1;
+        private long armed;
 
-        void arm(long ms, Runnable then) {
+        synchronized void arm(long ms, Runnable then) {
             cancel();
-            timer = vertx.setTimer(ms, id -> {
-                timer = -1;
-                then.run();
-            });
+            long mine = ++armed;
+            timer = vertx.setTimer(ms, id -> fire(mine, then));
         }
 
-        void cancel() {
+        synchronized void cancel() {
+            armed++;
             if (timer >= 0) {
                 vertx.cancelTimer(timer);
                 timer = -1;
             }
+        }
+
+        private void fire(long mine, Runnable then) {
+            synchronized (this) {
+                if (mine != armed) {
+                    return;
+                }
+                timer = -1;
+            }
+            then.run();
         }
     }
 }

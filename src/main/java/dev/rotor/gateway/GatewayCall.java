@@ -20,7 +20,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 import io.vertx.core.Vertx;
 import org.apache.camel.AsyncCallback;
@@ -28,6 +27,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.support.AsyncProcessorSupport;
 
+import dev.rotor.chat.stream.FirstTokenLimits;
 import dev.rotor.core.ExchangeKeys;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.models.Provider;
@@ -54,7 +54,8 @@ public final class GatewayCall extends AsyncProcessorSupport {
 
     private final HttpClient client;
     private final Duration readTimeout;
-    private final Function<ModelSpec, Duration> headersWithin;
+    private final FirstTokenLimits firstTokens;
+    private final boolean hedging;
     private final Clock clock;
     private final ScheduledExecutorService timer;
     private final Executor continuation;
@@ -63,19 +64,21 @@ public final class GatewayCall extends AsyncProcessorSupport {
 
     /**
      * @param readTimeout   the longest a plain call may take to answer
-     * @param headersWithin the longest a streamed call to the model may take to send its headers (its first-token
-     *                      limit)
+     * @param firstTokens   how long a streamed call to a model may take to send its headers: its first-token limit (the
+     *                      ceiling when {@code hedging}: the race is on the first content, after the headers)
      * @param timer         abandons calls whose time ran out
      * @param continuation  where the route goes on once a call has ended (a stream's relay holds its thread)
      */
-    public GatewayCall(Duration connectTimeout, Duration readTimeout, Function<ModelSpec, Duration> headersWithin, Clock clock,
+    public GatewayCall(Duration connectTimeout, Duration readTimeout, FirstTokenLimits firstTokens, boolean hedging,
+                       Clock clock,
                        ScheduledExecutorService timer, Executor continuation) {
         // the client's own work (reading an answer into a byte array or a stream's queue) never blocks: done on its
         // selector thread, it saves a hand-off to a pool thread and back per call
         this.client = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1)
                 .executor(Runnable::run).build();
         this.readTimeout = readTimeout;
-        this.headersWithin = headersWithin;
+        this.firstTokens = firstTokens;
+        this.hedging = hedging;
         this.clock = clock;
         this.timer = timer;
         this.continuation = continuation;
@@ -94,7 +97,7 @@ public final class GatewayCall extends AsyncProcessorSupport {
         boolean streamed = exchange.getProperty(ExchangeKeys.STREAMED, false, Boolean.class);
         Duration wait;
         try {
-            wait = within(streamed ? headersWithin.apply(model) : readTimeout, exchange);
+            wait = within(streamed ? headersWithin(model) : readTimeout, exchange);
         } catch (HttpTimeoutException e) {
             exchange.setException(e);
             callback.done(true);
@@ -134,7 +137,12 @@ public final class GatewayCall extends AsyncProcessorSupport {
             giveUp.cancel(false);
             try {
                 if (failure != null) {
-                    exchange.setException(why(failure, wait));
+                    Exception why = why(failure, wait);
+                    if (why instanceof HttpTimeoutException && wait.equals(headersWithin(model))) {
+                        // left at its limit before even its headers: learned as a stream that took the limit
+                        firstTokens.observed(model, wait);
+                    }
+                    exchange.setException(why);
                 } else {
                     streamAnswered(exchange, response);
                 }
@@ -144,6 +152,10 @@ public final class GatewayCall extends AsyncProcessorSupport {
             callback.done(false);
         }, continuation);
         return false;
+    }
+
+    private Duration headersWithin(ModelSpec model) {
+        return hedging ? firstTokens.ceiling() : firstTokens.limitFor(model);
     }
 
     /**

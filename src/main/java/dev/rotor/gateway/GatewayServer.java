@@ -31,12 +31,18 @@ public final class GatewayServer implements AutoCloseable {
     private final Router router = Router.router(vertx);
     private final ConnectionGuard guard;
     private HttpServer server;
+    private volatile boolean ready;
 
     public GatewayServer(GatewaySettings settings, ObjectMapper json, ModelList models, MeterRegistry meters) {
         this.settings = settings;
         this.json = json;
         this.guard = new ConnectionGuard(vertx, settings, meters);
         router.route().handler(ctx -> {
+            if (!ready) {
+                new OpenAiError(503, "Rotor is starting", "server_error", "starting", null, OptionalLong.of(1))
+                        .writeTo(ctx.response(), json);
+                return;
+            }
             guard.requestStarted(ctx.request());
             ctx.addEndHandler(ended -> guard.answered(ctx.request()));
             ctx.next();
@@ -64,6 +70,11 @@ public final class GatewayServer implements AutoCloseable {
     /** The request's body is in: the request-timeout no longer runs for it. */
     void bodyRead(HttpServerRequest request) {
         guard.bodyRead(request);
+    }
+
+    /** The routes run: requests are taken from now on (before, they get 503 with Retry-After). */
+    public void ready() {
+        ready = true;
     }
 
     /** Listens, and returns once the port is bound; fails if it cannot be. */

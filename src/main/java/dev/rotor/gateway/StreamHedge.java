@@ -81,15 +81,19 @@ public final class StreamHedge implements Hedging {
             return new Won(original.model(), original.permit(), first.get(Math.max(1, hedgeAt.toMillis()),
                     TimeUnit.MILLISECONDS), false);
         } catch (TimeoutException late) {
-            // late for this model: what it is learned from, and the moment to ask another
-            firstTokens.observed(original.model(), firstTokens.limitFor(original.model()));
+            // late for this model: the moment to ask another
         } catch (ExecutionException | InterruptedException e) {
             throw failure(e);
         }
+        Duration limit = firstTokens.limitFor(original.model());
         Optional<Selection.Use> use = policy.selectToContinue(progress,
                 m -> !m.id().equals(original.model().id()) && spendsNoBudget(m));
         if (use.isEmpty()) {
-            return new Won(original.model(), original.permit(), join(first), false);
+            // no model to hedge on: the original is left at its limit, as with hedging off, and the request rotates
+            original.close();
+            first.exceptionally(e -> null).join();
+            firstTokens.observed(original.model(), limit);
+            throw new ModelCallException(Failure.silent(200, "no first token within " + hedgeAt.toMillis() + " ms"));
         }
         ModelSpec hedge = use.get().model();
         try (var t = MDC.putCloseable("task", progress.taskId()); var m = MDC.putCloseable("model", hedge.id())) {
@@ -99,8 +103,15 @@ public final class StreamHedge implements Hedging {
         metrics.rotated(progress.taskId(), original.model().id(), hedge, "hedge: no first token in "
                 + hedgeAt.toMillis() + " ms");
         counter("rotor.gateway.hedges", hedge, "Second calls made for streams whose first token was late").increment();
-        StreamOpener.Pending second = opener.start(hedge, requests.body(task, hedge, Optional.empty(),
-                OptionalInt.empty()), progress.within(firstTokens.limitFor(hedge), clock.instant()));
+        StreamOpener.Pending second;
+        try {
+            second = opener.start(hedge, requests.body(task, hedge, Optional.empty(), OptionalInt.empty()),
+                    progress.within(firstTokens.limitFor(hedge), clock.instant()));
+        } catch (RuntimeException e) {
+            policy.onAbandoned(use.get().permit());
+            LOG.warn("the hedge on {} could not be sent: {}", hedge.id(), e.toString());
+            return new Won(original.model(), original.permit(), join(first), false);
+        }
         CompletableFuture.anyOf(first, second.result()).exceptionally(e -> null).join();
         if (succeeded(first)) {
             return originalWins(progress, original, first.join(), use.get(), second);
@@ -115,13 +126,30 @@ public final class StreamHedge implements Hedging {
             opened.open().reader().close();
             return originalWins(progress, original, first.join(), use.get(), second);
         }
-        original.close();
-        opener.abandon(progress, original.permit(), original.model(), original.at(),
-                Duration.between(original.at(), clock.instant()), "lost the race to " + hedge.id());
+        Duration originalTook = Duration.between(original.at(), clock.instant());
+        if (first.isDone()) {
+            // the original failed on its own: that is learned as any failed call is
+            opener.settle(progress, original.permit(), new StreamOpener.Failed(original.model(), failureOf(first),
+                    originalTook, original.at()), null);
+        } else {
+            original.close();
+            firstTokens.observed(original.model(), limit);
+            opener.abandon(progress, original.permit(), original.model(), original.at(), originalTook,
+                    "lost the race to " + hedge.id());
+            counter("rotor.gateway.hedges.cancelled", original.model(), "Calls cancelled because the other of a "
+                    + "hedged pair sent content first").increment();
+        }
         opener.settle(progress, use.get().permit(), opened, VERDICT_HEDGE);
-        counter("rotor.gateway.hedges.cancelled", original.model(), "Calls cancelled because the other of a hedged "
-                + "pair sent content first").increment();
         return new Won(hedge, use.get().permit(), opened.open(), true);
+    }
+
+    private static Failure failureOf(CompletableFuture<OpenStream> failed) {
+        try {
+            failed.join();
+            return Failure.of(FailureKind.TRANSIENT, 200, "no failure");
+        } catch (CompletionException e) {
+            return failure(e).failure();
+        }
     }
 
     private static boolean succeeded(CompletableFuture<?> future) {

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -62,13 +63,22 @@ public final class StreamOpener {
     static final class Pending {
         private final CompletableFuture<Result> result;
         private final CompletableFuture<HttpResponse<InputStream>> response;
-        private final AtomicReference<InputStream> body;
+        private final AtomicReference<InputStream> body = new AtomicReference<>();
+        private volatile boolean cancelled;
 
-        private Pending(CompletableFuture<Result> result, CompletableFuture<HttpResponse<InputStream>> response,
-                        AtomicReference<InputStream> body) {
-            this.result = result;
+        private Pending(CompletableFuture<HttpResponse<InputStream>> response,
+                        BiFunction<Pending, HttpResponse<InputStream>, Result> read,
+                        Executor executor, Function<Throwable, Result> failed) {
             this.response = response;
-            this.body = body;
+            this.result = response.thenApplyAsync(r -> read.apply(this, r), executor).exceptionally(failed);
+        }
+
+        /** The body is there: kept to be closed on a cancel, or closed at once if the cancel came first. */
+        private void took(InputStream in) {
+            body.set(in);
+            if (cancelled) {
+                close(in);
+            }
         }
 
         CompletableFuture<Result> result() {
@@ -76,14 +86,19 @@ public final class StreamOpener {
         }
 
         void cancel() {
+            cancelled = true;
             response.cancel(true);
             InputStream in = body.get();
             if (in != null) {
-                try {
-                    in.close();
-                } catch (IOException ignored) {
-                    // dropping it is all that was asked
-                }
+                close(in);
+            }
+        }
+
+        private static void close(InputStream in) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // dropping it is all that was asked
             }
         }
     }
@@ -117,18 +132,20 @@ public final class StreamOpener {
         Instant at = clock.instant();
         long started = System.nanoTime();
         metrics.called(model);
-        AtomicReference<InputStream> stream = new AtomicReference<>();
-        CompletableFuture<HttpResponse<InputStream>> response = calls.openStream(model.provider(),
-                headers.apply(model.provider()), body);
+        CompletableFuture<HttpResponse<InputStream>> response;
+        try {
+            response = calls.openStream(model.provider(), headers.apply(model.provider()), body);
+        } catch (RuntimeException e) {
+            response = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<HttpResponse<InputStream>> call = response;
         // cancelling the client's future abandons the call: it is not waited out
         CompletableFuture.delayedExecutor(Math.max(1, within.toMillis()), TimeUnit.MILLISECONDS)
-                .execute(() -> response.cancel(true));
-        CompletableFuture<Result> result = response.thenApplyAsync(r -> {
-                    stream.set(r.body());
-                    return read(model, r, within, started, at);
-                }, executor)
-                .exceptionally(e -> new Failed(model, failureOf(e, within), since(started), at));
-        return new Pending(result, response, stream);
+                .execute(() -> call.cancel(true));
+        return new Pending(call, (pending, r) -> {
+            pending.took(r.body());
+            return read(model, r, within, started, at);
+        }, executor, e -> new Failed(model, failureOf(e, within), since(started), at));
     }
 
     private Result read(ModelSpec model, HttpResponse<InputStream> response, Duration within, long started, Instant at) {
@@ -173,6 +190,10 @@ public final class StreamOpener {
         }
         Failed failed = (Failed) result;
         Failure failure = failed.failure();
+        if (failure.silent()) {
+            // left at its limit: learned as a stream that took the limit
+            firstTokens.observed(failed.model(), failed.latency());
+        }
         progress.record(new Attempt(failed.model().id(), failure.kind().label(), failure.httpStatus() > 0
                 ? failure.httpStatus() : null, failed.latency().toMillis(), failed.at(), failure.message()));
         metrics.failed(failed.model(), failed.latency(), failure);

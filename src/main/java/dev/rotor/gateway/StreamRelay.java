@@ -59,6 +59,11 @@ final class StreamRelay {
     private final StringBuilder given = new StringBuilder();
     private Seam seam;
     private String lastChunkId;
+    /** The serving stream gave its finish reason: the answer is whole, whatever comes after. */
+    private boolean finished;
+    /** A tool call went out: a text prefill cannot finish it. */
+    private boolean toolCallsSent;
+    private volatile boolean stopped;
 
     StreamRelay(OpenStream open, ModelSpec model, String id, EventSink sink, ObjectMapper json, Clock clock,
                 ScheduledExecutorService timer, Duration stall, Events events, StreamRescue.Resumer resumer,
@@ -84,7 +89,14 @@ final class StreamRelay {
                 if (broken == null) {
                     return model;
                 }
-                Optional<StreamRescue.Resumed> resumed = resumer.resume(model, sent.toString(), broken);
+                Optional<StreamRescue.Resumed> resumed = stopped || toolCallsSent ? Optional.empty()
+                        : resumer.resume(model, sent.toString(), broken);
+                if (stopped) {
+                    // Rotor stops: no takeover, and no failure of the model's
+                    resumed.ifPresent(r -> r.open().reader().close());
+                    brokeOff("Rotor is stopping");
+                    return model;
+                }
                 events.broken(model, broken, resumed.isPresent());
                 if (resumed.isEmpty()) {
                     brokeOff(broken);
@@ -96,6 +108,7 @@ final class StreamRelay {
                 model = resumed.get().model();
                 prefill = sent.toString().stripTrailing();
                 given.setLength(0);
+                finished = false;
                 seam = new Seam(sent.toString());
             }
         } finally {
@@ -106,6 +119,7 @@ final class StreamRelay {
 
     /** Drops the provider's stream: the relay sees it break at once. */
     void stop() {
+        stopped = true;
         open.reader().close();
     }
 
@@ -122,7 +136,6 @@ final class StreamRelay {
                     return null;
                 }
             }
-            boolean finished = false;
             while (true) {
                 SseEvent event = nextWithin(stalled);
                 if (event == null) {
@@ -149,8 +162,8 @@ final class StreamRelay {
                     continue;
                 }
                 if (chunk.hasNonNull("error")) {
-                    return "the provider reported an error mid-stream: "
-                            + chunk.path("error").path("message").asText("no message");
+                    return whole("the provider reported an error mid-stream: "
+                            + chunk.path("error").path("message").asText("no message"));
                 }
                 finished |= StreamChunks.finishes(chunk);
                 if (!pass(chunk)) {
@@ -158,9 +171,18 @@ final class StreamRelay {
                 }
             }
         } catch (IOException e) {
-            return stalled.get() ? "the provider sent nothing for " + stall.toMillis() + " ms"
-                    : "the provider's stream broke: " + e.getClass().getSimpleName();
+            return whole(stalled.get() ? "the provider sent nothing for " + stall.toMillis() + " ms"
+                    : "the provider's stream broke: " + e.getClass().getSimpleName());
         }
+    }
+
+    /** A break after the finish reason ends a whole answer: it is finished; before it, the break is the cause. */
+    private String whole(String cause) {
+        if (finished && !stopped) {
+            done();
+            return null;
+        }
+        return cause;
     }
 
     /**
@@ -177,11 +199,13 @@ final class StreamRelay {
         if (content != null) {
             given.append(content);
         }
+        boolean toolCalls = choice.path("delta").path("tool_calls").isArray();
+        toolCallsSent |= toolCalls;
         if (seam != null && choice.path("delta") instanceof ObjectNode delta) {
             String text = (content == null ? "" : seam.next(content))
                     + (StreamChunks.finishes(chunk) ? seam.end() : "");
             delta.remove("role");
-            if (text.isEmpty() && delta.size() <= 1 && !StreamChunks.finishes(chunk) && !o.path("usage").isObject()) {
+            if (text.isEmpty() && !toolCalls && !StreamChunks.finishes(chunk) && !o.path("usage").isObject()) {
                 // the continuation's opening, or text held at the seam: nothing new for the caller yet
                 return true;
             }

@@ -1,20 +1,24 @@
 package dev.rotor.gateway;
 
-import java.time.Clock;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.rotor.chat.ChatRequestMapper;
+import dev.rotor.chat.Failure;
 import dev.rotor.chat.stream.FirstTokenLimits;
 import dev.rotor.chat.stream.OpenStream;
+import dev.rotor.limits.InputEstimates;
 import dev.rotor.limits.Permit;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.ModelSpec;
@@ -35,6 +39,11 @@ public final class StreamRescue {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamRescue.class);
     static final String VERDICT_CONTINUED = "continued";
+    /** How many times one stream is taken over at most: past that, the models are failing, not one stream. */
+    static final int MAX_TAKEOVERS = 3;
+    /** What a 400 that refuses a prefill says (Anthropic, DeepSeek's beta, Mistral), as against any other 400. */
+    private static final Pattern REFUSES_PREFILL = Pattern.compile("(?i)prefill|prefix|assistant message|must end with "
+            + "a user message|final assistant|last message");
 
     /** The rest of one caller's answer, from a model that took it over. */
     record Resumed(ModelSpec model, OpenStream open) {
@@ -56,13 +65,11 @@ public final class StreamRescue {
     private final FirstTokenLimits firstTokens;
     private final RotorMetrics metrics;
     private final MeterRegistry meters;
-    private final Clock clock;
     private final Continuations continuations = new Continuations();
 
     /** @param on {@code rotor.gateway.resume}: prefill (true) or never */
     public StreamRescue(boolean on, RotationPolicy policy, ChatRequestMapper requests, StreamOpener opener,
-                        FirstTokenLimits firstTokens, RotorMetrics metrics, MeterRegistry meters, Clock clock) {
-        this.clock = clock;
+                        FirstTokenLimits firstTokens, RotorMetrics metrics, MeterRegistry meters) {
         this.on = on;
         this.policy = policy;
         this.requests = requests;
@@ -76,7 +83,9 @@ public final class StreamRescue {
         if (!on || progress == null || request == null || !request.path("messages").isArray()) {
             return Resumer.NEVER;
         }
-        return (broken, sentSoFar, cause) -> resume(progress, request, broken, sentSoFar, cause);
+        AtomicInteger takeovers = new AtomicInteger();
+        return (broken, sentSoFar, cause) -> takeovers.getAndIncrement() < MAX_TAKEOVERS
+                ? resume(progress, request, broken, sentSoFar, cause) : Optional.empty();
     }
 
     private Optional<Resumed> resume(TaskProgress progress, ObjectNode request, ModelSpec broken, String sentSoFar,
@@ -115,17 +124,34 @@ public final class StreamRescue {
     /** The continuation's stream up to its first content; empty when the call failed (what it learned is kept). */
     private Optional<OpenStream> call(TaskProgress progress, ObjectNode request, ModelSpec model, Permit permit,
                                       String sentSoFar) {
-        Duration within = progress.within(firstTokens.limitFor(model), clock.instant());
-        StreamOpener.Result result = opener.start(model, requests.continuing(request, model, sentSoFar), within)
-                .result().join();
+        StreamOpener.Result result;
+        try {
+            // not bounded by the request's deadline: a stream that sends content outlives it, as its relay does
+            result = opener.start(model, requests.continuing(request, model, sentSoFar, rest(request, sentSoFar)),
+                    firstTokens.limitFor(model)).result().join();
+        } catch (RuntimeException e) {
+            policy.onAbandoned(permit);
+            LOG.warn("the continuation on {} could not be sent: {}", model.id(), e.toString());
+            return Optional.empty();
+        }
         opener.settle(progress, permit, result, VERDICT_CONTINUED);
         if (result instanceof StreamOpener.Opened opened) {
             return Optional.of(opened.open());
         }
-        if (((StreamOpener.Failed) result).failure().httpStatus() == 400) {
-            // the request was fine for the model that began the answer: it is the prefill this one refuses
-            continuations.refused(model, ((StreamOpener.Failed) result).failure().message());
+        Failure failure = ((StreamOpener.Failed) result).failure();
+        if (failure.httpStatus() == 400 && REFUSES_PREFILL.matcher(failure.message()).find()) {
+            continuations.refused(model, failure.message());
         }
         return Optional.empty();
+    }
+
+    /** The caller's bound on the answer, less what it has: the continuation writes only the rest. */
+    private static OptionalInt rest(ObjectNode request, String sentSoFar) {
+        JsonNode bound = request.hasNonNull("max_completion_tokens") ? request.get("max_completion_tokens")
+                : request.get("max_tokens");
+        if (bound == null || !bound.canConvertToInt() || bound.asInt() <= 0) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of((int) Math.max(1, bound.asInt() - InputEstimates.tokens(sentSoFar)));
     }
 }

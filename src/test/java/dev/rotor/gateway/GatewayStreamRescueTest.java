@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -181,6 +187,39 @@ class GatewayStreamRescueTest {
             assertThat(sim.callsTo(SECONDARY)).isZero();
             List<JsonNode> sent = continuations(sim, TERTIARY);
             assertThat(sent).singleElement().satisfies(m -> assertThat(m.path(m.size() - 1).path("prefix").asBoolean()).isTrue());
+        }
+    }
+
+    @Test
+    void shouldNotContinueAStreamThatHasSentAToolCall() throws Exception {
+        Scenario scenario = Scenario.builder()
+                .model(PRIMARY, ModelBehaviour.unlimited().withScript("stream-cut:1"))
+                .model(SECONDARY, ModelBehaviour.unlimited()).build();
+        int port = FreePorts.next();
+        try (SimulatorServer sim = SimulatorServer.start(scenario);
+             RotorHarness rotor = gateway(sim, port, Map.of(), PRIMARY, SECONDARY).start()) {
+            HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/v1/chat/completions")).header("Content-Type",
+                    "application/json").POST(HttpRequest.BodyPublishers.ofString("""
+                    {"stream": true, "messages": [{"role": "user", "content": "Weather in Oslo?"}],
+                     "tools": [{"type": "function", "function": {"name": "weather", "parameters":
+                       {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]}
+                    """)).build(), HttpResponse.BodyHandlers.ofString());
+            // the tool call went out whole, then the stream broke: a text prefill cannot finish it
+            assertThat(answer.body()).contains("\"tool_calls\"").contains("stream_broken").doesNotContain("[DONE]");
+            assertThat(sim.callsTo(SECONDARY)).isZero();
+        }
+    }
+
+    @Test
+    void shouldStopAtStartWithOneLineWhenTheGatewaysPortIsTaken() throws Exception {
+        int port = FreePorts.next();
+        try (ServerSocket taken = new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
+             SimulatorServer sim = SimulatorServer.start(Scenario.builder().build())) {
+            RotorHarness rotor = gateway(sim, port, Map.of(), PRIMARY);
+            assertThatThrownBy(rotor::start).hasStackTraceContaining("the gateway cannot listen on 127.0.0.1:" + port
+                    + " (rotor.gateway.host, rotor.gateway.port)");
+            rotor.close();
         }
     }
 }
