@@ -24,6 +24,8 @@ import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 
+import dev.rotor.batch.TaskLedger;
+import dev.rotor.core.ExchangeKeys;
 import dev.rotor.limits.InputEstimates;
 import dev.rotor.limits.TaskSize;
 import dev.rotor.models.ModelRegistryLoader;
@@ -143,6 +145,11 @@ public final class OverheadBenchmark {
             Exchange exchange = core.complete("{\"id\":\"b-" + ids.incrementAndGet() + "\",\"prompt\":\"Say hi\"}");
             if (exchange.getException() != null) {
                 throw exchange.getException();
+            }
+            // a task that did not complete is no measure of the path that completes one
+            TaskLedger.Entry ended = exchange.getProperty(ExchangeKeys.LEDGER_ENTRY, TaskLedger.Entry.class);
+            if (ended == null || !ended.status().equals("completed")) {
+                throw new IllegalStateException("task " + i + " did not complete: " + ended);
             }
         };
     }
