@@ -167,6 +167,8 @@ public final class ScaleoutBenchmark {
                 env.put("ROTOR_OUTBOX_DIR", dir.resolve("outbox-" + i).toString());
                 env.put("ROTOR_FAILED_DIR", dir.resolve("failed-" + i).toString());
                 env.put("ROTOR_INBOX_DIR", dir.resolve("inbox-" + i).toString());
+                // each run's own journal: one shared would answer the next run's tasks (the same ids) with no call
+                env.put("ROTOR_CACHE_DIR", dir.resolve("cache-" + i).toString());
                 env.put("ROTOR_RETRY_MAX_DELAY", "60s");
                 processes.add(jarProcess(env, dir.resolve("rotor-" + i + ".log")));
             }
