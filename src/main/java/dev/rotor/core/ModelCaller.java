@@ -193,19 +193,19 @@ public final class ModelCaller {
         exchange.removeProperty(ExchangeKeys.CALL_STARTED);
         exchange.removeProperty(ExchangeKeys.PERMIT);
         OpenStream open = won.open();
+        ChatResult result = new ChatResult(open.firstContent(), JsonNodeFactory.instance.objectNode(), won.model().id(),
+                null);
         if (!won.hedge()) {
             Duration toFirstToken = start.elapsed();
             progress.record(new Attempt(model.id(), Attempt.OK, 200, toFirstToken.toMillis(), start.at(), null));
             firstTokens.observed(model, toFirstToken);
             var limits = classifier.limitsOf(headers);
             policy.onSuccess(permit, toFirstToken, limits);
-            metrics.succeeded(model, toFirstToken, new ChatResult(open.firstContent(), JsonNodeFactory.instance
-                    .objectNode(), model.id(), null));
+            metrics.succeeded(model, toFirstToken, result);
             metrics.ignoredSignals(limits);
         }
         exchange.setProperty(ExchangeKeys.MODEL, won.model());
-        exchange.setProperty(ExchangeKeys.RESULT, new ChatResult(open.firstContent(), JsonNodeFactory.instance
-                .objectNode(), won.model().id(), null));
+        exchange.setProperty(ExchangeKeys.RESULT, result);
         exchange.setProperty(ExchangeKeys.OPEN_STREAM, open);
     }
 

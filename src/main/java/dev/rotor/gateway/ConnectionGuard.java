@@ -1,14 +1,15 @@
 package dev.rotor.gateway;
 
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -21,10 +22,11 @@ import io.vertx.core.http.HttpServerResponse;
  */
 final class ConnectionGuard {
 
-    private static final String TIMEOUT_BODY = "{\"error\":{\"message\":\"The request did not arrive in time\","
-            + "\"type\":\"invalid_request_error\",\"code\":\"request_timeout\",\"param\":null}}";
+    private static final OpenAiError TIMED_OUT = new OpenAiError(408, "The request did not arrive in time",
+            "invalid_request_error", "request_timeout", null, OptionalLong.empty());
 
     private final Vertx vertx;
+    private final ObjectMapper json;
     private final int maxConnections;
     private final long requestTimeoutMs;
     private final long idleTimeoutMs;
@@ -34,8 +36,9 @@ final class ConnectionGuard {
     private final Counter timedOut;
     private final Counter idleClosed;
 
-    ConnectionGuard(Vertx vertx, GatewaySettings settings, MeterRegistry meters) {
+    ConnectionGuard(Vertx vertx, GatewaySettings settings, ObjectMapper json, MeterRegistry meters) {
         this.vertx = vertx;
+        this.json = json;
         this.maxConnections = settings.maxConnections();
         this.requestTimeoutMs = settings.requestTimeout().toMillis();
         this.idleTimeoutMs = settings.idleTimeout().toMillis();
@@ -100,8 +103,7 @@ final class ConnectionGuard {
     private void dropped(HttpConnection connection, HttpServerResponse response) {
         timedOut.increment();
         if (response != null && !response.headWritten() && !response.closed()) {
-            response.setStatusCode(408).putHeader("Content-Type", "application/json").putHeader("Connection", "close")
-                    .end(Buffer.buffer(TIMEOUT_BODY)).onComplete(sent -> connection.close());
+            TIMED_OUT.writeTo(response.putHeader("Connection", "close"), json).onComplete(sent -> connection.close());
             return;
         }
         connection.close();

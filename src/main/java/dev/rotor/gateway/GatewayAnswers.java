@@ -89,8 +89,9 @@ public final class GatewayAnswers {
         sent.put("Content-Type", "text/event-stream");
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
         Task task = exchange.getProperty(ExchangeKeys.TASK, Task.class);
-        return streams.relay(open, model, id, response, exchange.getProperty(ExchangeKeys.ANSWER_RECORDING, AnswerRecording.class),
-                sent, rescue.of(progress, task.request().orElse(null)), progress.size().rawInputTokens());
+        AnswerRecording recording = exchange.getProperty(ExchangeKeys.ANSWER_RECORDING, AnswerRecording.class);
+        return streams.relay(open, model, id, response, recording, sent, rescue.of(progress, task.request().orElse(null)),
+                progress.size().rawInputTokens());
     }
 
     /** The rotation core gave the request up: the reason, as the status and error a client of OpenAI expects. */

@@ -44,7 +44,7 @@ import dev.rotor.rotation.TaskProgress;
  * reads a chunked stream to its end first).</li>
  * </ul>
  * The answer's status and headers become the message's, as camel-http's would; a streamed 200's body stays a stream
- * for {@link ModelCaller#read} (in {@link ExchangeKeys#STREAM_BODY}), any other is read whole.
+ * for {@link dev.rotor.core.ModelCaller#read} (in {@link ExchangeKeys#STREAM_BODY}), any other is read whole.
  */
 public final class GatewayCall extends AsyncProcessorSupport {
 
@@ -70,8 +70,7 @@ public final class GatewayCall extends AsyncProcessorSupport {
      * @param continuation  where the route goes on once a call has ended (a stream's relay holds its thread)
      */
     public GatewayCall(Duration connectTimeout, Duration readTimeout, FirstTokenLimits firstTokens, boolean hedging,
-                       Clock clock,
-                       ScheduledExecutorService timer, Executor continuation) {
+                       Clock clock, ScheduledExecutorService timer, Executor continuation) {
         // the client's own work (reading an answer into a byte array or a stream's queue) never blocks: done on its
         // selector thread, it saves a hand-off to a pool thread and back per call
         this.client = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1)

@@ -36,7 +36,7 @@ public final class GatewayServer implements AutoCloseable {
     public GatewayServer(GatewaySettings settings, ObjectMapper json, ModelList models, MeterRegistry meters) {
         this.settings = settings;
         this.json = json;
-        this.guard = new ConnectionGuard(vertx, settings, meters);
+        this.guard = new ConnectionGuard(vertx, settings, json, meters);
         router.route().handler(ctx -> {
             if (!ready) {
                 new OpenAiError(503, "Rotor is starting", "server_error", "starting", null, OptionalLong.of(1))

@@ -7,6 +7,7 @@ import java.util.OptionalLong;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -34,8 +35,8 @@ public record OpenAiError(int status, String message, String type, String code, 
         return doc;
     }
 
-    /** Ends the response with this error. */
-    public void writeTo(HttpServerResponse response, ObjectMapper json) {
+    /** Ends the response with this error; done once it is written. */
+    public Future<Void> writeTo(HttpServerResponse response, ObjectMapper json) {
         byte[] bytes;
         try {
             bytes = json.writeValueAsBytes(body(json));
@@ -44,6 +45,6 @@ public record OpenAiError(int status, String message, String type, String code, 
         }
         response.setStatusCode(status).putHeader("Content-Type", "application/json");
         retryAfterSeconds.ifPresent(s -> response.putHeader("Retry-After", Long.toString(s)));
-        response.end(Buffer.buffer(bytes));
+        return response.end(Buffer.buffer(bytes));
     }
 }

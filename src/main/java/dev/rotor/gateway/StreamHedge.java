@@ -34,7 +34,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * {@code rotor.gateway.hedge=true}: a stream with no first token at its model's learned limit is asked of the next
  * free model as well, and the first to send content serves the caller. A hedge spends a call, so it goes only to a
- * model free now (within its limits) with no budget to spend; with none, the original is awaited to the ceiling.
+ * model free now (within its limits) with no budget to spend; with none, the original is left at its limit and the
+ * request rotates, as with hedging off.
  */
 public final class StreamHedge implements Hedging {
 

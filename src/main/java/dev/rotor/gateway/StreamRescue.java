@@ -11,7 +11,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.rotor.chat.ChatRequestMapper;
@@ -127,7 +126,7 @@ public final class StreamRescue {
         StreamOpener.Result result;
         try {
             // not bounded by the request's deadline: a stream that sends content outlives it, as its relay does
-            result = opener.start(model, requests.continuing(request, model, sentSoFar, rest(request, sentSoFar)),
+            result = opener.start(model, requests.continuing(request, model, sentSoFar, rest(progress, sentSoFar)),
                     firstTokens.limitFor(model)).result().join();
         } catch (RuntimeException e) {
             policy.onAbandoned(permit);
@@ -145,13 +144,10 @@ public final class StreamRescue {
         return Optional.empty();
     }
 
-    /** The caller's bound on the answer, less what it has: the continuation writes only the rest. */
-    private static OptionalInt rest(ObjectNode request, String sentSoFar) {
-        JsonNode bound = request.hasNonNull("max_completion_tokens") ? request.get("max_completion_tokens")
-                : request.get("max_tokens");
-        if (bound == null || !bound.canConvertToInt() || bound.asInt() <= 0) {
-            return OptionalInt.empty();
-        }
-        return OptionalInt.of((int) Math.max(1, bound.asInt() - InputEstimates.tokens(sentSoFar)));
+    /** The caller's bound on the answer (as the intake read it), less what it has: the continuation writes the rest. */
+    private static OptionalInt rest(TaskProgress progress, String sentSoFar) {
+        OptionalInt bound = progress.size().maxTokens();
+        return bound.isEmpty() ? bound
+                : OptionalInt.of((int) Math.max(1, bound.getAsInt() - InputEstimates.tokens(sentSoFar)));
     }
 }

@@ -60,16 +60,22 @@ public final class FirstTokenLimits {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    /** The last {@link #WINDOW} times of one model, in a ring. */
+    /**
+     * The last {@link #WINDOW} times of one model, in a ring. Its percentile is read several times a call (the headers'
+     * wait, the first content's, hedging): it is sorted once after each new time, not at each read.
+     */
     private static final class Samples {
         private final long[] ms = new long[WINDOW];
         private int count;
         private int next;
+        private boolean changed = true;
+        private long percentile;
 
         synchronized void add(long value) {
             ms[next] = value;
             next = (next + 1) % WINDOW;
             count = Math.min(count + 1, WINDOW);
+            changed = true;
         }
 
         /** -1 until enough are in. */
@@ -77,9 +83,13 @@ public final class FirstTokenLimits {
             if (count < MIN_SAMPLES) {
                 return -1;
             }
-            long[] sorted = Arrays.copyOf(ms, count);
-            Arrays.sort(sorted);
-            return sorted[(int) Math.min(count - 1, Math.ceil(PERCENTILE * count) - 1)];
+            if (changed) {
+                long[] sorted = Arrays.copyOf(ms, count);
+                Arrays.sort(sorted);
+                percentile = sorted[(int) Math.min(count - 1, Math.ceil(PERCENTILE * count) - 1)];
+                changed = false;
+            }
+            return percentile;
         }
     }
 }
