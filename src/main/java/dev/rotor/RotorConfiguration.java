@@ -21,19 +21,6 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.apache.camel.CamelConfiguration;
-import org.apache.camel.CamelContext;
-import org.apache.camel.Processor;
-import org.apache.camel.component.micrometer.MicrometerConstants;
-import org.apache.camel.health.HealthCheckRegistry;
-import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.spi.Registry;
-import org.apache.camel.support.SimpleEventNotifierSupport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.rotor.answers.AnswerChecker;
 import dev.rotor.batch.BatchReport;
@@ -97,10 +84,25 @@ import dev.rotor.simulator.EmbeddedSimulator;
 import dev.rotor.status.StatusPage;
 import dev.rotor.status.StatusReport;
 import dev.rotor.task.TaskParser;
+import dev.rotor.tracing.Traces;
+import dev.rotor.tracing.TracingSdk;
 import dev.rotor.transport.InboxFilter;
 import dev.rotor.transport.Intakes;
 import dev.rotor.transport.JmsWiring;
 import dev.rotor.transport.TransportMetrics;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Processor;
+import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.SimpleEventNotifierSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Binds the rotor.* settings into the beans the YAML routes call. The only place that wires Rotor together. */
 public final class RotorConfiguration implements CamelConfiguration {
@@ -167,6 +169,7 @@ public final class RotorConfiguration implements CamelConfiguration {
         TransportMetrics transports = new TransportMetrics(meters);
         TaskLedger ledger = new TaskLedger(metrics, transports);
 
+        Traces traces = settings.tracing().enabled() ? TracingSdk.start(context, settings.tracing()) : Traces.OFF;
         beans.bind("taskLedger", ledger);
         beans.bind("inboxFilter", new InboxFilter(clock, settings.inboxMinAge(), settings.inboxSettle()));
         beans.bind("transports", transports);
@@ -175,10 +178,10 @@ public final class RotorConfiguration implements CamelConfiguration {
         if (settings.uses("jms")) {
             JmsWiring.configure(context, settings.jms());
         }
-        Parking parking = new Parking(json, clock, settings.queueMaxHold());
+        Parking parking = new Parking(json, clock, settings.queueMaxHold(), traces);
         beans.bind("parking", parking);
         beans.bind("taskIntake", new TaskIntake(new TaskParser(json, models::hasChain, id -> models.model(id).isPresent()),
-                models, clock, settings.rotation().taskDeadline(), parking, estimates));
+                models, clock, settings.rotation().taskDeadline(), parking, estimates, traces));
         ScheduledExecutorService timer = streamTimer(context);
         GatewaySettings gateway = settings.gateway();
         ChatRequestMapper requests = new ChatRequestMapper(json);
@@ -195,11 +198,11 @@ public final class RotorConfiguration implements CamelConfiguration {
                 : Hedging.OFF;
         beans.bind("modelCaller", new ModelCaller(policy, requests, classifier, callHeaders, metrics, clock,
                 streamStart, firstTokens, hedging, transports,
-                new AnswerChecker(json, settings.answers().acceptTruncated()), settings.answers().checks()));
-        FailureHandler failures = new FailureHandler(policy, classifier, metrics, settings.queueMaxHold());
+                new AnswerChecker(json, settings.answers().acceptTruncated()), settings.answers().checks(), traces));
+        FailureHandler failures = new FailureHandler(policy, classifier, metrics, settings.queueMaxHold(), traces);
         beans.bind("failureHandler", failures);
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);
-        beans.bind("outcomes", new Outcomes(json, clock, simulated, settings.output().toFiles()));
+        beans.bind("outcomes", new Outcomes(json, clock, simulated, settings.output().toFiles(), traces));
         Stores kept = keptStores(settings, limits, clock);
         // a shared store out of reach says -1: the journal's records are counted all the same
         metrics.cacheGauge(() -> Math.max(0, kept.shared().size()) + kept.journal().size());
@@ -217,7 +220,7 @@ public final class RotorConfiguration implements CamelConfiguration {
             StreamRescue rescue = new StreamRescue(gateway.resume(), policy, requests, opener, firstTokens, metrics,
                     meters);
             beans.bind("gatewayAnswers", new GatewayAnswers(json, clock, relays, rescue));
-            bindGateway(beans, settings.gateway(), models, transports, json, clock, estimates, gatewayCall);
+            bindGateway(beans, settings.gateway(), models, transports, json, clock, estimates, gatewayCall, traces);
             // a request being answered holds its key for as long as it may take, and a margin for the answer to go out
             IdempotentRequests idempotency = new IdempotentRequests(kept.shared(), json, gateway.idempotencyTtl(),
                     gateway.deadline().plusSeconds(10));
@@ -351,7 +354,7 @@ public final class RotorConfiguration implements CamelConfiguration {
     /** The OpenAI-compatible gateway's beans; refuses to serve beyond this machine with no keys unless told to. */
     private static void bindGateway(Registry beans, GatewaySettings gateway, ModelRegistry models,
                                     TransportMetrics transports, ObjectMapper json, Clock clock,
-                                    InputEstimates estimates, GatewayCall calls) throws Exception {
+                                    InputEstimates estimates, GatewayCall calls, Traces traces) throws Exception {
         if (!gateway.loopbackOnly() && gateway.keys().isEmpty() && !gateway.allowOpen()) {
             throw new ConfigurationMistake(new IllegalArgumentException("rotor.gateway.host is " + gateway.host()
                     + ", reachable from other machines, and no gateway keys are set: set " + RotorSettings.GATEWAY_KEYS
@@ -365,7 +368,7 @@ public final class RotorConfiguration implements CamelConfiguration {
                     gateway.keys().size());
         }
         beans.bind("gatewayIntake", new GatewayIntake(gateway, new ModelChoice(models), transports, json, clock,
-                estimates, calls));
+                estimates, calls, traces));
     }
 
     /** The limit state: this process's own, or shared on Redis with every process on the same Redis and prefix. */

@@ -25,6 +25,7 @@ import dev.rotor.output.OutputSettings;
 import dev.rotor.rotation.Backoff;
 import dev.rotor.rotation.RotationConfig;
 import dev.rotor.rotation.Strategy;
+import dev.rotor.tracing.TracingSettings;
 import dev.rotor.transport.JmsSettings;
 
 /**
@@ -37,7 +38,8 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
                             Set<String> intakes, OutputSettings output, Duration queueMaxHold, JmsSettings jms,
                             StateSettings state, GatewaySettings gateway, Duration progressEvery, boolean check,
                             boolean checkAtStart, Duration httpConnectTimeout, Duration httpReadTimeout,
-                            Budget budget, CacheSettings cache, AnswerSettings answers, Duration inboxSettle) {
+                            Budget budget, CacheSettings cache, AnswerSettings answers, Duration inboxSettle,
+                            TracingSettings tracing) {
 
     public static final Set<String> TRANSPORTS = Set.of("file", "jms", "kafka");
     /** The environment variable with the gateway's keys (a comma list). */
@@ -103,7 +105,7 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
                 r.duration("rotor.http.read-timeout", "120000"), budget(r), cache(r),
                 new AnswerSettings(CacheSettings.parseOn("rotor.answers.checks", r.text("rotor.answers.checks", "on")),
                         r.bool("rotor.answers.accept-truncated", false)),
-                r.duration("rotor.inbox.settle", "30s"));
+                r.duration("rotor.inbox.settle", "30s"), TracingSettings.from(property));
     }
 
     private static CacheSettings cache(Reader r) {

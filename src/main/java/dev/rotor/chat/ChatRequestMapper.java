@@ -25,6 +25,27 @@ public final class ChatRequestMapper {
         this.json = json;
     }
 
+    /**
+     * The max_tokens a call sends: a wider one after a cut-off, else the task's or its request's own, else the
+     * model's; empty when none bounds it.
+     */
+    public static OptionalInt maxTokensSent(Task task, ModelSpec model, OptionalInt wider) {
+        if (wider.isPresent()) {
+            return wider;
+        }
+        if (task.maxTokens().isPresent()) {
+            return OptionalInt.of(task.maxTokens().get());
+        }
+        if (task.request().isPresent()) {
+            ObjectNode request = task.request().get();
+            String bound = request.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+            if (request.path(bound).canConvertToInt()) {
+                return OptionalInt.of(request.path(bound).asInt());
+            }
+        }
+        return model.maxTokens();
+    }
+
     public String body(Task task, ModelSpec model) {
         return body(task, model, Optional.empty(), OptionalInt.empty());
     }

@@ -61,6 +61,9 @@ public final class ExchangeKeys {
     /** Where a gateway request with an Idempotency-Key records its answer. */
     public static final String ANSWER_RECORDING = "rotorAnswerRecording";
 
+    /** A streamed call that sent its first content (StreamedCall): its start and span, for the relay to end. */
+    public static final String STREAMED_CALL = "rotorStreamedCall";
+
     private ExchangeKeys() {
     }
 }

@@ -6,7 +6,6 @@ import java.util.OptionalLong;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 import dev.rotor.answers.AnswerFault;
 import dev.rotor.answers.AnswerRejectedException;
@@ -16,6 +15,7 @@ import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.ModelCallException;
+import dev.rotor.core.LogContext;
 import dev.rotor.limits.Permit;
 import dev.rotor.limits.Spending;
 import dev.rotor.metrics.RotorMetrics;
@@ -26,6 +26,7 @@ import dev.rotor.rotation.DeadLetterType;
 import dev.rotor.rotation.Decision;
 import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.rotation.TaskProgress;
+import dev.rotor.tracing.Traces;
 
 /**
  * Runs right after an attempt failed (Camel's onExceptionOccurred, before the redelivery delay is taken): records the
@@ -40,9 +41,12 @@ public final class FailureHandler {
     private final ErrorClassifier classifier;
     private final RotorMetrics metrics;
     private final Duration maxHold;
+    private final Traces traces;
 
     /** @param maxHold the longest a transacted consumer waits in place; a longer wait parks the task */
-    public FailureHandler(RotationPolicy policy, ErrorClassifier classifier, RotorMetrics metrics, Duration maxHold) {
+    public FailureHandler(RotationPolicy policy, ErrorClassifier classifier, RotorMetrics metrics, Duration maxHold,
+                          Traces traces) {
+        this.traces = traces;
         this.policy = policy;
         this.classifier = classifier;
         this.metrics = metrics;
@@ -58,8 +62,7 @@ public final class FailureHandler {
         Permit permit = exchange.getProperty(ExchangeKeys.PERMIT, Permit.class);
         exchange.removeProperty(ExchangeKeys.CALL_STARTED);
         exchange.removeProperty(ExchangeKeys.PERMIT);
-        try (var task = MDC.putCloseable("task", progress == null ? "" : progress.taskId());
-             var m = MDC.putCloseable("model", model == null ? "" : model.id())) {
+        try (var log = LogContext.of(progress, model)) {
             Decision decision = parkIfTooLongToHold(exchange, decide(exchange, error, progress, permit, call));
             exchange.setProperty(ExchangeKeys.DECISION, decision);
             if (decision instanceof Decision.Park park) {
@@ -115,38 +118,59 @@ public final class FailureHandler {
             return new Decision.Keep("its outcome was not delivered before Rotor stopped (" + error + ")");
         }
         if (error instanceof NoModelAvailableException noModel) {
-            return policy.waitFor(progress, noModel.waitUntil());
+            Decision waiting = policy.waitFor(progress, noModel.waitUntil());
+            if (waiting instanceof Decision.Retry retry) {
+                traces.waited(progress, retry.why());
+            }
+            return waiting;
         }
         if (error instanceof TaskAbandonedException abandoned) {
             return new Decision.GiveUp(abandoned.type(), abandoned.getMessage());
         }
         if (progress != null && permit != null && call != null) {
-            ModelSpec model = permit.model();
             Failure failure = error instanceof ModelCallException mce ? mce.failure() : classifier.classify(error);
-            Duration latency = call.elapsed();
             Rejection rejection = error instanceof AnswerRejectedException rejected ? rejected.rejection() : null;
-            progress.record(new Attempt(model.id(), failure.kind().label(),
-                    failure.httpStatus() > 0 ? failure.httpStatus() : null, latency.toMillis(), call.at(), failure.message(),
-                    rejection == null ? null : rejection.fault().label()));
-            if (rejection != null) {
-                metrics.answerRejected(model, latency, rejection);
-                // an answer that fails its checks is paid for all the same
-                OptionalLong cost = Spending.costOf(model, rejection.usage());
-                cost.ifPresent(c -> metrics.spent(model, c));
-                progress.spent(cost);
-                if (rejection.fault().remedy() != AnswerFault.Remedy.RETRY) {
-                    return policy.onRejected(progress, permit, latency, rejection);
-                }
-            }
-            metrics.failed(model, latency, failure);
-            metrics.ignoredSignals(failure.limits());
-            if (rejection != null) {
-                return policy.onEmptyAnswer(progress, permit, rejection);
-            }
-            logModelEvents(model, failure);
-            return policy.onFailure(progress, permit, failure);
+            Decision decision = afterCall(progress, permit, call, failure, rejection);
+            traced(progress, permit.model(), failure, rejection, decision);
+            return decision;
         }
         return afterOtherFailure(exchange, error);
+    }
+
+    /** What the call's failure, or its answer's, teaches the policy, and what the task does next. */
+    private Decision afterCall(TaskProgress progress, Permit permit, ModelCaller.CallStart call, Failure failure,
+                               Rejection rejection) {
+        ModelSpec model = permit.model();
+        Duration latency = call.elapsed();
+        metrics.operation(model, "", latency, rejection == null ? failure.kind().label() : "answer_rejected");
+        progress.record(new Attempt(model.id(), failure.kind().label(),
+                failure.httpStatus() > 0 ? failure.httpStatus() : null, latency.toMillis(), call.at(), failure.message(),
+                rejection == null ? null : rejection.fault().label()));
+        if (rejection != null) {
+            metrics.answerRejected(model, latency, rejection);
+            // an answer that fails its checks is paid for all the same
+            OptionalLong cost = Spending.costOf(model, rejection.usage());
+            cost.ifPresent(c -> metrics.spent(model, c));
+            progress.spent(cost);
+            if (rejection.fault().remedy() != AnswerFault.Remedy.RETRY) {
+                return policy.onRejected(progress, permit, latency, rejection);
+            }
+        }
+        metrics.failed(model, latency, failure);
+        metrics.ignoredSignals(failure.limits());
+        if (rejection != null) {
+            return policy.onEmptyAnswer(progress, permit, rejection);
+        }
+        logModelEvents(model, failure);
+        return policy.onFailure(progress, permit, failure);
+    }
+
+    private void traced(TaskProgress progress, ModelSpec model, Failure failure, Rejection rejection, Decision decision) {
+        traces.callFailed(progress, failure, rejection == null ? null : rejection.fault().label(), decision,
+                policy.cooldownUntil(model));
+        if (rejection != null && progress.followUpFor(model).isPresent()) {
+            traces.reasked(progress, model.id(), rejection.fault().label(), rejection.detail());
+        }
     }
 
     /** Not a model's fault (delivering the result failed, say): plain backoff, bounded by max-attempts. */

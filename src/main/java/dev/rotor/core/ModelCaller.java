@@ -16,7 +16,6 @@ import org.apache.camel.Message;
 import org.apache.camel.component.http.HttpMethods;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 import dev.rotor.answers.AnswerChecker;
 import dev.rotor.answers.AnswerRejectedException;
@@ -33,6 +32,8 @@ import dev.rotor.chat.stream.FirstTokenLimits;
 import dev.rotor.chat.stream.Hedging;
 import dev.rotor.chat.stream.OpenStream;
 import dev.rotor.chat.stream.StreamStart;
+import dev.rotor.chat.stream.StreamedCall;
+import dev.rotor.core.LogContext;
 import dev.rotor.limits.Permit;
 import dev.rotor.limits.Spending;
 import dev.rotor.metrics.RotorMetrics;
@@ -43,6 +44,7 @@ import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.rotation.Selection;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.task.Task;
+import dev.rotor.tracing.Traces;
 import dev.rotor.transport.TransportMetrics;
 
 /**
@@ -69,12 +71,14 @@ public final class ModelCaller {
     private final TransportMetrics transports;
     private final AnswerChecker checker;
     private final boolean checksOn;
+    private final Traces traces;
 
     /** @param checksOn check answers whole ({@code rotor.answers.checks}); off, only that there is an answer */
     public ModelCaller(RotationPolicy policy, ChatRequestMapper requests, ErrorClassifier classifier, CallHeaders headers,
                        RotorMetrics metrics, Clock clock, StreamStart streams,
                        FirstTokenLimits firstTokens, Hedging hedging, TransportMetrics transports, AnswerChecker checker,
-                       boolean checksOn) {
+                       boolean checksOn, Traces traces) {
+        this.traces = traces;
         this.firstTokens = firstTokens;
         this.hedging = hedging;
         this.checker = checker;
@@ -101,13 +105,12 @@ public final class ModelCaller {
         }
         Selection.Use use = (Selection.Use) selection;
         ModelSpec model = use.model();
-        if (use.rotated()) {
-            rotation(progress, model);
-        }
+        String rotation = use.rotated() ? rotation(progress, model) : null;
         Message in = exchange.getIn();
         in.removeHeaders("*");
-        in.setBody(requests.body(exchange.getProperty(ExchangeKeys.TASK, Task.class), model, progress.followUpFor(model),
-                progress.maxTokensFor(model)));
+        Task task = exchange.getProperty(ExchangeKeys.TASK, Task.class);
+        String body = requests.body(task, model, progress.followUpFor(model), progress.maxTokensFor(model));
+        in.setBody(body);
         // the enum itself: a String would go through Camel's converter lookup, which is not cached for it
         in.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
         headers.of(model.provider()).forEach(in::setHeader);
@@ -118,6 +121,10 @@ public final class ModelCaller {
             exchange.setProperty(ExchangeKeys.CALL_URI, callUri(model.provider()));
         }
         exchange.setProperty(ExchangeKeys.CALL_STARTED, new CallStart(clock.instant(), System.nanoTime()));
+        if (traces.on()) {
+            traces.callStarted(exchange, progress, model, body, rotation,
+                    ChatRequestMapper.maxTokensSent(task, model, progress.maxTokensFor(model)));
+        }
         metrics.called(model);
     }
 
@@ -156,9 +163,13 @@ public final class ModelCaller {
         OptionalLong cost = Spending.costOf(model, usage);
         cost.ifPresent(c -> metrics.spent(model, c));
         progress.spent(cost);
+        traces.callAnswered(progress, status, completed.result().body(), usage,
+                accepted.healed() ? VERDICT_HEALED : VERDICT_ACCEPTED, cost);
         exchange.removeProperty(ExchangeKeys.CALL_STARTED);
         exchange.removeProperty(ExchangeKeys.PERMIT);
         metrics.succeeded(model, latency, result);
+        metrics.operation(model, result.answeringModel() == null || result.answeringModel().isBlank() ? model.id()
+                : result.answeringModel(), latency, "");
         metrics.ignoredSignals(completed.limits());
         exchange.setProperty(ExchangeKeys.RESULT, result);
     }
@@ -207,6 +218,8 @@ public final class ModelCaller {
         exchange.setProperty(ExchangeKeys.MODEL, won.model());
         exchange.setProperty(ExchangeKeys.RESULT, result);
         exchange.setProperty(ExchangeKeys.OPEN_STREAM, open);
+        exchange.setProperty(ExchangeKeys.STREAMED_CALL, new StreamedCall(start.nanos(),
+                traces.callStreaming(progress, start.elapsed())));
     }
 
     /**
@@ -261,13 +274,16 @@ public final class ModelCaller {
                 p -> provider.chatCompletionsUrl() + "?throwExceptionOnFailure=false");
     }
 
-    private void rotation(TaskProgress progress, ModelSpec to) {
+    /** Logs and counts the rotation, and returns why it happened. */
+    private String rotation(TaskProgress progress, ModelSpec to) {
         String from = progress.attempts().isEmpty() ? "?" : progress.attempts().get(progress.attempts().size() - 1).model();
         String reason = progress.lastFailure().map(f -> f.kind().label() + ": " + f.message()).orElse("unavailable");
         String until = policy.registryModel(from).flatMap(policy::cooldownUntil).map(Instant::toString).orElse("-");
-        try (var task = MDC.putCloseable("task", progress.taskId()); var model = MDC.putCloseable("model", to.id())) {
+        try (var log = LogContext.of(progress, to)) {
             LOG.info("rotation {} -> {} ({}; {} unavailable until {})", from, to.id(), reason, from, until);
         }
         metrics.rotated(progress.taskId(), from, to, reason);
+        traces.rotated(progress, from, to.id(), reason);
+        return reason;
     }
 }

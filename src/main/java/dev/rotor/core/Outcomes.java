@@ -33,6 +33,7 @@ import dev.rotor.rotation.Decision;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.task.InvalidTaskException;
 import dev.rotor.task.Task;
+import dev.rotor.tracing.Traces;
 
 /** Writes the two documents a task can end as: a result, or a dead letter with its reason and every attempt. */
 public final class Outcomes {
@@ -44,6 +45,7 @@ public final class Outcomes {
     private static final String COMPLETED = "completed";
     private static final String FAILED = "failed";
 
+    private final Traces traces;
     private final ObjectMapper json;
     private final ObjectWriter writer;
     private final Clock clock;
@@ -53,7 +55,8 @@ public final class Outcomes {
      * @param pretty indented documents, for files a person opens; on queues and topics each document is one line, so
      *               line tools (a console consumer, {@code jq -c}, {@code grep}) see one record a line
      */
-    public Outcomes(ObjectMapper json, Clock clock, Set<String> simulatedProviders, boolean pretty) {
+    public Outcomes(ObjectMapper json, Clock clock, Set<String> simulatedProviders, boolean pretty, Traces traces) {
+        this.traces = traces;
         this.json = json;
         this.writer = pretty ? json.writerWithDefaultPrettyPrinter() : json.writer();
         this.clock = clock;
@@ -176,6 +179,7 @@ public final class Outcomes {
     private void write(Exchange exchange, ObjectNode doc, TaskLedger.Entry entry) {
         exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, entry);
         exchange.getIn().removeHeaders("*");
+        traces.carry(exchange);
         try {
             exchange.getIn().setBody(writer.writeValueAsBytes(doc));
         } catch (JsonProcessingException e) {

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotor.rotation.Decision;
 import dev.rotor.rotation.ProgressSnapshot;
 import dev.rotor.rotation.TaskProgress;
+import dev.rotor.tracing.Traces;
 
 /**
  * Sends a task that must wait long back to its queue or topic, and takes it back in: the input as it came, its
@@ -24,11 +25,13 @@ public final class Parking {
     public static final String PROGRESS_HEADER = "rotorProgress";
     public static final String NOT_BEFORE_HEADER = "rotorNotBefore";
 
+    private final Traces traces;
     private final ObjectMapper json;
     private final Clock clock;
     private final Duration maxHold;
 
-    public Parking(ObjectMapper json, Clock clock, Duration maxHold) {
+    public Parking(ObjectMapper json, Clock clock, Duration maxHold, Traces traces) {
+        this.traces = traces;
         this.json = json;
         this.clock = clock;
         this.maxHold = maxHold;
@@ -54,6 +57,8 @@ public final class Parking {
         exchange.getIn().setBody(exchange.getProperty(ExchangeKeys.RAW_INPUT, byte[].class));
         exchange.getIn().setHeader(PROGRESS_HEADER, json.writeValueAsString(snapshot));
         exchange.getIn().setHeader(NOT_BEFORE_HEADER, Long.toString(clock.millis() + park.delay().toMillis()));
+        // taken again, the task's next span continues this trace
+        traces.carry(exchange);
         long seconds = (park.delay().toMillis() + 999) / 1000;
         exchange.setProperty(ExchangeKeys.PARK_DELAY_MS, Math.max(1, seconds) * 1000);
     }

@@ -18,6 +18,7 @@ import dev.rotor.task.InvalidTaskException;
 import dev.rotor.task.Task;
 import dev.rotor.task.TaskIds;
 import dev.rotor.task.TaskParser;
+import dev.rotor.tracing.Traces;
 
 /** The one step every intake route shares: parse and validate the input, and give the task its chain and deadline. */
 public final class TaskIntake {
@@ -29,9 +30,11 @@ public final class TaskIntake {
 
     private final Parking parking;
     private final InputEstimates estimates;
+    private final Traces traces;
 
     public TaskIntake(TaskParser parser, ModelRegistry registry, Clock clock, Duration deadline, Parking parking,
-                      InputEstimates estimates) {
+                      InputEstimates estimates, Traces traces) {
+        this.traces = traces;
         this.parking = parking;
         this.estimates = estimates;
         this.parser = parser;
@@ -64,7 +67,9 @@ public final class TaskIntake {
             exchange.setProperty(ExchangeKeys.RECEIVED_AT, carried.receivedAt());
             exchange.setProperty(ExchangeKeys.PROGRESS, TaskProgress.resume(task.id(), chainOf(task), carried, size));
         }
-        exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class).answerKind(task.expects().kind());
+        TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
+        progress.answerKind(task.expects().kind());
+        traces.begin(exchange, progress);
     }
 
     private List<ModelSpec> chainOf(Task task) {

@@ -12,7 +12,6 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,7 +20,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rotor.batch.TaskLedger;
 import dev.rotor.chat.ChatResult;
 import dev.rotor.chat.stream.OpenStream;
+import dev.rotor.chat.stream.StreamedCall;
 import dev.rotor.core.ExchangeKeys;
+import dev.rotor.core.LogContext;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.Attempt;
 import dev.rotor.rotation.DeadLetterType;
@@ -91,7 +92,7 @@ public final class GatewayAnswers {
         Task task = exchange.getProperty(ExchangeKeys.TASK, Task.class);
         AnswerRecording recording = exchange.getProperty(ExchangeKeys.ANSWER_RECORDING, AnswerRecording.class);
         return streams.relay(open, model, id, response, recording, sent, rescue.of(progress, task.request().orElse(null)),
-                progress.size().rawInputTokens());
+                progress.size().rawInputTokens(), exchange.getProperty(ExchangeKeys.STREAMED_CALL, StreamedCall.class));
     }
 
     /** The rotation core gave the request up: the reason, as the status and error a client of OpenAI expects. */
@@ -101,7 +102,7 @@ public final class GatewayAnswers {
         Decision.GiveUp giveUp = exchange.getProperty(ExchangeKeys.DECISION) instanceof Decision.GiveUp g ? g
                 : new Decision.GiveUp(DeadLetterType.EXHAUSTED, String.valueOf(exchange.getProperty(Exchange.EXCEPTION_CAUGHT)));
         OpenAiError error = errorFor(giveUp, progress);
-        try (var task = MDC.putCloseable("task", id)) {
+        try (var log = LogContext.of(progress, id)) {
             LOG.warn("gateway request failed with {} ({}): {}", error.status(), giveUp.type().label(), giveUp.reason());
         }
         write(exchange, error);

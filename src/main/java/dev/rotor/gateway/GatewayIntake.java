@@ -24,6 +24,7 @@ import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.task.Task;
 import dev.rotor.task.TaskIds;
+import dev.rotor.tracing.Traces;
 import dev.rotor.transport.Transport;
 import dev.rotor.transport.TransportMetrics;
 
@@ -41,6 +42,7 @@ public final class GatewayIntake {
     private final ModelChoice choice;
     private final TransportMetrics transports;
     private final GatewayCall calls;
+    private final Traces traces;
     private final ObjectMapper json;
     private final Clock clock;
     private final GatewayKeys keys;
@@ -48,7 +50,8 @@ public final class GatewayIntake {
     private final InputEstimates estimates;
 
     public GatewayIntake(GatewaySettings settings, ModelChoice choice, TransportMetrics transports, ObjectMapper json,
-                         Clock clock, InputEstimates estimates, GatewayCall calls) {
+                         Clock clock, InputEstimates estimates, GatewayCall calls, Traces traces) {
+        this.traces = traces;
         this.calls = calls;
         this.estimates = estimates;
         this.settings = settings;
@@ -99,6 +102,7 @@ public final class GatewayIntake {
         TaskProgress progress = new TaskProgress(id, chain, received.plus(deadline(exchange)), estimates.sizeOfRequest(request));
         progress.answerKind(task.expects().kind());
         exchange.setProperty(ExchangeKeys.PROGRESS, progress);
+        traces.begin(exchange, progress);
     }
 
     /** The caller's own request id, when it is a usable one; else a new one. */

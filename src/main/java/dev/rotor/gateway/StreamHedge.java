@@ -13,7 +13,6 @@ import java.util.concurrent.TimeoutException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 import dev.rotor.chat.ChatRequestMapper;
 import dev.rotor.chat.Failure;
@@ -22,6 +21,7 @@ import dev.rotor.chat.ModelCallException;
 import dev.rotor.chat.stream.FirstTokenLimits;
 import dev.rotor.chat.stream.Hedging;
 import dev.rotor.chat.stream.OpenStream;
+import dev.rotor.core.LogContext;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.RotationPolicy;
@@ -97,7 +97,7 @@ public final class StreamHedge implements Hedging {
             throw new ModelCallException(Failure.silent(200, "no first token within " + hedgeAt.toMillis() + " ms"));
         }
         ModelSpec hedge = use.get().model();
-        try (var t = MDC.putCloseable("task", progress.taskId()); var m = MDC.putCloseable("model", hedge.id())) {
+        try (var log = LogContext.of(progress, hedge)) {
             LOG.info("no first token from {} in {} ms: {} is asked too", original.model().id(), hedgeAt.toMillis(),
                     hedge.id());
         }

@@ -37,6 +37,9 @@ final class StreamRelay {
         void broken(ModelSpec model, String cause, boolean resumed);
 
         void usage(ModelSpec model, JsonNode usage);
+
+        /** The serving stream gave its finish reason. */
+        void finished(String reason);
     }
 
     private final String id;
@@ -165,7 +168,10 @@ final class StreamRelay {
                     return whole("the provider reported an error mid-stream: "
                             + chunk.path("error").path("message").asText("no message"));
                 }
-                finished |= StreamChunks.finishes(chunk);
+                if (StreamChunks.finishes(chunk)) {
+                    finished = true;
+                    events.finished(chunk.path("choices").path(0).path("finish_reason").asText());
+                }
                 if (!pass(chunk)) {
                     return null;
                 }

@@ -18,9 +18,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.stream.OpenStream;
+import dev.rotor.chat.stream.StreamedCall;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.RotationPolicy;
+import dev.rotor.tracing.Traces;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.http.HttpServerResponse;
@@ -65,17 +67,23 @@ public final class StreamRelays {
      * @return the model that served the stream's end
      */
     ModelSpec relay(OpenStream open, ModelSpec model, String id, HttpServerResponse response, AnswerRecording recording,
-                    Map<String, String> headers, StreamRescue.Resumer resumer, long promptTokens) {
+                    Map<String, String> headers, StreamRescue.Resumer resumer, long promptTokens, StreamedCall call) {
         EventSink sink = new ResponseSink(response, stall);
+        StreamEnd end = new StreamEnd();
         StreamRelay relay = new StreamRelay(open, model, id, recording == null ? sink : recording.around(sink, headers),
-                json, clock, timer, stall, events(id), (broken, sent, cause) -> stopping ? Optional.empty()
+                json, clock, timer, stall, events(id, end), (broken, sent, cause) -> stopping ? Optional.empty()
                         : resumer.resume(broken, sent, cause), new StreamUsage(promptTokens));
         relays.add(relay);
         try {
             if (stopping) {
                 relay.stop();
             }
-            return relay.run();
+            ModelSpec served = relay.run();
+            if (call != null) {
+                Traces.streamEnded(call.span(), served.id(), end.finishReason, end.usage, end.broken);
+                metrics.operation(served, served.id(), call.elapsed(), end.broken == null ? "" : "stream_broken");
+            }
+            return served;
         } finally {
             relays.remove(relay);
         }
@@ -87,7 +95,14 @@ public final class StreamRelays {
         relays.forEach(StreamRelay::stop);
     }
 
-    private StreamRelay.Events events(String id) {
+    /** What the relay saw that the stream's span records: its usage and, when it ended with an error, why. */
+    private static final class StreamEnd {
+        private JsonNode usage;
+        private String finishReason;
+        private String broken;
+    }
+
+    private StreamRelay.Events events(String id, StreamEnd end) {
         return new StreamRelay.Events() {
             @Override
             public void skipped() {
@@ -97,11 +112,20 @@ public final class StreamRelays {
             @Override
             public void broken(ModelSpec model, String cause, boolean resumed) {
                 StreamRelays.this.broken(model, id, cause, resumed);
+                if (!resumed) {
+                    end.broken = cause;
+                }
             }
 
             @Override
             public void usage(ModelSpec model, JsonNode usage) {
                 metrics.streamedUsage(model, usage);
+                end.usage = usage;
+            }
+
+            @Override
+            public void finished(String reason) {
+                end.finishReason = reason;
             }
         };
     }

@@ -9,7 +9,6 @@ import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -17,6 +16,7 @@ import dev.rotor.chat.ChatRequestMapper;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.stream.FirstTokenLimits;
 import dev.rotor.chat.stream.OpenStream;
+import dev.rotor.core.LogContext;
 import dev.rotor.limits.InputEstimates;
 import dev.rotor.limits.Permit;
 import dev.rotor.metrics.RotorMetrics;
@@ -104,7 +104,7 @@ public final class StreamRescue {
             }
             ModelSpec model = use.get().model();
             tried.add(model.id());
-            try (var task = MDC.putCloseable("task", progress.taskId()); var m = MDC.putCloseable("model", model.id())) {
+            try (var log = LogContext.of(progress, model)) {
                 LOG.info("rotation {} -> {} to finish the caller's stream ({})", from.id(), model.id(), reason);
             }
             metrics.rotated(progress.taskId(), from.id(), model, reason);

@@ -6,8 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -46,6 +46,7 @@ public final class RotorMetrics {
     private final Counter cacheHits;
     private final Counter cacheMisses;
     private final RecentEvents recent;
+    private final GenAiMeters genAi;
 
     /** The meters of one model. */
     public record ModelMeters(Counter requests, Counter successes, Counter rateLimited, Timer latency,
@@ -55,6 +56,7 @@ public final class RotorMetrics {
     public RotorMetrics(MeterRegistry registry, RotationPolicy policy, List<ModelSpec> models, Clock clock) {
         this.registry = registry;
         this.recent = new RecentEvents(clock);
+        this.genAi = new GenAiMeters(registry);
         this.rotations = Counter.builder("rotor.rotations").description("Rotations from one model to another").register(registry);
         this.completed = Counter.builder("rotor.tasks").tag("status", "completed").register(registry);
         this.deadLettered = Counter.builder("rotor.tasks").tag("status", "failed").register(registry);
@@ -233,6 +235,8 @@ public final class RotorMetrics {
         ModelMeters m = of(model);
         m.promptTokens().increment(usage.path("prompt_tokens").asLong(0));
         m.completionTokens().increment(usage.path("completion_tokens").asLong(0));
+        genAi.tokens(model.provider().name(), model.id(), model.id(), usage.path("prompt_tokens").asLong(0),
+                usage.path("completion_tokens").asLong(0));
         Spending.costOf(model, TokenUsage.of(usage)).ifPresent(c -> spent(model, c));
     }
 
@@ -242,6 +246,22 @@ public final class RotorMetrics {
         m.latency().record(latency.toNanos(), TimeUnit.NANOSECONDS);
         m.promptTokens().increment(result.promptTokens());
         m.completionTokens().increment(result.completionTokens());
+        if (result.usage().isObject() && !result.usage().isEmpty()) {
+            // a stream's first chunk has no usage yet: its tokens are counted when it ends (streamedUsage)
+            String answered = result.answeringModel() == null || result.answeringModel().isBlank() ? model.id()
+                    : result.answeringModel();
+            genAi.tokens(model.provider().name(), model.id(), answered, result.promptTokens(),
+                    result.completionTokens());
+        }
+    }
+
+    /**
+     * One model call, whole (a stream to its end), under the GenAI conventions' name.
+     *
+     * @param errorType why it failed, "" when it did not
+     */
+    public void operation(ModelSpec model, String responseModel, Duration took, String errorType) {
+        genAi.operation(model.provider().name(), model.id(), responseModel, took, errorType);
     }
 
     public void failed(ModelSpec model, Duration latency, Failure failure) {
@@ -264,6 +284,7 @@ public final class RotorMetrics {
         ModelMeters m = of(model);
         m.promptTokens().increment(rejection.usage().input());
         m.completionTokens().increment(rejection.usage().output());
+        genAi.tokens(model.provider().name(), model.id(), model.id(), rejection.usage().input(), rejection.usage().output());
         if (rejection.fault().remedy() != AnswerFault.Remedy.RETRY) {
             recent.failed(model.id(), rejection.fault().label(), rejection.detail());
             m.latency().record(latency.toNanos(), TimeUnit.NANOSECONDS);

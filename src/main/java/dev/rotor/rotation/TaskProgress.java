@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.rotor.chat.Failure;
 import dev.rotor.limits.TaskSize;
 import dev.rotor.models.ModelSpec;
+import dev.rotor.tracing.TaskTrace;
 
 /**
  * What one task has been through: its chain, deadline, attempts, and the models it should not go back to.
@@ -58,6 +59,8 @@ public final class TaskProgress {
     private ModelSpec lastModel;
     private Failure lastFailure;
     private int rotations;
+    /** The task's spans while tracing is on; null off. Not carried when the task is parked: its next take starts anew. */
+    private TaskTrace trace;
 
     public TaskProgress(String taskId, List<ModelSpec> chain, Instant deadline) {
         this(taskId, chain, deadline, TaskSize.UNKNOWN);
@@ -130,6 +133,10 @@ public final class TaskProgress {
     public List<Attempt> attempts() { return List.copyOf(attempts); }
     public int calls() { return attempts.size(); }
     public int rotations() { return rotations; }
+
+    public TaskTrace trace() { return trace; }
+
+    public void trace(TaskTrace t) { this.trace = t; }
     public Optional<ModelSpec> lastModel() { return Optional.ofNullable(lastModel); }
     public Optional<Failure> lastFailure() { return Optional.ofNullable(lastFailure); }
 

@@ -36,9 +36,12 @@ import com.sun.net.httpserver.HttpServer;
  */
 public final class SimulatorServer implements AutoCloseable {
 
-    /** One request as the simulator saw it: which model, what it answered, when, the client's X-Title, the last prompt. */
-    /** One call taken; {@code request} is its body as sent (null when it had none that parsed). */
-    public record Call(String model, String answer, Instant at, String title, String prompt, JsonNode request) {
+    /**
+     * One request as the simulator saw it: which model, what it answered, when, the client's X-Title, the last prompt,
+     * its body as sent (null when it had none that parsed) and the trace context it carried (null when none).
+     */
+    public record Call(String model, String answer, Instant at, String title, String prompt, JsonNode request,
+                       String traceparent) {
     }
 
     static {
@@ -164,7 +167,8 @@ public final class SimulatorServer implements AutoCloseable {
             }
             if (scenario.requiredKey() != null
                     && !("Bearer " + scenario.requiredKey()).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                calls.add(new Call("?", "401", clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"), "", null));
+                calls.add(new Call("?", "401", clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"), "", null,
+                        exchange.getRequestHeaders().getFirst("traceparent")));
                 sendError(exchange, 401, "No auth credentials found", null);
                 return;
             }
@@ -177,7 +181,7 @@ public final class SimulatorServer implements AutoCloseable {
             Optional<String> refusedPrefill = Prefills.refusal(continuationOf(model), request);
             if (refusedPrefill.isPresent()) {
                 calls.add(new Call(model, "400-prefill", clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"),
-                        Prefills.prompt(request), request));
+                        Prefills.prompt(request), request, exchange.getRequestHeaders().getFirst("traceparent")));
                 sendError(exchange, 400, refusedPrefill.get(), null);
                 return;
             }
@@ -185,7 +189,8 @@ public final class SimulatorServer implements AutoCloseable {
             Answer answer = decide(model, request);
             JsonNode messages = request.path("messages");
             calls.add(new Call(model, answer.kind(), clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"),
-                    messages.path(messages.size() - 1).path("content").asText(""), request));
+                    messages.path(messages.size() - 1).path("content").asText(""), request,
+                    exchange.getRequestHeaders().getFirst("traceparent")));
             // a limit's refusal comes back at once, as providers answer it before any generation
             if (!answer.kind().startsWith("429-")) {
                 pause(latencyOf(model));

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +24,7 @@ import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuil
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.StringEntity;
+import org.awaitility.Awaitility;
 
 import dev.rotor.batch.TaskLedger;
 import dev.rotor.core.ExchangeKeys;
@@ -32,6 +34,7 @@ import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.OtlpReceiver;
 import dev.rotor.support.RotorHarness;
 import dev.rotor.task.ChatMessage;
 
@@ -39,7 +42,8 @@ import dev.rotor.task.ChatMessage;
  * Rotor's added cost per call, measured side by side in one run against the simulator at zero latency: the same chat
  * calls (a) straight through Apache HttpClient 5 with a pool like camel-http's, (b) as tasks through Rotor's intake
  * step and rotation core, the result document built but not written, (c) the same with the result written to the
- * outbox as a file, as Rotor runs. Latency at concurrency 1 (the three paths interleaved call by call, so drift in
+ * outbox as a file, as Rotor runs, and (d) path (b) with tracing on: every task and call a span, sampled 100 % and
+ * exported over OTLP/HTTP to a receiver on loopback that decodes each export. Latency at concurrency 1 (the three paths interleaved call by call, so drift in
  * the machine hits them alike), throughput at concurrency 16 (median of three interleaved rounds). Then the cost of
  * counting a call's tokens before it leaves, for a 4 KB prompt: the local tokenizer's count and the model's corrected
  * estimate and reservation, timed call by call. Run with {@code bench/run}; writes {@code bench/results.json}.
@@ -59,16 +63,20 @@ public final class OverheadBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createTempDirectory("rotor-bench");
-        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
+        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build()); OtlpReceiver receiver = OtlpReceiver.counting();
              CloseableHttpClient client = HttpClients.custom().disableAutomaticRetries()
                      .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                              .setMaxConnTotal(64).setMaxConnPerRoute(64).build()).build();
              RotorHarness endToEnd = RotorHarness.on(work.resolve("e2e"), sim, "vendor/model")
                      .set("rotor.http.max-connections", "64").start();
              RotorHarness coreOnly = RotorHarness.on(work.resolve("core"), sim, "vendor/model")
-                     .set("rotor.http.max-connections", "64").start()) {
+                     .set("rotor.http.max-connections", "64").start();
+             RotorHarness traced = RotorHarness.on(work.resolve("traced"), sim, "vendor/model")
+                     .set("rotor.http.max-connections", "64").set("otel.exporter.otlp.endpoint", receiver.endpoint())
+                     .set("otel.traces.sampler", "always_on").start()) {
             String url = sim.baseUrl() + "/chat/completions";
             withoutFileWrites(coreOnly.context());
+            withoutFileWrites(traced.context());
             Map<String, Bench.Call> paths = new LinkedHashMap<>();
             paths.put("direct", i -> {
                 HttpPost post = new HttpPost(url);
@@ -76,6 +84,12 @@ public final class OverheadBenchmark {
                 client.execute(post, response -> EntityUtils.toString(response.getEntity()));
             });
             paths.put("core", asTasks(coreOnly.context()));
+            AtomicInteger tracedTasks = new AtomicInteger();
+            Bench.Call tracedCall = asTasks(traced.context());
+            paths.put("traced", i -> {
+                tracedCall.run(i);
+                tracedTasks.incrementAndGet();
+            });
             paths.put("e2e", asTasks(endToEnd.context()));
 
             for (int warm = 0; warm < 3; warm++) {
@@ -87,8 +101,17 @@ public final class OverheadBenchmark {
 
             Overhead core = Overhead.of(latency.get("direct"), latency.get("core"), perSecond.get("direct"), perSecond.get("core"));
             Overhead e2e = Overhead.of(latency.get("direct"), latency.get("e2e"), perSecond.get("direct"), perSecond.get("e2e"));
+            // what the batch processor sent before the count: the last batch may still be on its way
+            Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> receiver.count() >= 2L * tracedTasks.get());
+            Overhead tracing = Overhead.of(latency.get("core"), latency.get("traced"), perSecond.get("core"),
+                    perSecond.get("traced"));
             print(latency, perSecond, core, e2e);
+            System.out.printf(Locale.ROOT, "added by tracing (core traced vs core): median %.3f ms, p99 %.3f ms, "
+                    + "throughput ratio %.2f; %d spans received for %d tasks; target median added <= 0.05 ms%n",
+                    tracing.medianAddedMs(), tracing.p99AddedMs(), tracing.throughputRatio(), receiver.count(), tracedTasks.get());
             Map<String, Object> figures = core.figures();
+            figures.put("core_median_ms", Bench.round(Bench.percentile(latency.get("core"), 0.5) / 1e6));
+            figures.put("tracing", tracing.figures());
             figures.put("end_to_end", e2e.figures());
             figures.put("token_counting", countingCost());
             Bench.writeResults("overhead", figures);

@@ -1,8 +1,10 @@
 package dev.rotor.support;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -31,7 +33,7 @@ import org.apache.kafka.server.common.MetadataVersion;
 public final class TestKafkaBroker implements AutoCloseable {
 
     /** A record as a test reads it. */
-    public record Received(String key, String value, int partition, long timestampMs) {
+    public record Received(String key, String value, int partition, long timestampMs, Map<String, String> headers) {
     }
 
     private final Map<String, Object> props;
@@ -113,6 +115,20 @@ public final class TestKafkaBroker implements AutoCloseable {
         }
     }
 
+    /** One record with these headers (a caller's traceparent, say). */
+    public void send(String topic, String key, String value, Map<String, String> headers) throws Exception {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+            ProducerRecord<String, String> record = new ProducerRecord<>(topic, key, value);
+            headers.forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
+            producer.send(record);
+            producer.flush();
+        }
+    }
+
     public void send(String topic, Map<String, String> keyedValues) throws Exception {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -145,7 +161,9 @@ public final class TestKafkaBroker implements AutoCloseable {
             consumer.subscribe(Set.of(topic));
             while (!enough.test(got) && System.nanoTime() < end) {
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    got.add(new Received(r.key(), r.value(), r.partition(), r.timestamp()));
+                    Map<String, String> headers = new LinkedHashMap<>();
+                    r.headers().forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
+                    got.add(new Received(r.key(), r.value(), r.partition(), r.timestamp(), headers));
                 }
             }
         }
