@@ -29,10 +29,10 @@ import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.FreePorts;
 import dev.rotor.support.RotorHarness;
 
-/** The shipped Grafana dashboard and Prometheus alert rules name only metrics a running Rotor exports. */
+/** The shipped Grafana dashboard and Prometheus alert rules name only metrics a running Rotor exports (its own and the GenAI conventions'). */
 class DashboardMetricsTest {
 
-    private static final Pattern METRIC = Pattern.compile("\\brotor_[a-z0-9_]+");
+    private static final Pattern METRIC = Pattern.compile("\\b(rotor|gen_ai_client)_[a-z0-9_]+");
 
     @TempDir
     Path dir;
@@ -68,6 +68,9 @@ class DashboardMetricsTest {
                              ", price: { input-per-million: 1, output-per-million: 2 }, budget: { usd-per-day: 1 }"),
                              "vendor/primary", "vendor/secondary")
                      .set("camel.management.enabled", "true").set("camel.management.port", Integer.toString(port)).start()) {
+            // the GenAI conventions' meters have a series once a call was made
+            rotor.dropTask("dash-1");
+            rotor.awaitEnded(1, Duration.ofSeconds(30));
             scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
                     + "/observe/metrics")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
         }

@@ -23,6 +23,7 @@ import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.FreePorts;
 import dev.rotor.support.OtlpReceiver;
 import dev.rotor.support.RotorHarness;
+import dev.rotor.support.TestJmsBroker;
 import dev.rotor.support.TestKafkaBroker;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
@@ -44,6 +45,9 @@ class TracingRouteTest {
     @TempDir
     static Path brokerDir;
     static TestKafkaBroker broker;
+    @TempDir
+    static Path jmsDir;
+    static TestJmsBroker jms;
 
     @TempDir
     Path dir;
@@ -51,11 +55,13 @@ class TracingRouteTest {
     @BeforeAll
     static void startBroker() throws Exception {
         broker = new TestKafkaBroker(brokerDir);
+        jms = new TestJmsBroker(jmsDir);
     }
 
     @AfterAll
-    static void stopBroker() {
+    static void stopBroker() throws Exception {
         broker.close();
+        jms.close();
     }
 
     /** The first model answers 429 once: the first task rotates to the second. */
@@ -175,6 +181,31 @@ class TracingRouteTest {
             assertThat(send.parentId()).isEqualTo(task.spanId());
             assertThat(result.headers().get("traceparent")).isEqualTo("00-" + CALLER_TRACE + "-" + send.spanId() + "-01");
             assertThat(receiver.everything()).doesNotContain(RotorHarness.DEFAULT_KEY);
+        }
+    }
+
+    @Test
+    void shouldContinueTheTraceAJmsMessageCarriesAndCarryItOnToTheResult() throws Exception {
+        try (OtlpReceiver receiver = new OtlpReceiver(); SimulatorServer sim = SimulatorServer.start(rotatesOnce());
+             RotorHarness rotor = traced(RotorHarness.on(dir, sim, PRIMARY, SECONDARY), receiver)
+                     .set("rotor.intake", "jms").set("rotor.output", "jms").set("rotor.jms.broker-url", jms.url())
+                     .set("rotor.jms.tasks-queue", "traced.tasks").set("rotor.jms.results-queue", "traced.results")
+                     .start()) {
+            jms.send("traced.tasks", "{\"id\":\"jms-1\",\"prompt\":\"Name a colour\",\"max_tokens\":64}",
+                    "traceparent", TRACEPARENT);
+            List<OtlpReceiver.Received> trace = awaitTrace(receiver, "jms-1");
+            OtlpReceiver.Received task = taskSpan(receiver, "jms-1");
+            assertThat(task.traceId()).isEqualTo(CALLER_TRACE);
+            assertThat(task.parentId()).isEqualTo(CALLER_SPAN);
+            assertThat(task.attributes()).containsEntry("rotor.transport", "jms");
+            assertRotatedOnce(trace, task);
+            TestJmsBroker.Received result = jms.take("traced.results", 1, Duration.ofSeconds(30)).get(0);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> receiver.trace(CALLER_TRACE).stream()
+                    .anyMatch(s -> s.name().endsWith("traced.results")));
+            OtlpReceiver.Received send = receiver.trace(CALLER_TRACE).stream()
+                    .filter(s -> s.name().endsWith("traced.results")).findFirst().orElseThrow();
+            assertThat(send.parentId()).isEqualTo(task.spanId());
+            assertThat(result.traceparent()).isEqualTo("00-" + CALLER_TRACE + "-" + send.spanId() + "-01");
         }
     }
 

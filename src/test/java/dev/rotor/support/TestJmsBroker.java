@@ -21,7 +21,7 @@ import jakarta.jms.TextMessage;
 public final class TestJmsBroker implements AutoCloseable {
 
     /** A message as a test reads it. */
-    public record Received(String correlationId, String text, int deliveryCount) {
+    public record Received(String correlationId, String text, int deliveryCount, String traceparent) {
     }
 
     private final EmbeddedActiveMQ broker = new EmbeddedActiveMQ();
@@ -57,6 +57,15 @@ public final class TestJmsBroker implements AutoCloseable {
         connection.start();
     }
 
+    /** One message with a string property (a caller's traceparent, say). */
+    public void send(String queue, String body, String property, String value) throws JMSException {
+        try (Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            TextMessage message = session.createTextMessage(body);
+            message.setStringProperty(property, value);
+            session.createProducer(session.createQueue(queue)).send(message);
+        }
+    }
+
     public void send(String queue, List<String> bodies) throws JMSException {
         try (Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
             MessageProducer producer = session.createProducer(session.createQueue(queue));
@@ -74,7 +83,7 @@ public final class TestJmsBroker implements AutoCloseable {
             Message m;
             while ((m = consumer.receive(quiet.toMillis())) != null) {
                 got.add(new Received(m.getJMSCorrelationID(), ((TextMessage) m).getText(),
-                        m.getIntProperty("JMSXDeliveryCount")));
+                        m.getIntProperty("JMSXDeliveryCount"), m.getStringProperty("traceparent")));
             }
         }
         return got;
@@ -90,7 +99,7 @@ public final class TestJmsBroker implements AutoCloseable {
                 Message m = consumer.receive(Math.max(1, (end - System.nanoTime()) / 1_000_000));
                 if (m != null) {
                     got.add(new Received(m.getJMSCorrelationID(), ((TextMessage) m).getText(),
-                            m.getIntProperty("JMSXDeliveryCount")));
+                            m.getIntProperty("JMSXDeliveryCount"), m.getStringProperty("traceparent")));
                 }
             }
         }
