@@ -12,10 +12,13 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.support.service.ServiceSupport;
 
+import dev.rotor.ConfigurationMistake;
+
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 
 /**
  * The OpenTelemetry SDK, configured the usual way: {@code OTEL_*} variables and {@code -Dotel.*} properties first,
@@ -33,6 +36,24 @@ public final class TracingSdk {
     private static final String INSTRUMENTATION = "dev.rotor";
 
     private TracingSdk() {
+    }
+
+    /** The SDK, or a configuration mistake (exit 2) naming what the OTEL_* settings ask for that cannot be. */
+    private static OpenTelemetrySdk sdk(Map<String, String> defaults) {
+        try {
+            return AutoConfiguredOpenTelemetrySdk.builder()
+                    .addPropertiesSupplier(() -> defaults)
+                    .disableShutdownHook()
+                    .build().getOpenTelemetrySdk();
+        } catch (ConfigurationException e) {
+            Throwable cause = e;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            throw new ConfigurationMistake(new IllegalArgumentException("tracing cannot start as the OTEL_* settings "
+                    + "ask: " + cause.getMessage() + " (Rotor exports OTLP over HTTP: OTEL_EXPORTER_OTLP_PROTOCOL="
+                    + "http/protobuf, port 4318)"));
+        }
     }
 
     /** The otel.* keys Camel's properties name: in the files, and given to camel-main as initial or override ones. */
@@ -58,10 +79,7 @@ public final class TracingSdk {
         for (String key : otelKeys(properties)) {
             properties.resolveProperty(key).ifPresent(v -> defaults.put(key, v));
         }
-        OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
-                .addPropertiesSupplier(() -> defaults)
-                .disableShutdownHook()
-                .build().getOpenTelemetrySdk();
+        OpenTelemetrySdk sdk = sdk(defaults);
         context.getRegistry().bind("rotorOpenTelemetryTracer", Tracer.class, sdk.getTracer("camel"));
         context.getRegistry().bind("rotorOpenTelemetryPropagators", ContextPropagators.class, sdk.getPropagators());
         new SendSpans().init(context);

@@ -1,6 +1,7 @@
 package dev.rotor.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.rotor.ConfigurationMistake;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.Scenario.ModelBehaviour;
 import dev.rotor.simulator.SimulatorServer;
@@ -25,6 +27,7 @@ import dev.rotor.support.OtlpReceiver;
 import dev.rotor.support.RotorHarness;
 import dev.rotor.support.TestJmsBroker;
 import dev.rotor.support.TestKafkaBroker;
+import dev.rotor.support.Waterfall;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
 
@@ -135,6 +138,7 @@ class TracingRouteTest {
             rotor.drop("file-1.json", "{\"id\":\"file-1\",\"prompt\":\"Name a colour\",\"max_tokens\":64}");
             List<OtlpReceiver.Received> trace = awaitTrace(receiver, "file-1");
             OtlpReceiver.Received task = taskSpan(receiver, "file-1");
+            System.out.println("one file task's trace:\n" + Waterfall.of(trace));
             // a file carries no context: the task's span is the trace's root
             assertThat(task.parentId()).isEmpty();
             assertThat(task.span().getKind()).isEqualTo(SpanKind.SPAN_KIND_INTERNAL);
@@ -180,6 +184,7 @@ class TracingRouteTest {
                     .filter(s -> s.name().equals("traced-results")).findFirst().orElseThrow();
             assertThat(send.parentId()).isEqualTo(task.spanId());
             assertThat(result.headers().get("traceparent")).isEqualTo("00-" + CALLER_TRACE + "-" + send.spanId() + "-01");
+            System.out.println("one Kafka task's trace:\n" + Waterfall.of(receiver.trace(CALLER_TRACE)));
             assertThat(receiver.everything()).doesNotContain(RotorHarness.DEFAULT_KEY);
         }
     }
@@ -241,6 +246,16 @@ class TracingRouteTest {
             // the span ended with its stream, after its first chunk, and before the task's
             assertThat(streamCall.span().getEndTimeUnixNano()).isLessThanOrEqualTo(streamTask.span().getEndTimeUnixNano());
             assertThat(receiver.everything()).doesNotContain(RotorHarness.DEFAULT_KEY).doesNotContain("Bearer");
+        }
+    }
+
+    @Test
+    void shouldRefuseToStartWithOneLineWhenTheOtelSettingsAskForWhatRotorCannotSend() throws Exception {
+        try (SimulatorServer sim = SimulatorServer.start(rotatesOnce())) {
+            RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY).set("otel.exporter.otlp.endpoint", "http://127.0.0.1:4317")
+                    .set("otel.exporter.otlp.protocol", "grpc");
+            assertThatThrownBy(rotor::start).rootCause().hasMessageContaining("No GrpcSenderProvider");
+            assertThatThrownBy(rotor::start).hasCauseInstanceOf(ConfigurationMistake.class);
         }
     }
 
