@@ -218,7 +218,7 @@ public final class RotorConfiguration implements CamelConfiguration {
             // a stream still relayed when Rotor stops ends with an error event at once, not after Camel's timeout
             whenStopping(context, relays::stop);
             StreamRescue rescue = new StreamRescue(gateway.resume(), policy, requests, opener, firstTokens, metrics,
-                    meters);
+                    meters, traces);
             beans.bind("gatewayAnswers", new GatewayAnswers(json, clock, relays, rescue));
             bindGateway(beans, settings.gateway(), models, transports, json, clock, estimates, gatewayCall, traces);
             // a request being answered holds its key for as long as it may take, and a margin for the answer to go out

@@ -69,7 +69,7 @@ public final class StreamRelays {
     ModelSpec relay(OpenStream open, ModelSpec model, String id, HttpServerResponse response, AnswerRecording recording,
                     Map<String, String> headers, StreamRescue.Resumer resumer, long promptTokens, StreamedCall call) {
         EventSink sink = new ResponseSink(response, stall);
-        StreamEnd end = new StreamEnd();
+        StreamEnd end = new StreamEnd(call);
         StreamRelay relay = new StreamRelay(open, model, id, recording == null ? sink : recording.around(sink, headers),
                 json, clock, timer, stall, events(id, end), (broken, sent, cause) -> stopping ? Optional.empty()
                         : resumer.resume(broken, sent, cause), new StreamUsage(promptTokens));
@@ -79,10 +79,7 @@ public final class StreamRelays {
                 relay.stop();
             }
             ModelSpec served = relay.run();
-            if (call != null) {
-                Traces.streamEnded(call.span(), served.id(), end.finishReason, end.usage, end.broken);
-                metrics.operation(served, served.id(), call.elapsed(), end.broken == null ? "" : "stream_broken");
-            }
+            end.ended(served, null);
             return served;
         } finally {
             relays.remove(relay);
@@ -95,11 +92,29 @@ public final class StreamRelays {
         relays.forEach(StreamRelay::stop);
     }
 
-    /** What the relay saw that the stream's span records: its usage and, when it ended with an error, why. */
-    private static final class StreamEnd {
+    /**
+     * The first call's end: where its stream broke (another model may finish the answer: its call is not this one), or
+     * where the answer ended, with its usage and finish reason; its span and its duration under the GenAI meters.
+     */
+    private final class StreamEnd {
+        private StreamedCall call;
         private JsonNode usage;
         private String finishReason;
-        private String broken;
+
+        private StreamEnd(StreamedCall call) {
+            this.call = call;
+        }
+
+        /** @param broken why the stream broke, null when it ended whole */
+        private void ended(ModelSpec model, String broken) {
+            if (call == null) {
+                return;
+            }
+            Traces.streamEnded(call.span(), model.id(), broken == null ? finishReason : null, broken == null ? usage : null,
+                    broken);
+            metrics.operation(model, model.id(), call.elapsed(), broken == null ? "" : "stream_broken");
+            call = null;
+        }
     }
 
     private StreamRelay.Events events(String id, StreamEnd end) {
@@ -112,9 +127,7 @@ public final class StreamRelays {
             @Override
             public void broken(ModelSpec model, String cause, boolean resumed) {
                 StreamRelays.this.broken(model, id, cause, resumed);
-                if (!resumed) {
-                    end.broken = cause;
-                }
+                end.ended(model, cause);
             }
 
             @Override

@@ -24,6 +24,7 @@ import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.rotation.Selection;
 import dev.rotor.rotation.TaskProgress;
+import dev.rotor.tracing.Traces;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -57,6 +58,7 @@ public final class StreamRescue {
         Optional<Resumed> resume(ModelSpec broken, String sentSoFar, String cause);
     }
 
+    private final Traces traces;
     private final boolean on;
     private final RotationPolicy policy;
     private final ChatRequestMapper requests;
@@ -68,7 +70,8 @@ public final class StreamRescue {
 
     /** @param on {@code rotor.gateway.resume}: prefill (true) or never */
     public StreamRescue(boolean on, RotationPolicy policy, ChatRequestMapper requests, StreamOpener opener,
-                        FirstTokenLimits firstTokens, RotorMetrics metrics, MeterRegistry meters) {
+                        FirstTokenLimits firstTokens, RotorMetrics metrics, MeterRegistry meters, Traces traces) {
+        this.traces = traces;
         this.on = on;
         this.policy = policy;
         this.requests = requests;
@@ -108,6 +111,7 @@ public final class StreamRescue {
                 LOG.info("rotation {} -> {} to finish the caller's stream ({})", from.id(), model.id(), reason);
             }
             metrics.rotated(progress.taskId(), from.id(), model, reason);
+            traces.rotated(progress, from.id(), model.id(), reason);
             Optional<OpenStream> open = call(progress, request, model, use.get().permit(), sentSoFar);
             if (open.isPresent()) {
                 Counter.builder("rotor.gateway.streams.resumed").tag("model", model.id())

@@ -250,6 +250,32 @@ class TracingRouteTest {
     }
 
     @Test
+    void shouldEndABrokenStreamsSpanAtTheBreakAndShowItsRescueAsARotation() throws Exception {
+        Scenario cut = Scenario.builder().model(PRIMARY, ModelBehaviour.unlimited().withScript("stream-cut:4"))
+                .model(SECONDARY, ModelBehaviour.unlimited()).build();
+        int port = FreePorts.next();
+        try (OtlpReceiver receiver = new OtlpReceiver(); SimulatorServer sim = SimulatorServer.start(cut);
+             RotorHarness rotor = traced(RotorHarness.on(dir, sim, PRIMARY, SECONDARY), receiver)
+                     .set("rotor.intake", "http").set("rotor.gateway.port", Integer.toString(port)).start()) {
+            HttpResponse<String> streamed = HttpClient.newHttpClient().send(request(port, "gw-cut", true),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(streamed.body()).contains("[DONE]");
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> receiver.spans().stream()
+                    .anyMatch(s -> s.name().equals("rotor.task") && "gw-cut".equals(s.attributes().get("rotor.task.id"))));
+            OtlpReceiver.Received task = taskSpan(receiver, "gw-cut");
+            OtlpReceiver.Received broken = call(receiver.trace(CALLER_TRACE), PRIMARY);
+            assertThat(broken.parentId()).isEqualTo(task.spanId());
+            assertThat(broken.attributes()).containsEntry("error.type", "stream_broken")
+                    .containsKey("gen_ai.response.time_to_first_chunk");
+            assertThat(broken.span().getEndTimeUnixNano()).isLessThan(task.span().getEndTimeUnixNano());
+            assertThat(task.event("rotor.rotation")).containsEntry("rotor.rotation.from", PRIMARY)
+                    .containsEntry("rotor.rotation.to", SECONDARY);
+            assertThat(task.event("rotor.rotation").get("rotor.rotation.reason").toString()).startsWith("stream broke");
+            assertThat(task.attributes()).containsEntry("rotor.outcome", "completed");
+        }
+    }
+
+    @Test
     void shouldRefuseToStartWithOneLineWhenTheOtelSettingsAskForWhatRotorCannotSend() throws Exception {
         try (SimulatorServer sim = SimulatorServer.start(rotatesOnce())) {
             RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY).set("otel.exporter.otlp.endpoint", "http://127.0.0.1:4317")
