@@ -15,7 +15,6 @@ import dev.rotor.chat.ErrorClassifier;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.ModelCallException;
-import dev.rotor.core.LogContext;
 import dev.rotor.limits.Permit;
 import dev.rotor.limits.Spending;
 import dev.rotor.metrics.RotorMetrics;
@@ -120,7 +119,7 @@ public final class FailureHandler {
         if (error instanceof NoModelAvailableException noModel) {
             Decision waiting = policy.waitFor(progress, noModel.waitUntil());
             if (waiting instanceof Decision.Retry retry) {
-                traces.waited(progress, retry.why());
+                traces.recordWait(progress, retry.why());
             }
             return waiting;
         }
@@ -131,7 +130,7 @@ public final class FailureHandler {
             Failure failure = error instanceof ModelCallException mce ? mce.failure() : classifier.classify(error);
             Rejection rejection = error instanceof AnswerRejectedException rejected ? rejected.rejection() : null;
             Decision decision = afterCall(progress, permit, call, failure, rejection);
-            traced(progress, permit.model(), failure, rejection, decision);
+            traceFailedCall(progress, permit.model(), failure, rejection, decision);
             return decision;
         }
         return afterOtherFailure(exchange, error);
@@ -144,7 +143,8 @@ public final class FailureHandler {
         Duration latency = call.elapsed();
         metrics.operation(model, "", latency, rejection == null ? failure.kind().label() : "answer_rejected");
         progress.record(new Attempt(model.id(), failure.kind().label(),
-                failure.httpStatus() > 0 ? failure.httpStatus() : null, latency.toMillis(), call.at(), failure.message(),
+                failure.httpStatus() > 0 ? failure.httpStatus() : null, latency.toMillis(), call.at(),
+                failure.message(),
                 rejection == null ? null : rejection.fault().label()));
         if (rejection != null) {
             metrics.answerRejected(model, latency, rejection);
@@ -165,7 +165,8 @@ public final class FailureHandler {
         return policy.onFailure(progress, permit, failure);
     }
 
-    private void traced(TaskProgress progress, ModelSpec model, Failure failure, Rejection rejection, Decision decision) {
+    private void traceFailedCall(TaskProgress progress, ModelSpec model, Failure failure, Rejection rejection,
+                                 Decision decision) {
         traces.callFailed(progress, failure, rejection == null ? null : rejection.fault().label(), decision,
                 policy.cooldownUntil(model));
         if (rejection != null && progress.followUpFor(model).isPresent()) {

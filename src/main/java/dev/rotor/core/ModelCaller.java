@@ -32,8 +32,6 @@ import dev.rotor.chat.stream.FirstTokenLimits;
 import dev.rotor.chat.stream.Hedging;
 import dev.rotor.chat.stream.OpenStream;
 import dev.rotor.chat.stream.StreamStart;
-import dev.rotor.chat.stream.StreamedCall;
-import dev.rotor.core.LogContext;
 import dev.rotor.limits.Permit;
 import dev.rotor.limits.Spending;
 import dev.rotor.metrics.RotorMetrics;
@@ -218,8 +216,8 @@ public final class ModelCaller {
         exchange.setProperty(ExchangeKeys.MODEL, won.model());
         exchange.setProperty(ExchangeKeys.RESULT, result);
         exchange.setProperty(ExchangeKeys.OPEN_STREAM, open);
-        exchange.setProperty(ExchangeKeys.STREAMED_CALL, new StreamedCall(start.nanos(),
-                traces.callStreaming(progress, start.elapsed())));
+        exchange.setProperty(ExchangeKeys.STREAMED_CALL, traces.callStreaming(progress, won.model(), start.nanos(),
+                start.elapsed()));
     }
 
     /**

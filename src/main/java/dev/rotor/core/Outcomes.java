@@ -179,7 +179,7 @@ public final class Outcomes {
     private void write(Exchange exchange, ObjectNode doc, TaskLedger.Entry entry) {
         exchange.setProperty(ExchangeKeys.LEDGER_ENTRY, entry);
         exchange.getIn().removeHeaders("*");
-        traces.carry(exchange);
+        traces.injectTaskContext(exchange);
         try {
             exchange.getIn().setBody(writer.writeValueAsBytes(doc));
         } catch (JsonProcessingException e) {

@@ -58,7 +58,7 @@ public final class Parking {
         exchange.getIn().setHeader(PROGRESS_HEADER, json.writeValueAsString(snapshot));
         exchange.getIn().setHeader(NOT_BEFORE_HEADER, Long.toString(clock.millis() + park.delay().toMillis()));
         // taken again, the task's next span continues this trace
-        traces.carry(exchange);
+        traces.injectTaskContext(exchange);
         long seconds = (park.delay().toMillis() + 999) / 1000;
         exchange.setProperty(ExchangeKeys.PARK_DELAY_MS, Math.max(1, seconds) * 1000);
     }

@@ -69,7 +69,7 @@ public final class TaskIntake {
         }
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
         progress.answerKind(task.expects().kind());
-        traces.begin(exchange, progress);
+        traces.startTask(exchange, progress);
     }
 
     private List<ModelSpec> chainOf(Task task) {

@@ -20,7 +20,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rotor.batch.TaskLedger;
 import dev.rotor.chat.ChatResult;
 import dev.rotor.chat.stream.OpenStream;
-import dev.rotor.chat.stream.StreamedCall;
 import dev.rotor.core.ExchangeKeys;
 import dev.rotor.core.LogContext;
 import dev.rotor.models.ModelSpec;
@@ -29,6 +28,7 @@ import dev.rotor.rotation.DeadLetterType;
 import dev.rotor.rotation.Decision;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.task.Task;
+import dev.rotor.tracing.StreamedCall;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 

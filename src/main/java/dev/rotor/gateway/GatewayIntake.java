@@ -102,7 +102,7 @@ public final class GatewayIntake {
         TaskProgress progress = new TaskProgress(id, chain, received.plus(deadline(exchange)), estimates.sizeOfRequest(request));
         progress.answerKind(task.expects().kind());
         exchange.setProperty(ExchangeKeys.PROGRESS, progress);
-        traces.begin(exchange, progress);
+        traces.startTask(exchange, progress);
     }
 
     /** The caller's own request id, when it is a usable one; else a new one. */

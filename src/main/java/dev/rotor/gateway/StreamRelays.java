@@ -18,10 +18,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.stream.OpenStream;
-import dev.rotor.chat.stream.StreamedCall;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.RotationPolicy;
+import dev.rotor.tracing.StreamedCall;
 import dev.rotor.tracing.Traces;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -83,6 +83,8 @@ public final class StreamRelays {
             return served;
         } finally {
             relays.remove(relay);
+            // a relay that failed ends the call all the same
+            end.ended(model, "the relay ended with an error");
         }
     }
 
@@ -110,7 +112,7 @@ public final class StreamRelays {
             if (call == null) {
                 return;
             }
-            Traces.streamEnded(call.span(), model.id(), broken == null ? finishReason : null, broken == null ? usage : null,
+            Traces.streamEnded(call, model.id(), broken == null ? finishReason : null, broken == null ? usage : null,
                     broken);
             metrics.operation(model, model.id(), call.elapsed(), broken == null ? "" : "stream_broken");
             call = null;

@@ -30,7 +30,7 @@ final class GenAiMeters {
                 .tag("gen_ai.operation.name", "chat").tag("gen_ai.provider.name", provider)
                 .tag("gen_ai.request.model", model).tag("gen_ai.response.model", responseModel)
                 .tag("error.type", errorType)
-                .serviceLevelObjectives(durations()).register(registry).record(took);
+                .serviceLevelObjectives(BUCKETS).register(registry).record(took);
     }
 
     void tokens(String provider, String model, String responseModel, long input, long output) {
@@ -39,11 +39,14 @@ final class GenAiMeters {
     }
 
     private DistributionSummary summary(String provider, String model, String responseModel, String type) {
-        return DistributionSummary.builder("gen_ai.client.token.usage").description("Number of input and output tokens used")
+        return DistributionSummary.builder("gen_ai.client.token.usage")
+                .description("Number of input and output tokens used")
                 .tag("gen_ai.operation.name", "chat").tag("gen_ai.provider.name", provider)
                 .tag("gen_ai.request.model", model).tag("gen_ai.response.model", responseModel)
                 .tag("gen_ai.token.type", type).serviceLevelObjectives(TOKENS).register(registry);
     }
+
+    private static final Duration[] BUCKETS = durations();
 
     private static Duration[] durations() {
         Duration[] out = new Duration[SECONDS.length];

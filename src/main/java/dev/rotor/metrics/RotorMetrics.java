@@ -284,7 +284,8 @@ public final class RotorMetrics {
         ModelMeters m = of(model);
         m.promptTokens().increment(rejection.usage().input());
         m.completionTokens().increment(rejection.usage().output());
-        genAi.tokens(model.provider().name(), model.id(), model.id(), rejection.usage().input(), rejection.usage().output());
+        genAi.tokens(model.provider().name(), model.id(), model.id(), rejection.usage().input(),
+                rejection.usage().output());
         if (rejection.fault().remedy() != AnswerFault.Remedy.RETRY) {
             recent.failed(model.id(), rejection.fault().label(), rejection.detail());
             m.latency().record(latency.toNanos(), TimeUnit.NANOSECONDS);

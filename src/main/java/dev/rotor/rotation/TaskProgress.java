@@ -59,7 +59,7 @@ public final class TaskProgress {
     private ModelSpec lastModel;
     private Failure lastFailure;
     private int rotations;
-    /** The task's spans while tracing is on; null off. Not carried when the task is parked: its next take starts anew. */
+    /** The task's spans while tracing is on; null off. Not carried when parked: the next take starts its own. */
     private TaskTrace trace;
 
     public TaskProgress(String taskId, List<ModelSpec> chain, Instant deadline) {

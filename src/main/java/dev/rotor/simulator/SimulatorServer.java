@@ -167,7 +167,8 @@ public final class SimulatorServer implements AutoCloseable {
             }
             if (scenario.requiredKey() != null
                     && !("Bearer " + scenario.requiredKey()).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                calls.add(new Call("?", "401", clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"), "", null,
+                calls.add(new Call("?", "401", clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"), "",
+                        null,
                         exchange.getRequestHeaders().getFirst("traceparent")));
                 sendError(exchange, 401, "No auth credentials found", null);
                 return;

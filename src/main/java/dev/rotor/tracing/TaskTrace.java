@@ -10,6 +10,8 @@ public final class TaskTrace {
 
     private final Span task;
     private Span call;
+    /** The model of the call open now. */
+    private String callModel;
     /** When the task last left for a model or came back from one (nano time): what came since is waiting. */
     private long idleSince;
     /** Why the task waited before its next call, when a limit held it: the limit that paced it. */
@@ -28,14 +30,20 @@ public final class TaskTrace {
         return call;
     }
 
-    void call(Span span) {
+    void call(Span span, String model) {
         this.call = span;
+        this.callModel = model;
+    }
+
+    String callModel() {
+        return callModel;
     }
 
     /** The call's span, no longer this trace's to end (its stream is relayed elsewhere). */
     Span takeCall() {
         Span taken = call;
         call = null;
+        callModel = null;
         return taken;
     }
 

@@ -1,9 +1,7 @@
 package dev.rotor.tracing;
 
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -14,7 +12,6 @@ import org.apache.camel.support.SynchronizationAdapter;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.rotor.batch.TaskLedger;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.core.ExchangeKeys;
@@ -26,7 +23,9 @@ import dev.rotor.rotation.TaskProgress;
 import dev.rotor.transport.Transport;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -36,14 +35,14 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 /**
  * Rotor's spans, on OpenTelemetry's GenAI conventions: one {@code rotor.task} span a task, from the context its input
  * carries, and under it one {@code chat {model}} client span a model call, with events for rotations and re-asks.
- * Off ({@link #OFF}), every method returns at once: a task carries no trace.
+ * Every span's parent is named, never taken from the thread: Camel's sends leave a thread's current context behind
+ * when they complete on another. Off ({@link #OFF}), every method returns at once and a task carries no trace.
  */
 public final class Traces {
 
     public static final Traces OFF = new Traces(null, null, false);
 
-    static final AttributeKey<List<String>> CHAIN = AttributeKey.stringArrayKey("rotor.chain");
-    static final AttributeKey<List<String>> FINISH_REASONS = AttributeKey.stringArrayKey("gen_ai.response.finish_reasons");
+    private static final AttributeKey<List<String>> CHAIN = AttributeKey.stringArrayKey("rotor.chain");
 
     private final Tracer tracer;
     private final TextMapPropagator propagator;
@@ -63,7 +62,7 @@ public final class Traces {
      * The task's span, continuing the trace its input names (a {@code traceparent} HTTP header, JMS property or Kafka
      * record header); it ends with the task's exchange, whatever way the task ends.
      */
-    public void begin(Exchange exchange, TaskProgress progress) {
+    public void startTask(Exchange exchange, TaskProgress progress) {
         if (tracer == null) {
             return;
         }
@@ -80,7 +79,7 @@ public final class Traces {
         exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
             @Override
             public void onDone(Exchange done) {
-                ended(trace, done);
+                TaskEnd.end(trace, done);
             }
         });
     }
@@ -96,36 +95,15 @@ public final class Traces {
         };
     }
 
-    /** The outcome as the ledger wrote it; parked and kept tasks end here too, to be taken again. */
-    private static void ended(TaskTrace trace, Exchange exchange) {
-        Span task = trace.task();
-        Span call = trace.takeCall();
-        if (call != null) {
-            call.setStatus(StatusCode.ERROR, "the task ended before its call did");
-            call.end();
+    /**
+     * The task's context in the outgoing message's headers: Camel's send span (a result, a dead letter, a parked
+     * task) takes it as its parent, and the message carries the trace on.
+     */
+    public void injectTaskContext(Exchange exchange) {
+        TaskTrace trace = traceOf(exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class));
+        if (trace != null) {
+            propagator.inject(Context.root().with(trace.task()), exchange.getIn().getHeaders(), CamelHeaders.SETTER);
         }
-        TaskLedger.Entry entry = exchange.getProperty(ExchangeKeys.LEDGER_ENTRY, TaskLedger.Entry.class);
-        Object decision = exchange.getProperty(ExchangeKeys.DECISION);
-        if (entry != null) {
-            task.setAttribute("rotor.outcome", entry.status());
-            task.setAttribute("rotor.rotations", entry.rotations());
-            task.setAttribute("rotor.calls", entry.calls());
-            task.setAttribute("rotor.cached", entry.cached());
-            if (entry.error() != null) {
-                task.setAttribute("error.type", entry.error());
-                task.setStatus(StatusCode.ERROR, String.valueOf(entry.reason()));
-            }
-        } else if (decision instanceof Decision.Park park) {
-            task.setAttribute("rotor.outcome", "parked");
-            task.addEvent("rotor.parked", Attributes.of(AttributeKey.longKey("rotor.park.delay_ms"), park.delay().toMillis()));
-        } else if (decision instanceof Decision.Keep keep) {
-            task.setAttribute("rotor.outcome", "kept");
-            task.setStatus(StatusCode.ERROR, keep.why());
-        } else if (exchange.isFailed()) {
-            task.setAttribute("rotor.outcome", "failed");
-            task.setStatus(StatusCode.ERROR, String.valueOf(exchange.getException()));
-        }
-        task.end();
     }
 
     /**
@@ -136,130 +114,139 @@ public final class Traces {
      */
     public void callStarted(Exchange exchange, TaskProgress progress, ModelSpec model, String body, String rotation,
                             OptionalInt maxTokens) {
-        TaskTrace trace = progress.trace();
+        TaskTrace trace = traceOf(progress);
         if (trace == null) {
             return;
         }
-        Permit permit = exchange.getProperty(ExchangeKeys.PERMIT, Permit.class);
+        endUnfinishedCall(trace);
         long now = System.nanoTime();
-        URI url = model.provider().chatCompletionsUrl();
-        var span = tracer.spanBuilder("chat " + model.id()).setParent(Context.root().with(trace.task()))
+        SpanBuilder builder = tracer.spanBuilder("chat " + model.id()).setParent(Context.root().with(trace.task()))
                 .setSpanKind(SpanKind.CLIENT)
                 .setAttribute("gen_ai.operation.name", "chat")
                 .setAttribute("gen_ai.provider.name", model.provider().name())
                 .setAttribute("gen_ai.request.model", model.id())
-                .setAttribute("http.request.method", "POST")
-                .setAttribute("server.address", url.getHost())
-                .setAttribute("server.port", (long) port(url))
-                // the scheme, host and path only: a query or user part could hold a key
-                .setAttribute("url.full", url.getScheme() + "://" + url.getAuthority().replaceFirst("^.*@", "") + url.getPath())
                 .setAttribute("rotor.attempt", (long) progress.calls() + 1)
                 .setAttribute("rotor.wait_ms", Duration.ofNanos(now - trace.idleSince()).toMillis());
+        CallAttributes.target(builder, model.provider().chatCompletionsUrl());
         String pacedBy = trace.takePacedBy();
         if (pacedBy != null) {
-            span.setAttribute("rotor.paced_by", pacedBy);
+            builder.setAttribute("rotor.paced_by", pacedBy);
         }
         if (rotation != null) {
-            span.setAttribute("rotor.rotation.reason", rotation);
+            builder.setAttribute("rotor.rotation.reason", rotation);
         }
-        maxTokens.ifPresent(t -> span.setAttribute("gen_ai.request.max_tokens", (long) t));
+        maxTokens.ifPresent(t -> builder.setAttribute("gen_ai.request.max_tokens", (long) t));
+        Permit permit = exchange.getProperty(ExchangeKeys.PERMIT, Permit.class);
         if (permit != null) {
-            span.setAttribute("rotor.reserved.input_tokens", permit.reserved().inputTokens());
-            span.setAttribute("rotor.reserved.output_tokens", permit.reserved().outputTokens());
+            builder.setAttribute("rotor.reserved.input_tokens", permit.reserved().inputTokens());
+            builder.setAttribute("rotor.reserved.output_tokens", permit.reserved().outputTokens());
         }
         if (captureContent) {
-            span.setAttribute("gen_ai.input.messages", Content.messages(body));
+            builder.setAttribute("gen_ai.input.messages", MessageContent.input(body));
         }
-        Span started = span.startSpan();
-        trace.call(started);
+        Span started = builder.startSpan();
+        trace.call(started, model.id());
         trace.idleSince(now);
         propagator.inject(Context.root().with(started), exchange.getIn().getHeaders(), CamelHeaders.SETTER);
     }
 
-    private static int port(URI url) {
-        if (url.getPort() > 0) {
-            return url.getPort();
+    /** A call span still open when the next starts lost its end somewhere: it ends now rather than never. */
+    private static void endUnfinishedCall(TaskTrace trace) {
+        Span left = trace.takeCall();
+        if (left != null) {
+            left.setStatus(StatusCode.ERROR, "no outcome was recorded for this call");
+            left.end();
         }
-        return "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
     }
 
     /** The call answered whole: what came back, and its span ends. */
     public void callAnswered(TaskProgress progress, int status, JsonNode body, TokenUsage usage, String outcome,
                              OptionalLong costPicoUsd) {
-        TaskTrace trace = progress.trace();
-        if (trace == null || trace.call() == null) {
+        TaskTrace trace = traceOf(progress);
+        Span span = trace == null ? null : trace.takeCall();
+        if (span == null) {
             return;
         }
-        Span span = trace.takeCall();
         span.setAttribute("http.response.status_code", (long) status);
         span.setAttribute("rotor.outcome", outcome);
-        response(span, body, usage);
+        CallAttributes.answer(span, body, usage, captureContent);
         costPicoUsd.ifPresent(c -> span.setAttribute("rotor.cost_usd", Money.usd(c)));
         span.end();
         trace.idleSince(System.nanoTime());
     }
 
     /**
-     * A streamed call sent its first content: the call succeeded, and its span goes with the stream, which ends it
-     * ({@link #streamEnded}).
+     * A streamed call sent its first content: the call succeeded, and its span goes with the stream, whose relay ends
+     * it ({@link #streamEnded}).
+     *
+     * @param winner the model whose stream is relayed: the one asked, or the hedge that sent content first
      */
-    public Span callStreaming(TaskProgress progress, Duration toFirstToken) {
-        TaskTrace trace = progress.trace();
-        if (trace == null || trace.call() == null) {
-            return null;
+    public StreamedCall callStreaming(TaskProgress progress, ModelSpec winner, long startNanos, Duration toFirstToken) {
+        TaskTrace trace = traceOf(progress);
+        String asked = trace == null ? null : trace.callModel();
+        Span span = trace == null ? null : trace.takeCall();
+        if (span == null) {
+            return new StreamedCall(startNanos, Span.getInvalid());
         }
-        Span span = trace.takeCall();
         span.setAttribute("http.response.status_code", 200L);
-        span.setAttribute("rotor.outcome", "ok");
         span.setAttribute("gen_ai.response.time_to_first_chunk", toFirstToken.toNanos() / 1e9);
-        return span;
+        if (!winner.id().equals(asked)) {
+            // a hedge sent content first: this call lost the race and was cancelled; the stream is the hedge's
+            span.setAttribute("rotor.outcome", "hedge_lost");
+            span.setAttribute("rotor.hedge.winner", winner.id());
+            span.end();
+            trace.task().addEvent("rotor.hedge", Attributes.builder().put("rotor.rotation.from", asked)
+                    .put("rotor.rotation.to", winner.id()).build());
+            return new StreamedCall(startNanos, Span.getInvalid());
+        }
+        span.setAttribute("rotor.outcome", "ok");
+        return new StreamedCall(startNanos, span);
     }
 
     /**
-     * A relayed stream ended: whole, with what its last chunk said, or broken.
+     * A relayed stream ended: whole, with what its last chunk said, or broken (another model may finish the answer:
+     * that is not this call).
      *
      * @param usage  the usage the stream's last chunk reported, null when it did not
      * @param broken why it broke, null when it ended whole
      */
-    public static void streamEnded(Span span, String responseModel, String finishReason, JsonNode usage, String broken) {
-        if (span == null) {
-            return;
-        }
-        if (responseModel != null) {
+    public static void streamEnded(StreamedCall call, String responseModel, String finishReason, JsonNode usage,
+                                   String broken) {
+        call.take().ifPresent(span -> {
             span.setAttribute("gen_ai.response.model", responseModel);
-        }
-        if (finishReason != null) {
-            span.setAttribute(FINISH_REASONS, List.of(finishReason));
-        }
-        if (usage != null) {
-            span.setAttribute("gen_ai.usage.input_tokens", usage.path("prompt_tokens").asLong(0));
-            span.setAttribute("gen_ai.usage.output_tokens", usage.path("completion_tokens").asLong(0));
-        }
-        if (broken != null) {
-            span.setAttribute("error.type", "stream_broken");
-            span.setStatus(StatusCode.ERROR, broken);
-        }
-        span.end();
+            if (finishReason != null) {
+                span.setAttribute(CallAttributes.FINISH_REASONS, List.of(finishReason));
+            }
+            if (usage != null) {
+                CallAttributes.usage(span, usage.path("prompt_tokens").asLong(0),
+                        usage.path("completion_tokens").asLong(0));
+            }
+            if (broken != null) {
+                span.setAttribute("error.type", "stream_broken");
+                span.setStatus(StatusCode.ERROR, CallAttributes.shortened(broken));
+            }
+            span.end();
+        });
     }
 
     /**
-     * The call failed, or its answer failed its checks: why, and what Rotor decided.
+     * The call failed, or its answer failed its checks: why, and what Rotor decided. Without capture-content, an
+     * answer's text is never quoted and a provider's error is cut short.
      *
      * @param rejected the check the answer failed, null for a failed call
      * @param cooldown until when the model is out of the rotation, when it is
      */
     public void callFailed(TaskProgress progress, Failure failure, String rejected, Decision decision,
                            Optional<Instant> cooldown) {
-        TaskTrace trace = progress == null ? null : progress.trace();
-        if (trace == null || trace.call() == null) {
+        TaskTrace trace = traceOf(progress);
+        Span span = trace == null ? null : trace.takeCall();
+        if (span == null) {
             return;
         }
-        Span span = trace.takeCall();
         if (failure.httpStatus() > 0) {
             span.setAttribute("http.response.status_code", (long) failure.httpStatus());
         }
-        String type = rejected == null ? failure.kind().label() : "answer_rejected";
-        span.setAttribute("error.type", type);
+        span.setAttribute("error.type", rejected == null ? failure.kind().label() : "answer_rejected");
         span.setAttribute("rotor.outcome", rejected == null ? failure.kind().label() : rejected);
         if (failure.scope() != null) {
             span.setAttribute("rotor.limit.scope", failure.scope().name().toLowerCase());
@@ -268,67 +255,48 @@ public final class Traces {
         if (decision instanceof Decision.Retry retry) {
             span.setAttribute("rotor.decision", "retry");
             span.setAttribute("rotor.retry_in_ms", retry.delay().toMillis());
-        } else if (decision != null) {
-            span.setAttribute("rotor.decision", decision.getClass().getSimpleName().toLowerCase());
+        } else if (decision instanceof Decision.GiveUp) {
+            span.setAttribute("rotor.decision", "give_up");
         }
-        span.setStatus(StatusCode.ERROR, failure.message());
+        String why = rejected != null && !captureContent ? "the answer failed its check: " + rejected
+                : captureContent ? failure.message() : CallAttributes.shortened(failure.message());
+        span.setStatus(StatusCode.ERROR, why);
         span.end();
         trace.idleSince(System.nanoTime());
     }
 
     /** No model could take the call yet: the wait shows on the next call's span, with why. */
-    public void waited(TaskProgress progress, String why) {
-        TaskTrace trace = progress == null ? null : progress.trace();
+    public void recordWait(TaskProgress progress, String why) {
+        TaskTrace trace = traceOf(progress);
         if (trace != null) {
             trace.pacedBy(why);
         }
     }
 
     public void rotated(TaskProgress progress, String from, String to, String reason) {
-        TaskTrace trace = progress.trace();
+        TaskTrace trace = traceOf(progress);
         if (trace != null) {
             trace.task().addEvent("rotor.rotation", Attributes.builder().put("rotor.rotation.from", from)
-                    .put("rotor.rotation.to", to).put("rotor.rotation.reason", reason).build());
+                    .put("rotor.rotation.to", to)
+                    .put("rotor.rotation.reason", captureContent ? reason : CallAttributes.shortened(reason)).build());
         }
     }
 
     /** The model's answer failed its checks, and the same model is asked again with what was wrong. */
     public void reasked(TaskProgress progress, String model, String fault, String detail) {
-        TaskTrace trace = progress == null ? null : progress.trace();
+        TaskTrace trace = traceOf(progress);
         if (trace != null) {
-            trace.task().addEvent("rotor.reask", Attributes.builder().put("gen_ai.request.model", model)
-                    .put("rotor.answer.fault", fault).put("rotor.answer.detail", detail).build());
-        }
-    }
-
-    /**
-     * The task's context in the outgoing message's headers: Camel's send span (a result, a dead letter, a parked
-     * task) takes it as its parent, and the message carries the trace on.
-     */
-    public void carry(Exchange exchange) {
-        TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
-        TaskTrace trace = progress == null ? null : progress.trace();
-        if (trace != null) {
-            propagator.inject(Context.root().with(trace.task()), exchange.getIn().getHeaders(), CamelHeaders.SETTER);
-        }
-    }
-
-    private void response(Span span, JsonNode body, TokenUsage usage) {
-        if (body != null) {
-            if (body.path("model").isTextual()) {
-                span.setAttribute("gen_ai.response.model", body.path("model").asText());
-            }
-            if (body.path("id").isTextual()) {
-                span.setAttribute("gen_ai.response.id", body.path("id").asText());
-            }
-            List<String> reasons = new ArrayList<>();
-            body.path("choices").forEach(c -> reasons.add(c.path("finish_reason").asText("")));
-            span.setAttribute(FINISH_REASONS, reasons);
+            AttributesBuilder event = Attributes.builder().put("gen_ai.request.model", model)
+                    .put("rotor.answer.fault", fault);
             if (captureContent) {
-                span.setAttribute("gen_ai.output.messages", Content.choices(body));
+                // what was wrong may quote the answer
+                event.put("rotor.answer.detail", detail);
             }
+            trace.task().addEvent("rotor.reask", event.build());
         }
-        span.setAttribute("gen_ai.usage.input_tokens", usage.input());
-        span.setAttribute("gen_ai.usage.output_tokens", usage.output());
+    }
+
+    private static TaskTrace traceOf(TaskProgress progress) {
+        return progress == null ? null : progress.trace();
     }
 }

@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import org.apache.camel.CamelContext;
-import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.component.properties.PropertiesComponent;
 import org.apache.camel.support.service.ServiceSupport;
 
 import dev.rotor.ConfigurationMistake;
@@ -32,7 +32,9 @@ public final class TracingSdk {
             "otel.service.name", "rotor",
             "otel.exporter.otlp.protocol", "http/protobuf",
             "otel.metrics.exporter", "none",
-            "otel.logs.exporter", "none");
+            "otel.logs.exporter", "none",
+            // no W3C baggage: Camel's spans keep a flag of their own in it, which every message sent would carry
+            "otel.propagators", "tracecontext");
     private static final String INSTRUMENTATION = "dev.rotor";
 
     private TracingSdk() {
@@ -57,10 +59,11 @@ public final class TracingSdk {
     }
 
     /** The otel.* keys Camel's properties name: in the files, and given to camel-main as initial or override ones. */
-    private static Set<String> otelKeys(PropertiesComponent properties) {
+    private static Set<String> otelKeys(CamelContext context) {
+        var properties = context.getPropertiesComponent();
         Set<String> keys = new TreeSet<>();
         List<Properties> sources = new ArrayList<>(List.of(properties.loadProperties(k -> k.startsWith("otel."))));
-        if (properties instanceof org.apache.camel.component.properties.PropertiesComponent own) {
+        if (properties instanceof PropertiesComponent own) {
             sources.add(own.getInitialProperties());
             sources.add(own.getOverrideProperties());
         }
@@ -75,9 +78,8 @@ public final class TracingSdk {
     /** Starts the SDK, binds it for Camel's tracer, starts Camel's send spans, and returns Rotor's spans on it. */
     public static Traces start(CamelContext context, TracingSettings settings) throws Exception {
         Map<String, String> defaults = new HashMap<>(DEFAULTS);
-        PropertiesComponent properties = context.getPropertiesComponent();
-        for (String key : otelKeys(properties)) {
-            properties.resolveProperty(key).ifPresent(v -> defaults.put(key, v));
+        for (String key : otelKeys(context)) {
+            context.getPropertiesComponent().resolveProperty(key).ifPresent(v -> defaults.put(key, v));
         }
         OpenTelemetrySdk sdk = sdk(defaults);
         context.getRegistry().bind("rotorOpenTelemetryTracer", Tracer.class, sdk.getTracer("camel"));

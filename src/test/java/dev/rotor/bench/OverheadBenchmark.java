@@ -43,10 +43,11 @@ import dev.rotor.task.ChatMessage;
  * calls (a) straight through Apache HttpClient 5 with a pool like camel-http's, (b) as tasks through Rotor's intake
  * step and rotation core, the result document built but not written, (c) the same with the result written to the
  * outbox as a file, as Rotor runs, and (d) path (b) with tracing on: every task and call a span, sampled 100 % and
- * exported over OTLP/HTTP to a receiver on loopback that decodes each export. Latency at concurrency 1 (the three paths interleaved call by call, so drift in
- * the machine hits them alike), throughput at concurrency 16 (median of three interleaved rounds). Then the cost of
- * counting a call's tokens before it leaves, for a 4 KB prompt: the local tokenizer's count and the model's corrected
- * estimate and reservation, timed call by call. Run with {@code bench/run}; writes {@code bench/results.json}.
+ * exported over OTLP/HTTP to a receiver on loopback that decodes each export. Latency at concurrency 1 (the four
+ * paths interleaved call by call, so drift in the machine hits them alike), throughput at concurrency 16 (median of
+ * three interleaved rounds). Then the cost of counting a call's tokens before it leaves, for a 4 KB prompt: the local
+ * tokenizer's count and the model's corrected estimate and reservation, timed call by call. Run with
+ * {@code bench/run}; writes {@code bench/results.json}.
  */
 public final class OverheadBenchmark {
 
@@ -63,7 +64,8 @@ public final class OverheadBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createTempDirectory("rotor-bench");
-        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build()); OtlpReceiver receiver = OtlpReceiver.counting();
+        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
+             OtlpReceiver receiver = OtlpReceiver.counting();
              CloseableHttpClient client = HttpClients.custom().disableAutomaticRetries()
                      .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                              .setMaxConnTotal(64).setMaxConnPerRoute(64).build()).build();
@@ -108,7 +110,8 @@ public final class OverheadBenchmark {
             print(latency, perSecond, core, e2e);
             System.out.printf(Locale.ROOT, "added by tracing (core traced vs core): median %.3f ms, p99 %.3f ms, "
                     + "throughput ratio %.2f; %d spans received for %d tasks; target median added <= 0.05 ms%n",
-                    tracing.medianAddedMs(), tracing.p99AddedMs(), tracing.throughputRatio(), receiver.count(), tracedTasks.get());
+                    tracing.medianAddedMs(), tracing.p99AddedMs(), tracing.throughputRatio(), receiver.count(),
+                    tracedTasks.get());
             Map<String, Object> figures = core.figures();
             figures.put("core_median_ms", Bench.round(Bench.percentile(latency.get("core"), 0.5) / 1e6));
             figures.put("tracing", tracing.figures());

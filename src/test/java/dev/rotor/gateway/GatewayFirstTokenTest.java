@@ -1,6 +1,7 @@
 package dev.rotor.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,10 +19,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.rotor.simulator.Scenario.ModelBehaviour;
 import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.Scenario.ModelBehaviour;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.FreePorts;
+import dev.rotor.support.OtlpReceiver;
 import dev.rotor.support.RotorHarness;
 
 /**
@@ -102,7 +104,9 @@ class GatewayFirstTokenTest {
     void shouldHedgeOnTheNextModelAtTheLearnedLimitAndCancelTheSlowCallWhenTheHedgeSendsFirst() throws Exception {
         int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario(20_000, ModelBehaviour.unlimited()));
-             RotorHarness rotor = gateway(sim, port, true).start()) {
+             OtlpReceiver receiver = new OtlpReceiver();
+             RotorHarness rotor = gateway(sim, port, true).set("otel.exporter.otlp.endpoint", receiver.endpoint())
+                     .set("otel.bsp.schedule.delay", "50").start()) {
             OpenAIClient client = client(port);
             warmUp(client);
             assertThat(ask(client)).contains(SECONDARY);
@@ -110,6 +114,19 @@ class GatewayFirstTokenTest {
             assertThat(metrics(rotor))
                     .contains("rotor_gateway_hedges_total{model=\"" + SECONDARY + "\"} 1.0")
                     .contains("rotor_gateway_hedges_cancelled_total{model=\"" + PRIMARY + "\"} 1.0");
+            // the trace says so: the slow call lost the race, and the task shows whose stream it got
+            await().atMost(Duration.ofSeconds(10)).until(() -> receiver.spans().stream()
+                    .anyMatch(s -> "hedge_lost".equals(s.attributes().get("rotor.outcome"))));
+            OtlpReceiver.Received lost = receiver.spans().stream()
+                    .filter(s -> "hedge_lost".equals(s.attributes().get("rotor.outcome"))).findFirst().orElseThrow();
+            assertThat(lost.name()).isEqualTo("chat " + PRIMARY);
+            assertThat(lost.attributes()).containsEntry("rotor.hedge.winner", SECONDARY);
+            await().atMost(Duration.ofSeconds(10)).until(() -> receiver.spans().stream()
+                    .anyMatch(s -> s.spanId().equals(lost.parentId())));
+            OtlpReceiver.Received task = receiver.spans().stream().filter(s -> s.spanId().equals(lost.parentId()))
+                    .findFirst().orElseThrow();
+            assertThat(task.event("rotor.hedge")).containsEntry("rotor.rotation.from", PRIMARY)
+                    .containsEntry("rotor.rotation.to", SECONDARY);
         }
     }
 

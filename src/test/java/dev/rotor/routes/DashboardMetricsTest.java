@@ -29,7 +29,10 @@ import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.FreePorts;
 import dev.rotor.support.RotorHarness;
 
-/** The shipped Grafana dashboard and Prometheus alert rules name only metrics a running Rotor exports (its own and the GenAI conventions'). */
+/**
+ * The shipped Grafana dashboard and Prometheus alert rules name only metrics a running Rotor exports: its own and the
+ * GenAI conventions'.
+ */
 class DashboardMetricsTest {
 
     private static final Pattern METRIC = Pattern.compile("\\b(rotor|gen_ai_client)_[a-z0-9_]+");

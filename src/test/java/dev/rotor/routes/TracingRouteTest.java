@@ -82,7 +82,8 @@ class TracingRouteTest {
     private static List<OtlpReceiver.Received> awaitTrace(OtlpReceiver receiver, String taskId) {
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> receiver.spans().stream()
                 .anyMatch(s -> s.name().equals("rotor.task") && taskId.equals(s.attributes().get("rotor.task.id"))
-                        && receiver.trace(s.traceId()).stream().filter(c -> c.name().startsWith("chat ")).count() == 2));
+                        && receiver.trace(s.traceId()).stream().filter(c -> c.name().startsWith("chat "))
+                        .count() == 2));
         OtlpReceiver.Received task = taskSpan(receiver, taskId);
         return receiver.trace(task.traceId());
     }
@@ -164,10 +165,12 @@ class TracingRouteTest {
         broker.createTopics(1, "traced-tasks", "traced-results", "traced-dlq");
         try (OtlpReceiver receiver = new OtlpReceiver(); SimulatorServer sim = SimulatorServer.start(rotatesOnce());
              RotorHarness rotor = traced(RotorHarness.on(dir, sim, PRIMARY, SECONDARY), receiver)
-                     .set("rotor.intake", "kafka").set("rotor.output", "kafka").set("rotor.kafka.brokers", broker.bootstrap())
+                     .set("rotor.intake", "kafka").set("rotor.output", "kafka")
+                     .set("rotor.kafka.brokers", broker.bootstrap())
                      .set("rotor.kafka.tasks-topic", "traced-tasks").set("rotor.kafka.results-topic", "traced-results")
                      .set("rotor.kafka.dead-letter-topic", "traced-dlq").set("rotor.kafka.group", "traced").start()) {
-            broker.send("traced-tasks", "kafka-1", "{\"id\":\"kafka-1\",\"prompt\":\"Name a colour\",\"max_tokens\":64}",
+            broker.send("traced-tasks", "kafka-1",
+                    "{\"id\":\"kafka-1\",\"prompt\":\"Name a colour\",\"max_tokens\":64}",
                     Map.of("traceparent", TRACEPARENT));
             List<OtlpReceiver.Received> trace = awaitTrace(receiver, "kafka-1");
             OtlpReceiver.Received task = taskSpan(receiver, "kafka-1");
@@ -183,7 +186,8 @@ class TracingRouteTest {
             OtlpReceiver.Received send = receiver.trace(CALLER_TRACE).stream()
                     .filter(s -> s.name().equals("traced-results")).findFirst().orElseThrow();
             assertThat(send.parentId()).isEqualTo(task.spanId());
-            assertThat(result.headers().get("traceparent")).isEqualTo("00-" + CALLER_TRACE + "-" + send.spanId() + "-01");
+            assertThat(result.headers().get("traceparent"))
+                    .isEqualTo("00-" + CALLER_TRACE + "-" + send.spanId() + "-01");
             System.out.println("one Kafka task's trace:\n" + Waterfall.of(receiver.trace(CALLER_TRACE)));
             assertThat(receiver.everything()).doesNotContain(RotorHarness.DEFAULT_KEY);
         }
@@ -230,13 +234,16 @@ class TracingRouteTest {
             assertThat(task.parentId()).isEqualTo(CALLER_SPAN);
             assertThat(task.span().getKind()).isEqualTo(SpanKind.SPAN_KIND_SERVER);
             assertThat(task.attributes()).containsEntry("rotor.transport", "http");
-            assertThat(call(trace, SECONDARY).attributes().get("gen_ai.input.messages").toString()).contains("Name a colour");
+            assertThat(call(trace, SECONDARY).attributes().get("gen_ai.input.messages").toString())
+                    .contains("Name a colour");
             assertThat(call(trace, SECONDARY).attributes()).containsKey("gen_ai.output.messages");
 
-            HttpResponse<String> streamed = http.send(request(port, "gw-2", true), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> streamed = http.send(request(port, "gw-2", true),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(streamed.body()).contains("[DONE]");
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> receiver.spans().stream()
-                    .anyMatch(s -> s.name().equals("rotor.task") && "gw-2".equals(s.attributes().get("rotor.task.id"))));
+                    .anyMatch(s -> s.name().equals("rotor.task")
+                            && "gw-2".equals(s.attributes().get("rotor.task.id"))));
             OtlpReceiver.Received streamTask = taskSpan(receiver, "gw-2");
             // the same caller's trace as the first request: the stream's call is the one under its own task
             OtlpReceiver.Received streamCall = receiver.trace(streamTask.traceId()).stream()
@@ -244,7 +251,8 @@ class TracingRouteTest {
             assertThat(streamCall.attributes()).containsKey("gen_ai.response.time_to_first_chunk")
                     .containsEntry("gen_ai.response.finish_reasons", List.of("stop"));
             // the span ended with its stream, after its first chunk, and before the task's
-            assertThat(streamCall.span().getEndTimeUnixNano()).isLessThanOrEqualTo(streamTask.span().getEndTimeUnixNano());
+            assertThat(streamCall.span().getEndTimeUnixNano())
+                    .isLessThanOrEqualTo(streamTask.span().getEndTimeUnixNano());
             assertThat(receiver.everything()).doesNotContain(RotorHarness.DEFAULT_KEY).doesNotContain("Bearer");
         }
     }
@@ -261,7 +269,8 @@ class TracingRouteTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(streamed.body()).contains("[DONE]");
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> receiver.spans().stream()
-                    .anyMatch(s -> s.name().equals("rotor.task") && "gw-cut".equals(s.attributes().get("rotor.task.id"))));
+                    .anyMatch(s -> s.name().equals("rotor.task")
+                            && "gw-cut".equals(s.attributes().get("rotor.task.id"))));
             OtlpReceiver.Received task = taskSpan(receiver, "gw-cut");
             OtlpReceiver.Received broken = call(receiver.trace(CALLER_TRACE), PRIMARY);
             assertThat(broken.parentId()).isEqualTo(task.spanId());
@@ -278,7 +287,8 @@ class TracingRouteTest {
     @Test
     void shouldRefuseToStartWithOneLineWhenTheOtelSettingsAskForWhatRotorCannotSend() throws Exception {
         try (SimulatorServer sim = SimulatorServer.start(rotatesOnce())) {
-            RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY).set("otel.exporter.otlp.endpoint", "http://127.0.0.1:4317")
+            RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY)
+                    .set("otel.exporter.otlp.endpoint", "http://127.0.0.1:4317")
                     .set("otel.exporter.otlp.protocol", "grpc");
             assertThatThrownBy(rotor::start).rootCause().hasMessageContaining("No GrpcSenderProvider");
             assertThatThrownBy(rotor::start).hasCauseInstanceOf(ConfigurationMistake.class);

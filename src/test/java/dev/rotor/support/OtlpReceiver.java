@@ -62,7 +62,7 @@ public final class OtlpReceiver implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> spans = new ArrayList<>();
     private final List<String> requests = new ArrayList<>();
-    /** Keep what arrives (tests), or decode and count it only (benchmarks, which send spans by the hundred thousand). */
+    /** Keep what arrives (tests), or decode and count it only (benchmarks send spans by the hundred thousand). */
     private final boolean keep;
     private long counted;
 

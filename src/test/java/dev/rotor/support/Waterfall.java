@@ -27,14 +27,15 @@ public final class Waterfall {
         return out.toString();
     }
 
-    private static void draw(StringBuilder out, List<OtlpReceiver.Received> trace, OtlpReceiver.Received span, int depth,
-                             long start, double scale) {
+    private static void draw(StringBuilder out, List<OtlpReceiver.Received> trace, OtlpReceiver.Received span,
+                             int depth, long start, double scale) {
         int from = (int) Math.round((span.span().getStartTimeUnixNano() - start) * scale);
         int to = Math.max(from + 1, (int) Math.round((span.span().getEndTimeUnixNano() - start) * scale));
         String name = "  ".repeat(depth) + span.name();
         double ms = (span.span().getEndTimeUnixNano() - span.span().getStartTimeUnixNano()) / 1e6;
         Object outcome = span.attributes().getOrDefault("error.type", span.attributes().get("rotor.outcome"));
-        out.append(String.format(Locale.ROOT, "%-28s %s%s%s %7.1f ms  %s%n", name, " ".repeat(from), "█".repeat(to - from),
+        out.append(String.format(Locale.ROOT, "%-28s %s%s%s %7.1f ms  %s%n", name, " ".repeat(from),
+                "█".repeat(to - from),
                 " ".repeat(Math.max(0, WIDTH - to)), ms, outcome == null ? "" : outcome));
         span.span().getEventsList().forEach(e -> out.append(String.format(Locale.ROOT, "%-28s %s◆ %s%n",
                 "  ".repeat(depth + 1) + "event", " ".repeat((int) Math.round((e.getTimeUnixNano() - start) * scale)),

@@ -32,10 +32,12 @@ class TracingSettingsTest {
     void shouldTraceOnlyWhenToldOrWhenAnOtlpEndpointIsNamed() {
         assertThat(of(Map.of()).enabled()).isFalse();
         assertThat(of(Map.of("otel.exporter.otlp.endpoint", "http://collector:4318")).enabled()).isTrue();
-        assertThat(of(Map.of("otel.exporter.otlp.traces.endpoint", "http://collector:4318/v1/traces")).enabled()).isTrue();
+        assertThat(of(Map.of("otel.exporter.otlp.traces.endpoint", "http://collector:4318/v1/traces")).enabled())
+                .isTrue();
         assertThat(of(Map.of("rotor.tracing.enabled", "true")).enabled()).isTrue();
         // said in so many words, off wins over an endpoint; and the SDK's own switch is honoured
-        assertThat(of(Map.of("rotor.tracing.enabled", "false", "otel.exporter.otlp.endpoint", "http://c:4318")).enabled())
+        assertThat(of(Map.of("rotor.tracing.enabled", "false", "otel.exporter.otlp.endpoint", "http://c:4318"))
+                .enabled())
                 .isFalse();
         assertThat(of(Map.of("otel.sdk.disabled", "true", "rotor.tracing.enabled", "true")).enabled()).isFalse();
         assertThat(of(Map.of("rotor.tracing.enabled", "true")).captureContent()).isFalse();
@@ -45,7 +47,8 @@ class TracingSettingsTest {
     @Test
     void shouldRefuseAFlagThatIsNeitherTrueNorFalse() {
         assertThatThrownBy(() -> of(Map.of("rotor.tracing.enabled", "yes")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("rotor.tracing.enabled must be true or false, got 'yes'");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("rotor.tracing.enabled must be true or false, got 'yes'");
     }
 
     @Test
@@ -54,7 +57,8 @@ class TracingSettingsTest {
                 Optional.empty(), RateLimits.NONE, 0);
         TaskProgress progress = new TaskProgress("t-1", List.of(model), Instant.MAX);
         String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-        Span task = Span.wrap(SpanContext.create(traceId, "00f067aa0ba902b7", TraceFlags.getSampled(), TraceState.getDefault()));
+        Span task = Span.wrap(SpanContext.create(traceId, "00f067aa0ba902b7", TraceFlags.getSampled(),
+                TraceState.getDefault()));
         progress.trace(new TaskTrace(task, 0));
         try (var log = LogContext.of(progress, model)) {
             assertThat(MDC.get("task")).isEqualTo("t-1");

@@ -1,0 +1,41 @@
+package dev.rotor.tracing;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+
+/**
+ * A streamed call that sent its first content, handed to whoever relays it to its end: when it began (nano time), for
+ * its whole duration, and its span (a no-op one while tracing is off). It ends once, by the relay or, should the relay
+ * never get to it, with its task.
+ */
+public final class StreamedCall {
+
+    private final long startNanos;
+    private final Span span;
+    private final AtomicBoolean ended = new AtomicBoolean();
+
+    StreamedCall(long startNanos, Span span) {
+        this.startNanos = startNanos;
+        this.span = span;
+    }
+
+    public Duration elapsed() {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    /** The span to end; empty when it ended already. */
+    Optional<Span> take() {
+        return ended.compareAndSet(false, true) ? Optional.of(span) : Optional.empty();
+    }
+
+    void endUnlessEnded(String why) {
+        take().ifPresent(s -> {
+            s.setStatus(StatusCode.ERROR, why);
+            s.end();
+        });
+    }
+}
