@@ -52,6 +52,8 @@ public final class OverheadBenchmark {
 
     private static final int CALLS = Integer.getInteger("bench.calls", 5000);
     private static final int CONCURRENCY = 16;
+    /** -Dbench.traced=false leaves path (d) out: the other three as they ran before tracing came in. */
+    private static final boolean TRACED = !"false".equals(System.getProperty("bench.traced"));
     private static final int COUNTS = 20_000;
     private static final String[] WORDS = ("the of and to in is for that on with as by at from this are be it an or "
             + "code data model limit token rate bucket queue answer task result file window call provider retry"
@@ -88,11 +90,13 @@ public final class OverheadBenchmark {
             });
             paths.put("core", asTasks(coreOnly.context()));
             AtomicInteger tracedTasks = new AtomicInteger();
-            Bench.Call tracedCall = asTasks(traced.context());
-            paths.put("traced", i -> {
-                tracedCall.run(i);
-                tracedTasks.incrementAndGet();
-            });
+            if (TRACED) {
+                Bench.Call tracedCall = asTasks(traced.context());
+                paths.put("traced", i -> {
+                    tracedCall.run(i);
+                    tracedTasks.incrementAndGet();
+                });
+            }
             paths.put("e2e", asTasks(endToEnd.context()));
 
             for (int warm = 0; warm < 3; warm++) {
@@ -104,29 +108,35 @@ public final class OverheadBenchmark {
 
             Overhead core = Overhead.of(latency.get("direct"), latency.get("core"), perSecond.get("direct"), perSecond.get("core"));
             Overhead e2e = Overhead.of(latency.get("direct"), latency.get("e2e"), perSecond.get("direct"), perSecond.get("e2e"));
-            // what the batch processor sent before the count: the last batch may still be on its way
-            long expected = 2L * tracedTasks.get();
-            long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            while (receiver.count() < expected && System.nanoTime() < until) {
-                Thread.sleep(100);
-            }
-            Overhead tracing = Overhead.of(latency.get("core"), latency.get("traced"), perSecond.get("core"),
-                    perSecond.get("traced"));
             print(latency, perSecond, core, e2e);
-            System.out.printf(Locale.ROOT, "added by tracing (core traced vs core): median %.3f ms, p99 %.3f ms, "
-                    + "throughput ratio %.2f; %d of %d spans received; target median added <= 0.05 ms%n",
-                    tracing.medianAddedMs(), tracing.p99AddedMs(), tracing.throughputRatio(), receiver.count(),
-                    expected);
             Map<String, Object> figures = core.figures();
             figures.put("core_median_ms", Bench.round(Bench.percentile(latency.get("core"), 0.5) / 1e6));
-            Map<String, Object> tracingFigures = tracing.figures();
-            tracingFigures.put("spans_received", receiver.count());
-            tracingFigures.put("spans_expected", expected);
-            figures.put("tracing", tracingFigures);
+            if (TRACED) {
+                figures.put("tracing", tracingCost(receiver, 2L * tracedTasks.get(), latency, perSecond));
+            }
             figures.put("end_to_end", e2e.figures());
             figures.put("token_counting", countingCost());
             Bench.writeResults("overhead", figures);
         }
+    }
+
+    /** Path (d) against (b): what tracing every task adds, once the spans sent have reached the receiver. */
+    private static Map<String, Object> tracingCost(OtlpReceiver receiver, long expected, Map<String, long[]> latency,
+                                                   Map<String, Double> perSecond) throws InterruptedException {
+        // the batch processor's last batch may still be on its way
+        long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (receiver.count() < expected && System.nanoTime() < until) {
+            Thread.sleep(100);
+        }
+        Overhead tracing = Overhead.of(latency.get("core"), latency.get("traced"), perSecond.get("core"),
+                perSecond.get("traced"));
+        System.out.printf(Locale.ROOT, "added by tracing (core traced vs core): median %.3f ms, p99 %.3f ms, "
+                + "throughput ratio %.2f; %d of %d spans received; target median added <= 0.05 ms%n",
+                tracing.medianAddedMs(), tracing.p99AddedMs(), tracing.throughputRatio(), receiver.count(), expected);
+        Map<String, Object> f = tracing.figures();
+        f.put("spans_received", receiver.count());
+        f.put("spans_expected", expected);
+        return f;
     }
 
     /**
