@@ -194,7 +194,7 @@ public final class RotorConfiguration implements CamelConfiguration {
         StreamOpener opener = new StreamOpener(gatewayCall, callHeaders::of, classifier, streamStart, firstTokens,
                 policy, metrics, clock, gatewayThreads);
         Hedging hedging = gateway.hedge()
-                ? new StreamHedge(policy, requests, opener, firstTokens, metrics, meters, clock, gatewayThreads)
+                ? new StreamHedge(policy, requests, opener, firstTokens, metrics, meters, clock, gatewayThreads, traces)
                 : Hedging.OFF;
         beans.bind("modelCaller", new ModelCaller(policy, requests, classifier, callHeaders, metrics, clock,
                 streamStart, firstTokens, hedging, transports,

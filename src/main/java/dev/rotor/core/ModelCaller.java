@@ -217,7 +217,7 @@ public final class ModelCaller {
         exchange.setProperty(ExchangeKeys.RESULT, result);
         exchange.setProperty(ExchangeKeys.OPEN_STREAM, open);
         exchange.setProperty(ExchangeKeys.STREAMED_CALL, traces.callStreaming(progress, won.model(), start.nanos(),
-                start.elapsed()));
+                start.elapsed(), won.hedgeCall()));
     }
 
     /**
@@ -235,7 +235,7 @@ public final class ModelCaller {
         }
         try {
             return new Hedging.Won(model, call.permit(), streams.await(call.body(), headers,
-                    left(progress, limit, start)), false);
+                    left(progress, limit, start)), false, null);
         } catch (ModelCallException late) {
             if (late.failure().silent()) {
                 // left at its limit: a model that became slower for good raises its limit again this way

@@ -28,6 +28,8 @@ import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.rotation.Selection;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.task.Task;
+import dev.rotor.tracing.StreamedCall;
+import dev.rotor.tracing.Traces;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -42,6 +44,7 @@ public final class StreamHedge implements Hedging {
     private static final Logger LOG = LoggerFactory.getLogger(StreamHedge.class);
     static final String VERDICT_HEDGE = "hedge";
 
+    private final Traces traces;
     private final RotationPolicy policy;
     private final ChatRequestMapper requests;
     private final StreamOpener opener;
@@ -53,7 +56,8 @@ public final class StreamHedge implements Hedging {
 
     public StreamHedge(RotationPolicy policy, ChatRequestMapper requests, StreamOpener opener,
                        FirstTokenLimits firstTokens, RotorMetrics metrics, MeterRegistry meters, Clock clock,
-                       Executor executor) {
+                       Executor executor, Traces traces) {
+        this.traces = traces;
         this.policy = policy;
         this.requests = requests;
         this.opener = opener;
@@ -80,7 +84,7 @@ public final class StreamHedge implements Hedging {
         }, executor);
         try {
             return new Won(original.model(), original.permit(), first.get(Math.max(1, hedgeAt.toMillis()),
-                    TimeUnit.MILLISECONDS), false);
+                    TimeUnit.MILLISECONDS), false, null);
         } catch (TimeoutException late) {
             // late for this model: the moment to ask another
         } catch (ExecutionException | InterruptedException e) {
@@ -105,27 +109,32 @@ public final class StreamHedge implements Hedging {
                 + hedgeAt.toMillis() + " ms");
         counter("rotor.gateway.hedges", hedge, "Second calls made for streams whose first token was late").increment();
         StreamOpener.Pending second;
+        String body = requests.body(task, hedge, Optional.empty(), OptionalInt.empty());
+        StreamedCall hedgeCall = traces.sideCallStarted(progress, hedge, body, "hedge",
+                "hedge: no first token from " + original.model().id() + " in " + hedgeAt.toMillis() + " ms");
         try {
-            second = opener.start(hedge, requests.body(task, hedge, Optional.empty(), OptionalInt.empty()),
-                    progress.within(firstTokens.limitFor(hedge), clock.instant()));
+            second = opener.start(hedge, body, progress.within(firstTokens.limitFor(hedge), clock.instant()),
+                    hedgeCall.context());
         } catch (RuntimeException e) {
             policy.onAbandoned(use.get().permit());
             LOG.warn("the hedge on {} could not be sent: {}", hedge.id(), e.toString());
-            return new Won(original.model(), original.permit(), join(first), false);
+            Traces.sideCallFailed(hedgeCall, Failure.of(FailureKind.TRANSIENT, 0, e.toString()));
+            return new Won(original.model(), original.permit(), join(first), false, null);
         }
         CompletableFuture.anyOf(first, second.result()).exceptionally(e -> null).join();
         if (succeeded(first)) {
-            return originalWins(progress, original, first.join(), use.get(), second);
+            return originalWins(progress, original, first.join(), use.get(), second, hedgeCall);
         }
         StreamOpener.Result result = second.result().join();
         if (!(result instanceof StreamOpener.Opened opened)) {
             opener.settle(progress, use.get().permit(), result, VERDICT_HEDGE);
-            return new Won(original.model(), original.permit(), join(first), false);
+            Traces.sideCallFailed(hedgeCall, ((StreamOpener.Failed) result).failure());
+            return new Won(original.model(), original.permit(), join(first), false, null);
         }
         if (succeeded(first)) {
             // both came in at once: the original keeps the caller, the hedge is dropped
             opened.open().reader().close();
-            return originalWins(progress, original, first.join(), use.get(), second);
+            return originalWins(progress, original, first.join(), use.get(), second, hedgeCall);
         }
         Duration originalTook = Duration.between(original.at(), clock.instant());
         if (first.isDone()) {
@@ -141,7 +150,8 @@ public final class StreamHedge implements Hedging {
                     + "hedged pair sent content first").increment();
         }
         opener.settle(progress, use.get().permit(), opened, VERDICT_HEDGE);
-        return new Won(hedge, use.get().permit(), opened.open(), true);
+        Traces.sideCallOpened(hedgeCall, opened.toFirstToken());
+        return new Won(hedge, use.get().permit(), opened.open(), true, hedgeCall);
     }
 
     private static Failure failureOf(CompletableFuture<OpenStream> failed) {
@@ -158,8 +168,9 @@ public final class StreamHedge implements Hedging {
     }
 
     private Won originalWins(TaskProgress progress, Call original, OpenStream open, Selection.Use hedge,
-                             StreamOpener.Pending second) {
+                             StreamOpener.Pending second, StreamedCall hedgeCall) {
         second.cancel();
+        Traces.callLostRace(hedgeCall, original.model().id());
         StreamOpener.Result late = second.result().join();
         if (late instanceof StreamOpener.Opened opened) {
             opened.open().reader().close();
@@ -168,7 +179,7 @@ public final class StreamHedge implements Hedging {
                 "lost the race to " + original.model().id());
         counter("rotor.gateway.hedges.cancelled", hedge.model(), "Calls cancelled because the other of a hedged pair "
                 + "sent content first").increment();
-        return new Won(original.model(), original.permit(), open, false);
+        return new Won(original.model(), original.permit(), open, false, null);
     }
 
     /** A hedge spends a call: never on a model, or a provider, that has a budget to keep to. */

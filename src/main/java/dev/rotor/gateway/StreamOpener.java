@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -129,12 +130,22 @@ public final class StreamOpener {
 
     /** Sends the call; its result is there once its first content is, or it failed, or {@code within} ran out. */
     Pending start(ModelSpec model, String body, Duration within) {
+        return start(model, body, within, Map.of());
+    }
+
+    /** @param context headers that carry the call's trace context to the provider */
+    Pending start(ModelSpec model, String body, Duration within, Map<String, String> context) {
         Instant at = clock.instant();
         long started = System.nanoTime();
         metrics.called(model);
         CompletableFuture<HttpResponse<InputStream>> response;
         try {
-            response = calls.openStream(model.provider(), headers.apply(model.provider()), body);
+            Map<String, String> sent = headers.apply(model.provider());
+            if (!context.isEmpty()) {
+                sent = new LinkedHashMap<>(sent);
+                sent.putAll(context);
+            }
+            response = calls.openStream(model.provider(), sent, body);
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }

@@ -72,7 +72,7 @@ public final class StreamRelays {
         StreamEnd end = new StreamEnd(call);
         StreamRelay relay = new StreamRelay(open, model, id, recording == null ? sink : recording.around(sink, headers),
                 json, clock, timer, stall, events(id, end), (broken, sent, cause) -> stopping ? Optional.empty()
-                        : resumer.resume(broken, sent, cause), new StreamUsage(promptTokens));
+                        : end.resume(resumer, broken, sent, cause), new StreamUsage(promptTokens));
         relays.add(relay);
         try {
             if (stopping) {
@@ -83,8 +83,9 @@ public final class StreamRelays {
             return served;
         } finally {
             relays.remove(relay);
-            // a relay that failed ends the call all the same
+            // a relay that failed ends the call all the same, and a takeover that was never relayed
             end.ended(model, "the relay ended with an error");
+            end.dropNext();
         }
     }
 
@@ -100,11 +101,36 @@ public final class StreamRelays {
      */
     private final class StreamEnd {
         private StreamedCall call;
+        /** The call that finishes the answer after a break, once one does. */
+        private StreamedCall next;
         private JsonNode usage;
         private String finishReason;
 
         private StreamEnd(StreamedCall call) {
             this.call = call;
+        }
+
+        /** The stream broke: this call ends here, before another is asked to finish the answer. */
+        private Optional<StreamRescue.Resumed> resume(StreamRescue.Resumer resumer, ModelSpec broken, String sent,
+                                                      String cause) {
+            ended(broken, cause);
+            Optional<StreamRescue.Resumed> resumed = resumer.resume(broken, sent, cause);
+            resumed.ifPresent(r -> next = r.call());
+            return resumed;
+        }
+
+        private void dropNext() {
+            if (next != null) {
+                next.endUnlessEnded("its stream was never relayed");
+                next = null;
+            }
+        }
+
+        /** The stream broke (its call ended already if another was asked): the one that took over is next. */
+        private void broke(ModelSpec model, String cause) {
+            ended(model, cause);
+            call = next;
+            next = null;
         }
 
         /** @param broken why the stream broke, null when it ended whole */
@@ -129,7 +155,7 @@ public final class StreamRelays {
             @Override
             public void broken(ModelSpec model, String cause, boolean resumed) {
                 StreamRelays.this.broken(model, id, cause, resumed);
-                end.ended(model, cause);
+                end.broke(model, cause);
             }
 
             @Override

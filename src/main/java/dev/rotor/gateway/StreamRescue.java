@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.rotor.chat.ChatRequestMapper;
 import dev.rotor.chat.Failure;
+import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.stream.FirstTokenLimits;
 import dev.rotor.chat.stream.OpenStream;
 import dev.rotor.core.LogContext;
@@ -24,6 +25,7 @@ import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.rotation.Selection;
 import dev.rotor.rotation.TaskProgress;
+import dev.rotor.tracing.StreamedCall;
 import dev.rotor.tracing.Traces;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -46,7 +48,8 @@ public final class StreamRescue {
             + "a user message|final assistant|last message");
 
     /** The rest of one caller's answer, from a model that took it over. */
-    record Resumed(ModelSpec model, OpenStream open) {
+    /** @param call the continuation's own call, for its span and its duration */
+    record Resumed(ModelSpec model, OpenStream open, StreamedCall call) {
     }
 
     /** The rescue of one request's stream. */
@@ -112,12 +115,12 @@ public final class StreamRescue {
             }
             metrics.rotated(progress.taskId(), from.id(), model, reason);
             traces.rotated(progress, from.id(), model.id(), reason);
-            Optional<OpenStream> open = call(progress, request, model, use.get().permit(), sentSoFar);
+            Optional<Resumed> open = call(progress, request, model, use.get().permit(), sentSoFar, reason);
             if (open.isPresent()) {
                 Counter.builder("rotor.gateway.streams.resumed").tag("model", model.id())
                         .description("Broken streams finished by this model, from the text the caller had")
                         .register(meters).increment();
-                return Optional.of(new Resumed(model, open.get()));
+                return open;
             }
             from = model;
             reason = progress.lastFailure().map(f -> f.kind().label() + ": " + f.message()).orElse(reason);
@@ -125,23 +128,27 @@ public final class StreamRescue {
     }
 
     /** The continuation's stream up to its first content; empty when the call failed (what it learned is kept). */
-    private Optional<OpenStream> call(TaskProgress progress, ObjectNode request, ModelSpec model, Permit permit,
-                                      String sentSoFar) {
+    private Optional<Resumed> call(TaskProgress progress, ObjectNode request, ModelSpec model, Permit permit,
+                                   String sentSoFar, String why) {
         StreamOpener.Result result;
+        String body = requests.continuing(request, model, sentSoFar, rest(progress, sentSoFar));
+        StreamedCall call = traces.sideCallStarted(progress, model, body, "continuation", why);
         try {
             // not bounded by the request's deadline: a stream that sends content outlives it, as its relay does
-            result = opener.start(model, requests.continuing(request, model, sentSoFar, rest(progress, sentSoFar)),
-                    firstTokens.limitFor(model)).result().join();
+            result = opener.start(model, body, firstTokens.limitFor(model), call.context()).result().join();
         } catch (RuntimeException e) {
             policy.onAbandoned(permit);
             LOG.warn("the continuation on {} could not be sent: {}", model.id(), e.toString());
+            Traces.sideCallFailed(call, Failure.of(FailureKind.TRANSIENT, 0, e.toString()));
             return Optional.empty();
         }
         opener.settle(progress, permit, result, VERDICT_CONTINUED);
         if (result instanceof StreamOpener.Opened opened) {
-            return Optional.of(opened.open());
+            Traces.sideCallOpened(call, opened.toFirstToken());
+            return Optional.of(new Resumed(model, opened.open(), call));
         }
         Failure failure = ((StreamOpener.Failed) result).failure();
+        Traces.sideCallFailed(call, failure);
         if (failure.httpStatus() == 400 && REFUSES_PREFILL.matcher(failure.message()).find()) {
             continuations.refused(model, failure.message());
         }

@@ -1,6 +1,7 @@
 package dev.rotor.tracing;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -16,15 +17,30 @@ public final class StreamedCall {
 
     private final long startNanos;
     private final Span span;
+    private final Map<String, String> context;
     private final AtomicBoolean ended = new AtomicBoolean();
 
     StreamedCall(long startNanos, Span span) {
+        this(startNanos, span, Map.of());
+    }
+
+    StreamedCall(long startNanos, Span span, Map<String, String> context) {
         this.startNanos = startNanos;
         this.span = span;
+        this.context = Map.copyOf(context);
+    }
+
+    /** The headers that carry the call's trace context to its provider ({@code traceparent}); none while off. */
+    public Map<String, String> context() {
+        return context;
     }
 
     public Duration elapsed() {
         return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    Span span() {
+        return span;
     }
 
     /** The span to end; empty when it ended already. */
@@ -32,7 +48,7 @@ public final class StreamedCall {
         return ended.compareAndSet(false, true) ? Optional.of(span) : Optional.empty();
     }
 
-    void endUnlessEnded(String why) {
+    public void endUnlessEnded(String why) {
         take().ifPresent(s -> {
             s.setStatus(StatusCode.ERROR, why);
             s.end();

@@ -2,7 +2,9 @@ package dev.rotor.tracing;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -120,14 +122,8 @@ public final class Traces {
         }
         endUnfinishedCall(trace);
         long now = System.nanoTime();
-        SpanBuilder builder = tracer.spanBuilder("chat " + model.id()).setParent(Context.root().with(trace.task()))
-                .setSpanKind(SpanKind.CLIENT)
-                .setAttribute("gen_ai.operation.name", "chat")
-                .setAttribute("gen_ai.provider.name", model.provider().name())
-                .setAttribute("gen_ai.request.model", model.id())
-                .setAttribute("rotor.attempt", (long) progress.calls() + 1)
+        SpanBuilder builder = chatSpan(trace, model, progress.calls() + 1, body)
                 .setAttribute("rotor.wait_ms", Duration.ofNanos(now - trace.idleSince()).toMillis());
-        CallAttributes.target(builder, model.provider().chatCompletionsUrl());
         String pacedBy = trace.takePacedBy();
         if (pacedBy != null) {
             builder.setAttribute("rotor.paced_by", pacedBy);
@@ -141,13 +137,76 @@ public final class Traces {
             builder.setAttribute("rotor.reserved.input_tokens", permit.reserved().inputTokens());
             builder.setAttribute("rotor.reserved.output_tokens", permit.reserved().outputTokens());
         }
-        if (captureContent) {
-            builder.setAttribute("gen_ai.input.messages", MessageContent.input(body));
-        }
         Span started = builder.startSpan();
         trace.call(started, model.id());
         trace.idleSince(now);
         propagator.inject(Context.root().with(started), exchange.getIn().getHeaders(), CamelHeaders.SETTER);
+    }
+
+    /** A {@code chat {model}} client span under the task's, with what every call's span says. */
+    private SpanBuilder chatSpan(TaskTrace trace, ModelSpec model, long attempt, String body) {
+        SpanBuilder builder = tracer.spanBuilder("chat " + model.id()).setParent(Context.root().with(trace.task()))
+                .setSpanKind(SpanKind.CLIENT)
+                .setAttribute("gen_ai.operation.name", "chat")
+                .setAttribute("gen_ai.provider.name", model.provider().name())
+                .setAttribute("gen_ai.request.model", model.id())
+                .setAttribute("rotor.attempt", attempt);
+        CallAttributes.target(builder, model.provider().chatCompletionsUrl());
+        if (captureContent) {
+            builder.setAttribute("gen_ai.input.messages", MessageContent.input(body));
+        }
+        return builder;
+    }
+
+    /**
+     * A streamed call the gateway makes beside the task's attempts: a hedge raced against a late first token, or the
+     * call that finishes a broken stream. Its span, and the headers that carry its context to the provider.
+     *
+     * @param role {@code hedge} or {@code continuation}
+     */
+    public StreamedCall sideCallStarted(TaskProgress progress, ModelSpec model, String body, String role, String why) {
+        TaskTrace trace = traceOf(progress);
+        long now = System.nanoTime();
+        if (trace == null) {
+            return new StreamedCall(now, Span.getInvalid());
+        }
+        Span span = chatSpan(trace, model, progress.calls() + 1, body).setAttribute("rotor.call.role", role)
+                .setAttribute("rotor.rotation.reason", captureContent ? why : CallAttributes.shortened(why))
+                .startSpan();
+        Map<String, Object> headers = new HashMap<>();
+        propagator.inject(Context.root().with(span), headers, CamelHeaders.SETTER);
+        Map<String, String> context = new HashMap<>();
+        headers.forEach((k, v) -> context.put(k, String.valueOf(v)));
+        return new StreamedCall(now, span, context);
+    }
+
+    /** The side call's stream sent its first content. */
+    public static void sideCallOpened(StreamedCall call, Duration toFirstToken) {
+        call.span().setAttribute("http.response.status_code", 200L);
+        call.span().setAttribute("rotor.outcome", "ok");
+        call.span().setAttribute("gen_ai.response.time_to_first_chunk", toFirstToken.toNanos() / 1e9);
+    }
+
+    /** The side call failed before its first content, or was not sent. */
+    public static void sideCallFailed(StreamedCall call, Failure failure) {
+        call.take().ifPresent(span -> {
+            if (failure.httpStatus() > 0) {
+                span.setAttribute("http.response.status_code", (long) failure.httpStatus());
+            }
+            span.setAttribute("error.type", failure.kind().label());
+            span.setAttribute("rotor.outcome", failure.kind().label());
+            span.setStatus(StatusCode.ERROR, CallAttributes.shortened(failure.message()));
+            span.end();
+        });
+    }
+
+    /** Of a hedged pair, this call lost the race and was cancelled. */
+    public static void callLostRace(StreamedCall call, String winner) {
+        call.take().ifPresent(span -> {
+            span.setAttribute("rotor.outcome", "hedge_lost");
+            span.setAttribute("rotor.hedge.winner", winner);
+            span.end();
+        });
     }
 
     /** A call span still open when the next starts lost its end somewhere: it ends now rather than never. */
@@ -180,8 +239,10 @@ public final class Traces {
      * it ({@link #streamEnded}).
      *
      * @param winner the model whose stream is relayed: the one asked, or the hedge that sent content first
+     * @param hedge  the hedge's own call when it won, else null
      */
-    public StreamedCall callStreaming(TaskProgress progress, ModelSpec winner, long startNanos, Duration toFirstToken) {
+    public StreamedCall callStreaming(TaskProgress progress, ModelSpec winner, long startNanos, Duration toFirstToken,
+                                      StreamedCall hedge) {
         TaskTrace trace = traceOf(progress);
         String asked = trace == null ? null : trace.callModel();
         Span span = trace == null ? null : trace.takeCall();
@@ -197,7 +258,7 @@ public final class Traces {
             span.end();
             trace.task().addEvent("rotor.hedge", Attributes.builder().put("rotor.rotation.from", asked)
                     .put("rotor.rotation.to", winner.id()).build());
-            return new StreamedCall(startNanos, Span.getInvalid());
+            return hedge == null ? new StreamedCall(startNanos, Span.getInvalid()) : hedge;
         }
         span.setAttribute("rotor.outcome", "ok");
         return new StreamedCall(startNanos, span);

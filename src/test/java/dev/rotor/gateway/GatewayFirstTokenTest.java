@@ -127,6 +127,18 @@ class GatewayFirstTokenTest {
                     .findFirst().orElseThrow();
             assertThat(task.event("rotor.hedge")).containsEntry("rotor.rotation.from", PRIMARY)
                     .containsEntry("rotor.rotation.to", SECONDARY);
+            // the hedge is a call of its own: its span under the task's, its context sent to its provider
+            await().atMost(Duration.ofSeconds(10)).until(() -> receiver.spans().stream()
+                    .anyMatch(s -> "hedge".equals(s.attributes().get("rotor.call.role"))));
+            OtlpReceiver.Received hedge = receiver.spans().stream()
+                    .filter(s -> "hedge".equals(s.attributes().get("rotor.call.role"))).findFirst().orElseThrow();
+            assertThat(hedge.name()).isEqualTo("chat " + SECONDARY);
+            assertThat(hedge.parentId()).isEqualTo(task.spanId());
+            assertThat(hedge.attributes()).containsEntry("rotor.outcome", "ok")
+                    .containsKey("gen_ai.response.time_to_first_chunk")
+                    .containsEntry("gen_ai.response.model", SECONDARY);
+            assertThat(sim.calls()).filteredOn(c -> c.model().equals(SECONDARY)).singleElement()
+                    .satisfies(c -> assertThat(c.traceparent()).contains(hedge.spanId()));
         }
     }
 

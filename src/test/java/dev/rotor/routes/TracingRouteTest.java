@@ -280,6 +280,16 @@ class TracingRouteTest {
             assertThat(task.event("rotor.rotation")).containsEntry("rotor.rotation.from", PRIMARY)
                     .containsEntry("rotor.rotation.to", SECONDARY);
             assertThat(task.event("rotor.rotation").get("rotor.rotation.reason").toString()).startsWith("stream broke");
+            // the call that finished the answer has a span of its own, ended with the stream, its context sent on
+            OtlpReceiver.Received rest = call(receiver.trace(CALLER_TRACE), SECONDARY);
+            assertThat(rest.parentId()).isEqualTo(task.spanId());
+            assertThat(rest.attributes()).containsEntry("rotor.call.role", "continuation")
+                    .containsEntry("rotor.outcome", "ok")
+                    .containsEntry("gen_ai.response.finish_reasons", List.of("stop"))
+                    .doesNotContainKey("error.type");
+            assertThat(rest.span().getStartTimeUnixNano()).isGreaterThanOrEqualTo(broken.span().getEndTimeUnixNano());
+            assertThat(sim.calls()).filteredOn(c -> c.model().equals(SECONDARY)).singleElement()
+                    .satisfies(c -> assertThat(c.traceparent()).contains(rest.spanId()));
             assertThat(task.attributes()).containsEntry("rotor.outcome", "completed");
         }
     }

@@ -10,6 +10,7 @@ import dev.rotor.limits.Permit;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.task.Task;
+import dev.rotor.tracing.StreamedCall;
 
 /**
  * A streamed request whose first token is late for its model ({@link FirstTokenLimits}) may be asked of the next
@@ -49,7 +50,8 @@ public interface Hedging {
     }
 
     /** The stream that sent content first, and the model and permit it belongs to; {@code hedge}: not the original. */
-    record Won(ModelSpec model, Permit permit, OpenStream open, boolean hedge) {
+    /** @param hedgeCall the hedge's own call when the hedge won (its span, its duration), else null */
+    record Won(ModelSpec model, Permit permit, OpenStream open, boolean hedge, StreamedCall hedgeCall) {
     }
 
     boolean on();
