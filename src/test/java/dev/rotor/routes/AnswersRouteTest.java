@@ -9,12 +9,14 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.rotor.simulator.Scenario.ModelBehaviour;
 import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.OtlpReceiver;
 import dev.rotor.support.RotorHarness;
 
 /** Answers checked against what their tasks asked, over real HTTP against the simulator, through Rotor's routes. */
@@ -61,12 +63,26 @@ class AnswersRouteTest {
                 .model(PRIMARY, ModelBehaviour.unlimited().withScript("schema-break", "schema-break"))
                 .model(SECONDARY, ModelBehaviour.unlimited().withScript("fenced-json"))
                 .build();
-        try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.concurrency", "1").start()) {
+        try (SimulatorServer sim = SimulatorServer.start(scenario); OtlpReceiver receiver = new OtlpReceiver();
+             RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.concurrency", "1")
+                     .set("otel.exporter.otlp.endpoint", receiver.endpoint()).set("otel.bsp.schedule.delay", "50")
+                     .start()) {
             run(rotor, "t1", extraction("t1"));
 
             JsonNode result = rotor.result("t1");
             assertThat(models(result)).containsExactly(PRIMARY, PRIMARY, SECONDARY);
+            // traced: the re-ask an event of the task's span, the rejected answer's call ended as such, no text quoted
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> receiver.spans().stream()
+                    .anyMatch(s -> s.name().equals("rotor.task")));
+            OtlpReceiver.Received task = receiver.spans().stream().filter(s -> s.name().equals("rotor.task"))
+                    .findFirst().orElseThrow();
+            assertThat(task.events()).containsSubsequence("rotor.reask", "rotor.rotation");
+            assertThat(task.event("rotor.reask")).containsEntry("rotor.answer.fault", "schema")
+                    .containsEntry("gen_ai.request.model", PRIMARY).doesNotContainKey("rotor.answer.detail");
+            assertThat(receiver.trace(task.traceId())).filteredOn(s -> s.name().equals("chat " + PRIMARY)).hasSize(2)
+                    .allSatisfy(s -> assertThat(s.attributes()).containsEntry("error.type", "answer_rejected")
+                            .containsEntry("rotor.outcome", "schema"));
+            assertThat(receiver.everything()).doesNotContain("about ");
             assertThat(verdicts(result)).containsExactly("schema", "schema", "healed");
             assertThat(result.path("attempts").get(0).path("message").asText()).contains("$.price").contains("number");
             // the re-ask: the task's message, the model's own answer, and what was wrong with it
