@@ -2,11 +2,15 @@ package dev.rotor;
 
 import org.apache.camel.main.Main;
 
+import dev.rotor.status.ManagementHost;
+
 /** Camel-main with Rotor's configuration, settings read from ./application.properties. */
 public class RotorApplication extends Main {
 
     public RotorApplication() {
         setDefaultPropertyPlaceholderLocation("file:application.properties;optional=true");
+        // the management port has no authentication: on this machine only, unless a setting opens it
+        addInitialProperty(ManagementHost.KEY, ManagementHost.DEFAULT);
         configure().addConfiguration(new RotorConfiguration(this::finish));
     }
 

@@ -81,6 +81,7 @@ import dev.rotor.output.OutputFolders;
 import dev.rotor.rotation.Backoff;
 import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.simulator.EmbeddedSimulator;
+import dev.rotor.status.ManagementHost;
 import dev.rotor.status.StatusPage;
 import dev.rotor.status.StatusReport;
 import dev.rotor.task.TaskParser;
@@ -245,6 +246,7 @@ public final class RotorConfiguration implements CamelConfiguration {
             });
         }
 
+        ManagementHost.warnIfOpen(property);
         StatusReport status = new StatusReport(policy, metrics, transports, settings.intakes().stream().sorted().toList(),
                 models.models(), meters, clock, settings.state().store().name().toLowerCase(Locale.ROOT),
                 limits::degraded);
