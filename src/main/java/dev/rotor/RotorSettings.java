@@ -81,6 +81,7 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
         if (concurrency < 1) {
             throw new IllegalArgumentException("rotor.concurrency must be at least 1, got " + concurrency);
         }
+        routeCounts(r);
         String mode = r.text("rotor.simulator.enabled", "auto").strip().toLowerCase(Locale.ROOT);
         SimulatorMode simulator = switch (mode) {
             case "auto" -> SimulatorMode.AUTO;
@@ -106,6 +107,20 @@ public record RotorSettings(Path inbox, Duration inboxMinAge, boolean inboxKeep,
                 new AnswerSettings(CacheSettings.parseOn("rotor.answers.checks", r.text("rotor.answers.checks", "on")),
                         r.bool("rotor.answers.accept-truncated", false)),
                 r.duration("rotor.inbox.settle", "30s"), TracingSettings.from(property));
+    }
+
+    /**
+     * The counts only the routes read (through {{...}} placeholders, into Camel's own options): checked here, so that a
+     * mistake gets the one-line message and exit 2 rather than Camel's stack trace at route start.
+     */
+    private static void routeCounts(Reader r) {
+        for (var key : List.of("rotor.http.max-connections", "rotor.jms.concurrent-consumers", "rotor.kafka.consumers",
+                "rotor.kafka.max-poll-records")) {
+            int n = r.integer(key, 1);
+            if (n < 1) {
+                throw new IllegalArgumentException(key + " must be at least 1, got " + n);
+            }
+        }
     }
 
     private static CacheSettings cache(Reader r) {

@@ -57,4 +57,16 @@ class RotorSettingsTest {
         assertThatThrownBy(() -> settings(Map.of("rotor.cache", "yes"))).hasMessage("rotor.cache must be off or on, got 'yes'");
         assertThatThrownBy(() -> settings(Map.of("rotor.cache.ttl", "0"))).hasMessageContaining("must be positive");
     }
+
+    @Test
+    void shouldCheckTheCountsOnlyTheRoutesRead() {
+        assertThatThrownBy(() -> settings(Map.of("rotor.kafka.consumers", "abc")))
+                .hasMessage("rotor.kafka.consumers must be a whole number, got 'abc'");
+        assertThatThrownBy(() -> settings(Map.of("rotor.jms.concurrent-consumers", "0")))
+                .hasMessage("rotor.jms.concurrent-consumers must be at least 1, got 0");
+        assertThatThrownBy(() -> settings(Map.of("rotor.kafka.max-poll-records", "-5")))
+                .hasMessage("rotor.kafka.max-poll-records must be at least 1, got -5");
+        assertThatThrownBy(() -> settings(Map.of("rotor.http.max-connections", "many")))
+                .hasMessageContaining("rotor.http.max-connections must be a whole number");
+    }
 }
