@@ -1,4 +1,5 @@
 package dev.rotor;
+
 import java.util.Optional;
 
 /**

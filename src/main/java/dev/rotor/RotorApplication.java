@@ -1,8 +1,7 @@
 package dev.rotor;
 
-import org.apache.camel.main.Main;
-
 import dev.rotor.status.ManagementHost;
+import org.apache.camel.main.Main;
 
 /** Camel-main with Rotor's configuration, settings read from ./application.properties. */
 public class RotorApplication extends Main {

@@ -1,27 +1,6 @@
 package dev.rotor;
 
-import java.io.UncheckedIOException;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.DoubleSupplier;
-import java.util.function.Function;
-import java.util.function.IntConsumer;
-import java.util.function.Supplier;
-import java.util.stream.Collectors;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.rotor.answers.AnswerChecker;
 import dev.rotor.batch.BatchReport;
 import dev.rotor.batch.BatchRun;
@@ -94,6 +73,25 @@ import dev.rotor.transport.TransportMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Processor;
@@ -135,11 +133,13 @@ public final class RotorConfiguration implements CamelConfiguration {
         }
         Registry beans = context.getRegistry();
         ObjectMapper json = Json.mapper();
-        Clock clock = Optional.ofNullable(beans.lookupByNameAndType(CLOCK_BEAN, Clock.class)).orElse(Clock.systemUTC());
+        Clock clock = Optional.ofNullable(beans.lookupByNameAndType(CLOCK_BEAN, Clock.class))
+                .orElse(Clock.systemUTC());
         ApiKeys keys = new ApiKeys(secrets);
 
         Set<String> simulated = simulatedProviders(declared, keys, settings);
-        ModelRegistry models = simulated.isEmpty() ? declared : pointAtSimulator(context, declared, simulated, settings);
+        ModelRegistry models =
+                simulated.isEmpty() ? declared : pointAtSimulator(context, declared, simulated, settings);
         if (settings.check()) {
             boolean fine = new Preflight(json, Duration.ofSeconds(5), keys::keyOf)
                     .run(models, simulated, settings.modelsFile().toString(), System.out);
@@ -148,8 +148,8 @@ public final class RotorConfiguration implements CamelConfiguration {
 
         DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
         Backoff backoff = settings.rotation().backoff();
-        InMemoryLimitState own = new InMemoryLimitState(models, settings.limits(), n -> backoff.delay(n, random.getAsDouble()),
-                settings.budget());
+        InMemoryLimitState own = new InMemoryLimitState(
+                models, settings.limits(), n -> backoff.delay(n, random.getAsDouble()), settings.budget());
         LimitState limits = limitState(context, own, models, clock, settings.state());
         InputEstimates estimates = new InputEstimates();
         beans.bind("inputEstimates", estimates);
@@ -160,7 +160,8 @@ public final class RotorConfiguration implements CamelConfiguration {
         }
         PrometheusMeterRegistry meters = prometheusRegistry(beans);
         Gauge.builder("rotor.state.degraded", limits, l -> l.degraded() ? 1 : 0)
-                .description("1 while the shared limit state on Redis is out of reach and this process paces on its own view")
+                .description(
+                        "1 while the shared limit state on Redis is out of reach and this process paces on its own view")
                 .register(meters);
         RotorMetrics metrics = new RotorMetrics(meters, policy, models.models(), clock);
         metrics.chainGauges(policy, models.chains(), models.models());
@@ -181,8 +182,17 @@ public final class RotorConfiguration implements CamelConfiguration {
         }
         Parking parking = new Parking(json, clock, settings.queueMaxHold(), traces);
         beans.bind("parking", parking);
-        beans.bind("taskIntake", new TaskIntake(new TaskParser(json, models::hasChain, id -> models.model(id).isPresent()),
-                models, clock, settings.rotation().taskDeadline(), parking, estimates, traces));
+        beans.bind(
+                "taskIntake",
+                new TaskIntake(
+                        new TaskParser(
+                                json, models::hasChain, id -> models.model(id).isPresent()),
+                        models,
+                        clock,
+                        settings.rotation().taskDeadline(),
+                        parking,
+                        estimates,
+                        traces));
         ScheduledExecutorService timer = streamTimer(context);
         GatewaySettings gateway = settings.gateway();
         ChatRequestMapper requests = new ChatRequestMapper(json);
@@ -190,26 +200,65 @@ public final class RotorConfiguration implements CamelConfiguration {
         CallHeaders callHeaders = new CallHeaders(keys::keyOf, referrerHeaders(settings));
         FirstTokenLimits firstTokens = new FirstTokenLimits(gateway.firstTokenTimeout());
         ExecutorService gatewayThreads = gatewayThreads(context);
-        GatewayCall gatewayCall = new GatewayCall(settings.httpConnectTimeout(), settings.httpReadTimeout(), firstTokens,
-                gateway.hedge(), clock, timer, gatewayThreads);
-        StreamOpener opener = new StreamOpener(gatewayCall, callHeaders::of, classifier, streamStart, firstTokens,
-                policy, metrics, clock, gatewayThreads);
+        GatewayCall gatewayCall = new GatewayCall(
+                settings.httpConnectTimeout(),
+                settings.httpReadTimeout(),
+                firstTokens,
+                gateway.hedge(),
+                clock,
+                timer,
+                gatewayThreads);
+        StreamOpener opener = new StreamOpener(
+                gatewayCall,
+                callHeaders::of,
+                classifier,
+                streamStart,
+                firstTokens,
+                policy,
+                metrics,
+                clock,
+                gatewayThreads);
         Hedging hedging = gateway.hedge()
                 ? new StreamHedge(policy, requests, opener, firstTokens, metrics, meters, clock, gatewayThreads, traces)
                 : Hedging.OFF;
-        beans.bind("modelCaller", new ModelCaller(policy, requests, classifier, callHeaders, metrics, clock,
-                streamStart, firstTokens, hedging, transports,
-                new AnswerChecker(json, settings.answers().acceptTruncated()), settings.answers().checks(), traces));
+        beans.bind(
+                "modelCaller",
+                new ModelCaller(
+                        policy,
+                        requests,
+                        classifier,
+                        callHeaders,
+                        metrics,
+                        clock,
+                        streamStart,
+                        firstTokens,
+                        hedging,
+                        transports,
+                        new AnswerChecker(json, settings.answers().acceptTruncated()),
+                        settings.answers().checks(),
+                        traces));
         FailureHandler failures = new FailureHandler(policy, classifier, metrics, settings.queueMaxHold(), traces);
         beans.bind("failureHandler", failures);
         beans.bind("onAttemptFailed", (Processor) failures::onFailure);
-        beans.bind("outcomes", new Outcomes(json, clock, simulated, settings.output().toFiles(), traces));
+        beans.bind(
+                "outcomes",
+                new Outcomes(json, clock, simulated, settings.output().toFiles(), traces));
         Stores kept = keptStores(settings, limits, clock);
         // a shared store out of reach says -1: the journal's records are counted all the same
-        metrics.cacheGauge(() -> Math.max(0, kept.shared().size()) + kept.journal().size());
+        metrics.cacheGauge(
+                () -> Math.max(0, kept.shared().size()) + kept.journal().size());
         CacheSettings cache = settings.cache();
-        beans.bind("resultCache", new ResultCache(kept.journal(), kept.shared(), new CacheKeys(json), models,
-                new ResultCache.Keeping(cache.on(), cache.ttl(), cache.journal(), cache.journalTtl()), clock, metrics, json));
+        beans.bind(
+                "resultCache",
+                new ResultCache(
+                        kept.journal(),
+                        kept.shared(),
+                        new CacheKeys(json),
+                        models,
+                        new ResultCache.Keeping(cache.on(), cache.ttl(), cache.journal(), cache.journalTtl()),
+                        clock,
+                        metrics,
+                        json));
         Deliveries deliveries = new Deliveries(settings.output(), clock, meters);
         beans.bind("deliveries", deliveries);
         beans.bind("onDeliveryRefused", (Processor) deliveries::onRefused);
@@ -218,12 +267,15 @@ public final class RotorConfiguration implements CamelConfiguration {
             StreamRelays relays = new StreamRelays(json, clock, timer, gateway.stallTimeout(), policy, metrics, meters);
             // a stream still relayed when Rotor stops ends with an error event at once, not after Camel's timeout
             whenStopping(context, relays::stop);
-            StreamRescue rescue = new StreamRescue(gateway.resume(), policy, requests, opener, firstTokens, metrics,
-                    meters, traces);
+            StreamRescue rescue =
+                    new StreamRescue(gateway.resume(), policy, requests, opener, firstTokens, metrics, meters, traces);
             beans.bind("gatewayAnswers", new GatewayAnswers(json, clock, relays, rescue));
             bindGateway(beans, settings.gateway(), models, transports, json, clock, estimates, gatewayCall, traces);
             // a request being answered holds its key for as long as it may take, and a margin for the answer to go out
-            IdempotentRequests idempotency = new IdempotentRequests(kept.shared(), json, gateway.idempotencyTtl(),
+            IdempotentRequests idempotency = new IdempotentRequests(
+                    kept.shared(),
+                    json,
+                    gateway.idempotencyTtl(),
                     gateway.deadline().plusSeconds(10));
             ChatCompletionsHandler chat = new ChatCompletionsHandler(settings.gateway(), json, idempotency, metrics);
             GatewayServer server = new GatewayServer(gateway, json, new ModelList(models, json), meters);
@@ -247,19 +299,33 @@ public final class RotorConfiguration implements CamelConfiguration {
         }
 
         ManagementHost.warnIfOpen(property);
-        StatusReport status = new StatusReport(policy, metrics, transports, settings.intakes().stream().sorted().toList(),
-                models.models(), meters, clock, settings.state().store().name().toLowerCase(Locale.ROOT),
+        StatusReport status = new StatusReport(
+                policy,
+                metrics,
+                transports,
+                settings.intakes().stream().sorted().toList(),
+                models.models(),
+                meters,
+                clock,
+                settings.state().store().name().toLowerCase(Locale.ROOT),
                 limits::degraded);
         StatusPage page = new StatusPage(status, json);
         whenStarted(context, () -> page.serve(context));
 
         if (settings.batch()) {
-            BatchSettings batchSettings = new BatchSettings(settings.inbox(), settings.summaryFile(),
-                    settings.rotation().taskDeadline().plus(Duration.ofMinutes(1)), settings.progressEvery(),
+            BatchSettings batchSettings = new BatchSettings(
+                    settings.inbox(),
+                    settings.summaryFile(),
+                    settings.rotation().taskDeadline().plus(Duration.ofMinutes(1)),
+                    settings.progressEvery(),
                     settings.output().giveUp());
-            BatchRun batch = new BatchRun(batchSettings, ledger,
-                    wall -> BatchReport.of(ledger, metrics, policy, estimates, models.models(), wall, clock.instant()), deliveries::refusingFor,
-                    json, finishBatch);
+            BatchRun batch = new BatchRun(
+                    batchSettings,
+                    ledger,
+                    wall -> BatchReport.of(ledger, metrics, policy, estimates, models.models(), wall, clock.instant()),
+                    deliveries::refusingFor,
+                    json,
+                    finishBatch);
             beans.bind("batchRun", batch);
             whenStarted(context, () -> {
                 Thread runner = new Thread(batch, "rotor-batch");
@@ -270,8 +336,7 @@ public final class RotorConfiguration implements CamelConfiguration {
     }
 
     /** Where the journal, the result cache and the gateway's idempotency keys are kept. */
-    private record Stores(KeptStore journal, KeptStore shared) {
-    }
+    private record Stores(KeptStore journal, KeptStore shared) {}
 
     /**
      * The journal is always kept on this machine, in rotor.cache.dir: the task it answers comes again to this
@@ -285,8 +350,11 @@ public final class RotorConfiguration implements CamelConfiguration {
         KeptStore journal = cache.journal() ? journal(cache, clock) : KeptStore.NONE;
         KeptStore shared = KeptStore.NONE;
         if (sharedUsed && limits instanceof RedisLimitState redis) {
-            LOG.info("Cached answers and idempotency keys kept on Redis, shared under prefix '{}'", settings.state().prefix());
-            Duration longest = Collections.max(List.of(cache.ttl(), settings.gateway().idempotencyTtl()));
+            LOG.info(
+                    "Cached answers and idempotency keys kept on Redis, shared under prefix '{}'",
+                    settings.state().prefix());
+            Duration longest =
+                    Collections.max(List.of(cache.ttl(), settings.gateway().idempotencyTtl()));
             shared = new RedisKeptStore(redis.store(), settings.state().prefix(), cache.maxEntries(), longest, clock);
         } else if (sharedUsed) {
             shared = kept(() -> new FolderKeptStore(cache.folder(), cache.maxEntries(), clock));
@@ -296,7 +364,8 @@ public final class RotorConfiguration implements CamelConfiguration {
     }
 
     private static KeptStore journal(CacheSettings cache, Clock clock) {
-        KeptStore journal = kept(() -> new JournalFile(cache.folder().resolve("journal.log"), cache.maxEntries(), clock));
+        KeptStore journal =
+                kept(() -> new JournalFile(cache.folder().resolve("journal.log"), cache.maxEntries(), clock));
         LOG.info("Journal in {} ({} answers recorded)", cache.folder().resolve("journal.log"), journal.size());
         return journal;
     }
@@ -345,44 +414,66 @@ public final class RotorConfiguration implements CamelConfiguration {
     }
 
     private static void closeOnStop(CamelContext context, Runnable close) throws Exception {
-        context.addService(new org.apache.camel.support.service.ServiceSupport() {
-            @Override
-            protected void doStop() {
-                close.run();
-            }
-        }, true, true);
+        context.addService(
+                new org.apache.camel.support.service.ServiceSupport() {
+                    @Override
+                    protected void doStop() {
+                        close.run();
+                    }
+                },
+                true,
+                true);
     }
 
     /** The OpenAI-compatible gateway's beans; refuses to serve beyond this machine with no keys unless told to. */
-    private static void bindGateway(Registry beans, GatewaySettings gateway, ModelRegistry models,
-                                    TransportMetrics transports, ObjectMapper json, Clock clock,
-                                    InputEstimates estimates, GatewayCall calls, Traces traces) throws Exception {
+    private static void bindGateway(
+            Registry beans,
+            GatewaySettings gateway,
+            ModelRegistry models,
+            TransportMetrics transports,
+            ObjectMapper json,
+            Clock clock,
+            InputEstimates estimates,
+            GatewayCall calls,
+            Traces traces)
+            throws Exception {
         if (!gateway.loopbackOnly() && gateway.keys().isEmpty() && !gateway.allowOpen()) {
             throw new ConfigurationMistake(new IllegalArgumentException("rotor.gateway.host is " + gateway.host()
                     + ", reachable from other machines, and no gateway keys are set: set " + RotorSettings.GATEWAY_KEYS
                     + " (a comma list) or, to serve anyone who can reach it, rotor.gateway.allow-open=true"));
         }
         if (gateway.keys().isEmpty()) {
-            LOG.warn("Gateway on {}:{} takes requests without a key ({} not set)", gateway.host(), gateway.port(),
+            LOG.warn(
+                    "Gateway on {}:{} takes requests without a key ({} not set)",
+                    gateway.host(),
+                    gateway.port(),
                     RotorSettings.GATEWAY_KEYS);
         } else {
-            LOG.info("Gateway on {}:{} takes requests with one of {} key(s)", gateway.host(), gateway.port(),
+            LOG.info(
+                    "Gateway on {}:{} takes requests with one of {} key(s)",
+                    gateway.host(),
+                    gateway.port(),
                     gateway.keys().size());
         }
-        beans.bind("gatewayIntake", new GatewayIntake(gateway, new ModelChoice(models), transports, json, clock,
-                estimates, calls, traces));
+        beans.bind(
+                "gatewayIntake",
+                new GatewayIntake(gateway, new ModelChoice(models), transports, json, clock, estimates, calls, traces));
     }
 
     /** The limit state: this process's own, or shared on Redis with every process on the same Redis and prefix. */
-    private static LimitState limitState(CamelContext context, InMemoryLimitState own, ModelRegistry models, Clock clock,
-                                         StateSettings state) throws Exception {
+    private static LimitState limitState(
+            CamelContext context, InMemoryLimitState own, ModelRegistry models, Clock clock, StateSettings state)
+            throws Exception {
         if (state.store() == StateSettings.Store.MEMORY) {
             return own;
         }
         RedisEndpoint endpoint = RedisEndpoint.parse(state.redisUrl());
-        RedisLimitState shared = new RedisLimitState(own, models, clock, endpoint, state.redisPassword(), state.timeout(),
-                state.prefix());
-        LOG.info("Limit state shared on Redis at {} under prefix '{}' (this process: {})", endpoint, state.prefix(),
+        RedisLimitState shared = new RedisLimitState(
+                own, models, clock, endpoint, state.redisPassword(), state.timeout(), state.prefix());
+        LOG.info(
+                "Limit state shared on Redis at {} under prefix '{}' (this process: {})",
+                endpoint,
+                state.prefix(),
                 shared.process());
         closeOnStop(context, shared::close);
         return shared;
@@ -390,8 +481,8 @@ public final class RotorConfiguration implements CamelConfiguration {
 
     /** The registry camel-main's metrics service scrapes at /observe/metrics, whichever of us creates it first. */
     private static PrometheusMeterRegistry prometheusRegistry(Registry beans) {
-        PrometheusMeterRegistry existing = beans.lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME,
-                PrometheusMeterRegistry.class);
+        PrometheusMeterRegistry existing =
+                beans.lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME, PrometheusMeterRegistry.class);
         if (existing != null) {
             return existing;
         }
@@ -401,21 +492,30 @@ public final class RotorConfiguration implements CamelConfiguration {
     }
 
     private static Set<String> simulatedProviders(ModelRegistry models, ApiKeys keys, RotorSettings settings) {
-        return models.providers().stream().filter(p -> switch (settings.simulator()) {
-            case ALWAYS -> true;
-            case NEVER -> false;
-            case AUTO -> keys.isMissing(p);
-        }).map(Provider::name).collect(Collectors.toUnmodifiableSet());
+        return models.providers().stream()
+                .filter(p -> switch (settings.simulator()) {
+                    case ALWAYS -> true;
+                    case NEVER -> false;
+                    case AUTO -> keys.isMissing(p);
+                })
+                .map(Provider::name)
+                .collect(Collectors.toUnmodifiableSet());
     }
 
-    private static ModelRegistry pointAtSimulator(CamelContext context, ModelRegistry models, Set<String> simulated,
-                                                  RotorSettings settings) throws Exception {
+    private static ModelRegistry pointAtSimulator(
+            CamelContext context, ModelRegistry models, Set<String> simulated, RotorSettings settings)
+            throws Exception {
         EmbeddedSimulator simulator = EmbeddedSimulator.start(settings.simulatorScenario());
         context.addService(simulator, true, true);
-        models.providers().stream().filter(p -> simulated.contains(p.name())).forEach(p -> LOG.warn(
-                "No API key in {}: provider '{}' is served by the embedded simulator at {}; results are marked simulated",
-                p.apiKeyEnv(), p.name(), simulator.server().baseUrl()));
-        return models.withProviders(p -> simulated.contains(p.name()) ? p.withBaseUrl(simulator.server().baseUrl()) : p);
+        models.providers().stream()
+                .filter(p -> simulated.contains(p.name()))
+                .forEach(p -> LOG.warn(
+                        "No API key in {}: provider '{}' is served by the embedded simulator at {}; results are marked simulated",
+                        p.apiKeyEnv(),
+                        p.name(),
+                        simulator.server().baseUrl()));
+        return models.withProviders(p ->
+                simulated.contains(p.name()) ? p.withBaseUrl(simulator.server().baseUrl()) : p);
     }
 
     private static Map<String, String> referrerHeaders(RotorSettings settings) {

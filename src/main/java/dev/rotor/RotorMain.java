@@ -1,8 +1,7 @@
 package dev.rotor;
 
-import java.util.Arrays;
-
 import dev.rotor.check.CheckFinished;
+import java.util.Arrays;
 
 public final class RotorMain {
 

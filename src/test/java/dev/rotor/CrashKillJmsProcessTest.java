@@ -1,5 +1,11 @@
 package dev.rotor;
 
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.CrashRuns;
+import dev.rotor.support.RotorHarness;
+import dev.rotor.support.RotorProcess;
+import dev.rotor.support.TestJmsBroker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,16 +18,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.CrashRuns;
-import dev.rotor.support.RotorHarness;
-import dev.rotor.support.RotorProcess;
-import dev.rotor.support.TestJmsBroker;
 
 /**
  * kill -9 at random moments while Rotor works through a JMS queue on an Artemis broker outside it, restarting each
@@ -39,8 +37,9 @@ class CrashKillJmsProcessTest {
 
     @Test
     void shouldCallAModelAgainOnlyForTasksInFlightWithNoAnswerAtAKill() throws Exception {
-        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().latencyMs(60).build());
-             TestJmsBroker broker = new TestJmsBroker(dir.resolve("artemis"))) {
+        try (SimulatorServer sim =
+                        SimulatorServer.start(Scenario.builder().latencyMs(60).build());
+                TestJmsBroker broker = new TestJmsBroker(dir.resolve("artemis"))) {
             Files.writeString(dir.resolve("models.yaml"), RotorHarness.modelsYaml(sim, Map.of(), "vendor/primary"));
             List<String> tasks = new ArrayList<>();
             for (int i = 0; i < TASKS; i++) {
@@ -51,22 +50,26 @@ class CrashKillJmsProcessTest {
             Set<String> results = ConcurrentHashMap.newKeySet();
             AtomicInteger produced = new AtomicInteger();
             AtomicBoolean stop = new AtomicBoolean();
-            Thread reader = new Thread(() -> {
-                while (!stop.get()) {
-                    try {
-                        for (TestJmsBroker.Received r : broker.take("crash.results", 100, Duration.ofMillis(200))) {
-                            results.add(r.correlationId());
-                            produced.incrementAndGet();
+            Thread reader = new Thread(
+                    () -> {
+                        while (!stop.get()) {
+                            try {
+                                for (TestJmsBroker.Received r :
+                                        broker.take("crash.results", 100, Duration.ofMillis(200))) {
+                                    results.add(r.correlationId());
+                                    produced.incrementAndGet();
+                                }
+                            } catch (Exception closedUnderLoad) {
+                                // the broker closed this reader's consumer (a busy machine): its unacknowledged
+                                // messages come
+                                // back to the next one
+                            }
                         }
-                    } catch (Exception closedUnderLoad) {
-                        // the broker closed this reader's consumer (a busy machine): its unacknowledged messages come
-                        // back to the next one
-                    }
-                }
-            }, "results-reader");
+                    },
+                    "results-reader");
             reader.start();
-            CrashRuns.Outcome outcome = CrashRuns.run(TASKS, KILLS, TASKS * 13L + KILLS, sim, run -> start(broker, run),
-                    () -> results);
+            CrashRuns.Outcome outcome =
+                    CrashRuns.run(TASKS, KILLS, TASKS * 13L + KILLS, sim, run -> start(broker, run), () -> results);
             stop.set(true);
             reader.join();
 
@@ -76,10 +79,23 @@ class CrashKillJmsProcessTest {
 
     private Process start(TestJmsBroker broker, int run) {
         try {
-            return RotorProcess.start(Map.of("ROTOR_INTAKE", "jms", "ROTOR_OUTPUT", "jms",
-                    "ROTOR_JMS_BROKER_URL", broker.url(), "ROTOR_JMS_TASKS_QUEUE", "crash.tasks",
-                    "ROTOR_JMS_RESULTS_QUEUE", "crash.results", "ROTOR_JMS_DEAD_LETTER_QUEUE", "crash.dlq",
-                    "ROTOR_MODELS_FILE", dir.resolve("models.yaml").toString()), dir.resolve("rotor-" + run + ".log"));
+            return RotorProcess.start(
+                    Map.of(
+                            "ROTOR_INTAKE",
+                            "jms",
+                            "ROTOR_OUTPUT",
+                            "jms",
+                            "ROTOR_JMS_BROKER_URL",
+                            broker.url(),
+                            "ROTOR_JMS_TASKS_QUEUE",
+                            "crash.tasks",
+                            "ROTOR_JMS_RESULTS_QUEUE",
+                            "crash.results",
+                            "ROTOR_JMS_DEAD_LETTER_QUEUE",
+                            "crash.dlq",
+                            "ROTOR_MODELS_FILE",
+                            dir.resolve("models.yaml").toString()),
+                    dir.resolve("rotor-" + run + ".log"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

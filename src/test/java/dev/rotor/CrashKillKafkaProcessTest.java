@@ -1,5 +1,11 @@
 package dev.rotor;
 
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.CrashRuns;
+import dev.rotor.support.RotorHarness;
+import dev.rotor.support.RotorProcess;
+import dev.rotor.support.TestKafkaBroker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,16 +17,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.CrashRuns;
-import dev.rotor.support.RotorHarness;
-import dev.rotor.support.RotorProcess;
-import dev.rotor.support.TestKafkaBroker;
 
 /**
  * kill -9 at random moments while Rotor works through a Kafka topic, restarting each time. A record processed but not
@@ -38,8 +36,9 @@ class CrashKillKafkaProcessTest {
 
     @Test
     void shouldCallAModelAgainOnlyForTasksInFlightWithNoAnswerAtAKill() throws Exception {
-        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().latencyMs(60).build());
-             TestKafkaBroker broker = new TestKafkaBroker(dir.resolve("kafka"))) {
+        try (SimulatorServer sim =
+                        SimulatorServer.start(Scenario.builder().latencyMs(60).build());
+                TestKafkaBroker broker = new TestKafkaBroker(dir.resolve("kafka"))) {
             Files.writeString(dir.resolve("models.yaml"), RotorHarness.modelsYaml(sim, Map.of(), "vendor/primary"));
             broker.createTopics(2, "crash-tasks", "crash-results", "crash-dlq");
             Map<String, String> tasks = new LinkedHashMap<>();
@@ -51,19 +50,24 @@ class CrashKillKafkaProcessTest {
             Set<String> results = ConcurrentHashMap.newKeySet();
             AtomicInteger produced = new AtomicInteger();
             AtomicBoolean stop = new AtomicBoolean();
-            Thread reader = new Thread(() -> {
-                int[] seen = {0};
-                broker.readUntil("crash-results", got -> {
-                    for (; seen[0] < got.size(); seen[0]++) {
-                        results.add(got.get(seen[0]).key());
-                        produced.incrementAndGet();
-                    }
-                    return stop.get();
-                }, Duration.ofMinutes(15));
-            }, "results-reader");
+            Thread reader = new Thread(
+                    () -> {
+                        int[] seen = {0};
+                        broker.readUntil(
+                                "crash-results",
+                                got -> {
+                                    for (; seen[0] < got.size(); seen[0]++) {
+                                        results.add(got.get(seen[0]).key());
+                                        produced.incrementAndGet();
+                                    }
+                                    return stop.get();
+                                },
+                                Duration.ofMinutes(15));
+                    },
+                    "results-reader");
             reader.start();
-            CrashRuns.Outcome outcome = CrashRuns.run(TASKS, KILLS, TASKS * 17L + KILLS, sim, run -> start(broker, run),
-                    () -> results);
+            CrashRuns.Outcome outcome =
+                    CrashRuns.run(TASKS, KILLS, TASKS * 17L + KILLS, sim, run -> start(broker, run), () -> results);
             stop.set(true);
             reader.join();
 
@@ -73,12 +77,28 @@ class CrashKillKafkaProcessTest {
 
     private Process start(TestKafkaBroker broker, int run) {
         try {
-            return RotorProcess.start(Map.of("ROTOR_INTAKE", "kafka", "ROTOR_OUTPUT", "kafka",
-                    "ROTOR_KAFKA_BROKERS", broker.bootstrap(), "ROTOR_KAFKA_TASKS_TOPIC", "crash-tasks",
-                    "ROTOR_KAFKA_RESULTS_TOPIC", "crash-results", "ROTOR_KAFKA_DEAD_LETTER_TOPIC", "crash-dlq",
-                    "ROTOR_KAFKA_CONSUMERS", "2", "ROTOR_MODELS_FILE", dir.resolve("models.yaml").toString(),
-                    // the killed consumer's partitions go to the next one after 6 s, not the default 45 s
-                    "CAMEL_COMPONENT_KAFKA_SESSION_TIMEOUT_MS", "6000"), dir.resolve("rotor-" + run + ".log"));
+            return RotorProcess.start(
+                    Map.of(
+                            "ROTOR_INTAKE",
+                            "kafka",
+                            "ROTOR_OUTPUT",
+                            "kafka",
+                            "ROTOR_KAFKA_BROKERS",
+                            broker.bootstrap(),
+                            "ROTOR_KAFKA_TASKS_TOPIC",
+                            "crash-tasks",
+                            "ROTOR_KAFKA_RESULTS_TOPIC",
+                            "crash-results",
+                            "ROTOR_KAFKA_DEAD_LETTER_TOPIC",
+                            "crash-dlq",
+                            "ROTOR_KAFKA_CONSUMERS",
+                            "2",
+                            "ROTOR_MODELS_FILE",
+                            dir.resolve("models.yaml").toString(),
+                            // the killed consumer's partitions go to the next one after 6 s, not the default 45 s
+                            "CAMEL_COMPONENT_KAFKA_SESSION_TIMEOUT_MS",
+                            "6000"),
+                    dir.resolve("rotor-" + run + ".log"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,6 +3,11 @@ package dev.rotor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.CrashRuns;
+import dev.rotor.support.RotorHarness;
+import dev.rotor.support.RotorProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,15 +22,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.CrashRuns;
-import dev.rotor.support.RotorHarness;
-import dev.rotor.support.RotorProcess;
 
 /**
  * kill -9 at random moments during a file batch, restarting each time: every task ends with a result, and a task is
@@ -72,29 +70,41 @@ class CrashKillProcessTest {
                 Instant killedAt = Instant.now();
                 // in flight: called before the kill, and its input still in the inbox after it
                 Set<String> pending = names(inbox);
-                Set<String> inFlight = CrashRuns.callsByTask(sim, Instant.MIN, killedAt).keySet().stream().filter(pending::contains)
+                Set<String> inFlight = CrashRuns.callsByTask(sim, Instant.MIN, killedAt).keySet().stream()
+                        .filter(pending::contains)
                         .collect(Collectors.toSet());
                 inFlightAtAKill.addAll(inFlight);
                 // called by this process and answered well before the kill: in the journal when the process died
                 Instant answeredBy = killedAt.minus(CrashRuns.ANSWERED_MARGIN);
                 Set<String> answered = CrashRuns.callsByTask(sim, startedAt, answeredBy).keySet().stream()
-                        .filter(pending::contains).collect(Collectors.toSet());
+                        .filter(pending::contains)
+                        .collect(Collectors.toSet());
                 answeredBeforeAKill.addAll(answered);
-                report.add(String.format("kill %d at %d results: %d in flight", kill + 1, count(outbox), inFlight.size()));
+                report.add(
+                        String.format("kill %d at %d results: %d in flight", kill + 1, count(outbox), inFlight.size()));
             }
             Map<String, Integer> completions = CrashRuns.callsByTask(sim, Instant.MIN, Instant.MAX);
-            Set<String> twice = completions.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
+            Set<String> twice = completions.entrySet().stream()
+                    .filter(e -> e.getValue() > 1)
+                    .map(Map.Entry::getKey)
                     .collect(Collectors.toSet());
-            System.out.printf("Crash: %d tasks, %d kills (%s); %d results; %d tasks called twice, %d of them in flight at "
+            System.out.printf(
+                    "Crash: %d tasks, %d kills (%s); %d results; %d tasks called twice, %d of them in flight at "
                             + "a kill; %d answered before a kill and left in the inbox, %d of them called again%n",
-                    TASKS, KILLS, String.join("; ", report), count(outbox), twice.size(),
-                    twice.stream().filter(inFlightAtAKill::contains).count(), answeredBeforeAKill.size(),
+                    TASKS,
+                    KILLS,
+                    String.join("; ", report),
+                    count(outbox),
+                    twice.size(),
+                    twice.stream().filter(inFlightAtAKill::contains).count(),
+                    answeredBeforeAKill.size(),
                     twice.stream().filter(answeredBeforeAKill::contains).count());
             assertThat(names(outbox)).hasSize(TASKS);
             assertThat(names(inbox)).isEmpty();
             assertThat(inFlightAtAKill).containsAll(twice);
             assertThat(twice.stream().filter(answeredBeforeAKill::contains).toList())
-                    .as("answers recorded in the journal before a kill are not asked for again").isEmpty();
+                    .as("answers recorded in the journal before a kill are not asked for again")
+                    .isEmpty();
             for (Path result : files(outbox)) {
                 assertThat(RotorHarness.read(result).path("status").asText()).isEqualTo("completed");
             }
@@ -102,9 +112,19 @@ class CrashKillProcessTest {
     }
 
     private static Process start(Path root, Path inbox, Path outbox, int run) throws IOException {
-        return RotorProcess.start(Map.of("ROTOR_INBOX_DIR", inbox.toString(), "ROTOR_OUTBOX_DIR", outbox.toString(),
-                "ROTOR_FAILED_DIR", root.resolve("failed").toString(), "ROTOR_MODELS_FILE", root.resolve("models.yaml").toString(),
-                "ROTOR_INBOX_MIN_AGE", "0"), root.resolve("rotor-" + run + ".log"));
+        return RotorProcess.start(
+                Map.of(
+                        "ROTOR_INBOX_DIR",
+                        inbox.toString(),
+                        "ROTOR_OUTBOX_DIR",
+                        outbox.toString(),
+                        "ROTOR_FAILED_DIR",
+                        root.resolve("failed").toString(),
+                        "ROTOR_MODELS_FILE",
+                        root.resolve("models.yaml").toString(),
+                        "ROTOR_INBOX_MIN_AGE",
+                        "0"),
+                root.resolve("rotor-" + run + ".log"));
     }
 
     private static int count(Path dir) {
@@ -112,7 +132,9 @@ class CrashKillProcessTest {
     }
 
     private static Set<String> names(Path dir) {
-        return files(dir).stream().map(p -> p.getFileName().toString().replace(".json", "")).collect(Collectors.toSet());
+        return files(dir).stream()
+                .map(p -> p.getFileName().toString().replace(".json", ""))
+                .collect(Collectors.toSet());
     }
 
     private static List<Path> files(Path dir) {
@@ -120,7 +142,8 @@ class CrashKillProcessTest {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".json") && !p.getFileName().toString().startsWith("."))
+            return s.filter(p -> p.getFileName().toString().endsWith(".json")
+                            && !p.getFileName().toString().startsWith("."))
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -3,14 +3,12 @@ package dev.rotor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rotor.rotation.RotationConfig;
+import dev.rotor.rotation.Strategy;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
-
-import dev.rotor.rotation.RotationConfig;
-import dev.rotor.rotation.Strategy;
 
 class RotorSettingsTest {
 
@@ -34,8 +32,17 @@ class RotorSettingsTest {
 
     @Test
     void shouldReadDurationsStrategiesAndNumbers() {
-        RotorSettings s = settings(Map.of("rotor.task.deadline", "90s", "rotor.rotation.strategy", "Sticky",
-                "rotor.retry.max-attempts", "7", "rotor.breaker.wait", "1m", "rotor.retry.initial-delay", "250"));
+        RotorSettings s = settings(Map.of(
+                "rotor.task.deadline",
+                "90s",
+                "rotor.rotation.strategy",
+                "Sticky",
+                "rotor.retry.max-attempts",
+                "7",
+                "rotor.breaker.wait",
+                "1m",
+                "rotor.retry.initial-delay",
+                "250"));
         assertThat(s.rotation().taskDeadline()).isEqualTo(Duration.ofSeconds(90));
         assertThat(s.rotation().strategy()).isEqualTo(Strategy.STICKY);
         assertThat(s.rotation().maxAttempts()).isEqualTo(7);
@@ -50,11 +57,15 @@ class RotorSettingsTest {
         assertThatThrownBy(() -> settings(Map.of("rotor.concurrency", "eight")))
                 .hasMessage("rotor.concurrency must be a whole number, got 'eight'");
         assertThatThrownBy(() -> settings(Map.of("rotor.concurrency", "0"))).hasMessageContaining("at least 1");
-        assertThatThrownBy(() -> settings(Map.of("rotor.batch", "yes"))).hasMessage("rotor.batch must be true or false, got 'yes'");
-        assertThatThrownBy(() -> settings(Map.of("rotor.rotation.strategy", "random"))).hasMessageContaining("'priority' or 'sticky'");
+        assertThatThrownBy(() -> settings(Map.of("rotor.batch", "yes")))
+                .hasMessage("rotor.batch must be true or false, got 'yes'");
+        assertThatThrownBy(() -> settings(Map.of("rotor.rotation.strategy", "random")))
+                .hasMessageContaining("'priority' or 'sticky'");
         assertThatThrownBy(() -> settings(Map.of("rotor.retry.jitter", "1.5"))).hasMessageContaining("jitter");
-        assertThatThrownBy(() -> settings(Map.of("rotor.simulator.enabled", "maybe"))).hasMessageContaining("auto, true or false");
-        assertThatThrownBy(() -> settings(Map.of("rotor.cache", "yes"))).hasMessage("rotor.cache must be off or on, got 'yes'");
+        assertThatThrownBy(() -> settings(Map.of("rotor.simulator.enabled", "maybe")))
+                .hasMessageContaining("auto, true or false");
+        assertThatThrownBy(() -> settings(Map.of("rotor.cache", "yes")))
+                .hasMessage("rotor.cache must be off or on, got 'yes'");
         assertThatThrownBy(() -> settings(Map.of("rotor.cache.ttl", "0"))).hasMessageContaining("must be positive");
     }
 

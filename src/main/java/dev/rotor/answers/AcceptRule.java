@@ -18,7 +18,8 @@ public record AcceptRule(Optional<Pattern> regex, OptionalInt minChars, Optional
                     + " allowed");
         }
         if (regex.isPresent() && !regex.get().matcher(text).find()) {
-            return Optional.of("the answer does not match the pattern " + regex.get().pattern());
+            return Optional.of(
+                    "the answer does not match the pattern " + regex.get().pattern());
         }
         return Optional.empty();
     }

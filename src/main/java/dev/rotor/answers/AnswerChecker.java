@@ -1,13 +1,12 @@
 package dev.rotor.answers;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.Schema;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.networknt.schema.Schema;
 
 /**
  * The verdict on a 200's completion, before it counts as a success. The shapes it reads are those of OpenAI's chat
@@ -19,7 +18,8 @@ import com.networknt.schema.Schema;
 public final class AnswerChecker {
 
     private static final Set<String> CUT = Set.of("length", "max_tokens", "model_context_window_exceeded");
-    private static final Set<String> FILTERED = Set.of("content_filter", "safety", "prohibited_content", "blocklist", "spii");
+    private static final Set<String> FILTERED =
+            Set.of("content_filter", "safety", "prohibited_content", "blocklist", "spii");
     private static final Set<String> DECLINED = Set.of("refusal");
 
     private final JsonText jsonText;
@@ -35,7 +35,8 @@ public final class AnswerChecker {
         JsonNode choice = completion.path("choices").path(0);
         JsonNode message = choice.path("message");
         String finish = finishReason(choice);
-        String content = message.path("content").isTextual() ? message.path("content").asText() : "";
+        String content =
+                message.path("content").isTextual() ? message.path("content").asText() : "";
         JsonNode toolCalls = message.path("tool_calls");
         boolean callsTools = toolCalls.isArray() && !toolCalls.isEmpty();
         boolean empty = content.isBlank() && !callsTools;
@@ -47,9 +48,12 @@ public final class AnswerChecker {
         }
         if (empty) {
             String reasoning = firstText(message, "reasoning", "reasoning_content");
-            return reasoning.isBlank() ? reject(AnswerFault.EMPTY, "empty completion")
-                    : reject(AnswerFault.REASONING_ONLY, "only reasoning, no content: the answer's text came as "
-                    + (message.path("reasoning").isTextual() ? "'reasoning'" : "'reasoning_content'"));
+            return reasoning.isBlank()
+                    ? reject(AnswerFault.EMPTY, "empty completion")
+                    : reject(
+                            AnswerFault.REASONING_ONLY,
+                            "only reasoning, no content: the answer's text came as "
+                                    + (message.path("reasoning").isTextual() ? "'reasoning'" : "'reasoning_content'"));
         }
         if (!expects.whole()) {
             return new AnswerVerdict.Accepted(content, finish, expects.checks(), false);
@@ -75,9 +79,12 @@ public final class AnswerChecker {
                 return reject(AnswerFault.NOT_JSON, unreadable.problem());
             }
             JsonText.Read read = (JsonText.Read) reading;
-            if (expects.format() == Expectations.Format.JSON_OBJECT && !read.value().isObject()) {
-                return reject(AnswerFault.NOT_JSON, "json_object asks for a JSON object, the answer is a JSON "
-                        + read.value().getNodeType().name().toLowerCase(Locale.ROOT));
+            if (expects.format() == Expectations.Format.JSON_OBJECT
+                    && !read.value().isObject()) {
+                return reject(
+                        AnswerFault.NOT_JSON,
+                        "json_object asks for a JSON object, the answer is a JSON "
+                                + read.value().getNodeType().name().toLowerCase(Locale.ROOT));
             }
             if (expects.schema().isPresent()) {
                 List<String> errors = Schemas.errors(expects.schema().get(), read.value());
@@ -101,24 +108,27 @@ public final class AnswerChecker {
     private static String finishReason(JsonNode choice) {
         String finish = choice.path("finish_reason").asText("");
         String nativeReason = choice.path("native_finish_reason").asText("").toLowerCase(Locale.ROOT);
-        return finish.isEmpty() || (DECLINED.contains(nativeReason) && !DECLINED.contains(finish)) ? nativeReason
+        return finish.isEmpty() || (DECLINED.contains(nativeReason) && !DECLINED.contains(finish))
+                ? nativeReason
                 : finish.toLowerCase(Locale.ROOT);
     }
 
     private static Optional<AnswerVerdict.Rejected> declined(JsonNode choice, JsonNode message, String finish) {
         String refusal = message.path("refusal").asText("");
         if (!refusal.isBlank() || DECLINED.contains(finish)) {
-            return Optional.of(reject(AnswerFault.REFUSED, "the model refused" + (refusal.isBlank() ? "" : ": " + excerpt(refusal))));
+            return Optional.of(reject(
+                    AnswerFault.REFUSED, "the model refused" + (refusal.isBlank() ? "" : ": " + excerpt(refusal))));
         }
         if (FILTERED.contains(finish)) {
-            return Optional.of(reject(AnswerFault.CONTENT_FILTER, "the provider's content filter stopped the answer"
-                    + " (finish_reason " + finish + ")"));
+            return Optional.of(reject(
+                    AnswerFault.CONTENT_FILTER,
+                    "the provider's content filter stopped the answer" + " (finish_reason " + finish + ")"));
         }
         for (var results = choice.path("content_filter_results").fields(); results.hasNext(); ) {
             var category = results.next();
             if (category.getValue().path("filtered").asBoolean(false)) {
-                return Optional.of(reject(AnswerFault.CONTENT_FILTER, "the provider's content filter flagged "
-                        + category.getKey()));
+                return Optional.of(reject(
+                        AnswerFault.CONTENT_FILTER, "the provider's content filter flagged " + category.getKey()));
             }
         }
         return Optional.empty();
@@ -130,29 +140,35 @@ public final class AnswerChecker {
             String name = call.path("function").path("name").asText("");
             JsonNode arguments = call.path("function").path("arguments");
             if (!expects.namedTool().isEmpty() && !expects.namedTool().equals(name)) {
-                return Optional.of(reject(AnswerFault.TOOL_ARGUMENTS, "tool_choice names '" + expects.namedTool()
-                        + "', and the answer calls '" + name + "'"));
+                return Optional.of(reject(
+                        AnswerFault.TOOL_ARGUMENTS,
+                        "tool_choice names '" + expects.namedTool() + "', and the answer calls '" + name + "'"));
             }
             if (!expects.tools().isEmpty() && !expects.tools().containsKey(name)) {
-                return Optional.of(reject(AnswerFault.TOOL_ARGUMENTS, "the answer calls '" + name
-                        + "', which is not one of the tools offered " + expects.tools().keySet()));
+                return Optional.of(reject(
+                        AnswerFault.TOOL_ARGUMENTS,
+                        "the answer calls '" + name + "', which is not one of the tools offered "
+                                + expects.tools().keySet()));
             }
-            Optional<JsonNode> read = arguments.isTextual() ? jsonText.parse(arguments.asText()) : Optional.of(arguments);
+            Optional<JsonNode> read =
+                    arguments.isTextual() ? jsonText.parse(arguments.asText()) : Optional.of(arguments);
             if (read.isEmpty()) {
-                return Optional.of(reject(AnswerFault.TOOL_ARGUMENTS, "the arguments of its call to '" + name
-                        + "' are not valid JSON"));
+                return Optional.of(reject(
+                        AnswerFault.TOOL_ARGUMENTS, "the arguments of its call to '" + name + "' are not valid JSON"));
             }
             JsonNode value = read.get();
             if (value == null || !value.isObject()) {
-                return Optional.of(reject(AnswerFault.TOOL_ARGUMENTS, "the arguments of its call to '" + name
-                        + "' are not a JSON object"));
+                return Optional.of(reject(
+                        AnswerFault.TOOL_ARGUMENTS,
+                        "the arguments of its call to '" + name + "' are not a JSON object"));
             }
             Optional<Schema> parameters = expects.tools().getOrDefault(name, Optional.empty());
             if (parameters.isPresent()) {
                 List<String> errors = Schemas.errors(parameters.get(), value);
                 if (!errors.isEmpty()) {
-                    return Optional.of(reject(AnswerFault.TOOL_ARGUMENTS, "the arguments of its call to '" + name
-                            + "': " + String.join("; ", errors)));
+                    return Optional.of(reject(
+                            AnswerFault.TOOL_ARGUMENTS,
+                            "the arguments of its call to '" + name + "': " + String.join("; ", errors)));
                 }
             }
         }

@@ -5,5 +5,4 @@ package dev.rotor.answers;
  *                        accept); off, an answer passes when it has content
  * @param acceptTruncated {@code rotor.answers.accept-truncated}: an answer cut off at max_tokens passes as it is
  */
-public record AnswerSettings(boolean checks, boolean acceptTruncated) {
-}
+public record AnswerSettings(boolean checks, boolean acceptTruncated) {}

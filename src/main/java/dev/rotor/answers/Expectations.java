@@ -1,11 +1,10 @@
 package dev.rotor.answers;
 
+import com.networknt.schema.Schema;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import com.networknt.schema.Schema;
 
 /**
  * What a request asks of its answer, read from the request's own fields ({@code response_format}, {@code tools},
@@ -18,19 +17,30 @@ import com.networknt.schema.Schema;
  * @param whole        checked whole (finish reason, format, accept); false: only that there is an answer, as for a
  *                     gateway's plain chat, which is passed on as it came
  */
-public record Expectations(Format format, Optional<Schema> schema, String schemaName, Map<String, Optional<Schema>> tools,
-                           boolean toolRequired, String namedTool, Optional<AcceptRule> accept, boolean whole) {
+public record Expectations(
+        Format format,
+        Optional<Schema> schema,
+        String schemaName,
+        Map<String, Optional<Schema>> tools,
+        boolean toolRequired,
+        String namedTool,
+        Optional<AcceptRule> accept,
+        boolean whole) {
 
     /** How the content must be written. */
-    public enum Format { TEXT, JSON_OBJECT, JSON_SCHEMA }
+    public enum Format {
+        TEXT,
+        JSON_OBJECT,
+        JSON_SCHEMA
+    }
 
     /** A plain task: an answer that is not empty, not cut off, not refused. */
-    public static final Expectations PLAIN = new Expectations(Format.TEXT, Optional.empty(), "", Map.of(), false, "",
-            Optional.empty(), true);
+    public static final Expectations PLAIN =
+            new Expectations(Format.TEXT, Optional.empty(), "", Map.of(), false, "", Optional.empty(), true);
 
     /** Only that there is an answer: a gateway's plain chat. */
-    public static final Expectations ANY = new Expectations(Format.TEXT, Optional.empty(), "", Map.of(), false, "",
-            Optional.empty(), false);
+    public static final Expectations ANY =
+            new Expectations(Format.TEXT, Optional.empty(), "", Map.of(), false, "", Optional.empty(), false);
 
     public Expectations {
         tools = Map.copyOf(tools);
@@ -60,7 +70,7 @@ public record Expectations(Format format, Optional<Schema> schema, String schema
         switch (format) {
             case JSON_OBJECT -> checks.add("json_object");
             case JSON_SCHEMA -> checks.add("json_schema" + (schemaName.isBlank() ? "" : ":" + schemaName));
-            default -> { }
+            default -> {}
         }
         tools.keySet().stream().sorted().forEach(t -> checks.add("tool:" + t));
         accept.ifPresent(a -> checks.add("accept"));

@@ -1,5 +1,7 @@
 package dev.rotor.answers;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.Schema;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -7,9 +9,6 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.networknt.schema.Schema;
 
 /**
  * Reads what a request asks of its answer from the request's fields, by one rule for tasks and the gateway. A task's
@@ -19,8 +18,7 @@ public final class ExpectationsReader {
 
     private static final Set<String> ACCEPT_FIELDS = Set.of("regex", "min-chars", "max-chars");
 
-    private ExpectationsReader() {
-    }
+    private ExpectationsReader() {}
 
     /**
      * @param request the fields sent to the provider (response_format, tools, tool_choice among them)
@@ -35,25 +33,28 @@ public final class ExpectationsReader {
         if (!format.isMissingNode() && !format.isNull()) {
             String type = format.path("type").asText("");
             switch (type) {
-                case "text" -> { }
+                case "text" -> {}
                 case "json_object" -> kind = Expectations.Format.JSON_OBJECT;
                 case "json_schema" -> {
                     JsonNode js = format.path("json_schema");
                     if (!js.path("schema").isObject()) {
-                        throw new IllegalArgumentException("'response_format.json_schema.schema' must be a JSON Schema object");
+                        throw new IllegalArgumentException(
+                                "'response_format.json_schema.schema' must be a JSON Schema object");
                     }
                     kind = Expectations.Format.JSON_SCHEMA;
                     schemaName = js.path("name").asText("");
                     schema = Optional.of(compile("response_format.json_schema.schema", js.get("schema")));
                 }
-                default -> throw new IllegalArgumentException(
-                        "'response_format.type' must be text, json_object or json_schema, got '" + type + "'");
+                default ->
+                    throw new IllegalArgumentException(
+                            "'response_format.type' must be text, json_object or json_schema, got '" + type + "'");
             }
         }
         Map<String, Optional<Schema>> tools = tools(request.path("tools"));
         JsonNode choice = request.path("tool_choice");
         boolean required = !tools.isEmpty() && (choice.isObject() || "required".equals(choice.asText("")));
-        String named = tools.isEmpty() ? "" : choice.path("function").path("name").asText("");
+        String named =
+                tools.isEmpty() ? "" : choice.path("function").path("name").asText("");
         return new Expectations(kind, schema, schemaName, tools, required, named, acceptRule(accept), true);
     }
 
@@ -83,8 +84,11 @@ public final class ExpectationsReader {
                 throw new IllegalArgumentException("tools[" + i + "].function.name must be a non-empty string");
             }
             JsonNode parameters = function.path("parameters");
-            byName.put(name, parameters.isObject()
-                    ? Optional.of(compile("tools[" + i + "].function.parameters", parameters)) : Optional.empty());
+            byName.put(
+                    name,
+                    parameters.isObject()
+                            ? Optional.of(compile("tools[" + i + "].function.parameters", parameters))
+                            : Optional.empty());
         }
         return byName;
     }
@@ -106,7 +110,8 @@ public final class ExpectationsReader {
         }
         accept.fieldNames().forEachRemaining(f -> {
             if (!ACCEPT_FIELDS.contains(f)) {
-                throw new IllegalArgumentException("'accept' has an unknown field '" + f + "' (it takes regex, min-chars, max-chars)");
+                throw new IllegalArgumentException(
+                        "'accept' has an unknown field '" + f + "' (it takes regex, min-chars, max-chars)");
             }
         });
         Optional<Pattern> regex = Optional.empty();
@@ -117,7 +122,8 @@ public final class ExpectationsReader {
             try {
                 regex = Optional.of(Pattern.compile(accept.get("regex").asText()));
             } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException("'accept.regex' is not a valid regular expression: " + e.getDescription());
+                throw new IllegalArgumentException(
+                        "'accept.regex' is not a valid regular expression: " + e.getDescription());
             }
         }
         OptionalInt min = count(accept, "min-chars");
@@ -134,7 +140,8 @@ public final class ExpectationsReader {
             return OptionalInt.empty();
         }
         if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 0) {
-            throw new IllegalArgumentException("'accept." + field + "' must be a whole number of characters, at least 0");
+            throw new IllegalArgumentException(
+                    "'accept." + field + "' must be a whole number of characters, at least 0");
         }
         return OptionalInt.of(n.asInt());
     }

@@ -1,14 +1,13 @@
 package dev.rotor.answers;
 
-import java.io.IOException;
-import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads JSON out of a model's content as models write it: bare, in a Markdown code fence, or with prose before and
@@ -19,16 +18,13 @@ public final class JsonText {
     private static final Pattern FENCE = Pattern.compile("```[A-Za-z0-9_-]*\\s*\\R(.*?)\\R?\\s*```", Pattern.DOTALL);
 
     /** The JSON read from a content, or why there is none. */
-    public sealed interface Reading permits Read, Unreadable {
-    }
+    public sealed interface Reading permits Read, Unreadable {}
 
     /** The value read, the text it was read from, and whether that text had to be cut out of the content. */
-    public record Read(JsonNode value, String text, boolean healed) implements Reading {
-    }
+    public record Read(JsonNode value, String text, boolean healed) implements Reading {}
 
     /** Why no JSON could be read: the parser's complaint about the content as it came. */
-    public record Unreadable(String problem) implements Reading {
-    }
+    public record Unreadable(String problem) implements Reading {}
 
     private final ObjectMapper json;
 
@@ -91,8 +87,9 @@ public final class JsonText {
             json.readTree(text);
             return "no JSON value in the content";
         } catch (JsonProcessingException e) {
-            return "not valid JSON: " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr();
+            return "not valid JSON: " + e.getOriginalMessage() + " at line "
+                    + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr();
         } catch (IOException e) {
             return "not valid JSON: " + e.getMessage();
         }

@@ -1,7 +1,6 @@
 package dev.rotor.answers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.TokenUsage;
@@ -12,8 +11,8 @@ import dev.rotor.chat.headers.LimitReport;
  * back to it when it is asked again), and what the call counted (its usage and its limits' headers), which the limits settle as for
  * any answered call.
  */
-public record Rejection(AnswerFault fault, String detail, String content, JsonNode toolCalls, TokenUsage usage,
-                        LimitReport limits) {
+public record Rejection(
+        AnswerFault fault, String detail, String content, JsonNode toolCalls, TokenUsage usage, LimitReport limits) {
 
     /** The failure as rotation sees it: a retry for an empty answer, a rotation for a refusal, else an invalid answer. */
     public Failure failure() {

@@ -1,14 +1,13 @@
 package dev.rotor.answers;
 
-import java.util.List;
-import java.util.stream.Collectors;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaException;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
+import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * JSON Schemas as tasks give them, compiled once with networknt's validator, draft 2020-12 unless a schema names
@@ -20,10 +19,10 @@ public final class Schemas {
     /** How many of a failed answer's errors are told (to the model when asked again, in the attempt record). */
     static final int ERRORS_TOLD = 5;
 
-    private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+    private static final SchemaRegistry REGISTRY =
+            SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
 
-    private Schemas() {
-    }
+    private Schemas() {}
 
     /** @throws IllegalArgumentException when the node is not a schema the validator can use */
     public static Schema compile(JsonNode schema) {

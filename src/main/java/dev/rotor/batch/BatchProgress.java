@@ -16,6 +16,7 @@ final class BatchProgress {
 
     /** Batches up to this size finish before a line would help. */
     static final int HANDFUL = 10;
+
     static final Duration ON_A_TERMINAL = Duration.ofSeconds(2);
     static final Duration OTHERWISE = Duration.ofSeconds(30);
 
@@ -54,13 +55,23 @@ final class BatchProgress {
         double seconds = Math.max(0.001, elapsed.toMillis() / 1000.0);
         double rate = done / seconds;
         String eta = rate > 0 ? formatSeconds(Math.round((total - done) / rate)) : "-";
-        out.printf(Locale.ROOT, "progress: %d/%d done (%d completed, %d failed), %.1f tasks/s, ETA %s, models: %s%n", done,
-                total, completed, done - completed, rate, eta, models.isEmpty() ? "-" : models.toString()
-                        .replace("{", "").replace("}", "").replace("=", " "));
+        out.printf(
+                Locale.ROOT,
+                "progress: %d/%d done (%d completed, %d failed), %.1f tasks/s, ETA %s, models: %s%n",
+                done,
+                total,
+                completed,
+                done - completed,
+                rate,
+                eta,
+                models.isEmpty()
+                        ? "-"
+                        : models.toString().replace("{", "").replace("}", "").replace("=", " "));
     }
 
     private static String formatSeconds(long s) {
-        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60)
+        return s >= 3600
+                ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60)
                 : s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
     }
 }

@@ -1,5 +1,7 @@
 package dev.rotor.batch;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.limits.Windows;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -11,13 +13,8 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.rotor.limits.Windows;
 
 /**
  * Batch mode: counts the tasks in the inbox at start, waits until each has a result or a dead letter, prints the
@@ -46,8 +43,13 @@ public final class BatchRun implements Runnable {
      * @param outputRefusingFor how long the output has refused every outcome, if it does now
      * @param finish            ends the process with the given exit code
      */
-    public BatchRun(BatchSettings settings, TaskLedger ledger, Function<Duration, BatchReport> reportAfter,
-                    Supplier<Optional<Duration>> outputRefusingFor, ObjectMapper json, IntConsumer finish) {
+    public BatchRun(
+            BatchSettings settings,
+            TaskLedger ledger,
+            Function<Duration, BatchReport> reportAfter,
+            Supplier<Optional<Duration>> outputRefusingFor,
+            ObjectMapper json,
+            IntConsumer finish) {
         this.settings = settings;
         this.progressEvery = BatchProgress.every(settings.progressEvery());
         this.expected = countTasks(settings.inbox());
@@ -79,10 +81,12 @@ public final class BatchRun implements Runnable {
         if (end == End.TIMED_OUT) {
             LOG.error("batch mode: only {} of {} task(s) ended within {}", ledger.count(), expected, settings.atMost());
         } else if (end == End.OUTPUT_REFUSING) {
-            LOG.error("batch mode: the output has refused every result for over {} (rotor.output.give-up): the run ends"
-                    + " with {} of {} task(s) delivered, the others left in the inbox",
+            LOG.error(
+                    "batch mode: the output has refused every result for over {} (rotor.output.give-up): the run ends"
+                            + " with {} of {} task(s) delivered, the others left in the inbox",
                     Windows.text(settings.outputGiveUp()),
-                    ledger.count(), expected);
+                    ledger.count(),
+                    expected);
         }
         report = reportAfter.apply(Duration.ofNanos(System.nanoTime() - startNanos));
         System.out.println(report.table());
@@ -104,14 +108,19 @@ public final class BatchRun implements Runnable {
         }
     }
 
-    private enum End { ALL_ENDED, TIMED_OUT, OUTPUT_REFUSING }
+    private enum End {
+        ALL_ENDED,
+        TIMED_OUT,
+        OUTPUT_REFUSING
+    }
 
     /**
      * Waits for every task, with a progress line now and then for a batch of more than a handful; gives up early when
      * the output has refused every outcome for longer than the batch allows.
      */
     private End awaitAll() throws InterruptedException {
-        BatchProgress progress = BatchProgress.worthIt(expected) ? new BatchProgress(expected, ledger, System.out) : null;
+        BatchProgress progress =
+                BatchProgress.worthIt(expected) ? new BatchProgress(expected, ledger, System.out) : null;
         long end = System.nanoTime() + settings.atMost().toNanos();
         long nextProgress = System.nanoTime() + progressEvery.toNanos();
         while (true) {
@@ -126,7 +135,10 @@ public final class BatchRun implements Runnable {
             if (now >= end) {
                 return End.TIMED_OUT;
             }
-            if (outputRefusingFor.get().filter(d -> d.compareTo(settings.outputGiveUp()) > 0).isPresent()) {
+            if (outputRefusingFor
+                    .get()
+                    .filter(d -> d.compareTo(settings.outputGiveUp()) > 0)
+                    .isPresent()) {
                 return End.OUTPUT_REFUSING;
             }
             if (progress != null && now >= nextProgress) {

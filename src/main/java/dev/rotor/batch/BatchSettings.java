@@ -10,6 +10,5 @@ import java.time.Duration;
  * @param progressEvery how often a progress line is printed; zero: every 2 s on a terminal, every 30 s otherwise
  * @param outputGiveUp  an output that refuses every outcome this long ends the run, its tasks left in the inbox
  */
-public record BatchSettings(Path inbox, Path summaryFile, Duration atMost, Duration progressEvery,
-                            Duration outputGiveUp) {
-}
+public record BatchSettings(
+        Path inbox, Path summaryFile, Duration atMost, Duration progressEvery, Duration outputGiveUp) {}

@@ -1,19 +1,17 @@
 package dev.rotor.batch;
 
-import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.List;
-
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import org.apache.camel.Exchange;
-
 import dev.rotor.core.ExchangeKeys;
 import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.transport.TransportMetrics;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import org.apache.camel.Exchange;
 
 /**
  * The one place a task ends: called once its result or dead letter has been written, it counts the task (overall and
@@ -29,10 +27,16 @@ public final class TaskLedger {
      * @param reason a dead letter's message; null when it completed
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Entry(String id, String status, String model, int rotations, int calls, long latencyMs, boolean cached,
-                        String error,
-                        @JsonInclude(JsonInclude.Include.NON_NULL)
-                        String reason) {
+    public record Entry(
+            String id,
+            String status,
+            String model,
+            int rotations,
+            int calls,
+            long latencyMs,
+            boolean cached,
+            String error,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String reason) {
         @JsonIgnore
         public boolean completed() {
             return "completed".equals(status);
@@ -40,8 +44,8 @@ public final class TaskLedger {
     }
 
     /** The exchange property that carries the ended task's line, set with its outcome document. */
-
     private final RotorMetrics metrics;
+
     private final TransportMetrics transports;
     /** Lines are kept for the last this many tasks, so a Rotor that runs for weeks does not grow without end. */
     public static final int MAX_KEPT = 100_000;

@@ -1,17 +1,15 @@
 package dev.rotor.cache;
 
-import java.util.List;
-import java.util.Set;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.rotor.models.ModelSpec;
 import dev.rotor.task.Task;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The key of what a task asks a provider: a SHA-256 of the task as received less the fields that only name or route
@@ -26,7 +24,9 @@ public final class CacheKeys {
     private final ObjectWriter canonical;
 
     public CacheKeys(ObjectMapper json) {
-        this.canonical = json.copy().configure(JsonNodeFeature.WRITE_PROPERTIES_SORTED, true).writer();
+        this.canonical = json.copy()
+                .configure(JsonNodeFeature.WRITE_PROPERTIES_SORTED, true)
+                .writer();
     }
 
     public String keyOf(Task task, List<ModelSpec> chain) {
@@ -34,8 +34,10 @@ public final class CacheKeys {
         NOT_ASKED.forEach(asked::remove);
         ArrayNode models = asked.putArray("models");
         // the output bound a model is sent when the task gives none is part of what it is asked
-        chain.forEach(m -> models.add(m.maxTokens().isPresent() ? m.id() + " max_tokens " + m.maxTokens().getAsInt()
-                : m.id()));
+        chain.forEach(m -> models.add(
+                m.maxTokens().isPresent()
+                        ? m.id() + " max_tokens " + m.maxTokens().getAsInt()
+                        : m.id()));
         try {
             return Sha256.hex(canonical.writeValueAsBytes(asked));
         } catch (JsonProcessingException e) {

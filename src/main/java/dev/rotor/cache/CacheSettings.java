@@ -10,8 +10,8 @@ import java.util.Locale;
  * task's answer recorded for {@code rotor.journal.ttl}), kept on this machine in {@code rotor.cache.dir} (at most
  * {@code rotor.cache.max-entries}) or, with {@code rotor.state=redis}, on Redis.
  */
-public record CacheSettings(boolean on, Duration ttl, boolean journal, Duration journalTtl, Path folder,
-                            int maxEntries) {
+public record CacheSettings(
+        boolean on, Duration ttl, boolean journal, Duration journalTtl, Path folder, int maxEntries) {
 
     public static final int DEFAULT_MAX_ENTRIES = 100_000;
 

@@ -13,8 +13,7 @@ import java.util.concurrent.ConcurrentMap;
 final class InFlightAnswers {
 
     /** One key being asked for; completed once, by the leader. */
-    record Lead(String key, CompletableFuture<Optional<CachedAnswer>> answer) {
-    }
+    record Lead(String key, CompletableFuture<Optional<CachedAnswer>> answer) {}
 
     private final ConcurrentMap<String, CompletableFuture<Optional<CachedAnswer>>> asking = new ConcurrentHashMap<>();
 

@@ -15,7 +15,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +30,7 @@ public final class JournalFile implements KeptStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(JournalFile.class);
 
-    private record Line(long offset, int length, long expiresMs) {
-    }
+    private record Line(long offset, int length, long expiresMs) {}
 
     private final Path file;
     private final int maxEntries;
@@ -152,9 +150,12 @@ public final class JournalFile implements KeptStore {
         Path fresh = file.resolveSibling(file.getFileName() + ".new");
         Map<String, Line> moved = new LinkedHashMap<>();
         long now = clock.millis();
-        try (FileChannel out = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
-             FileChannel in = Files.exists(file) ? FileChannel.open(file, StandardOpenOption.READ) : null) {
+        try (FileChannel out = FileChannel.open(
+                        fresh,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING);
+                FileChannel in = Files.exists(file) ? FileChannel.open(file, StandardOpenOption.READ) : null) {
             long at = 0;
             for (Map.Entry<String, Line> e : index.entrySet()) {
                 if (in == null || e.getValue().expiresMs() <= now) {

@@ -18,8 +18,7 @@ public interface KeptStore {
         }
 
         @Override
-        public void keep(String key, String record, Duration ttl) {
-        }
+        public void keep(String key, String record, Duration ttl) {}
 
         @Override
         public boolean claim(String key, String record, Duration ttl) {
@@ -27,8 +26,7 @@ public interface KeptStore {
         }
 
         @Override
-        public void forget(String key) {
-        }
+        public void forget(String key) {}
 
         @Override
         public long size() {

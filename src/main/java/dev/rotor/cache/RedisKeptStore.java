@@ -1,13 +1,11 @@
 package dev.rotor.cache;
 
+import dev.rotor.limits.redis.RedisStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
-
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.Tuple;
-
-import dev.rotor.limits.redis.RedisStore;
 
 /**
  * Records kept on Redis, shared by every instance on the same Redis and prefix: {@code <prefix>kept:<key>} holds a
@@ -45,7 +43,8 @@ public final class RedisKeptStore implements KeptStore {
 
     @Override
     public boolean claim(String key, String record, Duration ttl) {
-        Optional<String> set = redis.call(c -> c.set(recordKey(key), record, SetParams.setParams().nx().px(ttl.toMillis())));
+        Optional<String> set = redis.call(
+                c -> c.set(recordKey(key), record, SetParams.setParams().nx().px(ttl.toMillis())));
         boolean claimed = set.isPresent() || redis.degraded();
         if (set.isPresent()) {
             indexLater(key);

@@ -1,5 +1,15 @@
 package dev.rotor.cache;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.chat.ChatResult;
+import dev.rotor.core.ExchangeKeys;
+import dev.rotor.metrics.RotorMetrics;
+import dev.rotor.models.ModelRegistry;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.rotation.TaskProgress;
+import dev.rotor.task.Task;
+import dev.rotor.transport.Transport;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,20 +20,8 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
-
-import dev.rotor.chat.ChatResult;
-import dev.rotor.core.ExchangeKeys;
-import dev.rotor.metrics.RotorMetrics;
-import dev.rotor.models.ModelRegistry;
-import dev.rotor.models.ModelSpec;
-import dev.rotor.rotation.TaskProgress;
-import dev.rotor.task.Task;
-import dev.rotor.transport.Transport;
 
 /**
  * Completes a task with no call when its answer is already kept: {@link #lookup} before the first call, {@link #keep}
@@ -44,14 +42,14 @@ public final class ResultCache {
 
     /** Why a task was completed without a call, as {@code rotor_tasks_deduplicated_total} counts it. */
     static final String STORED = "cached";
+
     static final String IN_FLIGHT = "in_flight";
     static final String RECORDED = "recorded";
     /** Finish reasons of an answer that is not whole: never kept for another task. */
     private static final Set<String> UNFINISHED = Set.of("length", "content_filter", "error");
 
     /** What the cache and the journal keep, and for how long. */
-    public record Keeping(boolean cache, Duration cacheTtl, boolean journal, Duration journalTtl) {
-    }
+    public record Keeping(boolean cache, Duration cacheTtl, boolean journal, Duration journalTtl) {}
 
     private final KeptStore journal;
     private final KeptStore store;
@@ -67,8 +65,15 @@ public final class ResultCache {
      * @param journal where each task's answer is recorded (this machine's folder)
      * @param store   where answers are kept for every task that asks the same (the folder, or Redis)
      */
-    public ResultCache(KeptStore journal, KeptStore store, CacheKeys keys, ModelRegistry registry, Keeping keeping,
-                       Clock clock, RotorMetrics metrics, ObjectMapper json) {
+    public ResultCache(
+            KeptStore journal,
+            KeptStore store,
+            CacheKeys keys,
+            ModelRegistry registry,
+            Keeping keeping,
+            Clock clock,
+            RotorMetrics metrics,
+            ObjectMapper json) {
         this.journal = journal;
         this.store = store;
         this.json = json;
@@ -86,7 +91,9 @@ public final class ResultCache {
      */
     public void lookup(Exchange exchange) throws InterruptedException {
         Task task = exchange.getProperty(ExchangeKeys.TASK, Task.class);
-        if ((journal == KeptStore.NONE && store == KeptStore.NONE) || task == null || task.request().isPresent()) {
+        if ((journal == KeptStore.NONE && store == KeptStore.NONE)
+                || task == null
+                || task.request().isPresent()) {
             return;
         }
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
@@ -166,8 +173,8 @@ public final class ResultCache {
         }
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         String answeredBy = result.answeringModel().isBlank() ? model.id() : result.answeringModel();
-        CachedAnswer answer = new CachedAnswer(result.content(), result.usage(), model.id(), answeredBy,
-                clock.instant());
+        CachedAnswer answer =
+                new CachedAnswer(result.content(), result.usage(), model.id(), answeredBy, clock.instant());
         String record = text(answer);
         String recordKey = exchange.getProperty(ExchangeKeys.JOURNAL_KEY, String.class);
         if (recordKey != null) {
@@ -216,20 +223,25 @@ public final class ResultCache {
         });
     }
 
-
     private void answered(Exchange exchange, CachedAnswer answer, String reason) {
-        List<ModelSpec> chain = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class).chain();
+        List<ModelSpec> chain =
+                exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class).chain();
         ModelSpec model = registry.model(answer.model()).orElse(chain.get(0));
         exchange.setProperty(ExchangeKeys.MODEL, model);
-        exchange.setProperty(ExchangeKeys.RESULT, new ChatResult(answer.content(), answer.usage(),
-                answer.answeringModel(), null));
+        exchange.setProperty(
+                ExchangeKeys.RESULT, new ChatResult(answer.content(), answer.usage(), answer.answeringModel(), null));
         exchange.setProperty(ExchangeKeys.CACHED, answer);
-        metrics.cacheHit(exchange.getProperty(ExchangeKeys.TRANSPORT, Transport.FILE, Transport.class).label(), reason);
+        metrics.cacheHit(
+                exchange.getProperty(ExchangeKeys.TRANSPORT, Transport.FILE, Transport.class)
+                        .label(),
+                reason);
     }
 
     /** An answer to give again: with content, and not cut at max_tokens or by a filter. */
     private static boolean whole(ChatResult result) {
-        String finish = result.body() == null ? "" : result.body().path("choices").path(0).path("finish_reason").asText("");
+        String finish = result.body() == null
+                ? ""
+                : result.body().path("choices").path(0).path("finish_reason").asText("");
         return !result.content().isBlank() && !UNFINISHED.contains(finish);
     }
 }

@@ -8,8 +8,7 @@ import java.util.HexFormat;
 /** SHA-256 in hex: the keys records are kept under, so no prompt or credential is ever a key. */
 public final class Sha256 {
 
-    private Sha256() {
-    }
+    private Sha256() {}
 
     public static String hex(byte[] bytes) {
         try {

@@ -1,11 +1,10 @@
 package dev.rotor.chat;
 
+import dev.rotor.models.Provider;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-
-import dev.rotor.models.Provider;
 
 /** The headers every call to a provider carries: its key, the referrer headers, what it sends and takes. */
 public final class CallHeaders {

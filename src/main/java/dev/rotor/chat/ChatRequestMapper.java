@@ -1,20 +1,18 @@
 package dev.rotor.chat;
 
-import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.function.Consumer;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.rotor.models.Continuation;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.FollowUp;
 import dev.rotor.task.ChatMessage;
 import dev.rotor.task.Task;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.Consumer;
 
 /** Task and model to the body of an OpenAI-compatible {@code POST /chat/completions}. */
 public final class ChatRequestMapper {
@@ -69,8 +67,10 @@ public final class ChatRequestMapper {
         if (maxTokens.isPresent()) {
             body.put("max_tokens", maxTokens.getAsInt());
         } else {
-            task.maxTokens().ifPresentOrElse(n -> body.put("max_tokens", n),
-                    () -> model.maxTokens().ifPresent(n -> body.put("max_tokens", n)));
+            task.maxTokens()
+                    .ifPresentOrElse(
+                            n -> body.put("max_tokens", n),
+                            () -> model.maxTokens().ifPresent(n -> body.put("max_tokens", n)));
         }
         task.temperature().ifPresent(t -> body.put("temperature", t));
         body.setAll(task.fields());
@@ -85,17 +85,27 @@ public final class ChatRequestMapper {
      * @param maxTokens the bound to send instead of the caller's: what is left of it
      */
     public String continuing(ObjectNode request, ModelSpec model, String sentSoFar, OptionalInt maxTokens) {
-        return gatewayBody(request, model, messages -> {
-            ObjectNode prefill = messages.addObject().put("role", "assistant").put("content", sentSoFar.stripTrailing());
-            if (model.continuation() == Continuation.PREFIX_FLAG) {
-                prefill.put("prefix", true);
-            }
-        }, maxTokens);
+        return gatewayBody(
+                request,
+                model,
+                messages -> {
+                    ObjectNode prefill =
+                            messages.addObject().put("role", "assistant").put("content", sentSoFar.stripTrailing());
+                    if (model.continuation() == Continuation.PREFIX_FLAG) {
+                        prefill.put("prefix", true);
+                    }
+                },
+                maxTokens);
     }
 
-    private String gatewayBody(ObjectNode request, ModelSpec model, Optional<FollowUp> followUp, OptionalInt maxTokens) {
-        return gatewayBody(request, model, followUp.<Consumer<ArrayNode>>map(f -> messages -> append(messages, f))
-                .orElse(null), maxTokens);
+    private String gatewayBody(
+            ObjectNode request, ModelSpec model, Optional<FollowUp> followUp, OptionalInt maxTokens) {
+        return gatewayBody(
+                request,
+                model,
+                followUp.<Consumer<ArrayNode>>map(f -> messages -> append(messages, f))
+                        .orElse(null),
+                maxTokens);
     }
 
     /**
@@ -138,7 +148,9 @@ public final class ChatRequestMapper {
         }
         answer.set("tool_calls", followUp.toolCalls());
         for (JsonNode call : followUp.toolCalls()) {
-            messages.addObject().put("role", "tool").put("tool_call_id", call.path("id").asText(""))
+            messages.addObject()
+                    .put("role", "tool")
+                    .put("tool_call_id", call.path("id").asText(""))
                     .put("content", followUp.toolReply());
         }
     }

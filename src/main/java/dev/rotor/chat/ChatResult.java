@@ -24,7 +24,9 @@ public record ChatResult(String content, JsonNode usage, String answeringModel, 
 
     /** The tool calls the answer made; an empty array when it made none. */
     public JsonNode toolCalls() {
-        JsonNode calls = body == null ? null : body.path("choices").path(0).path("message").path("tool_calls");
+        JsonNode calls = body == null
+                ? null
+                : body.path("choices").path(0).path("message").path("tool_calls");
         return calls != null && calls.isArray() ? calls : JsonNodeFactory.instance.arrayNode();
     }
 

@@ -1,9 +1,8 @@
 package dev.rotor.chat;
 
+import dev.rotor.chat.headers.LimitReport;
 import java.time.Instant;
 import java.util.Optional;
-
-import dev.rotor.chat.headers.LimitReport;
 
 /**
  * A classified failed call. {@code retryAt} is what the upstream told us (X-RateLimit-Reset, Retry-After);
@@ -12,11 +11,22 @@ import dev.rotor.chat.headers.LimitReport;
  * call and said nothing in time (a read timeout, no first token): it is not waited on again while another model is
  * free.
  */
-public record Failure(FailureKind kind, int httpStatus, String message, LimitScope scope, Optional<Instant> retryAt,
-                      LimitReport limits, boolean silent) {
+public record Failure(
+        FailureKind kind,
+        int httpStatus,
+        String message,
+        LimitScope scope,
+        Optional<Instant> retryAt,
+        LimitReport limits,
+        boolean silent) {
 
-    public Failure(FailureKind kind, int httpStatus, String message, LimitScope scope, Optional<Instant> retryAt,
-                   LimitReport limits) {
+    public Failure(
+            FailureKind kind,
+            int httpStatus,
+            String message,
+            LimitScope scope,
+            Optional<Instant> retryAt,
+            LimitReport limits) {
         this(kind, httpStatus, message, scope, retryAt, limits, false);
     }
 
@@ -26,8 +36,14 @@ public record Failure(FailureKind kind, int httpStatus, String message, LimitSco
 
     /** The provider took the call and stayed silent past its time. */
     public static Failure silent(int httpStatus, String message) {
-        return new Failure(FailureKind.TRANSIENT, httpStatus, message, LimitScope.UNSPECIFIED, Optional.empty(),
-                LimitReport.EMPTY, true);
+        return new Failure(
+                FailureKind.TRANSIENT,
+                httpStatus,
+                message,
+                LimitScope.UNSPECIFIED,
+                Optional.empty(),
+                LimitReport.EMPTY,
+                true);
     }
 
     public static Failure of(FailureKind kind, int httpStatus, String message) {

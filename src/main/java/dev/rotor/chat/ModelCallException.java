@@ -6,8 +6,12 @@ public class ModelCallException extends Exception {
     private final transient Failure failure;
 
     public ModelCallException(Failure failure) {
-        super(failure.kind().label() + (failure.httpStatus() > 0 ? " (HTTP " + failure.httpStatus() + ")" : "")
-                + ": " + failure.message(), null, false, false);
+        super(
+                failure.kind().label() + (failure.httpStatus() > 0 ? " (HTTP " + failure.httpStatus() + ")" : "") + ": "
+                        + failure.message(),
+                null,
+                false,
+                false);
         this.failure = failure;
     }
 

@@ -1,5 +1,9 @@
 package dev.rotor.chat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotor.chat.headers.Durations;
+import dev.rotor.chat.headers.LimitSignal;
+import dev.rotor.models.Unit;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -11,12 +15,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.rotor.chat.headers.Durations;
-import dev.rotor.chat.headers.LimitSignal;
-import dev.rotor.models.Unit;
 
 /**
  * What a 429's body says of the limit it met, for providers that say it there rather than (or as well as) in
@@ -30,22 +28,29 @@ import dev.rotor.models.Unit;
  * <li>Anthropic names the limit in its message: "... of 20,000 input tokens per minute".</li>
  * </ul>
  */
-public record RefusalBody(List<LimitSignal> signals, Optional<Unit> unit, Optional<Instant> retryAt, long precisionMs,
-                          boolean tooLarge, OptionalLong requested) {
+public record RefusalBody(
+        List<LimitSignal> signals,
+        Optional<Unit> unit,
+        Optional<Instant> retryAt,
+        long precisionMs,
+        boolean tooLarge,
+        OptionalLong requested) {
 
-    static final RefusalBody NOTHING = new RefusalBody(List.of(), Optional.empty(), Optional.empty(), 1, false,
-            OptionalLong.empty());
+    static final RefusalBody NOTHING =
+            new RefusalBody(List.of(), Optional.empty(), Optional.empty(), 1, false, OptionalLong.empty());
 
     private static final Pattern LIMIT = Pattern.compile("Limit:? ([\\d,]+)", Pattern.CASE_INSENSITIVE);
     private static final Pattern USED = Pattern.compile("Used:? ([\\d,]+)", Pattern.CASE_INSENSITIVE);
     private static final Pattern REQUESTED = Pattern.compile("Requested:? ([\\d,]+)", Pattern.CASE_INSENSITIVE);
     /** "try again in 3.15s", "in 20ms", "in 1m30.5s"; Azure's "retry after 6 seconds". */
-    private static final Pattern TRY_AGAIN = Pattern.compile(
-            "(?:try again|retry) in ((?:\\d+(?:\\.\\d+)?(?:ms|us|h|m|s))+)", Pattern.CASE_INSENSITIVE);
-    private static final Pattern RETRY_AFTER_SECONDS = Pattern.compile(
-            "(?:retry after|try again in) (\\d+(?:\\.\\d+)?) seconds?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern TRY_AGAIN =
+            Pattern.compile("(?:try again|retry) in ((?:\\d+(?:\\.\\d+)?(?:ms|us|h|m|s))+)", Pattern.CASE_INSENSITIVE);
+
+    private static final Pattern RETRY_AFTER_SECONDS =
+            Pattern.compile("(?:retry after|try again in) (\\d+(?:\\.\\d+)?) seconds?", Pattern.CASE_INSENSITIVE);
     private static final Pattern TOO_LARGE = Pattern.compile("request too large", Pattern.CASE_INSENSITIVE);
-    private static final Pattern PER_DAY = Pattern.compile("per day|\\(TPD\\)|\\(RPD\\)|PerDay", Pattern.CASE_INSENSITIVE);
+    private static final Pattern PER_DAY =
+            Pattern.compile("per day|\\(TPD\\)|\\(RPD\\)|PerDay", Pattern.CASE_INSENSITIVE);
     private static final ZoneId GEMINI_DAY = ZoneId.of("America/Los_Angeles");
     private static final String FAMILY = "body";
 
@@ -66,10 +71,17 @@ public record RefusalBody(List<LimitSignal> signals, Optional<Unit> unit, Option
         }
         boolean tooLarge = TOO_LARGE.matcher(message).find();
         if (limit.isPresent() && unit.isPresent()) {
-            OptionalLong remaining = used.isPresent() ? OptionalLong.of(Math.max(0, limit.getAsLong() - used.getAsLong()))
+            OptionalLong remaining = used.isPresent()
+                    ? OptionalLong.of(Math.max(0, limit.getAsLong() - used.getAsLong()))
                     : OptionalLong.empty();
-            signals.add(new LimitSignal(FAMILY, unit.get(), limit, remaining, retryAt,
-                    refill(limit, used, requested, wait, message), precision));
+            signals.add(new LimitSignal(
+                    FAMILY,
+                    unit.get(),
+                    limit,
+                    remaining,
+                    retryAt,
+                    refill(limit, used, requested, wait, message),
+                    precision));
         }
         Gemini gemini = gemini(error.path("details"), now);
         if (gemini.retryAt().isPresent() && retryAt.isEmpty()) {
@@ -85,12 +97,16 @@ public record RefusalBody(List<LimitSignal> signals, Optional<Unit> unit, Option
      * limit ({@code used + requested - limit}) comes back in {@code wait}. Empty when the figures do not say, or the
      * message names a per-day limit (no refill to read within a call).
      */
-    private static Optional<Duration> refill(OptionalLong limit, OptionalLong used, OptionalLong requested,
-                                             Optional<Duration> wait, String message) {
+    private static Optional<Duration> refill(
+            OptionalLong limit, OptionalLong used, OptionalLong requested, Optional<Duration> wait, String message) {
         if (PER_DAY.matcher(message).find()) {
             return Optional.of(Duration.ofDays(1));
         }
-        if (limit.isEmpty() || used.isEmpty() || requested.isEmpty() || wait.isEmpty() || wait.get().isZero()) {
+        if (limit.isEmpty()
+                || used.isEmpty()
+                || requested.isEmpty()
+                || wait.isEmpty()
+                || wait.get().isZero()) {
             return Optional.empty();
         }
         long over = used.getAsLong() + requested.getAsLong() - limit.getAsLong();
@@ -144,8 +160,8 @@ public record RefusalBody(List<LimitSignal> signals, Optional<Unit> unit, Option
     }
 
     /** What Gemini's {@code error.details} say: the quota met, and when to retry. */
-    private record Gemini(List<LimitSignal> signals, Optional<Unit> unit, Optional<Instant> retryAt, long precisionMs) {
-    }
+    private record Gemini(
+            List<LimitSignal> signals, Optional<Unit> unit, Optional<Instant> retryAt, long precisionMs) {}
 
     private static Gemini gemini(JsonNode details, Instant now) {
         List<LimitSignal> signals = new ArrayList<>();
@@ -163,22 +179,32 @@ public record RefusalBody(List<LimitSignal> signals, Optional<Unit> unit, Option
                 }
             } else if (type.endsWith("google.rpc.QuotaFailure")) {
                 for (JsonNode v : d.path("violations")) {
-                    String id = v.path("quotaId").asText("") + " " + v.path("quotaMetric").asText("");
+                    String id = v.path("quotaId").asText("") + " "
+                            + v.path("quotaMetric").asText("");
                     Unit u = id.contains("Token") || id.contains("token") ? Unit.INPUT_TOKENS : Unit.REQUESTS;
                     boolean day = id.contains("PerDay");
                     perDay |= day;
                     unit = unit.or(() -> Optional.of(u));
                     OptionalLong value = parseLong(v.path("quotaValue").asText(""));
                     if (value.isPresent()) {
-                        signals.add(new LimitSignal(FAMILY, u, value, OptionalLong.of(0), Optional.empty(),
-                                Optional.of(day ? Duration.ofDays(1) : Duration.ofMinutes(1)), 1));
+                        signals.add(new LimitSignal(
+                                FAMILY,
+                                u,
+                                value,
+                                OptionalLong.of(0),
+                                Optional.empty(),
+                                Optional.of(day ? Duration.ofDays(1) : Duration.ofMinutes(1)),
+                                1));
                     }
                 }
             }
         }
         if (perDay && retryAt.isEmpty()) {
             // a day's quota comes back at the day's reset, midnight in California
-            retryAt = Optional.of(LocalDate.ofInstant(now, GEMINI_DAY).plusDays(1).atStartOfDay(GEMINI_DAY).toInstant());
+            retryAt = Optional.of(LocalDate.ofInstant(now, GEMINI_DAY)
+                    .plusDays(1)
+                    .atStartOfDay(GEMINI_DAY)
+                    .toInstant());
             precision = 1000;
         }
         return new Gemini(signals, unit, retryAt, precision);

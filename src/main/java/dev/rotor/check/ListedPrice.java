@@ -1,12 +1,10 @@
 package dev.rotor.check;
 
-import java.math.BigDecimal;
-import java.util.Optional;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
 import dev.rotor.models.Money;
 import dev.rotor.models.Price;
+import java.math.BigDecimal;
+import java.util.Optional;
 
 /**
  * A model's price as its provider lists it in {@code GET /models}, OpenRouter's way: {@code pricing} holds USD per
@@ -14,8 +12,7 @@ import dev.rotor.models.Price;
  */
 final class ListedPrice {
 
-    private ListedPrice() {
-    }
+    private ListedPrice() {}
 
     /** The price the listing of one model names, or empty when it names none Rotor could compare with. */
     static Optional<Price> of(JsonNode model) {
@@ -44,7 +41,10 @@ final class ListedPrice {
     }
 
     private static String perMillion(long picoPerToken) {
-        return BigDecimal.valueOf(picoPerToken).movePointLeft(6).stripTrailingZeros().toPlainString();
+        return BigDecimal.valueOf(picoPerToken)
+                .movePointLeft(6)
+                .stripTrailingZeros()
+                .toPlainString();
     }
 
     private static Optional<Long> perToken(JsonNode value) {

@@ -1,5 +1,11 @@
 package dev.rotor.check;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.models.ModelRegistry;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.models.Price;
+import dev.rotor.models.Provider;
 import java.io.PrintStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,16 +22,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.rotor.models.ModelRegistry;
-import dev.rotor.models.ModelSpec;
-import dev.rotor.models.Price;
-import dev.rotor.models.Provider;
 
 /**
  * Before any task: is each provider's key variable set (never its value), does each provider answer
@@ -41,9 +39,13 @@ public final class Preflight {
      * What one provider said. {@code offered} is empty when it could not be asked; {@code prices} holds the prices it
      * lists, by model.
      */
-    public record ProviderCheck(Provider provider, boolean keySet, boolean simulated, Optional<Set<String>> offered,
-                                Map<String, Price> prices, String answer) {
-    }
+    public record ProviderCheck(
+            Provider provider,
+            boolean keySet,
+            boolean simulated,
+            Optional<Set<String>> offered,
+            Map<String, Price> prices,
+            String answer) {}
 
     private final ObjectMapper json;
     private final HttpClient http;
@@ -62,15 +64,28 @@ public final class Preflight {
      */
     public boolean run(ModelRegistry models, Set<String> simulated, String modelsFile, PrintStream out) {
         List<ProviderCheck> providers = askAll(models, simulated);
-        out.printf(Locale.ROOT, "Rotor check: %s, %d providers, %d models, %d chains%n%n", modelsFile,
-                providers.size(), models.models().size(), models.chains().size());
+        out.printf(
+                Locale.ROOT,
+                "Rotor check: %s, %d providers, %d models, %d chains%n%n",
+                modelsFile,
+                providers.size(),
+                models.models().size(),
+                models.chains().size());
         out.printf(Locale.ROOT, "%-14s %-26s %-6s %s%n", "provider", "key variable", "key", "GET /models");
         boolean fine = true;
         for (ProviderCheck c : providers) {
-            String variable = c.provider().apiKeyEnv() == null || c.provider().apiKeyEnv().isBlank() ? "(none needed)"
-                    : c.provider().apiKeyEnv();
-            out.printf(Locale.ROOT, "%-14s %-26s %-6s %s%s%n", c.provider().name(), variable, c.keySet() ? "set" : "unset",
-                    c.answer(), c.simulated() ? " (the embedded simulator stands in)" : "");
+            String variable =
+                    c.provider().apiKeyEnv() == null || c.provider().apiKeyEnv().isBlank()
+                            ? "(none needed)"
+                            : c.provider().apiKeyEnv();
+            out.printf(
+                    Locale.ROOT,
+                    "%-14s %-26s %-6s %s%s%n",
+                    c.provider().name(),
+                    variable,
+                    c.keySet() ? "set" : "unset",
+                    c.answer(),
+                    c.simulated() ? " (the embedded simulator stands in)" : "");
             fine &= c.keySet() && c.offered().isPresent();
         }
         Map<String, ProviderCheck> byName = new LinkedHashMap<>();
@@ -81,7 +96,8 @@ public final class Preflight {
         for (ModelSpec m : models.models()) {
             ProviderCheck provider = byName.get(m.provider().name());
             Optional<Set<String>> offered = provider.offered();
-            String state = offered.map(ids -> ids.contains(m.id()) ? "yes" : "MISSING").orElse("unknown (provider not reached)");
+            String state = offered.map(ids -> ids.contains(m.id()) ? "yes" : "MISSING")
+                    .orElse("unknown (provider not reached)");
             if (offered.isPresent() && !offered.get().contains(m.id())) {
                 missing.add(m.id());
             }
@@ -90,12 +106,19 @@ public final class Preflight {
             if (differs.isPresent()) {
                 pricesDiffering++;
             }
-            out.printf(Locale.ROOT, "%-50s %-14s %-30s %s%n", m.id(), m.provider().name(), state,
+            out.printf(
+                    Locale.ROOT,
+                    "%-50s %-14s %-30s %s%n",
+                    m.id(),
+                    m.provider().name(),
+                    state,
                     differs.map(d -> "DIFFERS: " + d).orElseGet(() -> priceText(m.price(), listed)));
         }
         fine &= missing.isEmpty() && pricesDiffering == 0;
-        out.printf(Locale.ROOT, "%n%s%n", fine ? "check: fine"
-                : "check: NOT fine (" + problems(providers, missing, pricesDiffering) + ")");
+        out.printf(
+                Locale.ROOT,
+                "%n%s%n",
+                fine ? "check: fine" : "check: NOT fine (" + problems(providers, missing, pricesDiffering) + ")");
         return fine;
     }
 
@@ -117,12 +140,16 @@ public final class Preflight {
     public void atStart(ModelRegistry models, Set<String> simulated, BiConsumer<ModelSpec, String> leave) {
         for (ProviderCheck c : askAll(models, simulated)) {
             if (c.offered().isEmpty() || c.offered().get().isEmpty()) {
-                LOG.warn("provider '{}' did not list its models (GET {}: {}); its models stay in the rotation",
-                        c.provider().name(), c.provider().modelsUrl(), c.answer());
+                LOG.warn(
+                        "provider '{}' did not list its models (GET {}: {}); its models stay in the rotation",
+                        c.provider().name(),
+                        c.provider().modelsUrl(),
+                        c.answer());
                 continue;
             }
             for (ModelSpec m : models.models()) {
-                if (m.provider().name().equals(c.provider().name()) && !c.offered().get().contains(m.id())) {
+                if (m.provider().name().equals(c.provider().name())
+                        && !c.offered().get().contains(m.id())) {
                     String why = "not offered by provider '" + c.provider().name() + "' (GET /models at start)";
                     LOG.warn("{} leaves the rotation: {}", m.id(), why);
                     leave.accept(m, why);
@@ -132,7 +159,9 @@ public final class Preflight {
     }
 
     private ProviderCheck ask(Provider p, boolean keySet, boolean simulated) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(p.modelsUrl()).timeout(Duration.ofSeconds(5)).GET()
+        HttpRequest.Builder request = HttpRequest.newBuilder(p.modelsUrl())
+                .timeout(Duration.ofSeconds(5))
+                .GET()
                 .header("Accept", "application/json");
         keyOf.apply(p).ifPresent(k -> request.header("Authorization", "Bearer " + k));
         try {
@@ -147,13 +176,18 @@ public final class Preflight {
                 ids.add(m.path("id").asText());
                 ListedPrice.of(m).ifPresent(price -> prices.put(m.path("id").asText(), price));
             });
-            return new ProviderCheck(p, keySet, simulated, Optional.of(ids), prices, "HTTP 200, " + ids.size() + " models");
+            return new ProviderCheck(
+                    p, keySet, simulated, Optional.of(ids), prices, "HTTP 200, " + ids.size() + " models");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return unanswered(p, keySet, simulated, "interrupted");
         } catch (Exception e) {
-            return unanswered(p, keySet, simulated, "not reached: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
+            return unanswered(
+                    p,
+                    keySet,
+                    simulated,
+                    "not reached: " + e.getClass().getSimpleName()
+                            + (e.getMessage() == null ? "" : " " + e.getMessage()));
         }
     }
 
@@ -163,10 +197,11 @@ public final class Preflight {
 
     private static String priceText(Optional<Price> declared, Optional<Price> listed) {
         if (declared.isPresent()) {
-            return ListedPrice.text(declared.get()) + (listed.isPresent() ? " (as the provider lists)"
-                    : " (the provider lists none)");
+            return ListedPrice.text(declared.get())
+                    + (listed.isPresent() ? " (as the provider lists)" : " (the provider lists none)");
         }
-        return listed.map(l -> "none in models.yaml; the provider lists " + ListedPrice.text(l)).orElse("-");
+        return listed.map(l -> "none in models.yaml; the provider lists " + ListedPrice.text(l))
+                .orElse("-");
     }
 
     private static String problems(List<ProviderCheck> providers, Set<String> missing, int pricesDiffering) {

@@ -1,13 +1,11 @@
 package dev.rotor.core;
 
+import dev.rotor.models.Provider;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-
 import org.apache.camel.spi.PropertiesComponent;
-
-import dev.rotor.models.Provider;
 
 /**
  * Finds each provider's key by the variable name models.yaml gives: the environment first, then system properties,
@@ -30,19 +28,23 @@ public final class ApiKeys {
     public static Function<String, Optional<String>> untracked(PropertiesComponent camelProperties) {
         return variable -> Optional.ofNullable(System.getenv(variable))
                 .or(() -> Optional.ofNullable(System.getProperty(variable)))
-                .or(() -> Optional.ofNullable(camelProperties.loadProperties(variable::equals).getProperty(variable)));
+                .or(() -> Optional.ofNullable(
+                        camelProperties.loadProperties(variable::equals).getProperty(variable)));
     }
 
     public Optional<String> keyOf(Provider provider) {
         if (provider.apiKeyEnv() == null || provider.apiKeyEnv().isBlank()) {
             return Optional.empty();
         }
-        return resolved.computeIfAbsent(provider.apiKeyEnv(),
+        return resolved.computeIfAbsent(
+                provider.apiKeyEnv(),
                 variable -> lookup.apply(variable).map(String::strip).filter(k -> !k.isEmpty()));
     }
 
     /** Local servers such as Ollama need no key: a provider that names no variable is not missing one. */
     public boolean isMissing(Provider provider) {
-        return provider.apiKeyEnv() != null && !provider.apiKeyEnv().isBlank() && keyOf(provider).isEmpty();
+        return provider.apiKeyEnv() != null
+                && !provider.apiKeyEnv().isBlank()
+                && keyOf(provider).isEmpty();
     }
 }

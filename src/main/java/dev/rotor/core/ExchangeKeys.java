@@ -10,10 +10,12 @@ public final class ExchangeKeys {
     public static final String MODEL = "rotorModel";
     /** The limit state's permit for the call in flight: settled by the answer, whatever it is. */
     public static final String PERMIT = "rotorPermit";
+
     public static final String CALL_STARTED = "rotorCallStarted";
     public static final String RESULT = "rotorResult";
     /** The answer's {@code AnswerVerdict.Accepted}: its finish reason, what it was checked against, whether healed. */
     public static final String VERDICT = "rotorVerdict";
+
     public static final String DECISION = "rotorDecision";
     public static final String RAW_INPUT = "rotorRawInput";
     /** The ledger line of the outcome document in the body, set with it. */
@@ -64,6 +66,5 @@ public final class ExchangeKeys {
     /** A streamed call that sent its first content (StreamedCall): its start and span, for the relay to end. */
     public static final String STREAMED_CALL = "rotorStreamedCall";
 
-    private ExchangeKeys() {
-    }
+    private ExchangeKeys() {}
 }

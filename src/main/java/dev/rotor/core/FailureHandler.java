@@ -1,12 +1,5 @@
 package dev.rotor.core;
 
-import java.time.Duration;
-import java.util.OptionalLong;
-
-import org.apache.camel.Exchange;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import dev.rotor.answers.AnswerFault;
 import dev.rotor.answers.AnswerRejectedException;
 import dev.rotor.answers.Rejection;
@@ -26,6 +19,11 @@ import dev.rotor.rotation.Decision;
 import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.tracing.Traces;
+import java.time.Duration;
+import java.util.OptionalLong;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs right after an attempt failed (Camel's onExceptionOccurred, before the redelivery delay is taken): records the
@@ -43,8 +41,8 @@ public final class FailureHandler {
     private final Traces traces;
 
     /** @param maxHold the longest a transacted consumer waits in place; a longer wait parks the task */
-    public FailureHandler(RotationPolicy policy, ErrorClassifier classifier, RotorMetrics metrics, Duration maxHold,
-                          Traces traces) {
+    public FailureHandler(
+            RotationPolicy policy, ErrorClassifier classifier, RotorMetrics metrics, Duration maxHold, Traces traces) {
         this.traces = traces;
         this.policy = policy;
         this.classifier = classifier;
@@ -65,9 +63,13 @@ public final class FailureHandler {
             Decision decision = parkIfTooLongToHold(exchange, decide(exchange, error, progress, permit, call));
             exchange.setProperty(ExchangeKeys.DECISION, decision);
             if (decision instanceof Decision.Park park) {
-                LOG.info("parking: back to the queue for {} ms ({})", park.delay().toMillis(), park.why());
+                LOG.info(
+                        "parking: back to the queue for {} ms ({})",
+                        park.delay().toMillis(),
+                        park.why());
             } else if (decision instanceof Decision.Retry retry) {
-                exchange.getIn().setHeader(Exchange.REDELIVERY_DELAY, retry.delay().toMillis());
+                exchange.getIn()
+                        .setHeader(Exchange.REDELIVERY_DELAY, retry.delay().toMillis());
                 int next = progress == null ? 0 : progress.calls() + 1;
                 LOG.info("retry: attempt {} in {} ms ({})", next, retry.delay().toMillis(), retry.why());
             } else if (decision instanceof Decision.Keep keep) {
@@ -103,15 +105,16 @@ public final class FailureHandler {
 
     /** A transacted consumer waits in its own thread until its task ends: keep such waits short. */
     private Decision parkIfTooLongToHold(Exchange exchange, Decision decision) {
-        if (decision instanceof Decision.Retry retry && exchange.getProperty(ExchangeKeys.PARKABLE, false, Boolean.class)
+        if (decision instanceof Decision.Retry retry
+                && exchange.getProperty(ExchangeKeys.PARKABLE, false, Boolean.class)
                 && retry.delay().compareTo(maxHold) > 0) {
             return new Decision.Park(retry.delay(), retry.why());
         }
         return decision;
     }
 
-    private Decision decide(Exchange exchange, Exception error, TaskProgress progress, Permit permit,
-                            ModelCaller.CallStart call) {
+    private Decision decide(
+            Exchange exchange, Exception error, TaskProgress progress, Permit permit, ModelCaller.CallStart call) {
         if (Deliveries.isHeld(exchange)) {
             // its output refused the outcome until Rotor began to stop: no new call, and no dead letter either
             return new Decision.Keep("its outcome was not delivered before Rotor stopped (" + error + ")");
@@ -137,13 +140,17 @@ public final class FailureHandler {
     }
 
     /** What the call's failure, or its answer's, teaches the policy, and what the task does next. */
-    private Decision afterCall(TaskProgress progress, Permit permit, ModelCaller.CallStart call, Failure failure,
-                               Rejection rejection) {
+    private Decision afterCall(
+            TaskProgress progress, Permit permit, ModelCaller.CallStart call, Failure failure, Rejection rejection) {
         ModelSpec model = permit.model();
         Duration latency = call.elapsed();
         metrics.operation(model, "", latency, rejection == null ? failure.kind().label() : "answer_rejected");
-        progress.record(new Attempt(model.id(), failure.kind().label(),
-                failure.httpStatus() > 0 ? failure.httpStatus() : null, latency.toMillis(), call.at(),
+        progress.record(new Attempt(
+                model.id(),
+                failure.kind().label(),
+                failure.httpStatus() > 0 ? failure.httpStatus() : null,
+                latency.toMillis(),
+                call.at(),
                 failure.message(),
                 rejection == null ? null : rejection.fault().label()));
         if (rejection != null) {
@@ -165,9 +172,13 @@ public final class FailureHandler {
         return policy.onFailure(progress, permit, failure);
     }
 
-    private void traceFailedCall(TaskProgress progress, ModelSpec model, Failure failure, Rejection rejection,
-                                 Decision decision) {
-        traces.callFailed(progress, failure, rejection == null ? null : rejection.fault().label(), decision,
+    private void traceFailedCall(
+            TaskProgress progress, ModelSpec model, Failure failure, Rejection rejection, Decision decision) {
+        traces.callFailed(
+                progress,
+                failure,
+                rejection == null ? null : rejection.fault().label(),
+                decision,
                 policy.cooldownUntil(model));
         if (rejection != null && progress.followUpFor(model).isPresent()) {
             traces.reasked(progress, model.id(), rejection.fault().label(), rejection.detail());
@@ -186,13 +197,17 @@ public final class FailureHandler {
     private void logModelEvents(ModelSpec model, Failure failure) {
         if (failure.kind() == FailureKind.RATE_LIMITED && ErrorClassifier.isDailyCap(failure)) {
             metrics.dailyCapHit(model);
-            LOG.warn("{} hit a daily cap: parked until {}", model.id(),
+            LOG.warn(
+                    "{} hit a daily cap: parked until {}",
+                    model.id(),
                     failure.retryAt().map(Object::toString).orElse("its backoff ends"));
         } else if (failure.kind() == FailureKind.MODEL_GONE) {
             LOG.warn("{} leaves the rotation: {}", model.id(), failure.message());
         } else if (failure.kind() == FailureKind.AUTH) {
-            LOG.error("provider '{}' refused the request (HTTP {}): its models are skipped until restart",
-                    model.provider().name(), failure.httpStatus());
+            LOG.error(
+                    "provider '{}' refused the request (HTTP {}): its models are skipped until restart",
+                    model.provider().name(),
+                    failure.httpStatus());
         }
     }
 }

@@ -1,10 +1,9 @@
 package dev.rotor.core;
 
-import org.slf4j.MDC;
-
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.tracing.TaskTrace;
+import org.slf4j.MDC;
 
 /**
  * What a log line about a task says beside its message: the task, the model, and while tracing is on the trace and
@@ -22,7 +21,9 @@ public final class LogContext implements AutoCloseable {
     }
 
     public static LogContext of(TaskProgress progress, ModelSpec model) {
-        return new LogContext(progress == null ? null : progress.taskId(), model == null ? null : model.id(),
+        return new LogContext(
+                progress == null ? null : progress.taskId(),
+                model == null ? null : model.id(),
                 progress == null ? null : progress.trace());
     }
 

@@ -1,22 +1,6 @@
 package dev.rotor.core;
 
-import java.io.InputStream;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentHashMap;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import org.apache.camel.Exchange;
-import org.apache.camel.Message;
-import org.apache.camel.component.http.HttpMethods;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import dev.rotor.answers.AnswerChecker;
 import dev.rotor.answers.AnswerRejectedException;
 import dev.rotor.answers.AnswerVerdict;
@@ -44,6 +28,18 @@ import dev.rotor.rotation.TaskProgress;
 import dev.rotor.task.Task;
 import dev.rotor.tracing.Traces;
 import dev.rotor.transport.TransportMetrics;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.http.HttpMethods;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The two halves of one attempt around the HTTP call: {@link #prepare} asks the policy for a model and builds the
@@ -72,10 +68,20 @@ public final class ModelCaller {
     private final Traces traces;
 
     /** @param checksOn check answers whole ({@code rotor.answers.checks}); off, only that there is an answer */
-    public ModelCaller(RotationPolicy policy, ChatRequestMapper requests, ErrorClassifier classifier, CallHeaders headers,
-                       RotorMetrics metrics, Clock clock, StreamStart streams,
-                       FirstTokenLimits firstTokens, Hedging hedging, TransportMetrics transports, AnswerChecker checker,
-                       boolean checksOn, Traces traces) {
+    public ModelCaller(
+            RotationPolicy policy,
+            ChatRequestMapper requests,
+            ErrorClassifier classifier,
+            CallHeaders headers,
+            RotorMetrics metrics,
+            Clock clock,
+            StreamStart streams,
+            FirstTokenLimits firstTokens,
+            Hedging hedging,
+            TransportMetrics transports,
+            AnswerChecker checker,
+            boolean checksOn,
+            Traces traces) {
         this.traces = traces;
         this.firstTokens = firstTokens;
         this.hedging = hedging;
@@ -120,7 +126,12 @@ public final class ModelCaller {
         }
         exchange.setProperty(ExchangeKeys.CALL_STARTED, new CallStart(clock.instant(), System.nanoTime()));
         if (traces.on()) {
-            traces.callStarted(exchange, progress, model, body, rotation,
+            traces.callStarted(
+                    exchange,
+                    progress,
+                    model,
+                    body,
+                    rotation,
                     ChatRequestMapper.maxTokensSent(task, model, progress.maxTokensFor(model)));
         }
         metrics.called(model);
@@ -134,8 +145,7 @@ public final class ModelCaller {
             readStream(exchange);
             return;
         }
-        ErrorClassifier.Verdict verdict = classifier.classify(status, ResponseHeaders.of(in),
-                in.getBody(String.class));
+        ErrorClassifier.Verdict verdict = classifier.classify(status, ResponseHeaders.of(in), in.getBody(String.class));
         if (verdict instanceof ErrorClassifier.Failed failed) {
             throw new ModelCallException(failed.failure());
         }
@@ -148,7 +158,13 @@ public final class ModelCaller {
         CallStart start = exchange.getProperty(ExchangeKeys.CALL_STARTED, CallStart.class);
         Duration latency = start.elapsed();
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
-        progress.record(new Attempt(model.id(), Attempt.OK, status, latency.toMillis(), start.at(), null,
+        progress.record(new Attempt(
+                model.id(),
+                Attempt.OK,
+                status,
+                latency.toMillis(),
+                start.at(),
+                null,
                 accepted.healed() ? VERDICT_HEALED : VERDICT_ACCEPTED));
         if (task.expects().whole()) {
             policy.answerPassed(model, task.expects().kind());
@@ -161,13 +177,23 @@ public final class ModelCaller {
         OptionalLong cost = Spending.costOf(model, usage);
         cost.ifPresent(c -> metrics.spent(model, c));
         progress.spent(cost);
-        traces.callAnswered(progress, status, completed.result().body(), usage,
-                accepted.healed() ? VERDICT_HEALED : VERDICT_ACCEPTED, cost);
+        traces.callAnswered(
+                progress,
+                status,
+                completed.result().body(),
+                usage,
+                accepted.healed() ? VERDICT_HEALED : VERDICT_ACCEPTED,
+                cost);
         exchange.removeProperty(ExchangeKeys.CALL_STARTED);
         exchange.removeProperty(ExchangeKeys.PERMIT);
         metrics.succeeded(model, latency, result);
-        metrics.operation(model, result.answeringModel() == null || result.answeringModel().isBlank() ? model.id()
-                : result.answeringModel(), latency, "");
+        metrics.operation(
+                model,
+                result.answeringModel() == null || result.answeringModel().isBlank()
+                        ? model.id()
+                        : result.answeringModel(),
+                latency,
+                "");
         metrics.ignoredSignals(completed.limits());
         exchange.setProperty(ExchangeKeys.RESULT, result);
     }
@@ -178,8 +204,13 @@ public final class ModelCaller {
         Expectations expects = checksOn ? task.expects() : task.expects().checkedOnlyForAnAnswer();
         AnswerVerdict verdict = checker.verdict(completed.result().body(), expects);
         if (verdict instanceof AnswerVerdict.Rejected rejected) {
-            throw new AnswerRejectedException(new Rejection(rejected.fault(), rejected.detail(),
-                    completed.result().content(), completed.result().toolCalls(), usage, completed.limits()));
+            throw new AnswerRejectedException(new Rejection(
+                    rejected.fault(),
+                    rejected.detail(),
+                    completed.result().content(),
+                    completed.result().toolCalls(),
+                    usage,
+                    completed.limits()));
         }
         return (AnswerVerdict.Accepted) verdict;
     }
@@ -197,12 +228,23 @@ public final class ModelCaller {
         InputStream body = exchange.getProperty(ExchangeKeys.STREAM_BODY, InputStream.class);
         exchange.removeProperty(ExchangeKeys.STREAM_BODY);
         ResponseHeaders headers = ResponseHeaders.of(in);
-        Hedging.Won won = awaitFirstContent(exchange, progress, headers, new Hedging.Call(model, permit, start.at(),
-                body, () -> streams.await(body, headers, left(progress, firstTokens.ceiling(), start))));
+        Hedging.Won won = awaitFirstContent(
+                exchange,
+                progress,
+                headers,
+                new Hedging.Call(
+                        model,
+                        permit,
+                        start.at(),
+                        body,
+                        () -> streams.await(body, headers, left(progress, firstTokens.ceiling(), start))));
         exchange.removeProperty(ExchangeKeys.CALL_STARTED);
         exchange.removeProperty(ExchangeKeys.PERMIT);
         OpenStream open = won.open();
-        ChatResult result = new ChatResult(open.firstContent(), JsonNodeFactory.instance.objectNode(), won.model().id(),
+        ChatResult result = new ChatResult(
+                open.firstContent(),
+                JsonNodeFactory.instance.objectNode(),
+                won.model().id(),
                 null);
         if (!won.hedge()) {
             Duration toFirstToken = start.elapsed();
@@ -216,26 +258,32 @@ public final class ModelCaller {
         exchange.setProperty(ExchangeKeys.MODEL, won.model());
         exchange.setProperty(ExchangeKeys.RESULT, result);
         exchange.setProperty(ExchangeKeys.OPEN_STREAM, open);
-        exchange.setProperty(ExchangeKeys.STREAMED_CALL, traces.callStreaming(progress, won.model(), start.nanos(),
-                start.elapsed(), won.hedgeCall()));
+        exchange.setProperty(
+                ExchangeKeys.STREAMED_CALL,
+                traces.callStreaming(progress, won.model(), start.nanos(), start.elapsed(), won.hedgeCall()));
     }
 
     /**
      * The stream's first content, within its model's learned limit: past it, the call fails and rotates, or, with
      * hedging on, the next free model is asked too and the first to send content wins.
      */
-    private Hedging.Won awaitFirstContent(Exchange exchange, TaskProgress progress, ResponseHeaders headers,
-                                          Hedging.Call call) throws ModelCallException {
+    private Hedging.Won awaitFirstContent(
+            Exchange exchange, TaskProgress progress, ResponseHeaders headers, Hedging.Call call)
+            throws ModelCallException {
         ModelSpec model = call.model();
         Duration limit = firstTokens.limitFor(model);
         CallStart start = exchange.getProperty(ExchangeKeys.CALL_STARTED, CallStart.class);
         if (hedging.on() && firstTokens.learned(model)) {
-            return hedging.race(progress, exchange.getProperty(ExchangeKeys.TASK, Task.class), call,
-                    left(progress, limit, start));
+            return hedging.race(
+                    progress, exchange.getProperty(ExchangeKeys.TASK, Task.class), call, left(progress, limit, start));
         }
         try {
-            return new Hedging.Won(model, call.permit(), streams.await(call.body(), headers,
-                    left(progress, limit, start)), false, null);
+            return new Hedging.Won(
+                    model,
+                    call.permit(),
+                    streams.await(call.body(), headers, left(progress, limit, start)),
+                    false,
+                    null);
         } catch (ModelCallException late) {
             if (late.failure().silent()) {
                 // left at its limit: a model that became slower for good raises its limit again this way
@@ -268,15 +316,22 @@ public final class ModelCaller {
     }
 
     private String callUri(Provider provider) {
-        return callUris.computeIfAbsent(provider.name(),
-                p -> provider.chatCompletionsUrl() + "?throwExceptionOnFailure=false");
+        return callUris.computeIfAbsent(
+                provider.name(), p -> provider.chatCompletionsUrl() + "?throwExceptionOnFailure=false");
     }
 
     /** Logs and counts the rotation, and returns why it happened. */
     private String rotation(TaskProgress progress, ModelSpec to) {
-        String from = progress.attempts().isEmpty() ? "?" : progress.attempts().get(progress.attempts().size() - 1).model();
-        String reason = progress.lastFailure().map(f -> f.kind().label() + ": " + f.message()).orElse("unavailable");
-        String until = policy.registryModel(from).flatMap(policy::cooldownUntil).map(Instant::toString).orElse("-");
+        String from = progress.attempts().isEmpty()
+                ? "?"
+                : progress.attempts().get(progress.attempts().size() - 1).model();
+        String reason = progress.lastFailure()
+                .map(f -> f.kind().label() + ": " + f.message())
+                .orElse("unavailable");
+        String until = policy.registryModel(from)
+                .flatMap(policy::cooldownUntil)
+                .map(Instant::toString)
+                .orElse("-");
         try (var log = LogContext.of(progress, to)) {
             LOG.info("rotation {} -> {} ({}; {} unavailable until {})", from, to.id(), reason, from, until);
         }

@@ -1,12 +1,10 @@
 package dev.rotor.core;
 
-import java.util.Map;
-
-import org.apache.camel.health.HealthCheckResultBuilder;
-import org.apache.camel.impl.health.AbstractHealthCheck;
-
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.RotationPolicy;
+import java.util.Map;
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
 
 /** DOWN while no model can take a call (all cooling, broken, gone or refused); details per model. */
 public final class ModelsHealthCheck extends AbstractHealthCheck {
@@ -32,8 +30,16 @@ public final class ModelsHealthCheck extends AbstractHealthCheck {
         for (ModelSpec m : models) {
             boolean available = policy.isAvailable(m);
             any |= available;
-            builder.detail(m.id(), available ? "available" : policy.isGone(m) ? "gone"
-                    : "unavailable until " + policy.cooldownUntil(m).map(Object::toString).orElse("breaker closes"));
+            builder.detail(
+                    m.id(),
+                    available
+                            ? "available"
+                            : policy.isGone(m)
+                                    ? "gone"
+                                    : "unavailable until "
+                                            + policy.cooldownUntil(m)
+                                                    .map(Object::toString)
+                                                    .orElse("breaker closes"));
         }
         if (any) {
             builder.up();

@@ -1,27 +1,9 @@
 package dev.rotor.core;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Arrays;
-import java.util.Base64;
-import java.util.List;
-import java.util.Set;
-
-import org.apache.camel.Exchange;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.rotor.answers.AnswerVerdict;
 import dev.rotor.batch.TaskLedger;
 import dev.rotor.chat.ChatResult;
@@ -34,6 +16,21 @@ import dev.rotor.rotation.TaskProgress;
 import dev.rotor.task.InvalidTaskException;
 import dev.rotor.task.Task;
 import dev.rotor.tracing.Traces;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /** Writes the two documents a task can end as: a result, or a dead letter with its reason and every attempt. */
 public final class Outcomes {
@@ -42,6 +39,7 @@ public final class Outcomes {
 
     /** How much of an unusable input a dead letter quotes; the input file itself is kept whole in the done folder. */
     static final int RAW_QUOTE_LIMIT = 64 * 1024;
+
     private static final String COMPLETED = "completed";
     private static final String FAILED = "failed";
 
@@ -97,8 +95,19 @@ public final class Outcomes {
         progress.cost().ifPresentOrElse(c -> doc.put("cost", Money.usd(c)), () -> doc.putNull("cost"));
         doc.put("simulated", simulatedProviders.contains(model.provider().name()));
         doc.set("metadata", task.metadata());
-        write(exchange, doc, new TaskLedger.Entry(task.id(), COMPLETED, answeredBy, progress.rotations(),
-                progress.attempts().size(), latencyMs, cached, null, null));
+        write(
+                exchange,
+                doc,
+                new TaskLedger.Entry(
+                        task.id(),
+                        COMPLETED,
+                        answeredBy,
+                        progress.rotations(),
+                        progress.attempts().size(),
+                        latencyMs,
+                        cached,
+                        null,
+                        null));
     }
 
     public void deadLetter(Exchange exchange) {
@@ -143,9 +152,13 @@ public final class Outcomes {
         } else {
             quoteRaw(doc, exchange.getProperty(ExchangeKeys.RAW_INPUT, byte[].class));
         }
-        String lastModel = attempts.isEmpty() ? "-" : attempts.get(attempts.size() - 1).model();
-        write(exchange, doc, new TaskLedger.Entry(id, FAILED, lastModel, rotations, attempts.size(), latencyMs, false,
-                type.label(), message));
+        String lastModel =
+                attempts.isEmpty() ? "-" : attempts.get(attempts.size() - 1).model();
+        write(
+                exchange,
+                doc,
+                new TaskLedger.Entry(
+                        id, FAILED, lastModel, rotations, attempts.size(), latencyMs, false, type.label(), message));
     }
 
     /** The input as text when it is UTF-8, else as base64; cut at {@link #RAW_QUOTE_LIMIT} bytes. */
@@ -155,8 +168,14 @@ public final class Outcomes {
         }
         byte[] quoted = raw.length > RAW_QUOTE_LIMIT ? Arrays.copyOf(raw, RAW_QUOTE_LIMIT) : raw;
         try {
-            doc.put("raw", StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(quoted)).toString());
+            doc.put(
+                    "raw",
+                    StandardCharsets.UTF_8
+                            .newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(quoted))
+                            .toString());
         } catch (CharacterCodingException notText) {
             doc.put("raw_base64", Base64.getEncoder().encodeToString(quoted));
         }
@@ -172,7 +191,9 @@ public final class Outcomes {
     /** How long the task has been in Rotor: since its intake took it. */
     public static long elapsedMs(Exchange exchange, Clock clock) {
         Instant received = exchange.getProperty(ExchangeKeys.RECEIVED_AT, Instant.class);
-        return received == null ? 0 : Duration.between(received, clock.instant()).toMillis();
+        return received == null
+                ? 0
+                : Duration.between(received, clock.instant()).toMillis();
     }
 
     /** The document becomes the body; its ledger line rides along so the ledger need not read the document back. */
@@ -183,7 +204,8 @@ public final class Outcomes {
         try {
             exchange.getIn().setBody(writer.writeValueAsBytes(doc));
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write the outcome of task " + doc.path("id").asText(), e);
+            throw new IllegalStateException(
+                    "cannot write the outcome of task " + doc.path("id").asText(), e);
         }
     }
 }

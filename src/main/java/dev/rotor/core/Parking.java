@@ -1,18 +1,15 @@
 package dev.rotor.core;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-
-import org.apache.camel.Exchange;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.rotor.rotation.Decision;
 import dev.rotor.rotation.ProgressSnapshot;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.tracing.Traces;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.camel.Exchange;
 
 /**
  * Sends a task that must wait long back to its queue or topic, and takes it back in: the input as it came, its
@@ -56,7 +53,10 @@ public final class Parking {
         exchange.getIn().removeHeaders("*");
         exchange.getIn().setBody(exchange.getProperty(ExchangeKeys.RAW_INPUT, byte[].class));
         exchange.getIn().setHeader(PROGRESS_HEADER, json.writeValueAsString(snapshot));
-        exchange.getIn().setHeader(NOT_BEFORE_HEADER, Long.toString(clock.millis() + park.delay().toMillis()));
+        exchange.getIn()
+                .setHeader(
+                        NOT_BEFORE_HEADER,
+                        Long.toString(clock.millis() + park.delay().toMillis()));
         // taken again, the task's next span continues this trace
         traces.injectTaskContext(exchange);
         long seconds = (park.delay().toMillis() + 999) / 1000;

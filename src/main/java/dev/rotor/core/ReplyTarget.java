@@ -15,7 +15,8 @@ public record ReplyTarget(String completed, String failed, String park) {
     }
 
     /** The answer back on the waiting HTTP request. */
-    public static final ReplyTarget GATEWAY = new ReplyTarget("direct:gateway-completed", "direct:gateway-failed", null);
+    public static final ReplyTarget GATEWAY =
+            new ReplyTarget("direct:gateway-completed", "direct:gateway-failed", null);
 
     /** Sets it on the task's exchange, as the routes read it. */
     public void applyTo(Exchange exchange) {

@@ -1,13 +1,6 @@
 package dev.rotor.core;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
-import java.util.OptionalInt;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
-import org.apache.camel.Exchange;
-
 import dev.rotor.limits.InputEstimates;
 import dev.rotor.limits.TaskSize;
 import dev.rotor.models.ModelRegistry;
@@ -19,6 +12,11 @@ import dev.rotor.task.Task;
 import dev.rotor.task.TaskIds;
 import dev.rotor.task.TaskParser;
 import dev.rotor.tracing.Traces;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalInt;
+import org.apache.camel.Exchange;
 
 /** The one step every intake route shares: parse and validate the input, and give the task its chain and deadline. */
 public final class TaskIntake {
@@ -32,8 +30,14 @@ public final class TaskIntake {
     private final InputEstimates estimates;
     private final Traces traces;
 
-    public TaskIntake(TaskParser parser, ModelRegistry registry, Clock clock, Duration deadline, Parking parking,
-                      InputEstimates estimates, Traces traces) {
+    public TaskIntake(
+            TaskParser parser,
+            ModelRegistry registry,
+            Clock clock,
+            Duration deadline,
+            Parking parking,
+            InputEstimates estimates,
+            Traces traces) {
         this.traces = traces;
         this.parking = parking;
         this.estimates = estimates;
@@ -49,7 +53,8 @@ public final class TaskIntake {
         exchange.setProperty(ExchangeKeys.TASK_ID, TaskIds.sanitise(fallbackId));
         Long length = exchange.getIn().getHeader(Exchange.FILE_LENGTH, Long.class);
         if (length != null && length > TaskParser.MAX_BYTES) {
-            throw new InvalidTaskException(TaskIds.sanitise(fallbackId),
+            throw new InvalidTaskException(
+                    TaskIds.sanitise(fallbackId),
                     "input is " + length + " bytes, over the limit of " + TaskParser.MAX_BYTES);
         }
         byte[] raw = exchange.getIn().getBody(byte[].class);
@@ -58,11 +63,14 @@ public final class TaskIntake {
         exchange.setProperty(ExchangeKeys.TASK, task);
         exchange.setProperty(ExchangeKeys.TASK_ID, task.id());
         ProgressSnapshot carried = parking.carried(exchange);
-        TaskSize size = estimates.size(task.messages(), task.fields(),
+        TaskSize size = estimates.size(
+                task.messages(),
+                task.fields(),
                 task.maxTokens().map(OptionalInt::of).orElse(OptionalInt.empty()));
         if (carried == null) {
-            exchange.setProperty(ExchangeKeys.PROGRESS, new TaskProgress(task.id(), chainOf(task),
-                    clock.instant().plus(deadline), size));
+            exchange.setProperty(
+                    ExchangeKeys.PROGRESS,
+                    new TaskProgress(task.id(), chainOf(task), clock.instant().plus(deadline), size));
         } else {
             exchange.setProperty(ExchangeKeys.RECEIVED_AT, carried.receivedAt());
             exchange.setProperty(ExchangeKeys.PROGRESS, TaskProgress.resume(task.id(), chainOf(task), carried, size));
@@ -74,7 +82,9 @@ public final class TaskIntake {
 
     private List<ModelSpec> chainOf(Task task) {
         if (!task.models().isEmpty()) {
-            return task.models().stream().map(id -> registry.model(id).orElseThrow()).toList();
+            return task.models().stream()
+                    .map(id -> registry.model(id).orElseThrow())
+                    .toList();
         }
         return task.chain().flatMap(registry::chain).orElseGet(registry::models);
     }

@@ -1,15 +1,15 @@
 package dev.rotor.gateway;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
-import java.util.OptionalLong;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.core.ExchangeKeys;
+import dev.rotor.metrics.RotorMetrics;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.OptionalLong;
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
@@ -17,9 +17,6 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePattern;
 import org.apache.camel.Message;
 import org.apache.camel.support.service.ServiceHelper;
-
-import dev.rotor.core.ExchangeKeys;
-import dev.rotor.metrics.RotorMetrics;
 
 /**
  * {@code POST /v1/chat/completions} on the gateway's server, answered without holding a thread: each request starts
@@ -38,8 +35,8 @@ public final class ChatCompletionsHandler {
     private final GatewayKeys keys;
     private final RotorMetrics metrics;
 
-    public ChatCompletionsHandler(GatewaySettings settings, ObjectMapper json, IdempotentRequests idempotency,
-                                  RotorMetrics metrics) {
+    public ChatCompletionsHandler(
+            GatewaySettings settings, ObjectMapper json, IdempotentRequests idempotency, RotorMetrics metrics) {
         this.settings = settings;
         this.json = json;
         this.idempotency = idempotency;
@@ -54,7 +51,8 @@ public final class ChatCompletionsHandler {
         AsyncProducer producer = endpoint.createAsyncProducer();
         ServiceHelper.startService(producer);
         context.addService(producer, true, true);
-        server.router().post(PATH)
+        server.router()
+                .post(PATH)
                 .handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()))
                 .handler(ctx -> {
                     server.bodyRead(ctx.request());
@@ -77,23 +75,32 @@ public final class ChatCompletionsHandler {
             start(ctx, endpoint, producer, body, null);
             return;
         }
-        ctx.vertx().executeBlocking(() -> idempotency.begin(key, authorization, body), false).onComplete(done -> {
-            if (done.failed()) {
-                write(ctx.response(), new OpenAiError(500, "Rotor could not read the Idempotency-Key's record",
-                        "server_error", "internal_error", null, OptionalLong.empty()));
-            } else if (done.result() instanceof IdempotentRequests.Replay replay) {
-                replay(ctx.response(), replay.kept());
-            } else if (done.result() instanceof IdempotentRequests.Refuse refuse) {
-                write(ctx.response(), refuse.error());
-            } else {
-                start(ctx, endpoint, producer, body, (IdempotentRequests.Lead) done.result());
-            }
-        });
+        ctx.vertx()
+                .executeBlocking(() -> idempotency.begin(key, authorization, body), false)
+                .onComplete(done -> {
+                    if (done.failed()) {
+                        write(
+                                ctx.response(),
+                                new OpenAiError(
+                                        500,
+                                        "Rotor could not read the Idempotency-Key's record",
+                                        "server_error",
+                                        "internal_error",
+                                        null,
+                                        OptionalLong.empty()));
+                    } else if (done.result() instanceof IdempotentRequests.Replay replay) {
+                        replay(ctx.response(), replay.kept());
+                    } else if (done.result() instanceof IdempotentRequests.Refuse refuse) {
+                        write(ctx.response(), refuse.error());
+                    } else {
+                        start(ctx, endpoint, producer, body, (IdempotentRequests.Lead) done.result());
+                    }
+                });
     }
 
     /** Starts the request's exchange; its answer, once sent, settles the lead of its key (null: it has none). */
-    private void start(RoutingContext ctx, Endpoint endpoint, AsyncProducer producer, byte[] body,
-                       IdempotentRequests.Lead lead) {
+    private void start(
+            RoutingContext ctx, Endpoint endpoint, AsyncProducer producer, byte[] body, IdempotentRequests.Lead lead) {
         Exchange exchange = endpoint.createExchange(ExchangePattern.InOut);
         Message in = exchange.getIn();
         ctx.request().headers().forEach(h -> in.setHeader(h.getKey(), h.getValue()));
@@ -114,17 +121,20 @@ public final class ChatCompletionsHandler {
         producer.process(exchange, doneSync -> {
             Sent sent = answer(ctx.response(), exchange);
             if (lead != null) {
-                ctx.vertx().executeBlocking(() -> {
-                    idempotency.finished(lead, sent.status(), sent.headers(), sent.body(), sent.streamed());
-                    return null;
-                }, false);
+                ctx.vertx()
+                        .executeBlocking(
+                                () -> {
+                                    idempotency.finished(
+                                            lead, sent.status(), sent.headers(), sent.body(), sent.streamed());
+                                    return null;
+                                },
+                                false);
             }
         });
     }
 
     /** What went to the caller, as an idempotency record keeps it. */
-    private record Sent(int status, Map<String, String> headers, String body, boolean streamed) {
-    }
+    private record Sent(int status, Map<String, String> headers, String body, boolean streamed) {}
 
     /** An answer kept for the request's Idempotency-Key, sent again as it was, a stream as a stream. */
     private void replay(HttpServerResponse response, IdempotentRequests.Kept kept) {
@@ -148,9 +158,16 @@ public final class ChatCompletionsHandler {
             return new Sent(response.getStatusCode(), Map.of(), "", false);
         }
         if (exchange.getException() != null) {
-            write(response, new OpenAiError(500, "Rotor could not serve the request: "
-                    + exchange.getException().getClass().getSimpleName(), "server_error", "internal_error", null,
-                    OptionalLong.empty()));
+            write(
+                    response,
+                    new OpenAiError(
+                            500,
+                            "Rotor could not serve the request: "
+                                    + exchange.getException().getClass().getSimpleName(),
+                            "server_error",
+                            "internal_error",
+                            null,
+                            OptionalLong.empty()));
             return new Sent(500, Map.of(), "", false);
         }
         Message out = exchange.getMessage();
@@ -178,11 +195,23 @@ public final class ChatCompletionsHandler {
             return;
         }
         int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-        write(ctx.response(), status == 413
-                ? new OpenAiError(413, "The request body is over the gateway's limit of " + settings.maxBodyBytes()
-                        + " bytes", "invalid_request_error", "request_too_large", null, OptionalLong.empty())
-                : new OpenAiError(status, "The request could not be read", status < 500 ? "invalid_request_error"
-                        : "server_error", null, null, OptionalLong.empty()));
+        write(
+                ctx.response(),
+                status == 413
+                        ? new OpenAiError(
+                                413,
+                                "The request body is over the gateway's limit of " + settings.maxBodyBytes() + " bytes",
+                                "invalid_request_error",
+                                "request_too_large",
+                                null,
+                                OptionalLong.empty())
+                        : new OpenAiError(
+                                status,
+                                "The request could not be read",
+                                status < 500 ? "invalid_request_error" : "server_error",
+                                null,
+                                null,
+                                OptionalLong.empty()));
     }
 
     private void write(HttpServerResponse response, OpenAiError error) {

@@ -1,10 +1,5 @@
 package dev.rotor.gateway;
 
-import java.util.Map;
-import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -13,6 +8,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Bounds what a connection can hold of the gateway: at most {@code max-connections} open at once (one more is closed
@@ -22,8 +21,13 @@ import io.vertx.core.http.HttpServerResponse;
  */
 final class ConnectionGuard {
 
-    private static final OpenAiError TIMED_OUT = new OpenAiError(408, "The request did not arrive in time",
-            "invalid_request_error", "request_timeout", null, OptionalLong.empty());
+    private static final OpenAiError TIMED_OUT = new OpenAiError(
+            408,
+            "The request did not arrive in time",
+            "invalid_request_error",
+            "request_timeout",
+            null,
+            OptionalLong.empty());
 
     private final Vertx vertx;
     private final ObjectMapper json;
@@ -43,11 +47,14 @@ final class ConnectionGuard {
         this.requestTimeoutMs = settings.requestTimeout().toMillis();
         this.idleTimeoutMs = settings.idleTimeout().toMillis();
         Gauge.builder("rotor.gateway.connections", open, AtomicInteger::get)
-                .description("Connections open to the gateway").register(meters);
+                .description("Connections open to the gateway")
+                .register(meters);
         this.refused = Counter.builder("rotor.gateway.connections.refused")
-                .description("Connections closed as they came, past rotor.gateway.max-connections").register(meters);
+                .description("Connections closed as they came, past rotor.gateway.max-connections")
+                .register(meters);
         this.timedOut = Counter.builder("rotor.gateway.requests.timed.out")
-                .description("Requests whose headers or body stopped arriving, dropped at rotor.gateway.request-timeout")
+                .description(
+                        "Requests whose headers or body stopped arriving, dropped at rotor.gateway.request-timeout")
                 .register(meters);
         this.idleClosed = Counter.builder("rotor.gateway.connections.idle.closed")
                 .description("Keep-alive connections closed after rotor.gateway.idle-timeout with no request")

@@ -1,12 +1,10 @@
 package dev.rotor.gateway;
 
+import dev.rotor.models.ModelSpec;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.rotor.models.ModelSpec;
 
 /**
  * Which models can finish a broken stream: those models.yaml (or their provider's URL) says can, less those that
@@ -25,8 +23,10 @@ final class Continuations {
 
     void refused(ModelSpec model, String why) {
         if (refused.add(model.id())) {
-            LOG.warn("{} refused to finish another model's answer ({}): it is taken as continuation none from now on",
-                    model.id(), why);
+            LOG.warn(
+                    "{} refused to finish another model's answer ({}): it is taken as continuation none from now on",
+                    model.id(),
+                    why);
         }
     }
 }

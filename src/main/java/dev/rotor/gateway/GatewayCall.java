@@ -1,5 +1,11 @@
 package dev.rotor.gateway;
 
+import dev.rotor.chat.stream.FirstTokenLimits;
+import dev.rotor.core.ExchangeKeys;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.models.Provider;
+import dev.rotor.rotation.TaskProgress;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -20,18 +26,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-
-import io.vertx.core.Vertx;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.support.AsyncProcessorSupport;
-
-import dev.rotor.chat.stream.FirstTokenLimits;
-import dev.rotor.core.ExchangeKeys;
-import dev.rotor.models.ModelSpec;
-import dev.rotor.models.Provider;
-import dev.rotor.rotation.TaskProgress;
 
 /**
  * The HTTP call of a gateway request, streamed or not, bounded by the request's own deadline as well as by the read
@@ -50,6 +48,7 @@ public final class GatewayCall extends AsyncProcessorSupport {
 
     /** Request headers that are the HTTP client's own business. */
     private static final Set<String> RESTRICTED = Set.of("content-length", "host", "connection", "upgrade", "expect");
+
     private static final int MAX_ERROR_BODY = 1024 * 1024;
 
     private final HttpClient client;
@@ -69,12 +68,21 @@ public final class GatewayCall extends AsyncProcessorSupport {
      * @param timer         abandons calls whose time ran out
      * @param continuation  where the route goes on once a call has ended (a stream's relay holds its thread)
      */
-    public GatewayCall(Duration connectTimeout, Duration readTimeout, FirstTokenLimits firstTokens, boolean hedging,
-                       Clock clock, ScheduledExecutorService timer, Executor continuation) {
+    public GatewayCall(
+            Duration connectTimeout,
+            Duration readTimeout,
+            FirstTokenLimits firstTokens,
+            boolean hedging,
+            Clock clock,
+            ScheduledExecutorService timer,
+            Executor continuation) {
         // the client's own work (reading an answer into a byte array or a stream's queue) never blocks: done on its
         // selector thread, it saves a hand-off to a pool thread and back per call
-        this.client = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1)
-                .executor(Runnable::run).build();
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(connectTimeout)
+                .version(HttpClient.Version.HTTP_1_1)
+                .executor(Runnable::run)
+                .build();
         this.readTimeout = readTimeout;
         this.firstTokens = firstTokens;
         this.hedging = hedging;
@@ -104,7 +112,8 @@ public final class GatewayCall extends AsyncProcessorSupport {
         }
         Map<String, String> headers = new LinkedHashMap<>();
         for (Map.Entry<String, Object> h : in.getHeaders().entrySet()) {
-            if (h.getValue() instanceof String value && !h.getKey().startsWith("Camel")
+            if (h.getValue() instanceof String value
+                    && !h.getKey().startsWith("Camel")
                     && !RESTRICTED.contains(h.getKey().toLowerCase(Locale.ROOT))) {
                 headers.put(h.getKey(), value);
             }
@@ -113,7 +122,8 @@ public final class GatewayCall extends AsyncProcessorSupport {
         if (!streamed) {
             PlainCall plain = this.plain;
             if (plain == null) {
-                exchange.setException(new IllegalStateException("the gateway's HTTP server is not up: no client for its calls"));
+                exchange.setException(
+                        new IllegalStateException("the gateway's HTTP server is not up: no client for its calls"));
                 callback.done(true);
                 return true;
             }
@@ -132,24 +142,26 @@ public final class GatewayCall extends AsyncProcessorSupport {
         CompletableFuture<HttpResponse<InputStream>> answer = openStream(model.provider(), headers, body);
         // cancelling the client's future abandons the call: it is not waited out
         ScheduledFuture<?> giveUp = timer.schedule(() -> answer.cancel(true), wait.toMillis(), TimeUnit.MILLISECONDS);
-        answer.whenCompleteAsync((response, failure) -> {
-            giveUp.cancel(false);
-            try {
-                if (failure != null) {
-                    Exception why = why(failure, wait);
-                    if (why instanceof HttpTimeoutException && wait.equals(headersWithin(model))) {
-                        // left at its limit before even its headers: learned as a stream that took the limit
-                        firstTokens.observed(model, wait);
+        answer.whenCompleteAsync(
+                (response, failure) -> {
+                    giveUp.cancel(false);
+                    try {
+                        if (failure != null) {
+                            Exception why = why(failure, wait);
+                            if (why instanceof HttpTimeoutException && wait.equals(headersWithin(model))) {
+                                // left at its limit before even its headers: learned as a stream that took the limit
+                                firstTokens.observed(model, wait);
+                            }
+                            exchange.setException(why);
+                        } else {
+                            streamAnswered(exchange, response);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        exchange.setException(e);
                     }
-                    exchange.setException(why);
-                } else {
-                    streamAnswered(exchange, response);
-                }
-            } catch (IOException | RuntimeException e) {
-                exchange.setException(e);
-            }
-            callback.done(false);
-        }, continuation);
+                    callback.done(false);
+                },
+                continuation);
         return false;
     }
 
@@ -161,8 +173,8 @@ public final class GatewayCall extends AsyncProcessorSupport {
      * A streamed call's answer, once its status and headers are in, its body a stream; cancelling the future abandons
      * the call.
      */
-    public CompletableFuture<HttpResponse<InputStream>> openStream(Provider provider, Map<String, String> headers,
-                                                                  String body) {
+    public CompletableFuture<HttpResponse<InputStream>> openStream(
+            Provider provider, Map<String, String> headers, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(provider.chatCompletionsUrl())
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         headers.forEach(request::setHeader);
@@ -199,7 +211,8 @@ public final class GatewayCall extends AsyncProcessorSupport {
 
     /** What the failed call throws into the route: a timeout as a timeout, an I/O failure as itself. */
     private static Exception why(Throwable failure, Duration wait) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (cause instanceof CancellationException) {
             return new HttpTimeoutException("no answer within " + wait.toMillis() + " ms; the call was abandoned");
         }

@@ -17,6 +17,7 @@ public class GatewayException extends Exception {
     }
 
     static GatewayException badRequest(String message, String param, String code) {
-        return new GatewayException(new OpenAiError(400, message, "invalid_request_error", code, param, OptionalLong.empty()));
+        return new GatewayException(
+                new OpenAiError(400, message, "invalid_request_error", code, param, OptionalLong.empty()));
     }
 }

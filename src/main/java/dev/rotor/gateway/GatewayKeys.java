@@ -19,7 +19,8 @@ final class GatewayKeys {
             return true;
         }
         byte[] shown = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
+                ? authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8)
+                : new byte[0];
         boolean known = false;
         for (byte[] key : keys) {
             // every key compared, each in constant time: how long the check takes tells nothing of any key

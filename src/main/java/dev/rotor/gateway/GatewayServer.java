@@ -1,11 +1,5 @@
 package dev.rotor.gateway;
 
-import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
@@ -13,6 +7,10 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's own HTTP server, on {@code rotor.gateway.host} and {@code port}: a Vert.x server of its own rather
@@ -51,12 +49,28 @@ public final class GatewayServer implements AutoCloseable {
             guard.bodyRead(ctx.request());
             models.answer(ctx);
         });
-        router.errorHandler(404, ctx -> new OpenAiError(404, "No such endpoint: " + ctx.request().method() + " "
-                + ctx.request().path(), "invalid_request_error", "not_found", null, OptionalLong.empty())
-                .writeTo(ctx.response(), json));
-        router.errorHandler(405, ctx -> new OpenAiError(405, ctx.request().method() + " is not allowed on "
-                + ctx.request().path(), "invalid_request_error", "method_not_allowed", null, OptionalLong.empty())
-                .writeTo(ctx.response(), json));
+        router.errorHandler(
+                404,
+                ctx -> new OpenAiError(
+                                404,
+                                "No such endpoint: " + ctx.request().method() + " "
+                                        + ctx.request().path(),
+                                "invalid_request_error",
+                                "not_found",
+                                null,
+                                OptionalLong.empty())
+                        .writeTo(ctx.response(), json));
+        router.errorHandler(
+                405,
+                ctx -> new OpenAiError(
+                                405,
+                                ctx.request().method() + " is not allowed on "
+                                        + ctx.request().path(),
+                                "invalid_request_error",
+                                "method_not_allowed",
+                                null,
+                                OptionalLong.empty())
+                        .writeTo(ctx.response(), json));
     }
 
     Vertx vertx() {
@@ -81,9 +95,13 @@ public final class GatewayServer implements AutoCloseable {
     public void listen() throws Exception {
         // HTTP/1.1 only: with h2c on, a connection is not handed to the connection handler until its first bytes
         // say which protocol it speaks, so a client that connects and says nothing would escape the bounds
-        HttpServerOptions options = new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
-                .setTcpNoDelay(true).setHttp2ClearTextEnabled(false);
-        server = vertx.createHttpServer(options).connectionHandler(guard::opened).requestHandler(router);
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(settings.host())
+                .setPort(settings.port())
+                .setTcpNoDelay(true)
+                .setHttp2ClearTextEnabled(false);
+        server =
+                vertx.createHttpServer(options).connectionHandler(guard::opened).requestHandler(router);
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("Gateway listening on {}:{}", settings.host(), server.actualPort());
     }

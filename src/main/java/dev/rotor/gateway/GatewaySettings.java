@@ -22,10 +22,22 @@ import java.util.Locale;
  * @param maxConnections connections beyond this many are refused at once
  * @param idleTimeout an idle keep-alive connection is closed after this long
  */
-public record GatewaySettings(String host, int port, Duration deadline, long maxBodyBytes, int maxInFlight,
-                              boolean allowOpen, List<String> keys, Duration firstTokenTimeout, Duration stallTimeout,
-                              Duration idempotencyTtl, boolean resume, boolean hedge, Duration requestTimeout,
-                              int maxConnections, Duration idleTimeout) {
+public record GatewaySettings(
+        String host,
+        int port,
+        Duration deadline,
+        long maxBodyBytes,
+        int maxInFlight,
+        boolean allowOpen,
+        List<String> keys,
+        Duration firstTokenTimeout,
+        Duration stallTimeout,
+        Duration idempotencyTtl,
+        boolean resume,
+        boolean hedge,
+        Duration requestTimeout,
+        int maxConnections,
+        Duration idleTimeout) {
 
     public GatewaySettings {
         if (port < 0 || port > 65535) {
@@ -41,10 +53,16 @@ public record GatewaySettings(String host, int port, Duration deadline, long max
             throw new IllegalArgumentException("rotor.gateway.max-in-flight must be at least 1, got " + maxInFlight);
         }
         keys = List.copyOf(keys);
-        if (firstTokenTimeout.isZero() || firstTokenTimeout.isNegative() || stallTimeout.isZero() || stallTimeout.isNegative()) {
+        if (firstTokenTimeout.isZero()
+                || firstTokenTimeout.isNegative()
+                || stallTimeout.isZero()
+                || stallTimeout.isNegative()) {
             throw new IllegalArgumentException("rotor.gateway.first-token-timeout and stall-timeout must be positive");
         }
-        if (requestTimeout.isZero() || requestTimeout.isNegative() || idleTimeout.isZero() || idleTimeout.isNegative()) {
+        if (requestTimeout.isZero()
+                || requestTimeout.isNegative()
+                || idleTimeout.isZero()
+                || idleTimeout.isNegative()) {
             throw new IllegalArgumentException("rotor.gateway.request-timeout and idle-timeout must be positive");
         }
         if (maxConnections < maxInFlight) {
@@ -61,8 +79,9 @@ public record GatewaySettings(String host, int port, Duration deadline, long max
         return switch (value.strip().toLowerCase(Locale.ROOT)) {
             case "prefill" -> true;
             case "never" -> false;
-            default -> throw new IllegalArgumentException("rotor.gateway.resume must be prefill or never, got '"
-                    + value.strip() + "'");
+            default ->
+                throw new IllegalArgumentException(
+                        "rotor.gateway.resume must be prefill or never, got '" + value.strip() + "'");
         };
     }
 
@@ -75,6 +94,7 @@ public record GatewaySettings(String host, int port, Duration deadline, long max
     public String toString() {
         // the keys are secrets: never in a log line
         return "GatewaySettings[host=" + host + ", port=" + port + ", deadline=" + deadline + ", maxBodyBytes="
-                + maxBodyBytes + ", maxInFlight=" + maxInFlight + ", allowOpen=" + allowOpen + ", keys=" + keys.size() + "]";
+                + maxBodyBytes + ", maxInFlight=" + maxInFlight + ", allowOpen=" + allowOpen + ", keys=" + keys.size()
+                + "]";
     }
 }

@@ -1,15 +1,13 @@
 package dev.rotor.gateway;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.cache.KeptStore;
+import dev.rotor.cache.Sha256;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.rotor.cache.KeptStore;
-import dev.rotor.cache.Sha256;
 
 /**
  * The gateway's {@code Idempotency-Key}: a request repeated with the same key and body within the time to live gets
@@ -28,23 +26,23 @@ public final class IdempotentRequests {
     static final int MAX_KEY_CHARS = 255;
 
     /** What is kept under a key: the body's hash, and once answered, the answer as it was sent. */
-    record Kept(String bodySha256, boolean answered, int status, Map<String, String> headers, String body,
-                boolean streamed) {
-    }
+    record Kept(
+            String bodySha256,
+            boolean answered,
+            int status,
+            Map<String, String> headers,
+            String body,
+            boolean streamed) {}
 
     /** What to do with a request that carries a key. */
-    sealed interface Verdict permits Lead, Replay, Refuse {
-    }
+    sealed interface Verdict permits Lead, Replay, Refuse {}
 
     /** The first with this key: answer it, then {@link #finished}. */
-    record Lead(String storeKey, String bodySha256) implements Verdict {
-    }
+    record Lead(String storeKey, String bodySha256) implements Verdict {}
 
-    record Replay(Kept kept) implements Verdict {
-    }
+    record Replay(Kept kept) implements Verdict {}
 
-    record Refuse(OpenAiError error) implements Verdict {
-    }
+    record Refuse(OpenAiError error) implements Verdict {}
 
     private final KeptStore store;
     private final ObjectMapper json;
@@ -64,8 +62,13 @@ public final class IdempotentRequests {
 
     public Verdict begin(String key, String authorization, byte[] body) {
         if (key.isBlank() || key.length() > MAX_KEY_CHARS) {
-            return new Refuse(new OpenAiError(400, "The Idempotency-Key header must be 1 to " + MAX_KEY_CHARS
-                    + " characters", "invalid_request_error", "invalid_idempotency_key", null, OptionalLong.empty()));
+            return new Refuse(new OpenAiError(
+                    400,
+                    "The Idempotency-Key header must be 1 to " + MAX_KEY_CHARS + " characters",
+                    "invalid_request_error",
+                    "invalid_idempotency_key",
+                    null,
+                    OptionalLong.empty()));
         }
         String storeKey = "request-" + Sha256.hex((authorization == null ? "" : authorization) + "\n" + key);
         String bodySha256 = Sha256.hex(body);
@@ -79,12 +82,22 @@ public final class IdempotentRequests {
                 continue;
             }
             if (!kept.get().bodySha256().equals(bodySha256)) {
-                return new Refuse(new OpenAiError(422, "This Idempotency-Key was used with another request body",
-                        "invalid_request_error", "idempotency_key_reused", null, OptionalLong.empty()));
+                return new Refuse(new OpenAiError(
+                        422,
+                        "This Idempotency-Key was used with another request body",
+                        "invalid_request_error",
+                        "idempotency_key_reused",
+                        null,
+                        OptionalLong.empty()));
             }
             if (!kept.get().answered()) {
-                return new Refuse(new OpenAiError(409, "A request with this Idempotency-Key is still being answered",
-                        "invalid_request_error", "idempotency_key_in_use", null, OptionalLong.of(1)));
+                return new Refuse(new OpenAiError(
+                        409,
+                        "A request with this Idempotency-Key is still being answered",
+                        "invalid_request_error",
+                        "idempotency_key_in_use",
+                        null,
+                        OptionalLong.of(1)));
             }
             return new Replay(kept.get());
         }

@@ -1,12 +1,11 @@
 package dev.rotor.gateway;
 
+import dev.rotor.models.ModelRegistry;
+import dev.rotor.models.ModelSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-
-import dev.rotor.models.ModelRegistry;
-import dev.rotor.models.ModelSpec;
 
 /**
  * Which models a request's {@code model} names: a chain of models.yaml, one model (that model first, then the rest
@@ -34,8 +33,13 @@ public final class ModelChoice {
         }
         Optional<ModelSpec> model = registry.model(name);
         if (model.isEmpty()) {
-            throw new GatewayException(new OpenAiError(404, "The model '" + name + "' is neither a model nor a chain "
-                    + "of this Rotor; GET /v1/models lists them", "invalid_request_error", "model_not_found", "model",
+            throw new GatewayException(new OpenAiError(
+                    404,
+                    "The model '" + name + "' is neither a model nor a chain "
+                            + "of this Rotor; GET /v1/models lists them",
+                    "invalid_request_error",
+                    "model_not_found",
+                    "model",
                     OptionalLong.empty()));
         }
         List<ModelSpec> first = new ArrayList<>(registry.models().size());

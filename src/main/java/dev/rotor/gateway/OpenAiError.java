@@ -1,21 +1,20 @@
 package dev.rotor.gateway;
 
-import java.nio.charset.StandardCharsets;
-
-import java.util.OptionalLong;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.OptionalLong;
 
 /**
  * An error as OpenAI's API writes it: {@code {"error": {"message", "type", "code", "param"}}}, with its HTTP status
  * and, for 429 and 503, the seconds after which to try again.
  */
-public record OpenAiError(int status, String message, String type, String code, String param, OptionalLong retryAfterSeconds) {
+public record OpenAiError(
+        int status, String message, String type, String code, String param, OptionalLong retryAfterSeconds) {
 
     public ObjectNode body(ObjectMapper json) {
         ObjectNode doc = json.createObjectNode();

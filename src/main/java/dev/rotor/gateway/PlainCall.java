@@ -1,5 +1,16 @@
 package dev.rotor.gateway;
 
+import dev.rotor.models.Provider;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.TrustOptions;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
 import java.security.GeneralSecurityException;
@@ -13,19 +24,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import javax.net.ssl.TrustManagerFactory;
 
-import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.TrustOptions;
-
-import dev.rotor.models.Provider;
-
 /**
  * A gateway request's plain (not streamed) call, made with the Vert.x of the gateway's own HTTP server: sent from and
  * answered on the event loop that took the request, so no thread hands the call or its answer on (each hand-off costs
@@ -35,7 +33,7 @@ import dev.rotor.models.Provider;
 final class PlainCall {
 
     /** What came back: the status, the headers (first value of each) and the body. */
-    record Answer(int status, Map<String, String> headers, String body) { }
+    record Answer(int status, Map<String, String> headers, String body) {}
 
     private final Vertx vertx;
     private final HttpClient client;
@@ -45,9 +43,13 @@ final class PlainCall {
         this.vertx = vertx;
         // an https provider is trusted as by every other HTTP client in the JVM: its default trust store (cacerts, or
         // javax.net.ssl.trustStore), with the host name checked
-        this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+        this.client = vertx.createHttpClient(
+                new HttpClientOptions()
+                        .setKeepAlive(true)
+                        .setTcpNoDelay(true)
                         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-                        .setTrustOptions(TrustOptions.wrap(jvmTrust())).setVerifyHost(true),
+                        .setTrustOptions(TrustOptions.wrap(jvmTrust()))
+                        .setVerifyHost(true),
                 new PoolOptions().setHttp1MaxSize(maxConnectionsPerProvider));
     }
 
@@ -65,9 +67,14 @@ final class PlainCall {
      * Sends the call; {@code done} gets the answer, or why there is none: an {@link HttpTimeoutException} when no
      * answer came within {@code wait} (the call is then abandoned), else the I/O failure.
      */
-    void send(Provider provider, Map<String, String> headers, String body, Duration wait,
-              BiConsumer<Answer, Throwable> done) {
-        RequestOptions options = targets.computeIfAbsent(provider, p -> target(p.chatCompletionsUrl())).options();
+    void send(
+            Provider provider,
+            Map<String, String> headers,
+            String body,
+            Duration wait,
+            BiConsumer<Answer, Throwable> done) {
+        RequestOptions options = targets.computeIfAbsent(provider, p -> target(p.chatCompletionsUrl()))
+                .options();
         headers.forEach(options::putHeader);
         AtomicBoolean settled = new AtomicBoolean();
         AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
@@ -78,7 +85,9 @@ final class PlainCall {
         };
         // the wait covers getting a connection too
         long giveUp = vertx.setTimer(Math.max(1, wait.toMillis()), id -> {
-            once.accept(null, new HttpTimeoutException("no answer within " + wait.toMillis() + " ms; the call was abandoned"));
+            once.accept(
+                    null,
+                    new HttpTimeoutException("no answer within " + wait.toMillis() + " ms; the call was abandoned"));
             HttpClientRequest request = sent.get();
             if (request != null) {
                 request.reset();
@@ -97,8 +106,8 @@ final class PlainCall {
                 return;
             }
             request.send(Buffer.buffer(body))
-                    .compose(response -> response.body().map(b -> new Answer(response.statusCode(),
-                            firstValues(response.headers()), b.toString())))
+                    .compose(response -> response.body()
+                            .map(b -> new Answer(response.statusCode(), firstValues(response.headers()), b.toString())))
                     .onComplete(answered -> {
                         vertx.cancelTimer(giveUp);
                         once.accept(answered.result(), answered.cause());
@@ -109,7 +118,12 @@ final class PlainCall {
     /** Where a provider's calls go, worked out once: building and parsing its URL for every call is a measurable part of a call. */
     private record Target(String host, int port, String path, boolean ssl) {
         RequestOptions options() {
-            return new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port).setURI(path).setSsl(ssl);
+            return new RequestOptions()
+                    .setMethod(HttpMethod.POST)
+                    .setHost(host)
+                    .setPort(port)
+                    .setURI(path)
+                    .setSsl(ssl);
         }
     }
 

@@ -1,11 +1,10 @@
 package dev.rotor.gateway;
 
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerResponse;
 
 /**
  * Writes a streamed answer's events straight to the caller's HTTP response, each as it comes. (A body handed to

@@ -1,19 +1,5 @@
 package dev.rotor.gateway;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import dev.rotor.chat.ChatRequestMapper;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
@@ -32,6 +18,18 @@ import dev.rotor.tracing.StreamedCall;
 import dev.rotor.tracing.Traces;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code rotor.gateway.hedge=true}: a stream with no first token at its model's learned limit is asked of the next
@@ -54,9 +52,16 @@ public final class StreamHedge implements Hedging {
     private final Clock clock;
     private final Executor executor;
 
-    public StreamHedge(RotationPolicy policy, ChatRequestMapper requests, StreamOpener opener,
-                       FirstTokenLimits firstTokens, RotorMetrics metrics, MeterRegistry meters, Clock clock,
-                       Executor executor, Traces traces) {
+    public StreamHedge(
+            RotationPolicy policy,
+            ChatRequestMapper requests,
+            StreamOpener opener,
+            FirstTokenLimits firstTokens,
+            RotorMetrics metrics,
+            MeterRegistry meters,
+            Clock clock,
+            Executor executor,
+            Traces traces) {
         this.traces = traces;
         this.policy = policy;
         this.requests = requests;
@@ -75,24 +80,30 @@ public final class StreamHedge implements Hedging {
 
     @Override
     public Won race(TaskProgress progress, Task task, Call original, Duration hedgeAt) throws ModelCallException {
-        CompletableFuture<OpenStream> first = CompletableFuture.supplyAsync(() -> {
-            try {
-                return original.await().await();
-            } catch (ModelCallException e) {
-                throw new CompletionException(e);
-            }
-        }, executor);
+        CompletableFuture<OpenStream> first = CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return original.await().await();
+                    } catch (ModelCallException e) {
+                        throw new CompletionException(e);
+                    }
+                },
+                executor);
         try {
-            return new Won(original.model(), original.permit(), first.get(Math.max(1, hedgeAt.toMillis()),
-                    TimeUnit.MILLISECONDS), false, null);
+            return new Won(
+                    original.model(),
+                    original.permit(),
+                    first.get(Math.max(1, hedgeAt.toMillis()), TimeUnit.MILLISECONDS),
+                    false,
+                    null);
         } catch (TimeoutException late) {
             // late for this model: the moment to ask another
         } catch (ExecutionException | InterruptedException e) {
             throw failure(e);
         }
         Duration limit = firstTokens.limitFor(original.model());
-        Optional<Selection.Use> use = policy.selectToContinue(progress,
-                m -> !m.id().equals(original.model().id()) && spendsNoBudget(m));
+        Optional<Selection.Use> use = policy.selectToContinue(
+                progress, m -> !m.id().equals(original.model().id()) && spendsNoBudget(m));
         if (use.isEmpty()) {
             // no model to hedge on: the original is left at its limit, as with hedging off, and the request rotates
             original.close();
@@ -102,19 +113,30 @@ public final class StreamHedge implements Hedging {
         }
         ModelSpec hedge = use.get().model();
         try (var log = LogContext.of(progress, hedge)) {
-            LOG.info("no first token from {} in {} ms: {} is asked too", original.model().id(), hedgeAt.toMillis(),
+            LOG.info(
+                    "no first token from {} in {} ms: {} is asked too",
+                    original.model().id(),
+                    hedgeAt.toMillis(),
                     hedge.id());
         }
-        metrics.rotated(progress.taskId(), original.model().id(), hedge, "hedge: no first token in "
-                + hedgeAt.toMillis() + " ms");
-        counter("rotor.gateway.hedges", hedge, "Second calls made for streams whose first token was late").increment();
+        metrics.rotated(
+                progress.taskId(),
+                original.model().id(),
+                hedge,
+                "hedge: no first token in " + hedgeAt.toMillis() + " ms");
+        counter("rotor.gateway.hedges", hedge, "Second calls made for streams whose first token was late")
+                .increment();
         StreamOpener.Pending second;
         String body = requests.body(task, hedge, Optional.empty(), OptionalInt.empty());
-        StreamedCall hedgeCall = traces.sideCallStarted(progress, hedge, body, "hedge",
+        StreamedCall hedgeCall = traces.sideCallStarted(
+                progress,
+                hedge,
+                body,
+                "hedge",
                 "hedge: no first token from " + original.model().id() + " in " + hedgeAt.toMillis() + " ms");
         try {
-            second = opener.start(hedge, body, progress.within(firstTokens.limitFor(hedge), clock.instant()),
-                    hedgeCall.context());
+            second = opener.start(
+                    hedge, body, progress.within(firstTokens.limitFor(hedge), clock.instant()), hedgeCall.context());
         } catch (RuntimeException e) {
             policy.onAbandoned(use.get().permit());
             LOG.warn("the hedge on {} could not be sent: {}", hedge.id(), e.toString());
@@ -139,15 +161,26 @@ public final class StreamHedge implements Hedging {
         Duration originalTook = Duration.between(original.at(), clock.instant());
         if (first.isDone()) {
             // the original failed on its own: that is learned as any failed call is
-            opener.settle(progress, original.permit(), new StreamOpener.Failed(original.model(), failureOf(first),
-                    originalTook, original.at()), null);
+            opener.settle(
+                    progress,
+                    original.permit(),
+                    new StreamOpener.Failed(original.model(), failureOf(first), originalTook, original.at()),
+                    null);
         } else {
             original.close();
             firstTokens.observed(original.model(), limit);
-            opener.abandon(progress, original.permit(), original.model(), original.at(), originalTook,
+            opener.abandon(
+                    progress,
+                    original.permit(),
+                    original.model(),
+                    original.at(),
+                    originalTook,
                     "lost the race to " + hedge.id());
-            counter("rotor.gateway.hedges.cancelled", original.model(), "Calls cancelled because the other of a "
-                    + "hedged pair sent content first").increment();
+            counter(
+                            "rotor.gateway.hedges.cancelled",
+                            original.model(),
+                            "Calls cancelled because the other of a " + "hedged pair sent content first")
+                    .increment();
         }
         opener.settle(progress, use.get().permit(), opened, VERDICT_HEDGE);
         Traces.sideCallOpened(hedgeCall, opened.toFirstToken());
@@ -167,18 +200,31 @@ public final class StreamHedge implements Hedging {
         return future.isDone() && !future.isCompletedExceptionally();
     }
 
-    private Won originalWins(TaskProgress progress, Call original, OpenStream open, Selection.Use hedge,
-                             StreamOpener.Pending second, StreamedCall hedgeCall) {
+    private Won originalWins(
+            TaskProgress progress,
+            Call original,
+            OpenStream open,
+            Selection.Use hedge,
+            StreamOpener.Pending second,
+            StreamedCall hedgeCall) {
         second.cancel();
         Traces.callLostRace(hedgeCall, original.model().id());
         StreamOpener.Result late = second.result().join();
         if (late instanceof StreamOpener.Opened opened) {
             opened.open().reader().close();
         }
-        opener.abandon(progress, hedge.permit(), hedge.model(), late.at(), Duration.between(late.at(), clock.instant()),
+        opener.abandon(
+                progress,
+                hedge.permit(),
+                hedge.model(),
+                late.at(),
+                Duration.between(late.at(), clock.instant()),
                 "lost the race to " + original.model().id());
-        counter("rotor.gateway.hedges.cancelled", hedge.model(), "Calls cancelled because the other of a hedged pair "
-                + "sent content first").increment();
+        counter(
+                        "rotor.gateway.hedges.cancelled",
+                        hedge.model(),
+                        "Calls cancelled because the other of a hedged pair " + "sent content first")
+                .increment();
         return new Won(original.model(), original.permit(), open, false, null);
     }
 
@@ -188,7 +234,10 @@ public final class StreamHedge implements Hedging {
     }
 
     private Counter counter(String name, ModelSpec model, String description) {
-        return Counter.builder(name).tag("model", model.id()).description(description).register(meters);
+        return Counter.builder(name)
+                .tag("model", model.id())
+                .description(description)
+                .register(meters);
     }
 
     private static OpenStream join(CompletableFuture<OpenStream> first) throws ModelCallException {
@@ -207,8 +256,12 @@ public final class StreamHedge implements Hedging {
         while (cause instanceof CompletionException && cause.getCause() != null) {
             cause = cause.getCause();
         }
-        return cause instanceof ModelCallException mce ? mce
-                : new ModelCallException(Failure.of(FailureKind.TRANSIENT, 200, "the stream broke before any content: "
-                        + (cause == null ? e : cause).getClass().getSimpleName()));
+        return cause instanceof ModelCallException mce
+                ? mce
+                : new ModelCallException(Failure.of(
+                        FailureKind.TRANSIENT,
+                        200,
+                        "the stream broke before any content: "
+                                + (cause == null ? e : cause).getClass().getSimpleName()));
     }
 }

@@ -1,5 +1,22 @@
 package dev.rotor.gateway;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.rotor.chat.ChatResult;
+import dev.rotor.chat.ErrorClassifier;
+import dev.rotor.chat.Failure;
+import dev.rotor.chat.FailureKind;
+import dev.rotor.chat.ModelCallException;
+import dev.rotor.chat.headers.LimitReport;
+import dev.rotor.chat.stream.FirstTokenLimits;
+import dev.rotor.chat.stream.OpenStream;
+import dev.rotor.chat.stream.StreamStart;
+import dev.rotor.limits.Permit;
+import dev.rotor.metrics.RotorMetrics;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.models.Provider;
+import dev.rotor.rotation.Attempt;
+import dev.rotor.rotation.RotationPolicy;
+import dev.rotor.rotation.TaskProgress;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
@@ -18,25 +35,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-
-import dev.rotor.chat.ChatResult;
-import dev.rotor.chat.ErrorClassifier;
-import dev.rotor.chat.Failure;
-import dev.rotor.chat.FailureKind;
-import dev.rotor.chat.ModelCallException;
-import dev.rotor.chat.headers.LimitReport;
-import dev.rotor.chat.stream.FirstTokenLimits;
-import dev.rotor.chat.stream.OpenStream;
-import dev.rotor.chat.stream.StreamStart;
-import dev.rotor.limits.Permit;
-import dev.rotor.metrics.RotorMetrics;
-import dev.rotor.models.ModelSpec;
-import dev.rotor.models.Provider;
-import dev.rotor.rotation.Attempt;
-import dev.rotor.rotation.RotationPolicy;
-import dev.rotor.rotation.TaskProgress;
-
 /**
  * The streamed calls the gateway makes beside a request's own (a continuation, a hedge): sent, read up to their
  * first content off the caller's thread, and settled (recorded, learned from, counted) on it, so that a task's
@@ -54,11 +52,9 @@ public final class StreamOpener {
     }
 
     record Opened(ModelSpec model, OpenStream open, Duration toFirstToken, Instant at, LimitReport limits)
-            implements Result {
-    }
+            implements Result {}
 
-    record Failed(ModelSpec model, Failure failure, Duration latency, Instant at) implements Result {
-    }
+    record Failed(ModelSpec model, Failure failure, Duration latency, Instant at) implements Result {}
 
     /** A call under way; cancelling it drops its connection. */
     static final class Pending {
@@ -67,11 +63,14 @@ public final class StreamOpener {
         private final AtomicReference<InputStream> body = new AtomicReference<>();
         private volatile boolean cancelled;
 
-        private Pending(CompletableFuture<HttpResponse<InputStream>> response,
-                        BiFunction<Pending, HttpResponse<InputStream>, Result> read,
-                        Executor executor, Function<Throwable, Result> failed) {
+        private Pending(
+                CompletableFuture<HttpResponse<InputStream>> response,
+                BiFunction<Pending, HttpResponse<InputStream>, Result> read,
+                Executor executor,
+                Function<Throwable, Result> failed) {
             this.response = response;
-            this.result = response.thenApplyAsync(r -> read.apply(this, r), executor).exceptionally(failed);
+            this.result =
+                    response.thenApplyAsync(r -> read.apply(this, r), executor).exceptionally(failed);
         }
 
         /** The body is there: kept to be closed on a cancel, or closed at once if the cancel came first. */
@@ -114,9 +113,16 @@ public final class StreamOpener {
     private final Clock clock;
     private final Executor executor;
 
-    public StreamOpener(GatewayCall calls, Function<Provider, Map<String, String>> headers, ErrorClassifier classifier,
-                 StreamStart streams, FirstTokenLimits firstTokens, RotationPolicy policy, RotorMetrics metrics,
-                 Clock clock, Executor executor) {
+    public StreamOpener(
+            GatewayCall calls,
+            Function<Provider, Map<String, String>> headers,
+            ErrorClassifier classifier,
+            StreamStart streams,
+            FirstTokenLimits firstTokens,
+            RotationPolicy policy,
+            RotorMetrics metrics,
+            Clock clock,
+            Executor executor) {
         this.calls = calls;
         this.headers = headers;
         this.classifier = classifier;
@@ -153,14 +159,20 @@ public final class StreamOpener {
         // cancelling the client's future abandons the call: it is not waited out
         CompletableFuture.delayedExecutor(Math.max(1, within.toMillis()), TimeUnit.MILLISECONDS)
                 .execute(() -> call.cancel(true));
-        return new Pending(call, (pending, r) -> {
-            pending.took(r.body());
-            return read(model, r, within, started, at);
-        }, executor, e -> new Failed(model, failureOf(e, within), since(started), at));
+        return new Pending(
+                call,
+                (pending, r) -> {
+                    pending.took(r.body());
+                    return read(model, r, within, started, at);
+                },
+                executor,
+                e -> new Failed(model, failureOf(e, within), since(started), at));
     }
 
-    private Result read(ModelSpec model, HttpResponse<InputStream> response, Duration within, long started, Instant at) {
-        Function<String, String> header = name -> response.headers().firstValue(name).orElse(null);
+    private Result read(
+            ModelSpec model, HttpResponse<InputStream> response, Duration within, long started, Instant at) {
+        Function<String, String> header =
+                name -> response.headers().firstValue(name).orElse(null);
         try {
             if (response.statusCode() == 200) {
                 OpenStream open = streams.await(response.body(), header, within.minus(since(started)));
@@ -170,8 +182,10 @@ public final class StreamOpener {
             try (InputStream in = response.body()) {
                 text = new String(in.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8);
             }
-            Failure failure = classifier.classify(response.statusCode(), header, text) instanceof ErrorClassifier.Failed f
-                    ? f.failure() : Failure.of(FailureKind.TRANSIENT, response.statusCode(), "an answer that is no stream");
+            Failure failure =
+                    classifier.classify(response.statusCode(), header, text) instanceof ErrorClassifier.Failed f
+                            ? f.failure()
+                            : Failure.of(FailureKind.TRANSIENT, response.statusCode(), "an answer that is no stream");
             return new Failed(model, failure, since(started), at);
         } catch (ModelCallException e) {
             return new Failed(model, e.failure(), since(started), at);
@@ -191,12 +205,24 @@ public final class StreamOpener {
     /** Records the call in the task's progress and lets the policy and the metrics learn from it. */
     void settle(TaskProgress progress, Permit permit, Result result, String verdict) {
         if (result instanceof Opened opened) {
-            progress.record(new Attempt(opened.model().id(), Attempt.OK, 200, opened.toFirstToken().toMillis(),
-                    opened.at(), null, verdict));
+            progress.record(new Attempt(
+                    opened.model().id(),
+                    Attempt.OK,
+                    200,
+                    opened.toFirstToken().toMillis(),
+                    opened.at(),
+                    null,
+                    verdict));
             firstTokens.observed(opened.model(), opened.toFirstToken());
             policy.onSuccess(permit, opened.toFirstToken(), opened.limits());
-            metrics.succeeded(opened.model(), opened.toFirstToken(), new ChatResult(opened.open().firstContent(),
-                    JsonNodeFactory.instance.objectNode(), opened.model().id(), null));
+            metrics.succeeded(
+                    opened.model(),
+                    opened.toFirstToken(),
+                    new ChatResult(
+                            opened.open().firstContent(),
+                            JsonNodeFactory.instance.objectNode(),
+                            opened.model().id(),
+                            null));
             return;
         }
         Failed failed = (Failed) result;
@@ -205,8 +231,13 @@ public final class StreamOpener {
             // left at its limit: learned as a stream that took the limit
             firstTokens.observed(failed.model(), failed.latency());
         }
-        progress.record(new Attempt(failed.model().id(), failure.kind().label(), failure.httpStatus() > 0
-                ? failure.httpStatus() : null, failed.latency().toMillis(), failed.at(), failure.message()));
+        progress.record(new Attempt(
+                failed.model().id(),
+                failure.kind().label(),
+                failure.httpStatus() > 0 ? failure.httpStatus() : null,
+                failed.latency().toMillis(),
+                failed.at(),
+                failure.message()));
         metrics.failed(failed.model(), failed.latency(), failure);
         policy.onFailure(progress, permit, failure);
     }

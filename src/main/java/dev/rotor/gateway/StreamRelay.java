@@ -1,5 +1,12 @@
 package dev.rotor.gateway;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rotor.chat.stream.OpenStream;
+import dev.rotor.chat.stream.SseEvent;
+import dev.rotor.chat.stream.StreamChunks;
+import dev.rotor.models.ModelSpec;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -8,15 +15,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.rotor.chat.stream.OpenStream;
-import dev.rotor.chat.stream.SseEvent;
-import dev.rotor.chat.stream.StreamChunks;
-import dev.rotor.models.ModelSpec;
 
 /**
  * Relays a provider's stream to the caller from its first content chunk on, chunk by chunk as they come, each
@@ -60,17 +58,28 @@ final class StreamRelay {
     private String prefill = "";
     /** The text the serving model gave. */
     private final StringBuilder given = new StringBuilder();
+
     private Seam seam;
     private String lastChunkId;
     /** The serving stream gave its finish reason: the answer is whole, whatever comes after. */
     private boolean finished;
     /** A tool call went out: a text prefill cannot finish it. */
     private boolean toolCallsSent;
+
     private volatile boolean stopped;
 
-    StreamRelay(OpenStream open, ModelSpec model, String id, EventSink sink, ObjectMapper json, Clock clock,
-                ScheduledExecutorService timer, Duration stall, Events events, StreamRescue.Resumer resumer,
-                StreamUsage usage) {
+    StreamRelay(
+            OpenStream open,
+            ModelSpec model,
+            String id,
+            EventSink sink,
+            ObjectMapper json,
+            Clock clock,
+            ScheduledExecutorService timer,
+            Duration stall,
+            Events events,
+            StreamRescue.Resumer resumer,
+            StreamUsage usage) {
         this.open = open;
         this.model = model;
         this.id = id;
@@ -92,8 +101,8 @@ final class StreamRelay {
                 if (broken == null) {
                     return model;
                 }
-                Optional<StreamRescue.Resumed> resumed = stopped || toolCallsSent ? Optional.empty()
-                        : resumer.resume(model, sent.toString(), broken);
+                Optional<StreamRescue.Resumed> resumed =
+                        stopped || toolCallsSent ? Optional.empty() : resumer.resume(model, sent.toString(), broken);
                 if (stopped) {
                     // Rotor stops: no takeover, and no failure of the model's
                     resumed.ifPresent(r -> r.open().reader().close());
@@ -170,15 +179,18 @@ final class StreamRelay {
                 }
                 if (StreamChunks.finishes(chunk)) {
                     finished = true;
-                    events.finished(chunk.path("choices").path(0).path("finish_reason").asText());
+                    events.finished(
+                            chunk.path("choices").path(0).path("finish_reason").asText());
                 }
                 if (!pass(chunk)) {
                     return null;
                 }
             }
         } catch (IOException e) {
-            return whole(stalled.get() ? "the provider sent nothing for " + stall.toMillis() + " ms"
-                    : "the provider's stream broke: " + e.getClass().getSimpleName());
+            return whole(
+                    stalled.get()
+                            ? "the provider sent nothing for " + stall.toMillis() + " ms"
+                            : "the provider's stream broke: " + e.getClass().getSimpleName());
         }
     }
 
@@ -208,10 +220,13 @@ final class StreamRelay {
         boolean toolCalls = choice.path("delta").path("tool_calls").isArray();
         toolCallsSent |= toolCalls;
         if (seam != null && choice.path("delta") instanceof ObjectNode delta) {
-            String text = (content == null ? "" : seam.next(content))
-                    + (StreamChunks.finishes(chunk) ? seam.end() : "");
+            String text =
+                    (content == null ? "" : seam.next(content)) + (StreamChunks.finishes(chunk) ? seam.end() : "");
             delta.remove("role");
-            if (text.isEmpty() && !toolCalls && !StreamChunks.finishes(chunk) && !o.path("usage").isObject()) {
+            if (text.isEmpty()
+                    && !toolCalls
+                    && !StreamChunks.finishes(chunk)
+                    && !o.path("usage").isObject()) {
                 // the continuation's opening, or text held at the seam: nothing new for the caller yet
                 return true;
             }
@@ -235,8 +250,12 @@ final class StreamRelay {
             String rest = seam.end();
             if (!rest.isEmpty()) {
                 ObjectNode chunk = chunk(lastChunkId == null ? id : lastChunkId);
-                chunk.withArray("choices").addObject().put("index", 0).putNull("finish_reason")
-                        .putObject("delta").put("content", rest);
+                chunk.withArray("choices")
+                        .addObject()
+                        .put("index", 0)
+                        .putNull("finish_reason")
+                        .putObject("delta")
+                        .put("content", rest);
                 sent.append(rest);
                 if (!sink.put("data: " + chunk + "\n\n")) {
                     return;
@@ -247,10 +266,13 @@ final class StreamRelay {
     }
 
     private SseEvent nextWithin(AtomicBoolean stalled) throws IOException {
-        ScheduledFuture<?> guard = timer.schedule(() -> {
-            stalled.set(true);
-            open.reader().close();
-        }, stall.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> guard = timer.schedule(
+                () -> {
+                    stalled.set(true);
+                    open.reader().close();
+                },
+                stall.toMillis(),
+                TimeUnit.MILLISECONDS);
         try {
             return open.reader().next();
         } finally {
@@ -273,7 +295,10 @@ final class StreamRelay {
         choice.put("index", 0);
         choice.putObject("delta");
         choice.put("finish_reason", "error");
-        event.putObject("error").put("message", cause).put("type", "server_error").put("code", "stream_broken")
+        event.putObject("error")
+                .put("message", cause)
+                .put("type", "server_error")
+                .put("code", "stream_broken")
                 .putNull("param");
         sink.put("data: " + event + "\n\n");
     }

@@ -1,20 +1,7 @@
 package dev.rotor.gateway;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.stream.OpenStream;
@@ -26,6 +13,16 @@ import dev.rotor.tracing.Traces;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.http.HttpServerResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /** Relays streamed answers to their callers, and counts what streams drop and how they break. */
 public final class StreamRelays {
@@ -43,8 +40,14 @@ public final class StreamRelays {
     private final Set<StreamRelay> relays = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
 
-    public StreamRelays(ObjectMapper json, Clock clock, ScheduledExecutorService timer, Duration stall,
-                        RotationPolicy policy, RotorMetrics metrics, MeterRegistry meters) {
+    public StreamRelays(
+            ObjectMapper json,
+            Clock clock,
+            ScheduledExecutorService timer,
+            Duration stall,
+            RotationPolicy policy,
+            RotorMetrics metrics,
+            MeterRegistry meters) {
         this.json = json;
         this.clock = clock;
         this.timer = timer;
@@ -53,7 +56,8 @@ public final class StreamRelays {
         this.metrics = metrics;
         this.meters = meters;
         this.skipped = Counter.builder("rotor.gateway.stream.chunks.skipped")
-                .description("Malformed chunks in providers' streams, dropped before they reached a caller").register(meters);
+                .description("Malformed chunks in providers' streams, dropped before they reached a caller")
+                .register(meters);
     }
 
     /**
@@ -66,13 +70,30 @@ public final class StreamRelays {
      * @param promptTokens the request's prompt tokens as counted at intake, for the usage of a call that broke
      * @return the model that served the stream's end
      */
-    ModelSpec relay(OpenStream open, ModelSpec model, String id, HttpServerResponse response, AnswerRecording recording,
-                    Map<String, String> headers, StreamRescue.Resumer resumer, long promptTokens, StreamedCall call) {
+    ModelSpec relay(
+            OpenStream open,
+            ModelSpec model,
+            String id,
+            HttpServerResponse response,
+            AnswerRecording recording,
+            Map<String, String> headers,
+            StreamRescue.Resumer resumer,
+            long promptTokens,
+            StreamedCall call) {
         EventSink sink = new ResponseSink(response, stall);
         StreamEnd end = new StreamEnd(call);
-        StreamRelay relay = new StreamRelay(open, model, id, recording == null ? sink : recording.around(sink, headers),
-                json, clock, timer, stall, events(id, end), (broken, sent, cause) -> stopping ? Optional.empty()
-                        : end.resume(resumer, broken, sent, cause), new StreamUsage(promptTokens));
+        StreamRelay relay = new StreamRelay(
+                open,
+                model,
+                id,
+                recording == null ? sink : recording.around(sink, headers),
+                json,
+                clock,
+                timer,
+                stall,
+                events(id, end),
+                (broken, sent, cause) -> stopping ? Optional.empty() : end.resume(resumer, broken, sent, cause),
+                new StreamUsage(promptTokens));
         relays.add(relay);
         try {
             if (stopping) {
@@ -103,6 +124,7 @@ public final class StreamRelays {
         private StreamedCall call;
         /** The call that finishes the answer after a break, once one does. */
         private StreamedCall next;
+
         private JsonNode usage;
         private String finishReason;
 
@@ -111,8 +133,8 @@ public final class StreamRelays {
         }
 
         /** The stream broke: this call ends here, before another is asked to finish the answer. */
-        private Optional<StreamRescue.Resumed> resume(StreamRescue.Resumer resumer, ModelSpec broken, String sent,
-                                                      String cause) {
+        private Optional<StreamRescue.Resumed> resume(
+                StreamRescue.Resumer resumer, ModelSpec broken, String sent, String cause) {
             ended(broken, cause);
             Optional<StreamRescue.Resumed> resumed = resumer.resume(broken, sent, cause);
             resumed.ifPresent(r -> next = r.call());
@@ -138,8 +160,8 @@ public final class StreamRelays {
             if (call == null) {
                 return;
             }
-            Traces.streamEnded(call, model.id(), broken == null ? finishReason : null, broken == null ? usage : null,
-                    broken);
+            Traces.streamEnded(
+                    call, model.id(), broken == null ? finishReason : null, broken == null ? usage : null, broken);
             metrics.operation(model, model.id(), call.elapsed(), broken == null ? "" : "stream_broken");
             call = null;
         }
@@ -172,7 +194,8 @@ public final class StreamRelays {
     }
 
     private void broken(ModelSpec model, String id, String cause, boolean resumed) {
-        try (var task = MDC.putCloseable("task", id); var m = MDC.putCloseable("model", model.id())) {
+        try (var task = MDC.putCloseable("task", id);
+                var m = MDC.putCloseable("model", model.id())) {
             if (resumed) {
                 LOG.info("stream broke ({}): another model finishes the answer", cause);
             } else {
@@ -182,10 +205,11 @@ public final class StreamRelays {
         Failure failure = Failure.of(FailureKind.TRANSIENT, 200, cause);
         policy.streamBroke(model, failure);
         metrics.failed(model, Duration.ZERO, failure);
-        Counter.builder("rotor.gateway.streams.broken").tag("model", model.id())
+        Counter.builder("rotor.gateway.streams.broken")
+                .tag("model", model.id())
                 .description("Streamed answers that broke after their first chunk (finished by another model or ended "
                         + "with an error event)")
-                .register(meters).increment();
+                .register(meters)
+                .increment();
     }
-
 }

@@ -1,17 +1,6 @@
 package dev.rotor.gateway;
 
-import java.util.HashSet;
-import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.rotor.chat.ChatRequestMapper;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
@@ -29,6 +18,14 @@ import dev.rotor.tracing.StreamedCall;
 import dev.rotor.tracing.Traces;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Finishes a caller's broken stream on another model ({@code rotor.gateway.resume=prefill}): the same request goes to
@@ -44,13 +41,12 @@ public final class StreamRescue {
     /** How many times one stream is taken over at most: past that, the models are failing, not one stream. */
     static final int MAX_TAKEOVERS = 3;
     /** What a 400 that refuses a prefill says (Anthropic, DeepSeek's beta, Mistral), as against any other 400. */
-    private static final Pattern REFUSES_PREFILL = Pattern.compile("(?i)prefill|prefix|assistant message|must end with "
-            + "a user message|final assistant|last message");
+    private static final Pattern REFUSES_PREFILL = Pattern.compile(
+            "(?i)prefill|prefix|assistant message|must end with " + "a user message|final assistant|last message");
 
     /** The rest of one caller's answer, from a model that took it over. */
     /** @param call the continuation's own call, for its span and its duration */
-    record Resumed(ModelSpec model, OpenStream open, StreamedCall call) {
-    }
+    record Resumed(ModelSpec model, OpenStream open, StreamedCall call) {}
 
     /** The rescue of one request's stream. */
     interface Resumer {
@@ -72,8 +68,15 @@ public final class StreamRescue {
     private final Continuations continuations = new Continuations();
 
     /** @param on {@code rotor.gateway.resume}: prefill (true) or never */
-    public StreamRescue(boolean on, RotationPolicy policy, ChatRequestMapper requests, StreamOpener opener,
-                        FirstTokenLimits firstTokens, RotorMetrics metrics, MeterRegistry meters, Traces traces) {
+    public StreamRescue(
+            boolean on,
+            RotationPolicy policy,
+            ChatRequestMapper requests,
+            StreamOpener opener,
+            FirstTokenLimits firstTokens,
+            RotorMetrics metrics,
+            MeterRegistry meters,
+            Traces traces) {
         this.traces = traces;
         this.on = on;
         this.policy = policy;
@@ -85,16 +88,20 @@ public final class StreamRescue {
     }
 
     Resumer of(TaskProgress progress, ObjectNode request) {
-        if (!on || progress == null || request == null || !request.path("messages").isArray()) {
+        if (!on
+                || progress == null
+                || request == null
+                || !request.path("messages").isArray()) {
             return Resumer.NEVER;
         }
         AtomicInteger takeovers = new AtomicInteger();
         return (broken, sentSoFar, cause) -> takeovers.getAndIncrement() < MAX_TAKEOVERS
-                ? resume(progress, request, broken, sentSoFar, cause) : Optional.empty();
+                ? resume(progress, request, broken, sentSoFar, cause)
+                : Optional.empty();
     }
 
-    private Optional<Resumed> resume(TaskProgress progress, ObjectNode request, ModelSpec broken, String sentSoFar,
-                                     String cause) {
+    private Optional<Resumed> resume(
+            TaskProgress progress, ObjectNode request, ModelSpec broken, String sentSoFar, String cause) {
         if (sentSoFar.isBlank()) {
             // only tool calls went out: a text prefill cannot finish them
             return Optional.empty();
@@ -103,8 +110,8 @@ public final class StreamRescue {
         ModelSpec from = broken;
         String reason = "stream broke: " + cause;
         while (true) {
-            Optional<Selection.Use> use = policy.selectToContinue(progress,
-                    m -> !tried.contains(m.id()) && continuations.canContinue(m));
+            Optional<Selection.Use> use =
+                    policy.selectToContinue(progress, m -> !tried.contains(m.id()) && continuations.canContinue(m));
             if (use.isEmpty()) {
                 return Optional.empty();
             }
@@ -117,25 +124,31 @@ public final class StreamRescue {
             traces.rotated(progress, from.id(), model.id(), reason);
             Optional<Resumed> open = call(progress, request, model, use.get().permit(), sentSoFar, reason);
             if (open.isPresent()) {
-                Counter.builder("rotor.gateway.streams.resumed").tag("model", model.id())
+                Counter.builder("rotor.gateway.streams.resumed")
+                        .tag("model", model.id())
                         .description("Broken streams finished by this model, from the text the caller had")
-                        .register(meters).increment();
+                        .register(meters)
+                        .increment();
                 return open;
             }
             from = model;
-            reason = progress.lastFailure().map(f -> f.kind().label() + ": " + f.message()).orElse(reason);
+            reason = progress.lastFailure()
+                    .map(f -> f.kind().label() + ": " + f.message())
+                    .orElse(reason);
         }
     }
 
     /** The continuation's stream up to its first content; empty when the call failed (what it learned is kept). */
-    private Optional<Resumed> call(TaskProgress progress, ObjectNode request, ModelSpec model, Permit permit,
-                                   String sentSoFar, String why) {
+    private Optional<Resumed> call(
+            TaskProgress progress, ObjectNode request, ModelSpec model, Permit permit, String sentSoFar, String why) {
         StreamOpener.Result result;
         String body = requests.continuing(request, model, sentSoFar, rest(progress, sentSoFar));
         StreamedCall call = traces.sideCallStarted(progress, model, body, "continuation", why);
         try {
             // not bounded by the request's deadline: a stream that sends content outlives it, as its relay does
-            result = opener.start(model, body, firstTokens.limitFor(model), call.context()).result().join();
+            result = opener.start(model, body, firstTokens.limitFor(model), call.context())
+                    .result()
+                    .join();
         } catch (RuntimeException e) {
             policy.onAbandoned(permit);
             LOG.warn("the continuation on {} could not be sent: {}", model.id(), e.toString());
@@ -149,7 +162,8 @@ public final class StreamRescue {
         }
         Failure failure = ((StreamOpener.Failed) result).failure();
         Traces.sideCallFailed(call, failure);
-        if (failure.httpStatus() == 400 && REFUSES_PREFILL.matcher(failure.message()).find()) {
+        if (failure.httpStatus() == 400
+                && REFUSES_PREFILL.matcher(failure.message()).find()) {
             continuations.refused(model, failure.message());
         }
         return Optional.empty();
@@ -158,7 +172,8 @@ public final class StreamRescue {
     /** The caller's bound on the answer (as the intake read it), less what it has: the continuation writes the rest. */
     private static OptionalInt rest(TaskProgress progress, String sentSoFar) {
         OptionalInt bound = progress.size().maxTokens();
-        return bound.isEmpty() ? bound
+        return bound.isEmpty()
+                ? bound
                 : OptionalInt.of((int) Math.max(1, bound.getAsInt() - InputEstimates.tokens(sentSoFar)));
     }
 }

@@ -1,7 +1,6 @@
 package dev.rotor.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.rotor.limits.InputEstimates;
 
 /**
@@ -32,6 +31,8 @@ final class StreamUsage {
         }
         long prompt = usage.path("prompt_tokens").asLong(0) + brokenPrompt;
         long completion = usage.path("completion_tokens").asLong(0) + brokenCompletion;
-        usage.put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", prompt + completion);
+        usage.put("prompt_tokens", prompt)
+                .put("completion_tokens", completion)
+                .put("total_tokens", prompt + completion);
     }
 }

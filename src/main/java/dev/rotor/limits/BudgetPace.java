@@ -1,9 +1,8 @@
 package dev.rotor.limits;
 
-import java.time.Instant;
-
 import dev.rotor.models.Budget;
 import dev.rotor.models.Money;
+import java.time.Instant;
 
 /**
  * One spending cap of a scope over its calendar window: a call leaves only when what was spent in the window and what

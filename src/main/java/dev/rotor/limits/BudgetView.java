@@ -1,8 +1,7 @@
 package dev.rotor.limits;
 
-import java.time.Instant;
-
 import dev.rotor.models.Budget;
+import java.time.Instant;
 
 /** A budget as it stands, for people: its scope, cap and window, what was spent and is held in it, and when it resets. */
 public record BudgetView(String scope, Budget.Window window, long capPicoUsd, long spentPicoUsd, Instant resetsAt) {

@@ -13,8 +13,8 @@ public record CallCost(long tokens, long inputTokens, long outputTokens) {
 
     public CallCost {
         if (tokens < 0 || inputTokens < 0 || outputTokens < 0) {
-            throw new IllegalArgumentException("a call cannot cost less than nothing: " + tokens + "/" + inputTokens
-                    + "/" + outputTokens);
+            throw new IllegalArgumentException(
+                    "a call cannot cost less than nothing: " + tokens + "/" + inputTokens + "/" + outputTokens);
         }
     }
 

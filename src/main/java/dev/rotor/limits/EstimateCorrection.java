@@ -14,6 +14,7 @@ final class EstimateCorrection {
     static final int SAMPLES = 32;
     /** Fewer than this and the line is not fitted: the ratio of the sums stands in. */
     private static final int MIN_FIT = 6;
+
     private static final double MIN_SLOPE = 0.2;
     private static final double MAX_SLOPE = 5;
 
@@ -24,6 +25,7 @@ final class EstimateCorrection {
     private int next;
     /** Before its first answer, a model is taken to count a little more than the local tokenizer: a prior on the safe side. */
     static final double PRIOR_SLOPE = 1.3;
+
     private double slope = PRIOR_SLOPE;
     private double offset;
 
@@ -55,8 +57,8 @@ final class EstimateCorrection {
         }
         double[] sorted = Arrays.copyOf(errors, samples);
         Arrays.sort(sorted);
-        return OptionalDouble.of(samples % 2 == 1 ? sorted[samples / 2]
-                : (sorted[samples / 2 - 1] + sorted[samples / 2]) / 2);
+        return OptionalDouble.of(
+                samples % 2 == 1 ? sorted[samples / 2] : (sorted[samples / 2 - 1] + sorted[samples / 2]) / 2);
     }
 
     synchronized int samples() {

@@ -17,6 +17,7 @@ final class FixedWindows {
     static final long TOLERANCE_MS = 2;
     /** A reset known less precisely than this says nothing of where windows begin. */
     private static final long PRECISE_MS = 10;
+
     static final long UNKNOWN = Long.MIN_VALUE;
 
     private long lastResetMs = UNKNOWN;

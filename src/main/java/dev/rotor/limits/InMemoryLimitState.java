@@ -1,18 +1,5 @@
 package dev.rotor.limits;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalLong;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import dev.rotor.chat.LimitScope;
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.chat.headers.LimitReport;
@@ -22,6 +9,17 @@ import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.models.RateLimits;
 import dev.rotor.models.Unit;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The limit state of one Rotor process, in memory, behind one lock: every task of the process sees the same. */
 public final class InMemoryLimitState implements LimitState {
@@ -32,14 +30,16 @@ public final class InMemoryLimitState implements LimitState {
     private final Map<String, List<ScopeLimits>> byModel = new HashMap<>();
     /** A provider's free pool → the limit group that declares it: both count the same calls in the same windows. */
     private final Map<String, ScopeLimits> poolGroups = new HashMap<>();
+
     private final Map<String, String> gone = new HashMap<>();
     private final Map<String, String> refused = new HashMap<>();
     private final CooldownGuess guess;
     private final LimitsConfig config;
     /** What every call counts on: the global budget, when one is set. */
     private final ScopeLimits global;
+
     private long nextId;
-    private LimitListener listener = (limit, confirmed) -> { };
+    private LimitListener listener = (limit, confirmed) -> {};
 
     public InMemoryLimitState(ModelRegistry registry, LimitsConfig config, CooldownGuess guess) {
         this(registry, config, guess, Budget.NONE);
@@ -53,14 +53,17 @@ public final class InMemoryLimitState implements LimitState {
         for (ModelSpec m : registry.models()) {
             List<ScopeLimits> own = new ArrayList<>(3);
             for (String key : ScopeKeys.of(m)) {
-                own.add(scopes.computeIfAbsent(key, k -> new ScopeLimits(k, declared(k, m, registry),
-                        budgetOf(k, m, registry), config, this::logChange)));
+                own.add(scopes.computeIfAbsent(
+                        key,
+                        k -> new ScopeLimits(
+                                k, declared(k, m, registry), budgetOf(k, m, registry), config, this::logChange)));
             }
             byModel.put(m.id(), List.copyOf(own));
         }
         for (ModelSpec m : registry.models()) {
             if (m.isFreeVariant()) {
-                freePoolGroup(m, registry).ifPresent(g -> poolGroups.put(ScopeKeys.pool(m), scopes.get(ScopeKeys.group(g))));
+                freePoolGroup(m, registry)
+                        .ifPresent(g -> poolGroups.put(ScopeKeys.pool(m), scopes.get(ScopeKeys.group(g))));
             }
         }
     }
@@ -72,7 +75,10 @@ public final class InMemoryLimitState implements LimitState {
         if (key.equals(ScopeKeys.provider(m))) {
             return m.provider().budget();
         }
-        return m.limitGroup().filter(g -> key.equals(ScopeKeys.group(g))).map(registry::groupBudget).orElse(Budget.NONE);
+        return m.limitGroup()
+                .filter(g -> key.equals(ScopeKeys.group(g)))
+                .map(registry::groupBudget)
+                .orElse(Budget.NONE);
     }
 
     private static RateLimits declared(String key, ModelSpec m, ModelRegistry registry) {
@@ -85,7 +91,10 @@ public final class InMemoryLimitState implements LimitState {
         if (key.equals(ScopeKeys.provider(m))) {
             return m.provider().limits();
         }
-        return m.limitGroup().filter(g -> key.equals(ScopeKeys.group(g))).map(registry::groupLimits).orElse(RateLimits.NONE);
+        return m.limitGroup()
+                .filter(g -> key.equals(ScopeKeys.group(g)))
+                .map(registry::groupLimits)
+                .orElse(RateLimits.NONE);
     }
 
     /**
@@ -94,9 +103,13 @@ public final class InMemoryLimitState implements LimitState {
      */
     private static Optional<String> freePoolGroup(ModelSpec m, ModelRegistry registry) {
         List<ModelSpec> free = registry.models().stream()
-                .filter(o -> o.isFreeVariant() && o.provider().name().equals(m.provider().name())).toList();
+                .filter(o -> o.isFreeVariant()
+                        && o.provider().name().equals(m.provider().name()))
+                .toList();
         Optional<String> group = free.get(0).limitGroup();
-        return group.isPresent() && free.stream().allMatch(o -> o.limitGroup().equals(group)) ? group : Optional.empty();
+        return group.isPresent() && free.stream().allMatch(o -> o.limitGroup().equals(group))
+                ? group
+                : Optional.empty();
     }
 
     /** Tells the listener of every change to a scope's limit from now on. */
@@ -112,7 +125,8 @@ public final class InMemoryLimitState implements LimitState {
     }
 
     /** The budget (the model's scopes', or the global one) with no room for the call's worst case, if one has none. */
-    public synchronized Optional<Admission.OverBudget> overBudget(ModelSpec model, Reservation reservation, Instant now) {
+    public synchronized Optional<Admission.OverBudget> overBudget(
+            ModelSpec model, Reservation reservation, Instant now) {
         long nowMs = now.toEpochMilli();
         for (ScopeLimits s : scopesOf(model)) {
             Optional<Admission.OverBudget> over = s.overBudget(reservation, nowMs);
@@ -240,7 +254,10 @@ public final class InMemoryLimitState implements LimitState {
             s.succeeded(permit.id(), sentMs, atMs, counted);
         }
         // a cost the answer does not tell keeps what was held for it
-        spent(permit, Spending.costOf(permit.model(), usage).orElse(permit.reserved().budgetHold()), atMs);
+        spent(
+                permit,
+                Spending.costOf(permit.model(), usage).orElse(permit.reserved().budgetHold()),
+                atMs);
         // a success's headers describe the account's limit for the model: for a :free variant, the provider's pool
         ScopeLimits target = scope(permit.model(), LimitScope.PROVIDER_FREE_POOL);
         report.requests().ifPresent(signal -> {
@@ -256,8 +273,8 @@ public final class InMemoryLimitState implements LimitState {
     }
 
     @Override
-    public synchronized Instant rateLimited(Permit permit, Instant at, LimitScope scope, Optional<Instant> retryAt,
-                                            LimitReport report) {
+    public synchronized Instant rateLimited(
+            Permit permit, Instant at, LimitScope scope, Optional<Instant> retryAt, LimitReport report) {
         long atMs = at.toEpochMilli();
         long sentMs = permit.sentAt().toEpochMilli();
         for (ScopeLimits s : scopesOf(permit.model())) {
@@ -278,7 +295,8 @@ public final class InMemoryLimitState implements LimitState {
         // left, as the run's first success is counted, so the two delays on the way there cancel
         boolean relative = retryAt.isPresent() && report.retryAtRelative();
         long learnUntil = relative ? sentMs + (until.toEpochMilli() - atMs) : until.toEpochMilli();
-        target.rateLimited(new LimitReached(sentMs, atMs, learnUntil, precision, true, relative, retryAt.isPresent()),
+        target.rateLimited(
+                new LimitReached(sentMs, atMs, learnUntil, precision, true, relative, retryAt.isPresent()),
                 until.toEpochMilli(),
                 report.refusedOn().orElse(Unit.REQUESTS));
         return until;
@@ -299,8 +317,12 @@ public final class InMemoryLimitState implements LimitState {
             s.refused(permit.id(), at.toEpochMilli());
         }
         spent(permit, 0, at.toEpochMilli());
-        heardTokens(scope(permit.model(), LimitScope.PROVIDER_FREE_POOL), report, permit.id(),
-                permit.sentAt().toEpochMilli(), at.toEpochMilli());
+        heardTokens(
+                scope(permit.model(), LimitScope.PROVIDER_FREE_POOL),
+                report,
+                permit.id(),
+                permit.sentAt().toEpochMilli(),
+                at.toEpochMilli());
     }
 
     @Override
@@ -387,7 +409,8 @@ public final class InMemoryLimitState implements LimitState {
         for (ScopeLimits s : scopesOf(model)) {
             views.addAll(s.tokenLimits(now.toEpochMilli()));
         }
-        views.sort(Comparator.comparingDouble(v -> v.capacity() / (double) Math.max(1, v.window().toMillis())));
+        views.sort(Comparator.comparingDouble(
+                v -> v.capacity() / (double) Math.max(1, v.window().toMillis())));
         return views;
     }
 
@@ -404,13 +427,20 @@ public final class InMemoryLimitState implements LimitState {
     }
 
     private static Optional<Instant> exhaustedTokens(LimitReport report) {
-        return report.signals().stream().filter(s -> !s.isRequests() && s.exhausted()).map(LimitSignal::resetAt)
-                .flatMap(Optional::stream).max(Instant::compareTo);
+        return report.signals().stream()
+                .filter(s -> !s.isRequests() && s.exhausted())
+                .map(LimitSignal::resetAt)
+                .flatMap(Optional::stream)
+                .max(Instant::compareTo);
     }
 
     /** A scope learned or was told something new of its limits: said in the log, and told to the listener. */
     private void logChange(ScopeLimits scope, String why) {
-        LOG.info("limit of {} is now {} ({})", scope.key(), scope.limit().map(LimitView::toString).orElse("unknown"), why);
+        LOG.info(
+                "limit of {} is now {} ({})",
+                scope.key(),
+                scope.limit().map(LimitView::toString).orElse("unknown"),
+                why);
         scope.learnedToPaceBy().ifPresent(l -> listener.changed(l, scope.learnedIsConfirmed()));
     }
 }

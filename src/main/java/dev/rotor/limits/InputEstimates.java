@@ -1,22 +1,20 @@
 package dev.rotor.limits;
 
-import java.util.List;
-import java.util.Map;
-import java.util.OptionalDouble;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentHashMap;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
-
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.task.ChatMessage;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Counts a task's input tokens before it is sent, with {@code cl100k_base} (special tokens such as
@@ -29,6 +27,7 @@ public final class InputEstimates {
 
     /** OpenAI's chat framing: a few tokens a message, and the reply's priming. */
     static final int PER_MESSAGE = 4;
+
     static final int PER_REPLY = 3;
     /** The output a call reserves when neither the task nor models.yaml bounds it (Rotor then sends none). */
     public static final int DEFAULT_OUTPUT_RESERVATION = 1024;
@@ -74,9 +73,13 @@ public final class InputEstimates {
             n += PER_MESSAGE + count(m.path("content"));
         }
         n += promptFields(body);
-        JsonNode max = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
-        return new TaskSize(n, max != null && max.canConvertToInt() && max.asInt() > 0 ? OptionalInt.of(max.asInt())
-                : OptionalInt.empty());
+        JsonNode max =
+                body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
+        return new TaskSize(
+                n,
+                max != null && max.canConvertToInt() && max.asInt() > 0
+                        ? OptionalInt.of(max.asInt())
+                        : OptionalInt.empty());
     }
 
     /** Special tokens such as {@code <|endoftext|>} are counted as the text they are: a prompt may hold them. */
@@ -90,8 +93,7 @@ public final class InputEstimates {
         }
         long n = 0;
         for (JsonNode part : content) {
-            n += part.path("text").isTextual() ? tokens(part.get("text").asText())
-                    : tokens(part.toString());
+            n += part.path("text").isTextual() ? tokens(part.get("text").asText()) : tokens(part.toString());
         }
         return n;
     }
@@ -109,9 +111,15 @@ public final class InputEstimates {
         long input = correction(model).estimate(size.rawInputTokens());
         int output = outputReservation(model, size);
         // the worst case a budget holds for it: the input estimate, and the whole output it may use
-        OptionalLong worst = model.price().map(p -> OptionalLong.of(p.cost(input, output))).orElse(OptionalLong.empty());
-        return new Reservation(TokenRules.reserve(model.provider().counting(), input, output), size.rawInputTokens(),
-                input, output, "", worst);
+        OptionalLong worst =
+                model.price().map(p -> OptionalLong.of(p.cost(input, output))).orElse(OptionalLong.empty());
+        return new Reservation(
+                TokenRules.reserve(model.provider().counting(), input, output),
+                size.rawInputTokens(),
+                input,
+                output,
+                "",
+                worst);
     }
 
     /** An answer's usage: the model's estimates learn from the input its provider counted. */

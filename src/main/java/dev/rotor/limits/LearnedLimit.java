@@ -1,11 +1,10 @@
 package dev.rotor.limits;
 
+import dev.rotor.chat.headers.LimitSignal;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.function.Consumer;
-
-import dev.rotor.chat.headers.LimitSignal;
 
 /**
  * What Rotor believes about one scope's limit in one unit when models.yaml does not declare it: {@code size} of the
@@ -54,6 +53,7 @@ final class LearnedLimit {
     static final double RATE_SHRINK = 0.95;
     /** Windows at the learned pace with no 429 before it grows by a call; doubles after a growth that failed. */
     static final int GROWTH_WINDOWS = 2;
+
     static final int MAX_GROWTH_WINDOWS = 64;
     /** A run that began this soon after the scope freed had demand waiting: it measures the provider's rate. */
     private static final long PROMPT_START_MS = 150;
@@ -74,6 +74,7 @@ final class LearnedLimit {
     private long freeAtMs = NEVER;
     /** The answer of the last lesson: a 429 of a call sent before it was on its way then, and is the same lesson. */
     private long learnedAtMs = NEVER;
+
     private final RateMeasurement rate = new RateMeasurement();
     /** Runs from a guessed reset in a row that met a 429 before the size got in. */
     private int shortRunsInARow;
@@ -112,6 +113,7 @@ final class LearnedLimit {
         boolean onTrial;
         /** The window as of the last 429 or the measurement: growths since shorten it, a 429 undoes the last. */
         long stableWindowMs;
+
         long windowBeforeGrowthMs;
 
         void settled(long windowMs, long atMs) {
@@ -156,8 +158,13 @@ final class LearnedLimit {
     }
 
     Optional<LimitView> view(String scope) {
-        return fit.known() ? Optional.of(new LimitView(scope, (int) Math.min(Integer.MAX_VALUE, fit.size()),
-                Duration.ofMillis(fit.windowMs()), fit.source())) : Optional.empty();
+        return fit.known()
+                ? Optional.of(new LimitView(
+                        scope,
+                        (int) Math.min(Integer.MAX_VALUE, fit.size()),
+                        Duration.ofMillis(fit.windowMs()),
+                        fit.source()))
+                : Optional.empty();
     }
 
     /**
@@ -227,8 +234,8 @@ final class LearnedLimit {
     void announced(LimitSignal signal) {
         Fit before = fit;
         if (signal.limit().isPresent() && signal.limit().getAsLong() > 0) {
-            fit = new Fit(signal.limit().getAsLong(), fit.windowMs(), fit.precisionMs(), LimitSource.HEADER,
-                    fit.confirmed());
+            fit = new Fit(
+                    signal.limit().getAsLong(), fit.windowMs(), fit.precisionMs(), LimitSource.HEADER, fit.confirmed());
             growth.onTrial = false;
         }
         if (signal.window().isPresent() && !signal.window().get().isZero()) {
@@ -370,8 +377,12 @@ final class LearnedLimit {
     private void shrinkBurst(Run o) {
         if (o.successes > 0 && o.successes < fit.size()) {
             long smaller = Math.max(o.successes, (fit.size() + 1) / 2);
-            fit = new Fit(smaller, Math.max(1, Math.round((double) fit.windowMs() * smaller / fit.size())),
-                    fit.precisionMs(), fit.source(), fit.confirmed());
+            fit = new Fit(
+                    smaller,
+                    Math.max(1, Math.round((double) fit.windowMs() * smaller / fit.size())),
+                    fit.precisionMs(),
+                    fit.source(),
+                    fit.confirmed());
         }
     }
 
@@ -403,7 +414,11 @@ final class LearnedLimit {
         if (!o.prompt || !saturated || o.grown || previousFree == NEVER || o.untilMs <= previousFree) {
             return;
         }
-        rate.add(counts.succeededSentBetween(previousFree, o.endedAtMs), o.untilMs - previousFree, o.precisionMs, o.told);
+        rate.add(
+                counts.succeededSentBetween(previousFree, o.endedAtMs),
+                o.untilMs - previousFree,
+                o.precisionMs,
+                o.told);
         OptionalDouble perMs = rate.perMs(fit.windowMs());
         if (perMs.isEmpty()) {
             return;
@@ -441,7 +456,9 @@ final class LearnedLimit {
      * held as long is kept.
      */
     void growIfDue(long nowMs) {
-        if (fit.source() != LimitSource.LEARNED || !fit.known() || pending != null
+        if (fit.source() != LimitSource.LEARNED
+                || !fit.known()
+                || pending != null
                 || nowMs - growth.changedAtMs < growth.spanMs) {
             return;
         }

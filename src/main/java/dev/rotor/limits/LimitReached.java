@@ -13,6 +13,5 @@ package dev.rotor.limits;
  * @param told         the provider said when it frees (a reset, a Retry-After); false for a cooldown guessed by
  *                     backoff, which says nothing of where the provider's windows lie
  */
-record LimitReached(long sentMs, long atMs, long learnUntilMs, long precisionMs, boolean refused, boolean fromSend,
-                    boolean told) {
-}
+record LimitReached(
+        long sentMs, long atMs, long learnUntilMs, long precisionMs, boolean refused, boolean fromSend, boolean told) {}

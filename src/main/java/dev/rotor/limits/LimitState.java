@@ -1,13 +1,12 @@
 package dev.rotor.limits;
 
-import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
-
 import dev.rotor.chat.LimitScope;
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.chat.headers.LimitReport;
 import dev.rotor.models.ModelSpec;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything Rotor knows about limits: cooldowns, declared and learned quota windows and the calls counted in them,

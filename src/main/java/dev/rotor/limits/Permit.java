@@ -1,8 +1,7 @@
 package dev.rotor.limits;
 
-import java.time.Instant;
-
 import dev.rotor.models.ModelSpec;
+import java.time.Instant;
 
 /**
  * A call the limit state let go: the model, its id in the send logs of every scope it counts against, when, and

@@ -38,7 +38,8 @@ final class RateMeasurement {
 
     /** Calls per ms, once the runs cover at least {@code minSpanMs} and enough calls. */
     OptionalDouble perMs(long minSpanMs) {
-        return spanMs < minSpanMs || successes < MIN_SAMPLES ? OptionalDouble.empty()
+        return spanMs < minSpanMs || successes < MIN_SAMPLES
+                ? OptionalDouble.empty()
                 : OptionalDouble.of(successes / (double) spanMs);
     }
 

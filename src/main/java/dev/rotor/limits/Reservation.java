@@ -9,8 +9,8 @@ import java.util.OptionalLong;
  * {@code worstCost} what the call costs at most in pico-dollars (input estimate and the whole output at the model's
  * prices), empty when its price is not known.
  */
-public record Reservation(CallCost cost, long rawInputTokens, long inputTokens, long outputTokens, String task,
-                          OptionalLong worstCost) {
+public record Reservation(
+        CallCost cost, long rawInputTokens, long inputTokens, long outputTokens, String task, OptionalLong worstCost) {
 
     /** A call of unknown size: one request. */
     public static final Reservation ONE_CALL = new Reservation(CallCost.ONE_CALL, 0, 0, 0, "", OptionalLong.empty());

@@ -11,10 +11,12 @@ final class Run {
     long successes;
     /** The earliest moment one of the run's successes can have been counted by the provider, and was sent. */
     long firstCountedMs = Long.MAX_VALUE;
+
     long firstSentMs = Long.MAX_VALUE;
 
     /** When the 429 came back, and when it said the scope frees. */
     long endedAtMs;
+
     long untilMs;
     /** It began as the provider let it (not later, held back by Rotor's own pace). */
     boolean prompt;

@@ -1,10 +1,9 @@
 package dev.rotor.limits;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import dev.rotor.chat.LimitScope;
 import dev.rotor.models.ModelSpec;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Names the scopes a limit can apply to: {@code model:<id>}, {@code group:<limit-group>}, for OpenRouter's ":free"
@@ -16,8 +15,7 @@ public final class ScopeKeys {
     /** The scope of the global budget, which every call counts on. */
     public static final String ALL = "all";
 
-    private ScopeKeys() {
-    }
+    private ScopeKeys() {}
 
     /** Every scope a call on the model counts against and can be held back by. */
     public static List<String> of(ModelSpec m) {

@@ -1,5 +1,9 @@
 package dev.rotor.limits;
 
+import dev.rotor.chat.headers.LimitSignal;
+import dev.rotor.models.Budget;
+import dev.rotor.models.RateLimits;
+import dev.rotor.models.Unit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,11 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-
-import dev.rotor.chat.headers.LimitSignal;
-import dev.rotor.models.Budget;
-import dev.rotor.models.RateLimits;
-import dev.rotor.models.Unit;
 
 /**
  * Everything known about the limits of one scope (a model, a limit group, a provider's free pool, a provider): its
@@ -45,6 +44,7 @@ final class ScopeLimits {
     static final long PROBE_RECHECK_MS = 25;
     /** Slow start ends when this many calls may be in flight (or the learned size, if smaller). */
     private static final int SLOW_START_END = 64;
+
     private static final long NEVER = LearnedLimit.NEVER;
     /**
      * A call sent this long before the one whose answer told what remains may have reached the provider after it, and
@@ -68,6 +68,7 @@ final class ScopeLimits {
     private final Map<Unit, TokenBucketPace> toldBuckets = new EnumMap<>(Unit.class);
     /** The spending caps declared on this scope. */
     private final List<BudgetPace> budgets = new ArrayList<>(1);
+
     private final FixedWindows fixed = new FixedWindows();
     private long cooldownUntilMs = NEVER;
     private int rateLimitsInARow;
@@ -108,7 +109,8 @@ final class ScopeLimits {
         if (slowStart > 0) {
             return Phase.PROBING;
         }
-        boolean paced = (config.useDeclared() && !declared.isEmpty()) || learnedPace(nowMs).isPresent()
+        boolean paced = (config.useDeclared() && !declared.isEmpty())
+                || learnedPace(nowMs).isPresent()
                 || !toldBuckets.isEmpty();
         return paced ? Phase.PACED : Phase.UNKNOWN;
     }
@@ -128,13 +130,21 @@ final class ScopeLimits {
         if (config.useDeclared()) {
             for (RateLimits.Quota q : requestQuotas) {
                 long window = q.per().toMillis();
-                at = Math.max(at, log.nextFree(Unit.REQUESTS, q.amount(), window, nowMs, fixed.windowStart(window, nowMs), 1));
+                at = Math.max(
+                        at,
+                        log.nextFree(Unit.REQUESTS, q.amount(), window, nowMs, fixed.windowStart(window, nowMs), 1));
             }
         }
         for (Map.Entry<Unit, TokenBucketPace> b : tokenBuckets()) {
             // a look for a gauge takes no place in the queue
-            at = Math.max(at, b.getValue().nextFree(cost.of(b.getKey()), demand ? reservation.task() : "", nowMs,
-                    log.unarrived(b.getKey(), nowMs)));
+            at = Math.max(
+                    at,
+                    b.getValue()
+                            .nextFree(
+                                    cost.of(b.getKey()),
+                                    demand ? reservation.task() : "",
+                                    nowMs,
+                                    log.unarrived(b.getKey(), nowMs)));
         }
         Optional<ScopePace.Quota> pace = learnedPace(nowMs);
         if (pace.isPresent()) {
@@ -156,7 +166,8 @@ final class ScopeLimits {
         for (Map.Entry<Unit, TokenBucketPace> b : tokenBuckets()) {
             long need = cost.of(b.getKey());
             if (need > b.getValue().capacity()) {
-                return Optional.of(new Admission.TooLarge(key, b.getKey(), b.getValue().capacity(), need));
+                return Optional.of(
+                        new Admission.TooLarge(key, b.getKey(), b.getValue().capacity(), need));
             }
         }
         return Optional.empty();
@@ -212,9 +223,10 @@ final class ScopeLimits {
     }
 
     private void settleTokens(CallCost reserved, CallCost counted, long nowMs) {
-        declaredBuckets.forEach((q, b) -> b.settle(reserved.of(q.unit()), counted.of(q.unit()), nowMs,
-                log.unarrived(q.unit(), nowMs)));
-        toldBuckets.forEach((unit, b) -> b.settle(reserved.of(unit), counted.of(unit), nowMs, log.unarrived(unit, nowMs)));
+        declaredBuckets.forEach(
+                (q, b) -> b.settle(reserved.of(q.unit()), counted.of(q.unit()), nowMs, log.unarrived(q.unit(), nowMs)));
+        toldBuckets.forEach(
+                (unit, b) -> b.settle(reserved.of(unit), counted.of(unit), nowMs, log.unarrived(unit, nowMs)));
     }
 
     /** A call that held {@code worstCost} of this scope's budgets ended costing {@code cost}. */
@@ -371,7 +383,8 @@ final class ScopeLimits {
         if (onSuccess && signal.exhausted() && signal.resetAt().isPresent()) {
             long until = signal.resetAt().get().toEpochMilli();
             coolDown(until);
-            learned.reached(new LimitReached(sentMs, atMs, until, signal.resetPrecisionMs(), false, false, true),
+            learned.reached(
+                    new LimitReached(sentMs, atMs, until, signal.resetPrecisionMs(), false, false, true),
                     countsOf(Unit.REQUESTS));
             // the window that is used up holds the last `size` calls: it began no later than the first of them
             learned.usedUpWindowHeldFrom(log.nthLatestCounted((int) Math.min(Integer.MAX_VALUE, learned.size()), atMs));
@@ -390,11 +403,13 @@ final class ScopeLimits {
         }
         TokenBucketPace told = toldBuckets.get(signal.unit());
         if (told == null && signal.limit().isPresent() && signal.limit().getAsLong() > 0) {
-            told = new TokenBucketPace(signal.limit().getAsLong(), signal.window().orElse(DEFAULT_TOKEN_WINDOW), atMs,
-                    LimitSource.HEADER);
+            told = new TokenBucketPace(
+                    signal.limit().getAsLong(), signal.window().orElse(DEFAULT_TOKEN_WINDOW), atMs, LimitSource.HEADER);
             toldBuckets.put(signal.unit(), told);
-            changes.changed(this, signal.unit().label() + " limit " + told.capacity() + " per "
-                    + Windows.text(told.window()) + " (" + signal.family() + ")");
+            changes.changed(
+                    this,
+                    signal.unit().label() + " limit " + told.capacity() + " per " + Windows.text(told.window()) + " ("
+                            + signal.family() + ")");
         }
         if (told == null) {
             return;
@@ -403,8 +418,11 @@ final class ScopeLimits {
         if (signal.remaining().isPresent()) {
             // a declared bucket keeps its own exact count: a remaining count is a snapshot taken at a moment known only
             // to a few milliseconds, and taking each one that reads lower would ratchet the level down
-            told.anchor(signal.remaining().getAsLong(), sentMs,
-                    log.reservedSentSince(signal.unit(), sentMs - ANCHOR_SKEW_MS, callId), atMs,
+            told.anchor(
+                    signal.remaining().getAsLong(),
+                    sentMs,
+                    log.reservedSentSince(signal.unit(), sentMs - ANCHOR_SKEW_MS, callId),
+                    atMs,
                     log.unarrived(signal.unit(), atMs));
         }
     }
@@ -413,8 +431,14 @@ final class ScopeLimits {
     List<TokenLimitView> tokenLimits(long nowMs) {
         List<TokenLimitView> views = new ArrayList<>();
         for (Map.Entry<Unit, TokenBucketPace> b : tokenBuckets()) {
-            views.add(new TokenLimitView(key, b.getKey(), b.getValue().capacity(), b.getValue().window(),
-                    b.getValue().source(), b.getValue().level(nowMs), log.reserved(b.getKey())));
+            views.add(new TokenLimitView(
+                    key,
+                    b.getKey(),
+                    b.getValue().capacity(),
+                    b.getValue().window(),
+                    b.getValue().source(),
+                    b.getValue().level(nowMs),
+                    log.reserved(b.getKey())));
         }
         return views;
     }
@@ -452,8 +476,8 @@ final class ScopeLimits {
                 declaredBuckets.forEach((q, b) -> buckets.add(new ScopePace.Bucket(
                         q.unit().label() + "/" + q.per().toMillis(), q.unit(), b.capacity(), b.window())));
             } else if (config.learn()) {
-                toldBuckets.forEach((unit, b) -> buckets.add(new ScopePace.Bucket(unit.label(), unit, b.capacity(),
-                        b.window())));
+                toldBuckets.forEach(
+                        (unit, b) -> buckets.add(new ScopePace.Bucket(unit.label(), unit, b.capacity(), b.window())));
             }
         }
         return new ScopePace(key, paces(nowMs), buckets);
@@ -469,7 +493,11 @@ final class ScopeLimits {
         List<ScopePace.Quota> paces = new ArrayList<>(requestQuotas.size() + 1);
         if (config.useDeclared()) {
             for (RateLimits.Quota q : requestQuotas) {
-                paces.add(new ScopePace.Quota(Unit.REQUESTS, q.amount(), q.per(), fixed.windowStart(q.per().toMillis(), nowMs)));
+                paces.add(new ScopePace.Quota(
+                        Unit.REQUESTS,
+                        q.amount(),
+                        q.per(),
+                        fixed.windowStart(q.per().toMillis(), nowMs)));
             }
         }
         learnedPace(nowMs).ifPresent(paces::add);
@@ -488,7 +516,8 @@ final class ScopeLimits {
                 if (q.unit() != Unit.REQUESTS) {
                     continue;
                 }
-                LimitView v = new LimitView(key, (int) Math.min(Integer.MAX_VALUE, q.amount()), q.per(), LimitSource.DECLARED);
+                LimitView v = new LimitView(
+                        key, (int) Math.min(Integer.MAX_VALUE, q.amount()), q.per(), LimitSource.DECLARED);
                 if (slowest.isEmpty() || rate(v) < rate(slowest.get())) {
                     slowest = Optional.of(v);
                 }
@@ -517,8 +546,8 @@ final class ScopeLimits {
         }
         long window = learned.windowMs();
         if (learned.pace() == LearnedLimit.Pace.CALL_BY_CALL) {
-            return Optional.of(new ScopePace.Quota(Unit.REQUESTS, learned.size(), Duration.ofMillis(window),
-                    FixedWindows.UNKNOWN));
+            return Optional.of(new ScopePace.Quota(
+                    Unit.REQUESTS, learned.size(), Duration.ofMillis(window), FixedWindows.UNKNOWN));
         }
         if (cooldownUntilMs == NEVER || nowMs < cooldownUntilMs) {
             return Optional.empty();

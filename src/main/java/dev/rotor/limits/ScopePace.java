@@ -1,9 +1,8 @@
 package dev.rotor.limits;
 
+import dev.rotor.models.Unit;
 import java.time.Duration;
 import java.util.List;
-
-import dev.rotor.models.Unit;
 
 /**
  * The windows one scope paces calls by now: declared request quotas (in the provider's fixed windows once they are

@@ -1,5 +1,6 @@
 package dev.rotor.limits;
 
+import dev.rotor.models.Unit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,8 +10,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import dev.rotor.models.Unit;
 
 /**
  * The calls one scope sent, oldest first: the window accounting of every limit on the scope counts them, each in its
@@ -221,7 +220,9 @@ final class SendLog {
      * entry that counts no request.
      */
     void othersTokens(Unit unit, long tokens, long nowMs) {
-        CallCost cost = new CallCost(unit == Unit.TOKENS ? tokens : 0, unit == Unit.INPUT_TOKENS ? tokens : 0,
+        CallCost cost = new CallCost(
+                unit == Unit.TOKENS ? tokens : 0,
+                unit == Unit.INPUT_TOKENS ? tokens : 0,
                 unit == Unit.OUTPUT_TOKENS ? tokens : 0);
         Entry e = new Entry(UNEXPLAINED_TOKENS, nowMs, nowMs, cost);
         e.succeeded = true;
@@ -323,7 +324,8 @@ final class SendLog {
         if (need > limit) {
             return Long.MAX_VALUE;
         }
-        return count(unit, nowMs - windowStartMs + 1, nowMs, Long.MAX_VALUE) + need <= limit ? nowMs
+        return count(unit, nowMs - windowStartMs + 1, nowMs, Long.MAX_VALUE) + need <= limit
+                ? nowMs
                 : windowStartMs + windowMs;
     }
 

@@ -1,15 +1,13 @@
 package dev.rotor.limits;
 
-import java.util.OptionalLong;
-
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.models.ModelSpec;
+import java.util.OptionalLong;
 
 /** What a call cost: the provider's own figure when its answer gives one (OpenRouter's usage.cost), else its usage at the model's price. */
 public final class Spending {
 
-    private Spending() {
-    }
+    private Spending() {}
 
     /** In pico-dollars; empty when neither the answer nor models.yaml says. */
     public static OptionalLong costOf(ModelSpec model, TokenUsage usage) {

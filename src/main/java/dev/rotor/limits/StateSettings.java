@@ -13,7 +13,10 @@ import java.util.Locale;
  */
 public record StateSettings(Store store, String redisUrl, String prefix, String redisPassword, Duration timeout) {
 
-    public enum Store { MEMORY, REDIS }
+    public enum Store {
+        MEMORY,
+        REDIS
+    }
 
     public static Store parseStore(String text) {
         return switch (text.strip().toLowerCase(Locale.ROOT)) {

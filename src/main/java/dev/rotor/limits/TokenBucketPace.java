@@ -34,8 +34,7 @@ final class TokenBucketPace {
      * A waiting call's place: task {@code task} needs {@code need}, and comes back for it by {@code untilMs} (a claim
      * not taken up by then is dropped: its task went to another model, or ended).
      */
-    private record Claim(String task, long need, long untilMs) {
-    }
+    private record Claim(String task, long need, long untilMs) {}
 
     /** How long past the moment it fits a waiting call has to come back and take its room. */
     static final long CLAIM_GRACE_MS = 500;

@@ -6,8 +6,7 @@ import dev.rotor.models.TokenCounting;
 /** What each provider's counting rule ({@link TokenCounting}) counts of a call, before it leaves and once answered. */
 public final class TokenRules {
 
-    private TokenRules() {
-    }
+    private TokenRules() {}
 
     /** Before the call: the input estimate and the output it may use, as the provider will count them. */
     public static CallCost reserve(TokenCounting rule, long input, long maxOutput) {

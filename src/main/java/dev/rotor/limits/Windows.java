@@ -6,8 +6,7 @@ import java.util.Locale;
 /** Writes a window for logs and tables: 1m, 2s, 1.25s, 1d. */
 public final class Windows {
 
-    private Windows() {
-    }
+    private Windows() {}
 
     public static String text(Duration window) {
         long ms = window.toMillis();

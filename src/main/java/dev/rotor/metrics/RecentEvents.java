@@ -20,16 +20,13 @@ public final class RecentEvents {
     public static final int KEPT = 50;
 
     /** A task moved from one model to another. */
-    public record Rotation(Instant at, String task, String from, String to, String reason) {
-    }
+    public record Rotation(Instant at, String task, String from, String to, String reason) {}
 
     /** A task that went to the dead letter, with the model it last tried. */
-    public record DeadLetter(Instant at, String task, String model, String reason) {
-    }
+    public record DeadLetter(Instant at, String task, String model, String reason) {}
 
     /** The last failed call of a model. */
-    public record LastFailure(Instant at, String kind, String message) {
-    }
+    public record LastFailure(Instant at, String kind, String message) {}
 
     private final Clock clock;
     private final Deque<Rotation> rotations = new ArrayDeque<>();

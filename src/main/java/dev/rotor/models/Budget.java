@@ -27,7 +27,9 @@ public record Budget(List<Cap> caps) {
 
     /** A budget's calendar window, in UTC: it resets whole at its end. */
     public enum Window {
-        HOUR, DAY, MONTH;
+        HOUR,
+        DAY,
+        MONTH;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);

@@ -9,8 +9,7 @@ import java.util.List;
  */
 public final class BudgetCheck {
 
-    private BudgetCheck() {
-    }
+    private BudgetCheck() {}
 
     /** @throws IllegalArgumentException naming the first model under a budget that has no price, and the budget */
     public static void requirePrices(ModelRegistry registry, Budget global) {
@@ -20,9 +19,10 @@ public final class BudgetCheck {
             }
             List<String> over = budgetsOver(registry, m, global);
             if (!over.isEmpty()) {
-                throw new IllegalArgumentException("model " + m.id() + " is under the budget of " + String.join(" and ", over)
-                        + " but has no price: give it price: { input-per-million: ..., output-per-million: ... } in "
-                        + "models.yaml (0 for a model that costs nothing); an unknown price is never counted as $0");
+                throw new IllegalArgumentException(
+                        "model " + m.id() + " is under the budget of " + String.join(" and ", over)
+                                + " but has no price: give it price: { input-per-million: ..., output-per-million: ... } in "
+                                + "models.yaml (0 for a model that costs nothing); an unknown price is never counted as $0");
             }
         }
     }

@@ -15,7 +15,9 @@ import java.util.Set;
  * </ul>
  */
 public enum Continuation {
-    PREFILL, PREFIX_FLAG, NONE;
+    PREFILL,
+    PREFIX_FLAG,
+    NONE;
 
     private static final Set<String> PREFIX_FLAG_HOSTS = Set.of("api.deepseek.com", "api.mistral.ai");
 

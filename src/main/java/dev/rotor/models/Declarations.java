@@ -1,15 +1,13 @@
 package dev.rotor.models;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
 import org.apache.camel.util.TimeUtils;
-
-import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * The limits, prices and budgets models.yaml declares on a model, a limit group or a provider, read from their YAML
@@ -19,33 +17,38 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 final class Declarations {
 
     /** The flat keys: shorthands for a quota of one unit per minute or per day, and one quota over any window. */
-    record FlatLimits(@JsonProperty("requests-per-minute") long requestsPerMinute,
-                      @JsonProperty("requests-per-day") long requestsPerDay,
-                      @JsonProperty("tokens-per-minute") long tokensPerMinute,
-                      @JsonProperty("tokens-per-day") long tokensPerDay,
-                      @JsonProperty("input-tokens-per-minute") long inputTokensPerMinute,
-                      @JsonProperty("output-tokens-per-minute") long outputTokensPerMinute,
-                      long requests, String per) {
-    }
+    record FlatLimits(
+            @JsonProperty("requests-per-minute") long requestsPerMinute,
+            @JsonProperty("requests-per-day") long requestsPerDay,
+            @JsonProperty("tokens-per-minute") long tokensPerMinute,
+            @JsonProperty("tokens-per-day") long tokensPerDay,
+            @JsonProperty("input-tokens-per-minute") long inputTokensPerMinute,
+            @JsonProperty("output-tokens-per-minute") long outputTokensPerMinute,
+            long requests,
+            String per) {}
 
-    record PriceDoc(@JsonProperty("input-per-million") BigDecimal inputPerMillion,
-                    @JsonProperty("output-per-million") BigDecimal outputPerMillion,
-                    @JsonProperty("per-request") BigDecimal perRequest) {
-    }
+    record PriceDoc(
+            @JsonProperty("input-per-million") BigDecimal inputPerMillion,
+            @JsonProperty("output-per-million") BigDecimal outputPerMillion,
+            @JsonProperty("per-request") BigDecimal perRequest) {}
 
-    record BudgetDoc(@JsonProperty("usd-per-hour") BigDecimal usdPerHour,
-                     @JsonProperty("usd-per-day") BigDecimal usdPerDay,
-                     @JsonProperty("usd-per-month") BigDecimal usdPerMonth) {
-    }
+    record BudgetDoc(
+            @JsonProperty("usd-per-hour") BigDecimal usdPerHour,
+            @JsonProperty("usd-per-day") BigDecimal usdPerDay,
+            @JsonProperty("usd-per-month") BigDecimal usdPerMonth) {}
 
-    private Declarations() {
-    }
+    private Declarations() {}
 
     /** The flat keys and the {@code limits:} list together; every quota is one unit over one window. */
     static RateLimits limits(FlatLimits flat, List<Map<String, Object>> list) {
         List<RateLimits.Quota> quotas = new ArrayList<>();
-        if (flat.requestsPerMinute() < 0 || flat.requestsPerDay() < 0 || flat.requests() < 0 || flat.tokensPerMinute() < 0
-                || flat.tokensPerDay() < 0 || flat.inputTokensPerMinute() < 0 || flat.outputTokensPerMinute() < 0) {
+        if (flat.requestsPerMinute() < 0
+                || flat.requestsPerDay() < 0
+                || flat.requests() < 0
+                || flat.tokensPerMinute() < 0
+                || flat.tokensPerDay() < 0
+                || flat.inputTokensPerMinute() < 0
+                || flat.outputTokensPerMinute() < 0) {
             throw new IllegalArgumentException("rate limits must not be negative");
         }
         add(quotas, Unit.REQUESTS, flat.requestsPerMinute(), Duration.ofMinutes(1));
@@ -56,8 +59,8 @@ final class Declarations {
         add(quotas, Unit.OUTPUT_TOKENS, flat.outputTokensPerMinute(), Duration.ofMinutes(1));
         if (flat.requests() > 0 || flat.per() != null) {
             if (flat.requests() == 0) {
-                throw new IllegalArgumentException("'per: " + flat.per() + "' needs 'requests' (how many calls per "
-                        + flat.per() + ")");
+                throw new IllegalArgumentException(
+                        "'per: " + flat.per() + "' needs 'requests' (how many calls per " + flat.per() + ")");
             }
             quotas.add(RateLimits.Quota.requests(flat.requests(), window("requests: " + flat.requests(), flat.per())));
         }
@@ -80,8 +83,9 @@ final class Declarations {
             if (e.getKey().equals("per")) {
                 continue;
             }
-            Unit u = Unit.ofLabel(e.getKey()).orElseThrow(() -> new IllegalArgumentException(where + ": unknown key '"
-                    + e.getKey() + "' (write one of requests, tokens, input-tokens, output-tokens, and per)"));
+            Unit u = Unit.ofLabel(e.getKey())
+                    .orElseThrow(() -> new IllegalArgumentException(where + ": unknown key '" + e.getKey()
+                            + "' (write one of requests, tokens, input-tokens, output-tokens, and per)"));
             if (unit != null) {
                 throw new IllegalArgumentException(where + " counts both " + unit.label() + " and " + u.label()
                         + ": give each unit a quota of its own");
@@ -138,7 +142,8 @@ final class Declarations {
             throw new IllegalArgumentException("price needs input-per-million and output-per-million (USD per million"
                     + " tokens; 0 for a model that costs nothing)");
         }
-        return Optional.of(new Price(perToken(doc.inputPerMillion(), "input-per-million"),
+        return Optional.of(new Price(
+                perToken(doc.inputPerMillion(), "input-per-million"),
                 perToken(doc.outputPerMillion(), "output-per-million"),
                 doc.perRequest() == null ? 0 : usd(doc.perRequest(), "per-request")));
     }
@@ -173,7 +178,8 @@ final class Declarations {
             return;
         }
         if (usd.signum() < 0) {
-            throw new IllegalArgumentException("budget usd-per-" + window.label() + " must not be negative, got " + usd);
+            throw new IllegalArgumentException(
+                    "budget usd-per-" + window.label() + " must not be negative, got " + usd);
         }
         caps.add(new Budget.Cap(Money.picoUsd(usd), window));
     }

@@ -18,8 +18,12 @@ public final class ModelRegistry {
     private final Map<String, Budget> groupBudgets;
     private final Map<String, List<ModelSpec>> chains;
 
-    ModelRegistry(Map<String, Provider> providers, List<ModelSpec> models, Map<String, RateLimits> limitGroups,
-                  Map<String, Budget> groupBudgets, Map<String, List<String>> chainIds) {
+    ModelRegistry(
+            Map<String, Provider> providers,
+            List<ModelSpec> models,
+            Map<String, RateLimits> limitGroups,
+            Map<String, Budget> groupBudgets,
+            Map<String, List<String>> chainIds) {
         this.providers = Map.copyOf(providers);
         this.groupBudgets = Map.copyOf(groupBudgets);
         LinkedHashMap<String, ModelSpec> byId = new LinkedHashMap<>();
@@ -27,7 +31,8 @@ public final class ModelRegistry {
         this.models = Collections.unmodifiableMap(byId);
         this.limitGroups = Map.copyOf(limitGroups);
         LinkedHashMap<String, List<ModelSpec>> resolved = new LinkedHashMap<>();
-        chainIds.forEach((name, ids) -> resolved.put(name, ids.stream().map(byId::get).toList()));
+        chainIds.forEach(
+                (name, ids) -> resolved.put(name, ids.stream().map(byId::get).toList()));
         this.chains = Collections.unmodifiableMap(resolved);
     }
 
@@ -77,7 +82,8 @@ public final class ModelRegistry {
             moved.add(m.withProvider(changed.get(m.provider().name())));
         }
         Map<String, List<String>> chainIds = new LinkedHashMap<>();
-        chains.forEach((name, specs) -> chainIds.put(name, specs.stream().map(ModelSpec::id).toList()));
+        chains.forEach((name, specs) ->
+                chainIds.put(name, specs.stream().map(ModelSpec::id).toList()));
         return new ModelRegistry(changed, moved, limitGroups, groupBudgets, chainIds);
     }
 }

@@ -1,5 +1,10 @@
 package dev.rotor.models;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -15,68 +20,101 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Supplier;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-
 /** Reads models.yaml and says precisely what is wrong with it. */
 public final class ModelRegistryLoader {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper YAML =
+            new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    record ProviderDoc(@JsonProperty("base-url") String baseUrl, @JsonProperty("api-key-env") String apiKeyEnv,
-                       @JsonProperty("counts-tokens") String countsTokens, String continuation,
-                       @JsonProperty("requests-per-minute") long requestsPerMinute,
-                       @JsonProperty("requests-per-day") long requestsPerDay,
-                       @JsonProperty("tokens-per-minute") long tokensPerMinute,
-                       @JsonProperty("tokens-per-day") long tokensPerDay,
-                       @JsonProperty("input-tokens-per-minute") long inputTokensPerMinute,
-                       @JsonProperty("output-tokens-per-minute") long outputTokensPerMinute,
-                       long requests, String per, List<Map<String, Object>> limits, Declarations.BudgetDoc budget) {
+    record ProviderDoc(
+            @JsonProperty("base-url") String baseUrl,
+            @JsonProperty("api-key-env") String apiKeyEnv,
+            @JsonProperty("counts-tokens") String countsTokens,
+            String continuation,
+            @JsonProperty("requests-per-minute") long requestsPerMinute,
+            @JsonProperty("requests-per-day") long requestsPerDay,
+            @JsonProperty("tokens-per-minute") long tokensPerMinute,
+            @JsonProperty("tokens-per-day") long tokensPerDay,
+            @JsonProperty("input-tokens-per-minute") long inputTokensPerMinute,
+            @JsonProperty("output-tokens-per-minute") long outputTokensPerMinute,
+            long requests,
+            String per,
+            List<Map<String, Object>> limits,
+            Declarations.BudgetDoc budget) {
         Declarations.FlatLimits flat() {
-            return new Declarations.FlatLimits(requestsPerMinute, requestsPerDay, tokensPerMinute, tokensPerDay,
-                    inputTokensPerMinute, outputTokensPerMinute, requests, per);
+            return new Declarations.FlatLimits(
+                    requestsPerMinute,
+                    requestsPerDay,
+                    tokensPerMinute,
+                    tokensPerDay,
+                    inputTokensPerMinute,
+                    outputTokensPerMinute,
+                    requests,
+                    per);
         }
     }
 
-    record ModelDoc(String id, String provider, @JsonProperty("limit-group") String limitGroup,
-                    @JsonProperty("requests-per-minute") long requestsPerMinute,
-                    @JsonProperty("requests-per-day") long requestsPerDay,
-                    @JsonProperty("tokens-per-minute") long tokensPerMinute,
-                    @JsonProperty("tokens-per-day") long tokensPerDay,
-                    @JsonProperty("input-tokens-per-minute") long inputTokensPerMinute,
-                    @JsonProperty("output-tokens-per-minute") long outputTokensPerMinute,
-                    long requests, String per, List<Map<String, Object>> limits,
-                    @JsonProperty("max-tokens") Integer maxTokens, Declarations.PriceDoc price,
-                    Declarations.BudgetDoc budget, String continuation) {
+    record ModelDoc(
+            String id,
+            String provider,
+            @JsonProperty("limit-group") String limitGroup,
+            @JsonProperty("requests-per-minute") long requestsPerMinute,
+            @JsonProperty("requests-per-day") long requestsPerDay,
+            @JsonProperty("tokens-per-minute") long tokensPerMinute,
+            @JsonProperty("tokens-per-day") long tokensPerDay,
+            @JsonProperty("input-tokens-per-minute") long inputTokensPerMinute,
+            @JsonProperty("output-tokens-per-minute") long outputTokensPerMinute,
+            long requests,
+            String per,
+            List<Map<String, Object>> limits,
+            @JsonProperty("max-tokens") Integer maxTokens,
+            Declarations.PriceDoc price,
+            Declarations.BudgetDoc budget,
+            String continuation) {
         Declarations.FlatLimits flat() {
-            return new Declarations.FlatLimits(requestsPerMinute, requestsPerDay, tokensPerMinute, tokensPerDay,
-                    inputTokensPerMinute, outputTokensPerMinute, requests, per);
+            return new Declarations.FlatLimits(
+                    requestsPerMinute,
+                    requestsPerDay,
+                    tokensPerMinute,
+                    tokensPerDay,
+                    inputTokensPerMinute,
+                    outputTokensPerMinute,
+                    requests,
+                    per);
         }
     }
 
-    record LimitsDoc(@JsonProperty("requests-per-minute") long requestsPerMinute,
-                     @JsonProperty("requests-per-day") long requestsPerDay,
-                     @JsonProperty("tokens-per-minute") long tokensPerMinute,
-                     @JsonProperty("tokens-per-day") long tokensPerDay,
-                     @JsonProperty("input-tokens-per-minute") long inputTokensPerMinute,
-                     @JsonProperty("output-tokens-per-minute") long outputTokensPerMinute,
-                     long requests, String per, List<Map<String, Object>> limits, Declarations.BudgetDoc budget) {
+    record LimitsDoc(
+            @JsonProperty("requests-per-minute") long requestsPerMinute,
+            @JsonProperty("requests-per-day") long requestsPerDay,
+            @JsonProperty("tokens-per-minute") long tokensPerMinute,
+            @JsonProperty("tokens-per-day") long tokensPerDay,
+            @JsonProperty("input-tokens-per-minute") long inputTokensPerMinute,
+            @JsonProperty("output-tokens-per-minute") long outputTokensPerMinute,
+            long requests,
+            String per,
+            List<Map<String, Object>> limits,
+            Declarations.BudgetDoc budget) {
         Declarations.FlatLimits flat() {
-            return new Declarations.FlatLimits(requestsPerMinute, requestsPerDay, tokensPerMinute, tokensPerDay,
-                    inputTokensPerMinute, outputTokensPerMinute, requests, per);
+            return new Declarations.FlatLimits(
+                    requestsPerMinute,
+                    requestsPerDay,
+                    tokensPerMinute,
+                    tokensPerDay,
+                    inputTokensPerMinute,
+                    outputTokensPerMinute,
+                    requests,
+                    per);
         }
     }
 
-    record Document(Map<String, ProviderDoc> providers, @JsonProperty("limit-groups") Map<String, LimitsDoc> limitGroups,
-                    List<ModelDoc> models, Map<String, List<String>> chains) {
-    }
+    record Document(
+            Map<String, ProviderDoc> providers,
+            @JsonProperty("limit-groups") Map<String, LimitsDoc> limitGroups,
+            List<ModelDoc> models,
+            Map<String, List<String>> chains) {}
 
-    private ModelRegistryLoader() {
-    }
+    private ModelRegistryLoader() {}
 
     public static ModelRegistry load(Path file) {
         if (!Files.isRegularFile(file)) {
@@ -111,8 +149,11 @@ public final class ModelRegistryLoader {
         if (doc.limitGroups() != null) {
             doc.limitGroups().forEach((name, g) -> {
                 String where = source + ": limit-group '" + name + "'";
-                groups.put(name, g == null ? RateLimits.NONE : declared(where, () -> Declarations.limits(g.flat(), g.limits())));
-                groupBudgets.put(name, g == null ? Budget.NONE : declared(where, () -> Declarations.budget(g.budget())));
+                groups.put(
+                        name,
+                        g == null ? RateLimits.NONE : declared(where, () -> Declarations.limits(g.flat(), g.limits())));
+                groupBudgets.put(
+                        name, g == null ? Budget.NONE : declared(where, () -> Declarations.budget(g.budget())));
             });
         }
         if (doc.models() == null || doc.models().isEmpty()) {
@@ -141,8 +182,12 @@ public final class ModelRegistryLoader {
             if (m.maxTokens() != null && m.maxTokens() <= 0) {
                 throw new InvalidModelsException(named + ": max-tokens must be above 0, got " + m.maxTokens());
             }
-            models.add(new ModelSpec(m.id(), provider, Optional.ofNullable(m.limitGroup()),
-                    declared(named, () -> Declarations.limits(m.flat(), m.limits())), models.size(),
+            models.add(new ModelSpec(
+                    m.id(),
+                    provider,
+                    Optional.ofNullable(m.limitGroup()),
+                    declared(named, () -> Declarations.limits(m.flat(), m.limits())),
+                    models.size(),
                     m.maxTokens() == null ? OptionalInt.empty() : OptionalInt.of(m.maxTokens()),
                     declared(named, () -> Declarations.price(m.price())),
                     declared(named, () -> Declarations.budget(m.budget())),
@@ -161,8 +206,9 @@ public final class ModelRegistryLoader {
     }
 
     private static Continuation continuation(String where, String label) {
-        return Continuation.ofLabel(label).orElseThrow(() -> new InvalidModelsException(where
-                + ": continuation must be prefill, prefix-flag or none, got '" + label + "'"));
+        return Continuation.ofLabel(label)
+                .orElseThrow(() -> new InvalidModelsException(
+                        where + ": continuation must be prefill, prefix-flag or none, got '" + label + "'"));
     }
 
     /** Reads one declaration, its mistake said with where it is. */
@@ -187,19 +233,31 @@ public final class ModelRegistryLoader {
             try {
                 url = URI.create(p.baseUrl());
             } catch (IllegalArgumentException e) {
-                throw new InvalidModelsException(source + ": provider '" + name + "' base-url is not a URL: " + p.baseUrl());
+                throw new InvalidModelsException(
+                        source + ": provider '" + name + "' base-url is not a URL: " + p.baseUrl());
             }
             if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
                 throw new InvalidModelsException(source + ": provider '" + name + "' base-url must be http or https");
             }
             String where = source + ": provider '" + name + "'";
-            TokenCounting counting = p.countsTokens() == null ? TokenCounting.guessFrom(url)
-                    : TokenCounting.ofLabel(p.countsTokens()).orElseThrow(() -> new InvalidModelsException(where
-                            + ": counts-tokens must be openai, anthropic, gemini or usage, got '" + p.countsTokens() + "'"));
-            providers.put(name, new Provider(name, url, p.apiKeyEnv(), counting,
-                    declared(where, () -> Declarations.limits(p.flat(), p.limits())),
-                    declared(where, () -> Declarations.budget(p.budget())),
-                    p.continuation() == null ? Continuation.guessFrom(url) : continuation(where, p.continuation())));
+            TokenCounting counting = p.countsTokens() == null
+                    ? TokenCounting.guessFrom(url)
+                    : TokenCounting.ofLabel(p.countsTokens())
+                            .orElseThrow(() -> new InvalidModelsException(
+                                    where + ": counts-tokens must be openai, anthropic, gemini or usage, got '"
+                                            + p.countsTokens() + "'"));
+            providers.put(
+                    name,
+                    new Provider(
+                            name,
+                            url,
+                            p.apiKeyEnv(),
+                            counting,
+                            declared(where, () -> Declarations.limits(p.flat(), p.limits())),
+                            declared(where, () -> Declarations.budget(p.budget())),
+                            p.continuation() == null
+                                    ? Continuation.guessFrom(url)
+                                    : continuation(where, p.continuation())));
         });
         return providers;
     }

@@ -10,12 +10,27 @@ import java.util.OptionalInt;
  * @param price     what a call costs; empty when models.yaml names no price
  * @param ownContinuation how it finishes another model's answer, when models.yaml says so for the model itself
  */
-public record ModelSpec(String id, Provider provider, Optional<String> limitGroup, RateLimits limits, int priority,
-                        OptionalInt maxTokens, Optional<Price> price, Budget budget,
-                        Optional<Continuation> ownContinuation) {
+public record ModelSpec(
+        String id,
+        Provider provider,
+        Optional<String> limitGroup,
+        RateLimits limits,
+        int priority,
+        OptionalInt maxTokens,
+        Optional<Price> price,
+        Budget budget,
+        Optional<Continuation> ownContinuation) {
 
     public ModelSpec(String id, Provider provider, Optional<String> limitGroup, RateLimits limits, int priority) {
-        this(id, provider, limitGroup, limits, priority, OptionalInt.empty(), Optional.empty(), Budget.NONE,
+        this(
+                id,
+                provider,
+                limitGroup,
+                limits,
+                priority,
+                OptionalInt.empty(),
+                Optional.empty(),
+                Budget.NONE,
                 Optional.empty());
     }
 

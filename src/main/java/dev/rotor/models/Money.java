@@ -12,8 +12,7 @@ public final class Money {
 
     public static final long PICO_PER_USD = 1_000_000_000_000L;
 
-    private Money() {
-    }
+    private Money() {}
 
     public static long picoUsd(BigDecimal usd) {
         return usd.movePointRight(12).setScale(0, RoundingMode.HALF_UP).longValueExact();

@@ -16,7 +16,10 @@ public record Price(long inputPerToken, long outputPerToken, long perRequest) {
 
     /** The cost of a call of these token counts. */
     public long cost(long inputTokens, long outputTokens) {
-        return Math.addExact(Math.addExact(Math.multiplyExact(inputTokens, inputPerToken),
-                Math.multiplyExact(outputTokens, outputPerToken)), perRequest);
+        return Math.addExact(
+                Math.addExact(
+                        Math.multiplyExact(inputTokens, inputPerToken),
+                        Math.multiplyExact(outputTokens, outputPerToken)),
+                perRequest);
     }
 }

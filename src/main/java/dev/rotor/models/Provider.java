@@ -7,11 +7,23 @@ import java.net.URI;
  * never the key itself, so a models.yaml can be committed. {@code limits} and {@code budget} hold for all its models
  * together; {@code counting} is how it counts tokens against its limits.
  */
-public record Provider(String name, URI baseUrl, String apiKeyEnv, TokenCounting counting, RateLimits limits,
-                       Budget budget, Continuation continuation) {
+public record Provider(
+        String name,
+        URI baseUrl,
+        String apiKeyEnv,
+        TokenCounting counting,
+        RateLimits limits,
+        Budget budget,
+        Continuation continuation) {
 
     public Provider(String name, URI baseUrl, String apiKeyEnv) {
-        this(name, baseUrl, apiKeyEnv, TokenCounting.guessFrom(baseUrl), RateLimits.NONE, Budget.NONE,
+        this(
+                name,
+                baseUrl,
+                apiKeyEnv,
+                TokenCounting.guessFrom(baseUrl),
+                RateLimits.NONE,
+                Budget.NONE,
                 Continuation.guessFrom(baseUrl));
     }
 

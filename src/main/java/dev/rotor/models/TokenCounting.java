@@ -17,7 +17,10 @@ import java.util.Optional;
  * </ul>
  */
 public enum TokenCounting {
-    OPENAI, ANTHROPIC, GEMINI, USAGE;
+    OPENAI,
+    ANTHROPIC,
+    GEMINI,
+    USAGE;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

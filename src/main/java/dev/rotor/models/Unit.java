@@ -5,7 +5,10 @@ import java.util.Optional;
 
 /** What a limit counts: calls, or tokens (input and output together, input only, output only). */
 public enum Unit {
-    REQUESTS, TOKENS, INPUT_TOKENS, OUTPUT_TOKENS;
+    REQUESTS,
+    TOKENS,
+    INPUT_TOKENS,
+    OUTPUT_TOKENS;
 
     /** As models.yaml writes it: requests, tokens, input-tokens, output-tokens. */
     public String label() {

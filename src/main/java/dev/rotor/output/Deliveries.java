@@ -1,5 +1,11 @@
 package dev.rotor.output;
 
+import dev.rotor.batch.TaskLedger;
+import dev.rotor.core.ExchangeKeys;
+import dev.rotor.output.OutputSettings.Destination;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -7,18 +13,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.rotor.batch.TaskLedger;
-import dev.rotor.core.ExchangeKeys;
-import dev.rotor.output.OutputSettings.Destination;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Results and dead letters that their output refused (a folder not writable, a broker away). Each stays with its task
@@ -43,7 +41,8 @@ public final class Deliveries {
                 .description("Tasks whose result or dead letter the output refused, held to be sent again")
                 .register(meters);
         this.refusals = Counter.builder("rotor.output.refusals")
-                .description("Results and dead letters the output refused (each is sent again)").register(meters);
+                .description("Results and dead letters the output refused (each is sent again)")
+                .register(meters);
     }
 
     /** Camel's onExceptionOccurred of the delivery routes: runs after each refused send, before the backoff. */
@@ -65,9 +64,14 @@ public final class Deliveries {
         if (!outage.warnNow(now)) {
             return;
         }
-        LOG.warn("{} cannot be delivered to {} (refused since {}): {}. {} task(s) keep their outcome and send it again"
-                        + " with backoff; no model is called for them again", kind(exchange), destination, outage.since(),
-                cause(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class)), undelivered.get());
+        LOG.warn(
+                "{} cannot be delivered to {} (refused since {}): {}. {} task(s) keep their outcome and send it again"
+                        + " with backoff; no model is called for them again",
+                kind(exchange),
+                destination,
+                outage.since(),
+                cause(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class)),
+                undelivered.get());
     }
 
     /** After a send the output took: ends the outage of its destination, if there was one. */
@@ -75,7 +79,10 @@ public final class Deliveries {
         Destination destination = destinationOf(exchange);
         Outage ended = outages.remove(destination);
         if (ended != null) {
-            LOG.info("{} delivered to {} again, after {} s refused", kind(exchange), destination,
+            LOG.info(
+                    "{} delivered to {} again, after {} s refused",
+                    kind(exchange),
+                    destination,
                     Duration.between(ended.since(), clock.instant()).toSeconds());
         }
     }
@@ -83,7 +90,9 @@ public final class Deliveries {
     /** How long the output has refused outcomes, by its oldest outage still on; empty when it takes them. */
     public Optional<Duration> refusingFor() {
         Instant now = clock.instant();
-        return outages.values().stream().map(o -> Duration.between(o.since(), now)).max(Duration::compareTo);
+        return outages.values().stream()
+                .map(o -> Duration.between(o.since(), now))
+                .max(Duration::compareTo);
     }
 
     /** Whether this task's outcome was refused by its output at least once and is still held. */
@@ -118,7 +127,8 @@ public final class Deliveries {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String message = root.getMessage() == null ? "" : root.getMessage().strip().replaceAll("\\.+$", "");
+        String message =
+                root.getMessage() == null ? "" : root.getMessage().strip().replaceAll("\\.+$", "");
         return root.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
     }
 }

@@ -12,8 +12,7 @@ import java.util.UUID;
  */
 public final class OutputFolders {
 
-    private OutputFolders() {
-    }
+    private OutputFolders() {}
 
     /** Writes a hidden file in {@code dir} and renames it, creating {@code dir} if need be. */
     public static void checkWritable(Path dir, String setting) {
@@ -40,8 +39,8 @@ public final class OutputFolders {
             Files.delete(renamed);
         } catch (IOException | UnsupportedOperationException e) {
             deleteQuietly(written);
-            throw new IllegalArgumentException(setting + " is " + from + ", where Rotor cannot write and rename a file ("
-                    + describe(e) + ")");
+            throw new IllegalArgumentException(
+                    setting + " is " + from + ", where Rotor cannot write and rename a file (" + describe(e) + ")");
         }
     }
 

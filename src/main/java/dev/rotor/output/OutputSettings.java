@@ -11,8 +11,8 @@ import java.time.Duration;
  * @param results     where results go, for a person to read in a log line
  * @param deadLetters where dead letters go, likewise
  */
-public record OutputSettings(String transport, Path outbox, Path failed, Duration giveUp, Destination results,
-                             Destination deadLetters) {
+public record OutputSettings(
+        String transport, Path outbox, Path failed, Duration giveUp, Destination results, Destination deadLetters) {
 
     public static final Duration DEFAULT_GIVE_UP = Duration.ofMinutes(5);
 

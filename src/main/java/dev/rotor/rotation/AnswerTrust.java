@@ -1,12 +1,11 @@
 package dev.rotor.rotation;
 
+import dev.rotor.models.ModelSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-
-import dev.rotor.models.ModelSpec;
 
 /**
  * Which models have stopped following a kind of task (JSON, tools): one whose answers fail that kind's format checks
@@ -16,8 +15,7 @@ import dev.rotor.models.ModelSpec;
  */
 final class AnswerTrust {
 
-    private record Key(String model, String kind) {
-    }
+    private record Key(String model, String kind) {}
 
     private static final class Record {
         int inARow;
@@ -57,7 +55,8 @@ final class AnswerTrust {
     /** Until when the model does not take tasks of this kind; empty when it does. */
     Optional<Instant> skippedUntil(ModelSpec model, String kind, Instant now) {
         Record r = isPlain(kind) ? null : records.get(new Key(model.id(), kind));
-        return r == null || r.skippedUntil == null || !r.skippedUntil.isAfter(now) ? Optional.empty()
+        return r == null || r.skippedUntil == null || !r.skippedUntil.isAfter(now)
+                ? Optional.empty()
                 : Optional.of(r.skippedUntil);
     }
 

@@ -1,5 +1,11 @@
 package dev.rotor.rotation;
 
+import dev.rotor.chat.Failure;
+import dev.rotor.chat.ModelCallException;
+import dev.rotor.models.ModelSpec;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,13 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
-import dev.rotor.chat.Failure;
-import dev.rotor.chat.ModelCallException;
-import dev.rotor.models.ModelSpec;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 
 /**
  * One resilience4j circuit breaker per model, kept per process: it opens after {@code threshold} failures in a row,

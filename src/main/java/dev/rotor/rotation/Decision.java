@@ -8,22 +8,19 @@ import java.util.Optional;
 public sealed interface Decision {
 
     /** Try again after {@code delay} (zero: at once, on whatever model selection then gives). */
-    record Retry(Duration delay, String why) implements Decision {
-    }
+    record Retry(Duration delay, String why) implements Decision {}
 
     /**
      * Wait too long to hold a transacted consumer: hand the task back to its queue with this delivery delay, in the
      * same transaction, to be taken again then.
      */
-    record Park(Duration delay, String why) implements Decision {
-    }
+    record Park(Duration delay, String why) implements Decision {}
 
     /**
      * Stop with no outcome written: the task's input stays with its transport (a file in the inbox, a message rolled
      * back) to be taken again. For an outcome its output refused until Rotor stopped.
      */
-    record Keep(String why) implements Decision {
-    }
+    record Keep(String why) implements Decision {}
 
     /**
      * Stop: the task goes to the dead letter with this type and reason. {@code freeAt}: when a model would have

@@ -1,5 +1,7 @@
 package dev.rotor.rotation;
 
+import dev.rotor.chat.Failure;
+import dev.rotor.models.ModelSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -8,9 +10,6 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
-
-import dev.rotor.chat.Failure;
-import dev.rotor.models.ModelSpec;
 
 /**
  * Every attempt takes the highest-priority model that is available: traffic goes back to the primary as soon as it
@@ -59,8 +58,8 @@ final class PriorityStrategy implements RotationStrategy {
     }
 
     @Override
-    public Decision afterTransient(TaskProgress task, ModelSpec model, Failure failure, Instant now,
-                                   BooleanSupplier anotherIsFree) {
+    public Decision afterTransient(
+            TaskProgress task, ModelSpec model, Failure failure, Instant now, BooleanSupplier anotherIsFree) {
         int inARow = task.transientFailureOn(model);
         if (failure.silent() && anotherIsFree.getAsBoolean()) {
             // a provider that took the call and went quiet is not waited on twice while another model is free
@@ -75,7 +74,8 @@ final class PriorityStrategy implements RotationStrategy {
             }
             // nothing else to rotate to (the others cooling or their breakers open): the retry lands on this model
             // again, so it keeps the backoff instead of coming straight back
-            return new Decision.Retry(backoff.delay(inARow, random.getAsDouble()), why + ", and no other model is free");
+            return new Decision.Retry(
+                    backoff.delay(inARow, random.getAsDouble()), why + ", and no other model is free");
         }
         Duration delay = backoff.delay(inARow, random.getAsDouble());
         Duration asked = failure.retryAt().map(t -> Duration.between(now, t)).orElse(Duration.ZERO);
@@ -83,8 +83,7 @@ final class PriorityStrategy implements RotationStrategy {
     }
 
     @Override
-    public void succeeded() {
-    }
+    public void succeeded() {}
 
     @Override
     public Optional<ModelSpec> next(List<ModelSpec> all, Predicate<ModelSpec> available) {

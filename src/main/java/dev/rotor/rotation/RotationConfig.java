@@ -4,9 +4,18 @@ import java.time.Duration;
 import java.util.Objects;
 
 /** Immutable settings of the rotation policy; defaults follow the prototype where it had a number. */
-public record RotationConfig(Strategy strategy, int rotateAfter, int breakerThreshold, Duration breakerWait,
-                             Backoff backoff, Duration paymentCooldown, int maxAttempts, Duration taskDeadline,
-                             int reask, int distrustAfter, Duration distrustFor) {
+public record RotationConfig(
+        Strategy strategy,
+        int rotateAfter,
+        int breakerThreshold,
+        Duration breakerWait,
+        Backoff backoff,
+        Duration paymentCooldown,
+        int maxAttempts,
+        Duration taskDeadline,
+        int reask,
+        int distrustAfter,
+        Duration distrustFor) {
 
     public static final Strategy DEFAULT_STRATEGY = Strategy.PRIORITY;
     public static final int DEFAULT_ROTATE_AFTER = 3;
@@ -68,21 +77,74 @@ public record RotationConfig(Strategy strategy, int rotateAfter, int breakerThre
         private int distrustAfter = DEFAULT_DISTRUST_AFTER;
         private Duration distrustFor = DEFAULT_DISTRUST_FOR;
 
-        public Builder strategy(Strategy v) { strategy = v; return this; }
-        public Builder rotateAfter(int v) { rotateAfter = v; return this; }
-        public Builder breakerThreshold(int v) { breakerThreshold = v; return this; }
-        public Builder breakerWait(Duration v) { breakerWait = v; return this; }
-        public Builder backoff(Backoff v) { backoff = v; return this; }
-        public Builder paymentCooldown(Duration v) { paymentCooldown = v; return this; }
-        public Builder maxAttempts(int v) { maxAttempts = v; return this; }
-        public Builder taskDeadline(Duration v) { taskDeadline = v; return this; }
-        public Builder reask(int v) { reask = v; return this; }
-        public Builder distrustAfter(int v) { distrustAfter = v; return this; }
-        public Builder distrustFor(Duration v) { distrustFor = v; return this; }
+        public Builder strategy(Strategy v) {
+            strategy = v;
+            return this;
+        }
+
+        public Builder rotateAfter(int v) {
+            rotateAfter = v;
+            return this;
+        }
+
+        public Builder breakerThreshold(int v) {
+            breakerThreshold = v;
+            return this;
+        }
+
+        public Builder breakerWait(Duration v) {
+            breakerWait = v;
+            return this;
+        }
+
+        public Builder backoff(Backoff v) {
+            backoff = v;
+            return this;
+        }
+
+        public Builder paymentCooldown(Duration v) {
+            paymentCooldown = v;
+            return this;
+        }
+
+        public Builder maxAttempts(int v) {
+            maxAttempts = v;
+            return this;
+        }
+
+        public Builder taskDeadline(Duration v) {
+            taskDeadline = v;
+            return this;
+        }
+
+        public Builder reask(int v) {
+            reask = v;
+            return this;
+        }
+
+        public Builder distrustAfter(int v) {
+            distrustAfter = v;
+            return this;
+        }
+
+        public Builder distrustFor(Duration v) {
+            distrustFor = v;
+            return this;
+        }
 
         public RotationConfig build() {
-            return new RotationConfig(strategy, rotateAfter, breakerThreshold, breakerWait, backoff, paymentCooldown,
-                    maxAttempts, taskDeadline, reask, distrustAfter, distrustFor);
+            return new RotationConfig(
+                    strategy,
+                    rotateAfter,
+                    breakerThreshold,
+                    breakerWait,
+                    backoff,
+                    paymentCooldown,
+                    maxAttempts,
+                    taskDeadline,
+                    reask,
+                    distrustAfter,
+                    distrustFor);
         }
     }
 }

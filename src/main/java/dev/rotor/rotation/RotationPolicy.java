@@ -1,18 +1,5 @@
 package dev.rotor.rotation;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.function.DoubleSupplier;
-import java.util.function.Predicate;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import dev.rotor.answers.Rejection;
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
@@ -27,6 +14,17 @@ import dev.rotor.limits.Reservation;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelSpec;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.DoubleSupplier;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides, for every task: which model to call now, and what to do after a failure (rotate, retry after a delay,
@@ -52,14 +50,19 @@ public final class RotationPolicy {
     private final AnswerTrust answerTrust;
     private int consecutiveFailures;
 
-    public RotationPolicy(ModelRegistry registry, RotationConfig config, LimitState limits, Clock clock,
-                          DoubleSupplier random) {
+    public RotationPolicy(
+            ModelRegistry registry, RotationConfig config, LimitState limits, Clock clock, DoubleSupplier random) {
         this(registry, config, limits, clock, random, new InputEstimates());
     }
 
     /** @param estimates what a call of a task reserves on each model, and how its estimates learn from answers */
-    public RotationPolicy(ModelRegistry registry, RotationConfig config, LimitState limits, Clock clock,
-                          DoubleSupplier random, InputEstimates estimates) {
+    public RotationPolicy(
+            ModelRegistry registry,
+            RotationConfig config,
+            LimitState limits,
+            Clock clock,
+            DoubleSupplier random,
+            InputEstimates estimates) {
         this.estimates = estimates;
         this.registry = registry;
         this.config = config;
@@ -107,7 +110,8 @@ public final class RotationPolicy {
         }
         // models that keep failing this kind's checks sit out, unless no other model is left to the task
         List<ModelSpec> trusted = usable.stream()
-                .filter(m -> answerTrust.skippedUntil(m, task.answerKind(), now).isEmpty()).toList();
+                .filter(m -> answerTrust.skippedUntil(m, task.answerKind(), now).isEmpty())
+                .toList();
         if (!trusted.isEmpty()) {
             usable = trusted;
         }
@@ -162,9 +166,13 @@ public final class RotationPolicy {
     /** Nothing is free now: wait for the earliest model if the deadline allows, with a little jitter. */
     public Decision waitFor(TaskProgress task, Selection.Wait wait) {
         Instant now = clock.instant();
-        Duration delay = Duration.between(now, wait.until()).plusMillis(Math.round(random.getAsDouble() * MAX_WAIT_JITTER_MS));
-        return bounded(task, new Decision.Retry(delay.isNegative() ? Duration.ZERO : delay,
-                "no model available until " + wait.until()), now);
+        Duration delay =
+                Duration.between(now, wait.until()).plusMillis(Math.round(random.getAsDouble() * MAX_WAIT_JITTER_MS));
+        return bounded(
+                task,
+                new Decision.Retry(
+                        delay.isNegative() ? Duration.ZERO : delay, "no model available until " + wait.until()),
+                now);
     }
 
     /** The call succeeded: its model's breaker and limits learn so, and from what its headers said. */
@@ -209,8 +217,12 @@ public final class RotationPolicy {
         estimates.learn(model, call.reserved(), rejection.usage());
         task.answerRejected(rejection.failure(), rejection.content());
         if (rejection.fault().breaksFormat() && answerTrust.failed(model, task.answerKind(), now)) {
-            LOG.warn("{} failed the checks of {} tasks {} times in a row: it takes no such task until {}", model.id(),
-                    task.answerKind(), config.distrustAfter(), now.plus(config.distrustFor()));
+            LOG.warn(
+                    "{} failed the checks of {} tasks {} times in a row: it takes no such task until {}",
+                    model.id(),
+                    task.answerKind(),
+                    config.distrustAfter(),
+                    now.plus(config.distrustFor()));
         }
         String why = model.id() + " gave an answer that failed its checks (" + rejection.describe() + ")";
         Decision decision = switch (rejection.fault().remedy()) {
@@ -272,7 +284,8 @@ public final class RotationPolicy {
         ModelSpec model = call.model();
         task.failed(failure);
         Instant freeAgain = failure.kind() == FailureKind.RATE_LIMITED
-                ? limits.rateLimited(call, now, failure.scope(), failure.retryAt(), failure.limits()) : null;
+                ? limits.rateLimited(call, now, failure.scope(), failure.retryAt(), failure.limits())
+                : null;
         if (answered != null) {
             limits.succeeded(call, now, answered.limits(), answered.usage());
             estimates.learn(model, call.reserved(), answered.usage());
@@ -312,7 +325,8 @@ public final class RotationPolicy {
             }
             case AUTH -> {
                 limits.refuse(model.provider().name(), "HTTP " + failure.httpStatus());
-                yield new Decision.GiveUp(DeadLetterType.AUTH, authMessage(model.provider().name()));
+                yield new Decision.GiveUp(
+                        DeadLetterType.AUTH, authMessage(model.provider().name()));
             }
             case BAD_REQUEST -> {
                 if (task.wasWidened(model)) {
@@ -344,19 +358,27 @@ public final class RotationPolicy {
             return decision;
         }
         if (task.calls() >= config.maxAttempts()) {
-            boolean answers = task.lastFailure().map(f -> f.kind() == FailureKind.INVALID_ANSWER
-                    || f.kind() == FailureKind.REFUSED).orElse(false);
-            return new Decision.GiveUp(answers ? DeadLetterType.INVALID_ANSWER : DeadLetterType.EXHAUSTED, "gave up after " + task.calls() + " calls (max-attempts "
-                    + config.maxAttempts() + "); last failure: " + task.lastFailure().map(Failure::message).orElse(retry.why()));
+            boolean answers = task.lastFailure()
+                    .map(f -> f.kind() == FailureKind.INVALID_ANSWER || f.kind() == FailureKind.REFUSED)
+                    .orElse(false);
+            return new Decision.GiveUp(
+                    answers ? DeadLetterType.INVALID_ANSWER : DeadLetterType.EXHAUSTED,
+                    "gave up after " + task.calls() + " calls (max-attempts " + config.maxAttempts()
+                            + "); last failure: "
+                            + task.lastFailure().map(Failure::message).orElse(retry.why()));
         }
         if (now.plus(retry.delay()).isAfter(task.deadline())) {
             if (task.budgetWait().isPresent()) {
-                return new Decision.GiveUp(DeadLetterType.BUDGET, "the task deadline " + task.deadline()
-                        + " passes before a model is within its budget: " + task.budgetWait().get(),
+                return new Decision.GiveUp(
+                        DeadLetterType.BUDGET,
+                        "the task deadline " + task.deadline() + " passes before a model is within its budget: "
+                                + task.budgetWait().get(),
                         Optional.of(now.plus(retry.delay())));
             }
-            return new Decision.GiveUp(DeadLetterType.DEADLINE, "the task deadline " + task.deadline()
-                    + " passes before the next try (" + retry.why() + ")", Optional.of(now.plus(retry.delay())));
+            return new Decision.GiveUp(
+                    DeadLetterType.DEADLINE,
+                    "the task deadline " + task.deadline() + " passes before the next try (" + retry.why() + ")",
+                    Optional.of(now.plus(retry.delay())));
         }
         return decision;
     }
@@ -397,7 +419,9 @@ public final class RotationPolicy {
     }
 
     private boolean isAvailable(ModelSpec m, Instant now) {
-        return limits.leftRotation(m).isEmpty() && limits.refusal(m.provider().name()).isEmpty() && isFree(m, now)
+        return limits.leftRotation(m).isEmpty()
+                && limits.refusal(m.provider().name()).isEmpty()
+                && isFree(m, now)
                 && breakers.state(m) != CircuitBreaker.State.HALF_OPEN;
     }
 
@@ -408,48 +432,76 @@ public final class RotationPolicy {
     }
 
     private boolean isUsable(ModelSpec m, TaskProgress task) {
-        return limits.leftRotation(m).isEmpty() && limits.refusal(m.provider().name()).isEmpty() && !task.isUnfit(m);
+        return limits.leftRotation(m).isEmpty()
+                && limits.refusal(m.provider().name()).isEmpty()
+                && !task.isUnfit(m);
     }
 
     private Selection giveUpOn(TaskProgress task) {
-        Optional<String> refused = task.chain().stream().map(m -> m.provider().name())
-                .filter(p -> limits.refusal(p).isPresent()).findFirst();
+        Optional<String> refused = task.chain().stream()
+                .map(m -> m.provider().name())
+                .filter(p -> limits.refusal(p).isPresent())
+                .findFirst();
         if (refused.isPresent()) {
             return new Selection.GiveUp(DeadLetterType.AUTH, authMessage(refused.get()));
         }
         if (task.chain().stream().allMatch(m -> task.overBudgetFor(m).isPresent())) {
             StringBuilder why = new StringBuilder("no model of the chain has a budget that can ever hold the task:");
-            task.chain().forEach(m -> why.append(' ').append(m.id()).append(" (").append(task.overBudgetFor(m).orElseThrow())
-                    .append(')'));
+            task.chain()
+                    .forEach(m -> why.append(' ')
+                            .append(m.id())
+                            .append(" (")
+                            .append(task.overBudgetFor(m).orElseThrow())
+                            .append(')'));
             return new Selection.GiveUp(DeadLetterType.BUDGET, why.toString());
         }
         if (task.chain().stream().allMatch(m -> task.tooLargeFor(m).isPresent())) {
-            StringBuilder why = new StringBuilder("the task's tokens are more than any model of the chain can ever take:");
-            task.chain().forEach(m -> why.append(' ').append(m.id()).append(" (").append(task.tooLargeFor(m).orElseThrow())
-                    .append(')'));
+            StringBuilder why =
+                    new StringBuilder("the task's tokens are more than any model of the chain can ever take:");
+            task.chain()
+                    .forEach(m -> why.append(' ')
+                            .append(m.id())
+                            .append(" (")
+                            .append(task.tooLargeFor(m).orElseThrow())
+                            .append(')'));
             return new Selection.GiveUp(DeadLetterType.TOO_LARGE, why.toString());
         }
         if (task.anyRejected() && task.chain().stream().allMatch(task::isUnfit)) {
             StringBuilder why = new StringBuilder("no model of the chain gave an answer that passed its checks:");
-            task.chain().forEach(m -> why.append(' ').append(m.id()).append(" (")
-                    .append(task.rejectedFor(m).or(() -> task.tooLargeFor(m)).orElse("prompt too long")).append(')'));
+            task.chain()
+                    .forEach(m -> why.append(' ')
+                            .append(m.id())
+                            .append(" (")
+                            .append(task.rejectedFor(m)
+                                    .or(() -> task.tooLargeFor(m))
+                                    .orElse("prompt too long"))
+                            .append(')'));
             return new Selection.GiveUp(DeadLetterType.INVALID_ANSWER, why.toString());
         }
         if (task.chain().stream().allMatch(task::isUnfit)) {
-            return new Selection.GiveUp(DeadLetterType.BAD_REQUEST, "the prompt is too long for every model of the chain");
+            return new Selection.GiveUp(
+                    DeadLetterType.BAD_REQUEST, "the prompt is too long for every model of the chain");
         }
         StringBuilder why = new StringBuilder("no model of the chain can take the task:");
-        task.chain().forEach(m -> why.append(' ').append(m.id()).append(" (")
-                .append(task.tooLargeFor(m).or(() -> task.isUnfit(m) ? Optional.of("prompt too long") : Optional.empty())
-                        .orElse("left the rotation: " + limits.leftRotation(m).orElse("?")))
-                .append(')'));
+        task.chain()
+                .forEach(m -> why.append(' ')
+                        .append(m.id())
+                        .append(" (")
+                        .append(task.tooLargeFor(m)
+                                .or(() -> task.isUnfit(m) ? Optional.of("prompt too long") : Optional.empty())
+                                .orElse("left the rotation: "
+                                        + limits.leftRotation(m).orElse("?")))
+                        .append(')'));
         return new Selection.GiveUp(DeadLetterType.EXHAUSTED, why.toString());
     }
 
     private String authMessage(String provider) {
-        String variable = registry.providers().stream().filter(p -> p.name().equals(provider)).findFirst()
-                .map(p -> p.apiKeyEnv()).orElse(null);
-        return "provider '" + provider + "' refused the API key (" + limits.refusal(provider).orElse("refused") + ")"
-                + (variable == null ? "" : ": check " + variable);
+        String variable = registry.providers().stream()
+                .filter(p -> p.name().equals(provider))
+                .findFirst()
+                .map(p -> p.apiKeyEnv())
+                .orElse(null);
+        return "provider '" + provider + "' refused the API key ("
+                + limits.refusal(provider).orElse("refused") + ")" + (variable == null ? "" : ": check " + variable);
     }
 }

@@ -1,14 +1,13 @@
 package dev.rotor.rotation;
 
+import dev.rotor.chat.Failure;
+import dev.rotor.models.ModelSpec;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
-
-import dev.rotor.chat.Failure;
-import dev.rotor.models.ModelSpec;
 
 /** What differs between the ways of choosing a model: the order of candidates and what follows a failure. */
 interface RotationStrategy {
@@ -23,7 +22,8 @@ interface RotationStrategy {
     Decision afterUnavailable(TaskProgress task, String why);
 
     /** After a transient failure (5xx, timeout, reset, a bad 200). */
-    Decision afterTransient(TaskProgress task, ModelSpec model, Failure failure, Instant now, BooleanSupplier anotherIsFree);
+    Decision afterTransient(
+            TaskProgress task, ModelSpec model, Failure failure, Instant now, BooleanSupplier anotherIsFree);
 
     void succeeded();
 

@@ -1,5 +1,7 @@
 package dev.rotor.rotation;
 
+import dev.rotor.chat.Failure;
+import dev.rotor.models.ModelSpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,9 +9,6 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
-
-import dev.rotor.chat.Failure;
-import dev.rotor.models.ModelSpec;
 
 /**
  * The prototype's behaviour, kept for comparison: stay on the current model whatever its limits say, advance to the
@@ -22,6 +21,7 @@ final class StickyStrategy implements RotationStrategy {
     private final DoubleSupplier random;
     /** The registry's models in priority order: the ring the prototype walks. */
     private final List<ModelSpec> all;
+
     private int current;
     private int failuresInARow;
 
@@ -60,8 +60,8 @@ final class StickyStrategy implements RotationStrategy {
     }
 
     @Override
-    public Decision afterTransient(TaskProgress task, ModelSpec model, Failure failure, Instant now,
-                                   BooleanSupplier anotherIsFree) {
+    public Decision afterTransient(
+            TaskProgress task, ModelSpec model, Failure failure, Instant now, BooleanSupplier anotherIsFree) {
         return afterUnavailable(task, failure.message());
     }
 

@@ -13,7 +13,8 @@ public enum Strategy {
         try {
             return valueOf(value.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("rotor.rotation.strategy must be 'priority' or 'sticky', got '" + value + "'");
+            throw new IllegalArgumentException(
+                    "rotor.rotation.strategy must be 'priority' or 'sticky', got '" + value + "'");
         }
     }
 }

@@ -1,5 +1,10 @@
 package dev.rotor.rotation;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotor.chat.Failure;
+import dev.rotor.limits.TaskSize;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.tracing.TaskTrace;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,13 +17,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.rotor.chat.Failure;
-import dev.rotor.limits.TaskSize;
-import dev.rotor.models.ModelSpec;
-import dev.rotor.tracing.TaskTrace;
 
 /**
  * What one task has been through: its chain, deadline, attempts, and the models it should not go back to.
@@ -41,6 +39,7 @@ public final class TaskProgress {
     private String budgetWait;
     /** What its calls cost, in pico-dollars, as far as their answers told; unknown once one did not. */
     private long spentPicoUsd;
+
     private boolean costUnknown;
     /** Models this task rotated away from after repeated transient failures; tried last, not never. */
     private final Set<String> rotatedAway = new HashSet<>();
@@ -50,10 +49,12 @@ public final class TaskProgress {
     private final Map<String, Integer> reasks = new HashMap<>();
     /** The max_tokens a model is asked with after its answer was cut off at the task's own. */
     private final Map<String, Integer> widened = new HashMap<>();
+
     private FollowUp followUp;
     private String lastContent;
     /** plain, json or tools: models that keep failing a kind's checks lose tasks of that kind for a while. */
     private String answerKind = "plain";
+
     private ModelSpec pinned;
     private int pinnedFailures;
     private ModelSpec lastModel;
@@ -82,9 +83,13 @@ public final class TaskProgress {
         TaskProgress p = new TaskProgress(taskId, chain, snapshot.deadline(), size);
         p.attempts.addAll(snapshot.attempts());
         p.rotations = snapshot.rotations();
-        chain.stream().filter(m -> !snapshot.attempts().isEmpty()
-                && m.id().equals(snapshot.attempts().get(snapshot.attempts().size() - 1).model()))
-                .findFirst().ifPresent(m -> p.lastModel = m);
+        chain.stream()
+                .filter(m -> !snapshot.attempts().isEmpty()
+                        && m.id().equals(snapshot.attempts()
+                                .get(snapshot.attempts().size() - 1)
+                                .model()))
+                .findFirst()
+                .ifPresent(m -> p.lastModel = m);
         return p;
     }
 
@@ -92,11 +97,25 @@ public final class TaskProgress {
         return new ProgressSnapshot(List.copyOf(attempts), rotations, deadline, receivedAt);
     }
 
-    public String taskId() { return taskId; }
-    public List<ModelSpec> chain() { return chain; }
-    public Instant deadline() { return deadline; }
-    public TaskSize size() { return size; }
-    public String answerKind() { return answerKind; }
+    public String taskId() {
+        return taskId;
+    }
+
+    public List<ModelSpec> chain() {
+        return chain;
+    }
+
+    public Instant deadline() {
+        return deadline;
+    }
+
+    public TaskSize size() {
+        return size;
+    }
+
+    public String answerKind() {
+        return answerKind;
+    }
 
     /** What kind of answer the task asks for: plain, json or tools. */
     public void answerKind(String kind) {
@@ -130,15 +149,34 @@ public final class TaskProgress {
         Duration left = Duration.between(now, deadline);
         return left.compareTo(timeout) < 0 ? left : timeout;
     }
-    public List<Attempt> attempts() { return List.copyOf(attempts); }
-    public int calls() { return attempts.size(); }
-    public int rotations() { return rotations; }
 
-    public TaskTrace trace() { return trace; }
+    public List<Attempt> attempts() {
+        return List.copyOf(attempts);
+    }
 
-    public void trace(TaskTrace t) { this.trace = t; }
-    public Optional<ModelSpec> lastModel() { return Optional.ofNullable(lastModel); }
-    public Optional<Failure> lastFailure() { return Optional.ofNullable(lastFailure); }
+    public int calls() {
+        return attempts.size();
+    }
+
+    public int rotations() {
+        return rotations;
+    }
+
+    public TaskTrace trace() {
+        return trace;
+    }
+
+    public void trace(TaskTrace t) {
+        this.trace = t;
+    }
+
+    public Optional<ModelSpec> lastModel() {
+        return Optional.ofNullable(lastModel);
+    }
+
+    public Optional<Failure> lastFailure() {
+        return Optional.ofNullable(lastFailure);
+    }
 
     public void record(Attempt attempt) {
         attempts.add(attempt);

@@ -1,11 +1,10 @@
 package dev.rotor.simulator;
 
-import java.util.Set;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Set;
 
 /**
  * Answers that come back as a 200 and are still not what was asked for, in the shapes providers give them: cut off
@@ -26,13 +25,21 @@ final class AnswerFaults {
     static final String REASONING_ONLY_DEEPSEEK = "reasoning-only-deepseek";
     static final String TOOL_ARGS_BROKEN = "tool-args-broken";
 
-    static final Set<String> ALL = Set.of(TRUNCATED, FENCED_JSON, PROSE_JSON, BROKEN_JSON, SCHEMA_BREAK, REFUSAL,
-            CONTENT_FILTER, REASONING_ONLY, REASONING_ONLY_DEEPSEEK, TOOL_ARGS_BROKEN);
+    static final Set<String> ALL = Set.of(
+            TRUNCATED,
+            FENCED_JSON,
+            PROSE_JSON,
+            BROKEN_JSON,
+            SCHEMA_BREAK,
+            REFUSAL,
+            CONTENT_FILTER,
+            REASONING_ONLY,
+            REASONING_ONLY_DEEPSEEK,
+            TOOL_ARGS_BROKEN);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private AnswerFaults() {
-    }
+    private AnswerFaults() {}
 
     /** The completion, spoiled as {@code kind} says. */
     static ObjectNode spoil(String kind, ObjectNode completion, JsonNode request) {
@@ -45,15 +52,18 @@ final class AnswerFaults {
                 choice.put("finish_reason", "length");
             }
             case FENCED_JSON -> message.put("content", "```json\n" + content + "\n```");
-            case PROSE_JSON -> message.put("content", "Here is the JSON you asked for:\n\n" + content
-                    + "\n\nLet me know if you need anything else.");
+            case PROSE_JSON ->
+                message.put(
+                        "content",
+                        "Here is the JSON you asked for:\n\n" + content + "\n\nLet me know if you need anything else.");
             case BROKEN_JSON -> {
                 int last = content.lastIndexOf('}');
                 // a trailing comma before the last brace: no repair of fences or prose can mend it
                 message.put("content", last > 0 ? content.substring(0, last) + ",}" : content + ",");
             }
             case SCHEMA_BREAK -> {
-                JsonNode schema = request.path("response_format").path("json_schema").path("schema");
+                JsonNode schema =
+                        request.path("response_format").path("json_schema").path("schema");
                 try {
                     JsonNode value = JSON.readTree(content);
                     message.put("content", JSON.writeValueAsString(SchemaExample.broken(value, schema)));

@@ -1,17 +1,15 @@
 package dev.rotor.simulator;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-
 import org.apache.camel.support.service.ServiceSupport;
-
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /** The simulator as a Camel service: started when Rotor has no key, stopped with the context. */
 public final class EmbeddedSimulator extends ServiceSupport {
@@ -44,7 +42,8 @@ public final class EmbeddedSimulator extends ServiceSupport {
             return Scenario.load(file.get());
         }
         try (InputStream in = EmbeddedSimulator.class.getResourceAsStream(BUILT_IN)) {
-            return new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            return new ObjectMapper(new YAMLFactory())
+                    .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                     .readValue(in, Scenario.class);
         }
     }

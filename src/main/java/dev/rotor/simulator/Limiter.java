@@ -10,7 +10,9 @@ public interface Limiter {
 
     /** The shapes: a counter reset at window boundaries, a log of the last window, a continuously refilled bucket. */
     enum Shape {
-        FIXED, SLIDING, BUCKET;
+        FIXED,
+        SLIDING,
+        BUCKET;
 
         public static Shape parse(String value) {
             if (value == null || value.isBlank()) {
@@ -46,7 +48,8 @@ public interface Limiter {
 
     static Limiter of(Shape shape, int limit, long windowMs, long originMs) {
         if (limit <= 0 || windowMs <= 0) {
-            throw new IllegalArgumentException("a limit needs limit > 0 and window-ms > 0, got " + limit + " per " + windowMs + " ms");
+            throw new IllegalArgumentException(
+                    "a limit needs limit > 0 and window-ms > 0, got " + limit + " per " + windowMs + " ms");
         }
         return switch (shape) {
             case FIXED -> new FixedWindowLimiter(limit, windowMs, originMs);

@@ -1,9 +1,8 @@
 package dev.rotor.simulator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Collection;
 import java.util.Optional;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * What a simulated model does with a request whose last message is the assistant's, as real providers do:
@@ -24,8 +23,7 @@ final class Prefills {
             + "with a user message.";
     static final String TRAILING_WHITESPACE = "messages: final assistant content cannot end with trailing whitespace";
 
-    private Prefills() {
-    }
+    private Prefills() {}
 
     /** The 400's message when the model refuses the request's prefill. */
     static Optional<String> refusal(String mode, JsonNode request) {
@@ -52,13 +50,18 @@ final class Prefills {
      */
     static Optional<String> continuation(String mode, JsonNode request, Collection<String> whole) {
         JsonNode last = lastAssistant(request);
-        if (last == null || mode.equals("none") || mode.equals("reject")
+        if (last == null
+                || mode.equals("none")
+                || mode.equals("reject")
                 || (mode.equals("prefix-flag") && !last.path("prefix").asBoolean(false))) {
             return Optional.empty();
         }
         String prefill = last.path("content").asText("");
-        String rest = whole.stream().filter(w -> w.startsWith(prefill)).findFirst()
-                .map(w -> w.substring(prefill.length())).orElse(" and that is all.");
+        String rest = whole.stream()
+                .filter(w -> w.startsWith(prefill))
+                .findFirst()
+                .map(w -> w.substring(prefill.length()))
+                .orElse(" and that is all.");
         if (mode.equals("prefill-repeats")) {
             String[] words = prefill.split(" ");
             if (words.length >= 2) {

@@ -1,5 +1,10 @@
 package dev.rotor.simulator;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -7,12 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /**
  * How the simulator behaves: account-wide pools (OpenRouter's free-models-per-min and -per-day), each model's own
@@ -22,13 +21,14 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * @param requiredKey when set, a request must carry {@code Authorization: Bearer <requiredKey>} or gets a 401
  * @param serveUnknownModels when false, a model not listed gets a 404 as OpenRouter gives for an unknown model
  */
-public record Scenario(@JsonProperty("latency-ms") long latencyMs,
-                       @JsonProperty("slow-ms") long slowMs,
-                       @JsonProperty("required-key") String requiredKey,
-                       @JsonProperty("serve-unknown-models") boolean serveUnknownModels,
-                       long seed,
-                       List<Pool> pools,
-                       Map<String, ModelBehaviour> models) {
+public record Scenario(
+        @JsonProperty("latency-ms") long latencyMs,
+        @JsonProperty("slow-ms") long slowMs,
+        @JsonProperty("required-key") String requiredKey,
+        @JsonProperty("serve-unknown-models") boolean serveUnknownModels,
+        long seed,
+        List<Pool> pools,
+        Map<String, ModelBehaviour> models) {
 
     public Scenario {
         pools = pools == null ? List.of() : List.copyOf(pools);
@@ -38,7 +38,9 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
 
     /** What Retry-After a limiter sends with its 429: none, whole seconds, or seconds and OpenAI's retry-after-ms. */
     public enum RetryAfter {
-        NONE, SECONDS, MILLISECONDS;
+        NONE,
+        SECONDS,
+        MILLISECONDS;
 
         static RetryAfter parse(String value, RetryAfter fallback) {
             if (value == null || value.isBlank()) {
@@ -47,7 +49,8 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
             try {
                 return valueOf(value.strip().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("retry-after must be none, seconds or milliseconds, got '" + value + "'");
+                throw new IllegalArgumentException(
+                        "retry-after must be none, seconds or milliseconds, got '" + value + "'");
             }
         }
     }
@@ -58,7 +61,8 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
      * {@code x-ratelimit-reset-*}: the bucket full). For a fixed window both are its end.
      */
     public enum Reset {
-        NEXT_FREE, FULL;
+        NEXT_FREE,
+        FULL;
 
         static Reset parse(String value, Reset fallback) {
             if (value == null || value.isBlank()) {
@@ -95,8 +99,10 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
         }
 
         static Reporting of(Boolean onSuccess, Boolean on429, String retryAfter, String reset, Reporting fallback) {
-            return new Reporting(onSuccess == null ? fallback.onSuccess() : onSuccess,
-                    on429 == null ? fallback.on429() : on429, RetryAfter.parse(retryAfter, fallback.retryAfter()),
+            return new Reporting(
+                    onSuccess == null ? fallback.onSuccess() : onSuccess,
+                    on429 == null ? fallback.on429() : on429,
+                    RetryAfter.parse(retryAfter, fallback.retryAfter()),
                     Reset.parse(reset, fallback.reset()));
         }
     }
@@ -105,17 +111,26 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
      * A shared limit over every model whose id ends with {@code appliesTo} (":free"), or every model ("*"), in one
      * of the limiter shapes (fixed by default), reporting as OpenRouter's pools do unless told otherwise.
      */
-    public record Pool(String name, int limit, long windowMs, String appliesTo, Limiter.Shape shape, Reporting reporting) {
+    public record Pool(
+            String name, int limit, long windowMs, String appliesTo, Limiter.Shape shape, Reporting reporting) {
 
         @JsonCreator
-        static Pool fromYaml(@JsonProperty("name") String name, @JsonProperty("limit") int limit,
-                             @JsonProperty("window-ms") long windowMs, @JsonProperty("applies-to") String appliesTo,
-                             @JsonProperty("shape") String shape,
-                             @JsonProperty("headers-on-success") Boolean headersOnSuccess,
-                             @JsonProperty("headers-on-429") Boolean headersOn429,
-                             @JsonProperty("retry-after") String retryAfter,
-                             @JsonProperty("reset") String reset) {
-            return new Pool(name, limit, windowMs, appliesTo, Limiter.Shape.parse(shape),
+        static Pool fromYaml(
+                @JsonProperty("name") String name,
+                @JsonProperty("limit") int limit,
+                @JsonProperty("window-ms") long windowMs,
+                @JsonProperty("applies-to") String appliesTo,
+                @JsonProperty("shape") String shape,
+                @JsonProperty("headers-on-success") Boolean headersOnSuccess,
+                @JsonProperty("headers-on-429") Boolean headersOn429,
+                @JsonProperty("retry-after") String retryAfter,
+                @JsonProperty("reset") String reset) {
+            return new Pool(
+                    name,
+                    limit,
+                    windowMs,
+                    appliesTo,
+                    Limiter.Shape.parse(shape),
                     Reporting.of(headersOnSuccess, headersOn429, retryAfter, reset, Reporting.POOL));
         }
 
@@ -142,26 +157,48 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
      *                    tokenizer differs)
      * @param outputShare the share of max_tokens an answer uses
      */
-    public record TokenBehaviour(TokenStyle style, long limit, long outputLimit, long windowMs, boolean headers,
-                                 RetryAfter retryAfter, double inputFactor, double outputShare) {
+    public record TokenBehaviour(
+            TokenStyle style,
+            long limit,
+            long outputLimit,
+            long windowMs,
+            boolean headers,
+            RetryAfter retryAfter,
+            double inputFactor,
+            double outputShare) {
 
         @JsonCreator
-        static TokenBehaviour fromYaml(@JsonProperty("style") String style, @JsonProperty("limit") long limit,
-                                       @JsonProperty("output-limit") long outputLimit,
-                                       @JsonProperty("window-ms") long windowMs,
-                                       @JsonProperty("headers") Boolean headers,
-                                       @JsonProperty("retry-after") String retryAfter,
-                                       @JsonProperty("input-factor") Double inputFactor,
-                                       @JsonProperty("output-share") Double outputShare) {
+        static TokenBehaviour fromYaml(
+                @JsonProperty("style") String style,
+                @JsonProperty("limit") long limit,
+                @JsonProperty("output-limit") long outputLimit,
+                @JsonProperty("window-ms") long windowMs,
+                @JsonProperty("headers") Boolean headers,
+                @JsonProperty("retry-after") String retryAfter,
+                @JsonProperty("input-factor") Double inputFactor,
+                @JsonProperty("output-share") Double outputShare) {
             TokenStyle s = TokenStyle.parse(style);
-            return new TokenBehaviour(s, limit, outputLimit, windowMs, headers == null ? s != TokenStyle.GEMINI : headers,
+            return new TokenBehaviour(
+                    s,
+                    limit,
+                    outputLimit,
+                    windowMs,
+                    headers == null ? s != TokenStyle.GEMINI : headers,
                     RetryAfter.parse(retryAfter, s == TokenStyle.GEMINI ? RetryAfter.NONE : RetryAfter.SECONDS),
-                    inputFactor == null ? 1.0 : inputFactor, outputShare == null ? 0.6 : outputShare);
+                    inputFactor == null ? 1.0 : inputFactor,
+                    outputShare == null ? 0.6 : outputShare);
         }
 
         public static TokenBehaviour of(TokenStyle style, long limit, long windowMs) {
-            return new TokenBehaviour(style, limit, style == TokenStyle.ANTHROPIC ? limit / 2 : 0, windowMs,
-                    style != TokenStyle.GEMINI, style == TokenStyle.GEMINI ? RetryAfter.NONE : RetryAfter.SECONDS, 1.0, 0.6);
+            return new TokenBehaviour(
+                    style,
+                    limit,
+                    style == TokenStyle.ANTHROPIC ? limit / 2 : 0,
+                    windowMs,
+                    style != TokenStyle.GEMINI,
+                    style == TokenStyle.GEMINI ? RetryAfter.NONE : RetryAfter.SECONDS,
+                    1.0,
+                    0.6);
         }
 
         public TokenBehaviour withHeaders(boolean on) {
@@ -183,7 +220,9 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
 
     /** Whose token limits a model's are, as they count, tell and refuse. */
     public enum TokenStyle {
-        OPENAI, ANTHROPIC, GEMINI;
+        OPENAI,
+        ANTHROPIC,
+        GEMINI;
 
         static TokenStyle parse(String value) {
             if (value == null || value.isBlank()) {
@@ -198,8 +237,7 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
     }
 
     /** What a model costs, as OpenRouter's /models lists it: USD per token, as strings. */
-    public record Pricing(String prompt, String completion) {
-    }
+    public record Pricing(String prompt, String completion) {}
 
     /**
      * @param limit  the model's own limit (0: none), in {@code shape}, reporting as an upstream provider does unless
@@ -212,14 +250,26 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
      * @param continuation what it does with a final assistant message (see {@code Prefills}): prefill (the default),
      *                     prefill-repeats, prefix-flag, none or reject
      */
-    public record ModelBehaviour(int limit, long windowMs, Limiter.Shape shape, Reporting reporting, Long latencyMs,
-                                 double faultRate, List<String> faults, List<String> script, boolean gone,
-                                 TokenBehaviour tokens, Pricing price, String continuation) {
+    public record ModelBehaviour(
+            int limit,
+            long windowMs,
+            Limiter.Shape shape,
+            Reporting reporting,
+            Long latencyMs,
+            double faultRate,
+            List<String> faults,
+            List<String> script,
+            boolean gone,
+            TokenBehaviour tokens,
+            Pricing price,
+            String continuation) {
         public ModelBehaviour {
             continuation = continuation == null ? "prefill" : continuation;
-            if (!List.of("prefill", "prefill-repeats", "prefix-flag", "none", "reject").contains(continuation)) {
-                throw new IllegalArgumentException("continuation must be prefill, prefill-repeats, prefix-flag, none or "
-                        + "reject, got '" + continuation + "'");
+            if (!List.of("prefill", "prefill-repeats", "prefix-flag", "none", "reject")
+                    .contains(continuation)) {
+                throw new IllegalArgumentException(
+                        "continuation must be prefill, prefill-repeats, prefix-flag, none or " + "reject, got '"
+                                + continuation + "'");
             }
             faults = faults == null ? List.of() : List.copyOf(faults);
             script = script == null ? List.of() : List.copyOf(script);
@@ -228,24 +278,35 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
         }
 
         @JsonCreator
-        static ModelBehaviour fromYaml(@JsonProperty("limit") int limit, @JsonProperty("window-ms") long windowMs,
-                                       @JsonProperty("shape") String shape,
-                                       @JsonProperty("headers-on-success") Boolean headersOnSuccess,
-                                       @JsonProperty("headers-on-429") Boolean headersOn429,
-                                       @JsonProperty("retry-after") String retryAfter,
-                                       @JsonProperty("reset") String reset,
-                                       @JsonProperty("latency-ms") Long latencyMs,
-                                       @JsonProperty("fault-rate") double faultRate,
-                                       @JsonProperty("faults") List<String> faults,
-                                       @JsonProperty("script") List<String> script,
-                                       @JsonProperty("gone") boolean gone,
-                                       @JsonProperty("tokens") TokenBehaviour tokens,
-                                       @JsonProperty("price") Pricing price,
-                                       @JsonProperty("continuation") String continuation) {
-            return new ModelBehaviour(limit, windowMs, Limiter.Shape.parse(shape),
-                    Reporting.of(headersOnSuccess, headersOn429, retryAfter, reset, Reporting.UPSTREAM), latencyMs,
+        static ModelBehaviour fromYaml(
+                @JsonProperty("limit") int limit,
+                @JsonProperty("window-ms") long windowMs,
+                @JsonProperty("shape") String shape,
+                @JsonProperty("headers-on-success") Boolean headersOnSuccess,
+                @JsonProperty("headers-on-429") Boolean headersOn429,
+                @JsonProperty("retry-after") String retryAfter,
+                @JsonProperty("reset") String reset,
+                @JsonProperty("latency-ms") Long latencyMs,
+                @JsonProperty("fault-rate") double faultRate,
+                @JsonProperty("faults") List<String> faults,
+                @JsonProperty("script") List<String> script,
+                @JsonProperty("gone") boolean gone,
+                @JsonProperty("tokens") TokenBehaviour tokens,
+                @JsonProperty("price") Pricing price,
+                @JsonProperty("continuation") String continuation) {
+            return new ModelBehaviour(
+                    limit,
+                    windowMs,
+                    Limiter.Shape.parse(shape),
+                    Reporting.of(headersOnSuccess, headersOn429, retryAfter, reset, Reporting.UPSTREAM),
+                    latencyMs,
                     faultRate,
-                    faults, script, gone, tokens, price, continuation);
+                    faults,
+                    script,
+                    gone,
+                    tokens,
+                    price,
+                    continuation);
         }
 
         public static ModelBehaviour unlimited() {
@@ -253,46 +314,116 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
         }
 
         public static ModelBehaviour limited(int limit, long windowMs) {
-            return new ModelBehaviour(limit, windowMs, null, null, null, 0, List.of(), List.of(), false, null, null, null);
+            return new ModelBehaviour(
+                    limit, windowMs, null, null, null, 0, List.of(), List.of(), false, null, null, null);
         }
 
         public ModelBehaviour withScript(String... answers) {
-            return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, faultRate, faults, List.of(answers),
-                    gone, tokens, price, continuation);
+            return new ModelBehaviour(
+                    limit,
+                    windowMs,
+                    shape,
+                    reporting,
+                    latencyMs,
+                    faultRate,
+                    faults,
+                    List.of(answers),
+                    gone,
+                    tokens,
+                    price,
+                    continuation);
         }
 
         public ModelBehaviour withFaults(double rate, String... kinds) {
-            return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, rate, List.of(kinds), script, gone,
-                    tokens, price, continuation);
+            return new ModelBehaviour(
+                    limit,
+                    windowMs,
+                    shape,
+                    reporting,
+                    latencyMs,
+                    rate,
+                    List.of(kinds),
+                    script,
+                    gone,
+                    tokens,
+                    price,
+                    continuation);
         }
 
         public ModelBehaviour withLatency(long ms) {
-            return new ModelBehaviour(limit, windowMs, shape, reporting, ms, faultRate, faults, script, gone, tokens, price, continuation);
+            return new ModelBehaviour(
+                    limit,
+                    windowMs,
+                    shape,
+                    reporting,
+                    ms,
+                    faultRate,
+                    faults,
+                    script,
+                    gone,
+                    tokens,
+                    price,
+                    continuation);
         }
 
         public ModelBehaviour withShape(Limiter.Shape newShape, Reporting newReporting) {
-            return new ModelBehaviour(limit, windowMs, newShape, newReporting, latencyMs, faultRate, faults, script, gone,
-                    tokens, price, continuation);
+            return new ModelBehaviour(
+                    limit,
+                    windowMs,
+                    newShape,
+                    newReporting,
+                    latencyMs,
+                    faultRate,
+                    faults,
+                    script,
+                    gone,
+                    tokens,
+                    price,
+                    continuation);
         }
 
         public ModelBehaviour withTokens(TokenBehaviour t) {
-            return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, faultRate, faults, script, gone, t, price, continuation);
+            return new ModelBehaviour(
+                    limit,
+                    windowMs,
+                    shape,
+                    reporting,
+                    latencyMs,
+                    faultRate,
+                    faults,
+                    script,
+                    gone,
+                    t,
+                    price,
+                    continuation);
         }
 
         public ModelBehaviour withPrice(String promptPerToken, String completionPerToken) {
-            return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, faultRate, faults, script, gone, tokens,
-                    new Pricing(promptPerToken, completionPerToken), continuation);
+            return new ModelBehaviour(
+                    limit,
+                    windowMs,
+                    shape,
+                    reporting,
+                    latencyMs,
+                    faultRate,
+                    faults,
+                    script,
+                    gone,
+                    tokens,
+                    new Pricing(promptPerToken, completionPerToken),
+                    continuation);
         }
 
         /** How it treats a final assistant message: prefill, prefill-repeats, prefix-flag, none or reject. */
         public ModelBehaviour withContinuation(String how) {
-            return new ModelBehaviour(limit, windowMs, shape, reporting, latencyMs, faultRate, faults, script, gone, tokens,
-                    price, how);
+            return new ModelBehaviour(
+                    limit, windowMs, shape, reporting, latencyMs, faultRate, faults, script, gone, tokens, price, how);
         }
     }
 
     public static Scenario load(Path file) {
-        ObjectMapper yaml = new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        ObjectMapper yaml =
+                new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         try {
             return yaml.readValue(file.toFile(), Scenario.class);
         } catch (IOException e) {
@@ -313,19 +444,45 @@ public record Scenario(@JsonProperty("latency-ms") long latencyMs,
         private final List<Pool> pools = new ArrayList<>();
         private final Map<String, ModelBehaviour> models = new LinkedHashMap<>();
 
-        public Builder latencyMs(long v) { latencyMs = v; return this; }
-        public Builder slowMs(long v) { slowMs = v; return this; }
-        public Builder requiredKey(String v) { requiredKey = v; return this; }
-        public Builder serveUnknownModels(boolean v) { serveUnknownModels = v; return this; }
-        public Builder seed(long v) { seed = v; return this; }
+        public Builder latencyMs(long v) {
+            latencyMs = v;
+            return this;
+        }
+
+        public Builder slowMs(long v) {
+            slowMs = v;
+            return this;
+        }
+
+        public Builder requiredKey(String v) {
+            requiredKey = v;
+            return this;
+        }
+
+        public Builder serveUnknownModels(boolean v) {
+            serveUnknownModels = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
         public Builder pool(String name, int limit, long windowMs, String appliesTo) {
             return pool(name, limit, windowMs, appliesTo, Limiter.Shape.FIXED, Reporting.POOL);
         }
-        public Builder pool(String name, int limit, long windowMs, String appliesTo, Limiter.Shape shape, Reporting reporting) {
+
+        public Builder pool(
+                String name, int limit, long windowMs, String appliesTo, Limiter.Shape shape, Reporting reporting) {
             pools.add(new Pool(name, limit, windowMs, appliesTo, shape, reporting));
             return this;
         }
-        public Builder model(String id, ModelBehaviour behaviour) { models.put(id, behaviour); return this; }
+
+        public Builder model(String id, ModelBehaviour behaviour) {
+            models.put(id, behaviour);
+            return this;
+        }
 
         public Scenario build() {
             return new Scenario(latencyMs, slowMs, requiredKey, serveUnknownModels, seed, pools, models);

@@ -1,11 +1,10 @@
 package dev.rotor.simulator;
 
-import java.util.Random;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Random;
 
 /**
  * A value that matches a JSON Schema, as a model that follows {@code response_format} or a tool's parameters would
@@ -36,12 +35,16 @@ final class SchemaExample {
             }
         }
         JsonNode type = schema.path("type");
-        String t = type.isArray() ? type.path(0).asText("string") : type.asText(schema.has("properties") ? "object" : "string");
+        String t = type.isArray()
+                ? type.path(0).asText("string")
+                : type.asText(schema.has("properties") ? "object" : "string");
         return switch (t) {
             case "object" -> object(schema);
             case "array" -> array(schema);
             case "integer" -> NODES.numberNode(Math.max(schema.path("minimum").asInt(0), 1 + random.nextInt(40)));
-            case "number" -> NODES.numberNode(Math.max(schema.path("minimum").asDouble(0), Math.round(random.nextDouble() * 10000) / 100.0));
+            case "number" ->
+                NODES.numberNode(
+                        Math.max(schema.path("minimum").asDouble(0), Math.round(random.nextDouble() * 10000) / 100.0));
             case "boolean" -> NODES.booleanNode(random.nextBoolean());
             case "null" -> NODES.nullNode();
             default -> NODES.textNode(WORDS[random.nextInt(WORDS.length)] + " " + WORDS[random.nextInt(WORDS.length)]);
@@ -73,7 +76,9 @@ final class SchemaExample {
         if (numberToText(copy)) {
             return copy;
         }
-        if (copy instanceof ObjectNode object && schema.path("required").isArray() && !schema.path("required").isEmpty()) {
+        if (copy instanceof ObjectNode object
+                && schema.path("required").isArray()
+                && !schema.path("required").isEmpty()) {
             object.remove(schema.path("required").get(0).asText());
             return copy;
         }

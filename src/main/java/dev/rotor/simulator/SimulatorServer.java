@@ -1,5 +1,10 @@
 package dev.rotor.simulator;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,12 +28,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-
 /**
  * An OpenAI-compatible chat-completions server on loopback that answers like OpenRouter: per-model and shared-pool
  * limits (fixed windows, sliding windows, token buckets) with X-RateLimit-* and Retry-After headers, errors in OpenRouter's JSON shape, latency, injected faults.
@@ -40,9 +39,14 @@ public final class SimulatorServer implements AutoCloseable {
      * One request as the simulator saw it: which model, what it answered, when, the client's X-Title, the last prompt,
      * its body as sent (null when it had none that parsed) and the trace context it carried (null when none).
      */
-    public record Call(String model, String answer, Instant at, String title, String prompt, JsonNode request,
-                       String traceparent) {
-    }
+    public record Call(
+            String model,
+            String answer,
+            Instant at,
+            String title,
+            String prompt,
+            JsonNode request,
+            String traceparent) {}
 
     static {
         // the JDK server writes headers and body apart: with Nagle on, each answer waits out the client's delayed
@@ -157,17 +161,25 @@ public final class SimulatorServer implements AutoCloseable {
 
     private void serve(HttpExchange exchange) throws IOException {
         {
-            if ("GET".equals(exchange.getRequestMethod()) && exchange.getRequestURI().getPath().endsWith("/models")) {
+            if ("GET".equals(exchange.getRequestMethod())
+                    && exchange.getRequestURI().getPath().endsWith("/models")) {
                 send(exchange, 200, modelList());
                 return;
             }
-            if (!"POST".equals(exchange.getRequestMethod()) || !exchange.getRequestURI().getPath().endsWith("/chat/completions")) {
+            if (!"POST".equals(exchange.getRequestMethod())
+                    || !exchange.getRequestURI().getPath().endsWith("/chat/completions")) {
                 sendError(exchange, 404, "Not Found", null);
                 return;
             }
             if (scenario.requiredKey() != null
-                    && !("Bearer " + scenario.requiredKey()).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                calls.add(new Call("?", "401", clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"), "",
+                    && !("Bearer " + scenario.requiredKey())
+                            .equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                calls.add(new Call(
+                        "?",
+                        "401",
+                        clock.instant(),
+                        exchange.getRequestHeaders().getFirst("X-Title"),
+                        "",
                         null,
                         exchange.getRequestHeaders().getFirst("traceparent")));
                 sendError(exchange, 401, "No auth credentials found", null);
@@ -181,16 +193,27 @@ public final class SimulatorServer implements AutoCloseable {
             }
             Optional<String> refusedPrefill = Prefills.refusal(continuationOf(model), request);
             if (refusedPrefill.isPresent()) {
-                calls.add(new Call(model, "400-prefill", clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"),
-                        Prefills.prompt(request), request, exchange.getRequestHeaders().getFirst("traceparent")));
+                calls.add(new Call(
+                        model,
+                        "400-prefill",
+                        clock.instant(),
+                        exchange.getRequestHeaders().getFirst("X-Title"),
+                        Prefills.prompt(request),
+                        request,
+                        exchange.getRequestHeaders().getFirst("traceparent")));
                 sendError(exchange, 400, refusedPrefill.get(), null);
                 return;
             }
             long decided = clock.millis();
             Answer answer = decide(model, request);
             JsonNode messages = request.path("messages");
-            calls.add(new Call(model, answer.kind(), clock.instant(), exchange.getRequestHeaders().getFirst("X-Title"),
-                    messages.path(messages.size() - 1).path("content").asText(""), request,
+            calls.add(new Call(
+                    model,
+                    answer.kind(),
+                    clock.instant(),
+                    exchange.getRequestHeaders().getFirst("X-Title"),
+                    messages.path(messages.size() - 1).path("content").asText(""),
+                    request,
                     exchange.getRequestHeaders().getFirst("traceparent")));
             // a limit's refusal comes back at once, as providers answer it before any generation
             if (!answer.kind().startsWith("429-")) {
@@ -204,8 +227,8 @@ public final class SimulatorServer implements AutoCloseable {
      * What the simulator answers; for a limit's 429 or a success, the limit to report and how; for a model with token
      * limits, what they counted and said.
      */
-    private record Answer(String kind, String pool, Limiter limiter, Scenario.Reporting reporting,
-                          TokenLimiting.Admission tokens) {
+    private record Answer(
+            String kind, String pool, Limiter limiter, Scenario.Reporting reporting, TokenLimiting.Admission tokens) {
         static Answer of(String kind) {
             return new Answer(kind, null, null, null, null);
         }
@@ -241,9 +264,12 @@ public final class SimulatorServer implements AutoCloseable {
         if (own != null && own.remaining(now) == 0) {
             return new Answer("429-model", null, own, behaviour.reporting(), null);
         }
-        if (behaviour != null && behaviour.faultRate() > 0 && !behaviour.faults().isEmpty()
+        if (behaviour != null
+                && behaviour.faultRate() > 0
+                && !behaviour.faults().isEmpty()
                 && random.nextDouble() < behaviour.faultRate()) {
-            return Answer.of(behaviour.faults().get(random.nextInt(behaviour.faults().size())));
+            return Answer.of(
+                    behaviour.faults().get(random.nextInt(behaviour.faults().size())));
         }
         TokenLimiting tokens = tokenLimits.get(model);
         TokenLimiting.Admission counted = tokens == null ? null : tokens.admit(request, now);
@@ -271,26 +297,33 @@ public final class SimulatorServer implements AutoCloseable {
         if (!candidate.reporting().onSuccess()) {
             return current;
         }
-        return current.limiter() == null || candidate.limiter().remaining(now) < current.limiter().remaining(now)
-                ? candidate : current;
+        return current.limiter() == null
+                        || candidate.limiter().remaining(now)
+                                < current.limiter().remaining(now)
+                ? candidate
+                : current;
     }
 
     /** @param decided when the answer was decided: the limit's headers tell its state then */
-    private void respond(HttpExchange exchange, String model, JsonNode request, Answer answer, long decided) throws IOException {
+    private void respond(HttpExchange exchange, String model, JsonNode request, Answer answer, long decided)
+            throws IOException {
         long now = decided;
         if (SseAnswer.isStreamFault(answer.kind())) {
             SseAnswer.write(exchange, completion(model, request, null), answer.kind(), scenario.slowMs());
             return;
         }
         if (AnswerFaults.ALL.contains(answer.kind())) {
-            sendCompletion(exchange, request,
+            sendCompletion(
+                    exchange,
+                    request,
                     AnswerFaults.spoil(answer.kind(), (ObjectNode) completion(model, request, null), request));
             return;
         }
         switch (answer.kind()) {
             case "ok" -> {
                 if (answer.limiter() != null) {
-                    LimitReplies.rateHeaders(exchange, answer.limiter(), answer.limiter().resetMs(now), now);
+                    LimitReplies.rateHeaders(
+                            exchange, answer.limiter(), answer.limiter().resetMs(now), now);
                 }
                 if (answer.tokens() != null) {
                     answer.tokens().headers().forEach(exchange.getResponseHeaders()::add);
@@ -302,8 +335,12 @@ public final class SimulatorServer implements AutoCloseable {
                 send(exchange, answer.tokens().status(), answer.tokens().errorBody());
             }
             case "429-pool" -> {
-                Map<String, String> headers = LimitReplies.limitedHeaders(exchange, answer.limiter(), answer.reporting(), now);
-                sendError(exchange, 429, "Rate limit exceeded: " + answer.pool() + ". ",
+                Map<String, String> headers =
+                        LimitReplies.limitedHeaders(exchange, answer.limiter(), answer.reporting(), now);
+                sendError(
+                        exchange,
+                        429,
+                        "Rate limit exceeded: " + answer.pool() + ". ",
                         headers.isEmpty() ? null : LimitReplies.metadataHeaders(JSON, headers));
             }
             case "429-model" -> {
@@ -327,17 +364,27 @@ public final class SimulatorServer implements AutoCloseable {
             }
             // a proxy's error page in place of the answer; such pages carry scripts, and their text reaches logs,
             // dead letters and the status page
-            case "not-json" -> sendRaw(exchange, 200, "text/html",
-                    "<html><script>document.title='injected'</script><body>502 Bad Gateway</body></html>");
+            case "not-json" ->
+                sendRaw(
+                        exchange,
+                        200,
+                        "text/html",
+                        "<html><script>document.title='injected'</script><body>502 Bad Gateway</body></html>");
             case "error-200" -> send(exchange, 200, error(502, "Upstream error mid-generation", null));
             case "empty" -> {
                 ObjectNode body = (ObjectNode) completion(model, request, null);
                 ((ObjectNode) body.withArray("choices").get(0).get("message")).put("content", "");
                 send(exchange, 200, body);
             }
-            case "400-context" -> sendError(exchange, 400, "This endpoint's maximum context length is 8192 tokens. "
-                    + "However, you requested about 9000 tokens. Please reduce the length of the messages.", null);
-            case "402" -> sendError(exchange, 402, "Insufficient credits. Add more using https://openrouter.ai/credits", null);
+            case "400-context" ->
+                sendError(
+                        exchange,
+                        400,
+                        "This endpoint's maximum context length is 8192 tokens. "
+                                + "However, you requested about 9000 tokens. Please reduce the length of the messages.",
+                        null);
+            case "402" ->
+                sendError(exchange, 402, "Insufficient credits. Add more using https://openrouter.ai/credits", null);
             case "404" -> sendError(exchange, 404, "No endpoints found for " + model + ".", null);
             case "403" -> sendError(exchange, 403, "Key is disabled", null);
             case "401" -> sendError(exchange, 401, "No auth credentials found", null);
@@ -358,7 +405,8 @@ public final class SimulatorServer implements AutoCloseable {
     }
 
     private static ObjectNode upstreamMetadata(String model) {
-        return JSON.createObjectNode().put("provider_name", "Simulated")
+        return JSON.createObjectNode()
+                .put("provider_name", "Simulated")
                 .put("raw", model + " is temporarily rate-limited upstream. Please retry shortly.");
     }
 
@@ -368,11 +416,14 @@ public final class SimulatorServer implements AutoCloseable {
         var data = list.putArray("data");
         scenario.models().forEach((id, behaviour) -> {
             if (!behaviour.gone()) {
-                ObjectNode m = data.addObject().put("id", id).put("object", "model").put("owned_by", "simulator");
+                ObjectNode m =
+                        data.addObject().put("id", id).put("object", "model").put("owned_by", "simulator");
                 if (behaviour.price() != null) {
                     // as OpenRouter lists them: USD per token, as strings
-                    m.putObject("pricing").put("prompt", behaviour.price().prompt())
-                            .put("completion", behaviour.price().completion()).put("request", "0");
+                    m.putObject("pricing")
+                            .put("prompt", behaviour.price().prompt())
+                            .put("completion", behaviour.price().completion())
+                            .put("request", "0");
                 }
             }
         });
@@ -381,8 +432,12 @@ public final class SimulatorServer implements AutoCloseable {
 
     private JsonNode completion(String model, JsonNode request, TokenLimiting.Admission tokens) {
         String prompt = Prefills.prompt(request);
-        String content = Prefills.continuation(continuationOf(model), request,
-                        scenario.models().keySet().stream().map(m -> wholeAnswer(m, prompt)).toList())
+        String content = Prefills.continuation(
+                        continuationOf(model),
+                        request,
+                        scenario.models().keySet().stream()
+                                .map(m -> wholeAnswer(m, prompt))
+                                .toList())
                 .orElse(wholeAnswer(model, prompt));
         long promptTokens = tokens != null ? tokens.input() : Math.max(1, prompt.length() / 4);
         long completionTokens = tokens != null ? tokens.output() : Math.max(1, content.length() / 4);
@@ -405,16 +460,26 @@ public final class SimulatorServer implements AutoCloseable {
         if (tools.isArray() && !tools.isEmpty()) {
             // as OpenAI's models do when offered tools: call the first, with arguments that match its parameters
             JsonNode function = tools.path(0).path("function");
-            ObjectNode message = choice.putObject("message").put("role", "assistant").putNull("content");
-            message.putArray("tool_calls").addObject().put("id", "call_sim_1").put("type", "function")
-                    .putObject("function").put("name", function.path("name").asText("tool"))
-                    .put("arguments", function.path("parameters").isObject()
-                            ? examples().of(function.get("parameters")).toString() : "{}");
+            ObjectNode message =
+                    choice.putObject("message").put("role", "assistant").putNull("content");
+            message.putArray("tool_calls")
+                    .addObject()
+                    .put("id", "call_sim_1")
+                    .put("type", "function")
+                    .putObject("function")
+                    .put("name", function.path("name").asText("tool"))
+                    .put(
+                            "arguments",
+                            function.path("parameters").isObject()
+                                    ? examples().of(function.get("parameters")).toString()
+                                    : "{}");
             choice.put("finish_reason", "tool_calls");
         } else if (format.equals("json_schema") || format.equals("json_object")) {
             // as a model that follows response_format: a JSON text, matching the schema when one is given
-            JsonNode schema = request.path("response_format").path("json_schema").path("schema");
-            JsonNode value = schema.isObject() ? examples().of(schema)
+            JsonNode schema =
+                    request.path("response_format").path("json_schema").path("schema");
+            JsonNode value = schema.isObject()
+                    ? examples().of(schema)
                     : JSON.createObjectNode().put("answer", content);
             choice.putObject("message").put("role", "assistant").put("content", value.toString());
             choice.put("finish_reason", "stop");
@@ -422,12 +487,15 @@ public final class SimulatorServer implements AutoCloseable {
             choice.putObject("message").put("role", "assistant").put("content", content);
             choice.put("finish_reason", cut ? "length" : "stop");
         }
-        ObjectNode usage = body.putObject("usage").put("prompt_tokens", promptTokens)
-                .put("completion_tokens", completionTokens).put("total_tokens", promptTokens + completionTokens);
+        ObjectNode usage = body.putObject("usage")
+                .put("prompt_tokens", promptTokens)
+                .put("completion_tokens", completionTokens)
+                .put("total_tokens", promptTokens + completionTokens);
         Scenario.ModelBehaviour behaviour = scenario.models().get(model);
         if (behaviour != null && behaviour.price() != null) {
             // OpenRouter reports what a call cost in USD
-            BigDecimal cost = new BigDecimal(behaviour.price().prompt()).multiply(BigDecimal.valueOf(promptTokens))
+            BigDecimal cost = new BigDecimal(behaviour.price().prompt())
+                    .multiply(BigDecimal.valueOf(promptTokens))
                     .add(new BigDecimal(behaviour.price().completion()).multiply(BigDecimal.valueOf(completionTokens)));
             usage.put("cost", cost);
             charged.merge(model, cost, BigDecimal::add);
@@ -436,7 +504,8 @@ public final class SimulatorServer implements AutoCloseable {
     }
 
     private static String wholeAnswer(String model, String prompt) {
-        return "Simulated answer from " + model + " to: " + (prompt.length() > 60 ? prompt.substring(0, 60) + "..." : prompt);
+        return "Simulated answer from " + model + " to: "
+                + (prompt.length() > 60 ? prompt.substring(0, 60) + "..." : prompt);
     }
 
     private String continuationOf(String model) {
@@ -464,7 +533,8 @@ public final class SimulatorServer implements AutoCloseable {
         return body;
     }
 
-    private static void sendError(HttpExchange exchange, int status, String message, ObjectNode metadata) throws IOException {
+    private static void sendError(HttpExchange exchange, int status, String message, ObjectNode metadata)
+            throws IOException {
         send(exchange, status, error(status, message, metadata));
     }
 

@@ -1,15 +1,14 @@
 package dev.rotor.simulator;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
 
 /**
  * A completion streamed as OpenRouter streams it: server-sent events, a {@code : OPENROUTER PROCESSING} keep-alive
@@ -30,8 +29,7 @@ final class SseAnswer {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private SseAnswer() {
-    }
+    private SseAnswer() {}
 
     /**
      * @param fault one of the constants above, or null for a stream that goes well; a cut, a stall or an error event
@@ -58,7 +56,12 @@ final class SseAnswer {
             return;
         }
         JsonNode message = completion.path("choices").path(0).path("message");
-        data(out, chunk(completion, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
+        data(
+                out,
+                chunk(
+                        completion,
+                        JSON.createObjectNode().put("role", "assistant").put("content", ""),
+                        null));
         int sent = 0;
         for (ObjectNode delta : deltas(message)) {
             data(out, chunk(completion, delta, null));
@@ -76,11 +79,13 @@ final class SseAnswer {
                         return;
                     }
                     case MALFORMED -> event(out, "data: {\"id\": \"gen-broken\", \"choices\": [\n\n");
-                    default -> { }
+                    default -> {}
                 }
             }
         }
-        ObjectNode last = chunk(completion, JSON.createObjectNode(),
+        ObjectNode last = chunk(
+                completion,
+                JSON.createObjectNode(),
                 completion.path("choices").path(0).path("finish_reason").asText("stop"));
         last.set("usage", completion.path("usage"));
         data(out, last);
@@ -93,7 +98,8 @@ final class SseAnswer {
     /** Whether a fault's name is a stream's, with or without the chunk it comes after. */
     static boolean isStreamFault(String kind) {
         String name = kind.contains(":") ? kind.substring(0, kind.indexOf(':')) : kind;
-        return List.of(CUT, STALL, ERROR, ERROR_FIRST, MALFORMED, NO_DONE, SLOW_FIRST).contains(name);
+        return List.of(CUT, STALL, ERROR, ERROR_FIRST, MALFORMED, NO_DONE, SLOW_FIRST)
+                .contains(name);
     }
 
     /** The answer in pieces: a word of text a chunk, or the tool call whole. */

@@ -1,20 +1,18 @@
 package dev.rotor.simulator;
 
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
-
 import dev.rotor.simulator.Scenario.TokenBehaviour;
 import dev.rotor.simulator.Scenario.TokenStyle;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * One model's token limits as its provider enforces them (OpenAI, Anthropic or Gemini, see
@@ -24,9 +22,15 @@ import dev.rotor.simulator.Scenario.TokenStyle;
 final class TokenLimiting {
 
     /** What a call counts and whether it got in. */
-    record Admission(boolean admitted, boolean tooLarge, long input, long maxTokens, long output, int status,
-                     Map<String, String> headers, JsonNode errorBody) {
-    }
+    record Admission(
+            boolean admitted,
+            boolean tooLarge,
+            long input,
+            long maxTokens,
+            long output,
+            int status,
+            Map<String, String> headers,
+            JsonNode errorBody) {}
 
     // o200k_base, as GPT-4o's provider counts: another vocabulary than Rotor's own count, as most providers are
     private static final Encoding O200K = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
@@ -45,14 +49,17 @@ final class TokenLimiting {
         this.behaviour = behaviour;
         this.input = new TokenBucket(behaviour.limit(), behaviour.windowMs(), originMs);
         this.output = behaviour.style() == TokenStyle.ANTHROPIC && behaviour.outputLimit() > 0
-                ? new TokenBucket(behaviour.outputLimit(), behaviour.windowMs(), originMs) : null;
+                ? new TokenBucket(behaviour.outputLimit(), behaviour.windowMs(), originMs)
+                : null;
     }
 
     /** The input tokens this provider counts for a request: its own tokenizer, and its chat framing. */
     long inputTokens(JsonNode request) {
         long n = 3;
         for (JsonNode m : request.path("messages")) {
-            n += 4 + Math.round(behaviour.inputFactor() * O200K.countTokensOrdinary(m.path("content").asText("")));
+            n += 4
+                    + Math.round(behaviour.inputFactor()
+                            * O200K.countTokensOrdinary(m.path("content").asText("")));
         }
         return n;
     }
@@ -67,7 +74,8 @@ final class TokenLimiting {
 
     synchronized Admission admit(JsonNode request, long nowMs) {
         long in = inputTokens(request);
-        long max = request.path("max_tokens").asLong(request.path("max_completion_tokens").asLong(DEFAULT_MAX_TOKENS));
+        long max = request.path("max_tokens")
+                .asLong(request.path("max_completion_tokens").asLong(DEFAULT_MAX_TOKENS));
         long out = Math.max(1, Math.round(max * behaviour.outputShare()));
         return switch (behaviour.style()) {
             case OPENAI -> openAi(in, max, out, nowMs);
@@ -80,19 +88,36 @@ final class TokenLimiting {
     private Admission openAi(long in, long max, long out, long nowMs) {
         long requested = in + max;
         if (requested > input.capacity()) {
-            return refused(true, in, max, out, 429, openAiHeaders(nowMs), openAiError("Request too large for " + model
-                    + " in organization org-sim on tokens per min (TPM): Limit " + input.capacity() + ", Requested "
-                    + requested + ". The input or output tokens must be reduced in order to run successfully."));
+            return refused(
+                    true,
+                    in,
+                    max,
+                    out,
+                    429,
+                    openAiHeaders(nowMs),
+                    openAiError("Request too large for " + model
+                            + " in organization org-sim on tokens per min (TPM): Limit " + input.capacity()
+                            + ", Requested "
+                            + requested
+                            + ". The input or output tokens must be reduced in order to run successfully."));
         }
         if (!input.tryTake(requested, nowMs)) {
             long waitMs = input.msUntil(requested, nowMs);
             long used = input.capacity() - input.remaining(nowMs);
             Map<String, String> headers = openAiHeaders(nowMs);
             retryAfter(headers, waitMs);
-            return refused(false, in, max, out, 429, headers, openAiError("Rate limit reached for " + model
-                    + " in organization org-sim on tokens per min (TPM): Limit " + input.capacity() + ", Used " + used
-                    + ", Requested " + requested + ". Please try again in " + goDuration(waitMs) + ". Visit "
-                    + "https://platform.openai.com/account/rate-limits to learn more."));
+            return refused(
+                    false,
+                    in,
+                    max,
+                    out,
+                    429,
+                    headers,
+                    openAiError("Rate limit reached for " + model
+                            + " in organization org-sim on tokens per min (TPM): Limit " + input.capacity() + ", Used "
+                            + used
+                            + ", Requested " + requested + ". Please try again in " + goDuration(waitMs) + ". Visit "
+                            + "https://platform.openai.com/account/rate-limits to learn more."));
         }
         admittedTokens += requested;
         return new Admission(true, false, in, max, out, 200, openAiHeaders(nowMs), null);
@@ -103,10 +128,18 @@ final class TokenLimiting {
         boolean inputFits = input.remaining(nowMs) >= in;
         boolean outputFits = output == null || output.remaining(nowMs) >= max;
         if (in > input.capacity() || (output != null && max > output.capacity())) {
-            return refused(true, in, max, out, 429, anthropicHeaders(nowMs), anthropicError("Request too large: it "
-                    + "would exceed the rate limit for your organization of " + String.format(Locale.ROOT, "%,d",
-                    in > input.capacity() ? input.capacity() : output.capacity()) + (in > input.capacity() ? " input"
-                    : " output") + " tokens per minute."));
+            return refused(
+                    true,
+                    in,
+                    max,
+                    out,
+                    429,
+                    anthropicHeaders(nowMs),
+                    anthropicError("Request too large: it "
+                            + "would exceed the rate limit for your organization of "
+                            + String.format(
+                                    Locale.ROOT, "%,d", in > input.capacity() ? input.capacity() : output.capacity())
+                            + (in > input.capacity() ? " input" : " output") + " tokens per minute."));
         }
         if (!inputFits || !outputFits) {
             long waitMs = !inputFits ? input.msUntil(in, nowMs) : output.msUntil(max, nowMs);
@@ -114,9 +147,19 @@ final class TokenLimiting {
             retryAfter(headers, waitMs);
             String which = !inputFits ? "input" : "output";
             long limit = !inputFits ? input.capacity() : output.capacity();
-            return refused(false, in, max, out, 429, headers, anthropicError("This request would exceed the rate "
-                    + "limit for your organization (org-sim) of " + String.format(Locale.ROOT, "%,d", limit) + " "
-                    + which + " tokens per minute. For details, refer to: https://docs.claude.com/en/api/rate-limits."));
+            return refused(
+                    false,
+                    in,
+                    max,
+                    out,
+                    429,
+                    headers,
+                    anthropicError(
+                            "This request would exceed the rate "
+                                    + "limit for your organization (org-sim) of "
+                                    + String.format(Locale.ROOT, "%,d", limit) + " "
+                                    + which
+                                    + " tokens per minute. For details, refer to: https://docs.claude.com/en/api/rate-limits."));
         }
         input.tryTake(in, nowMs);
         if (output != null) {
@@ -139,8 +182,8 @@ final class TokenLimiting {
         return new Admission(true, false, in, max, out, 200, Map.of(), null);
     }
 
-    private Admission refused(boolean tooLarge, long in, long max, long out, int status, Map<String, String> headers,
-                              JsonNode body) {
+    private Admission refused(
+            boolean tooLarge, long in, long max, long out, int status, Map<String, String> headers, JsonNode body) {
         return new Admission(false, tooLarge, in, max, out, status, headers, body);
     }
 
@@ -169,7 +212,8 @@ final class TokenLimiting {
     private static void anthropic(Map<String, String> h, String unit, TokenBucket bucket, long nowMs) {
         h.put("anthropic-ratelimit-" + unit + "-limit", Long.toString(bucket.capacity()));
         h.put("anthropic-ratelimit-" + unit + "-remaining", Long.toString(bucket.remaining(nowMs)));
-        Instant full = Instant.ofEpochMilli(nowMs + bucket.msUntilFull(nowMs) + 999).truncatedTo(ChronoUnit.SECONDS);
+        Instant full =
+                Instant.ofEpochMilli(nowMs + bucket.msUntilFull(nowMs) + 999).truncatedTo(ChronoUnit.SECONDS);
         h.put("anthropic-ratelimit-" + unit + "-reset", full.toString());
     }
 
@@ -184,7 +228,10 @@ final class TokenLimiting {
 
     private static JsonNode openAiError(String message) {
         ObjectNode body = JSON.createObjectNode();
-        body.putObject("error").put("message", message).put("type", "tokens").putNull("param")
+        body.putObject("error")
+                .put("message", message)
+                .put("type", "tokens")
+                .putNull("param")
                 .put("code", "rate_limit_exceeded");
         return body;
     }
@@ -197,18 +244,24 @@ final class TokenLimiting {
 
     private JsonNode geminiError(long waitMs) {
         ObjectNode body = JSON.createObjectNode();
-        ObjectNode error = body.putObject("error").put("code", 429).put("status", "RESOURCE_EXHAUSTED")
-                .put("message", "You exceeded your current quota, please check your plan and billing details.\n"
-                        + "* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_input_token_count, "
-                        + "limit: " + input.capacity() + ", model: " + model + "\nPlease retry in "
-                        + String.format(Locale.ROOT, "%.3fs", waitMs / 1000.0) + ".");
+        ObjectNode error = body.putObject("error")
+                .put("code", 429)
+                .put("status", "RESOURCE_EXHAUSTED")
+                .put(
+                        "message",
+                        "You exceeded your current quota, please check your plan and billing details.\n"
+                                + "* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_input_token_count, "
+                                + "limit: " + input.capacity() + ", model: " + model + "\nPlease retry in "
+                                + String.format(Locale.ROOT, "%.3fs", waitMs / 1000.0) + ".");
         var details = error.putArray("details");
         ObjectNode failure = details.addObject().put("@type", "type.googleapis.com/google.rpc.QuotaFailure");
-        failure.putArray("violations").addObject()
+        failure.putArray("violations")
+                .addObject()
                 .put("quotaMetric", "generativelanguage.googleapis.com/generate_content_input_token_count")
-                .put("quotaId", "GenerateContentInputTokensPerModelPerMinute").put("quotaValue",
-                        Long.toString(input.capacity()));
-        details.addObject().put("@type", "type.googleapis.com/google.rpc.RetryInfo")
+                .put("quotaId", "GenerateContentInputTokensPerModelPerMinute")
+                .put("quotaValue", Long.toString(input.capacity()));
+        details.addObject()
+                .put("@type", "type.googleapis.com/google.rpc.RetryInfo")
                 .put("retryDelay", Math.max(1, (waitMs + 999) / 1000) + "s");
         return body;
     }

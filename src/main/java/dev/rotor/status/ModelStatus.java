@@ -1,17 +1,7 @@
 package dev.rotor.status;
 
-import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
-
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.micrometer.core.instrument.distribution.HistogramSnapshot;
-import io.micrometer.core.instrument.distribution.ValueAtPercentile;
-
 import dev.rotor.limits.BudgetView;
 import dev.rotor.limits.LimitState;
 import dev.rotor.limits.ScopeKeys;
@@ -22,6 +12,14 @@ import dev.rotor.metrics.RotorMetrics;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.models.Money;
 import dev.rotor.rotation.RotationPolicy;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * One model's line on the status page: what state it is in and why, what it has done, and the limit that paces it.
@@ -32,10 +30,26 @@ import dev.rotor.rotation.RotationPolicy;
  * @param answersRejected answers that came back and failed their checks (rotor_answers_rejected_total)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record ModelStatus(String id, String provider, String state, Instant until, String why, long requests, long ok,
-                          long rateLimited, long otherFailures, long answersRejected, Double p50Ms, Double p95Ms, long tokens, String limit,
-                          String limitSource, String tokenLimit, Long tokensAvailable, Long tokensReserved,
-                          double spendUsd) {
+public record ModelStatus(
+        String id,
+        String provider,
+        String state,
+        Instant until,
+        String why,
+        long requests,
+        long ok,
+        long rateLimited,
+        long otherFailures,
+        long answersRejected,
+        Double p50Ms,
+        Double p95Ms,
+        long tokens,
+        String limit,
+        String limitSource,
+        String tokenLimit,
+        Long tokensAvailable,
+        Long tokensReserved,
+        double spendUsd) {
 
     public static final String AVAILABLE = "available";
     public static final String COOLING = "cooling";
@@ -50,32 +64,49 @@ public record ModelStatus(String id, String provider, String state, Instant unti
     static ModelStatus of(ModelSpec m, RotationPolicy policy, RotorMetrics metrics, Instant now, List<ModelSpec> all) {
         LimitState limits = policy.limits();
         RotorMetrics.ModelMeters meters = metrics.of(m);
-        String lastFailure = metrics.recent().lastFailure(m.id())
-                .map(f -> f.kind() + ": " + f.message()).orElse(null);
+        String lastFailure = metrics.recent()
+                .lastFailure(m.id())
+                .map(f -> f.kind() + ": " + f.message())
+                .orElse(null);
         State state = state(m, policy, limits, now, lastFailure, () -> coolingCause(m, all, metrics.recent()));
         double failures = metrics.failures(m);
         var snapshot = meters.latency().takeSnapshot();
         var limit = limits.limitOf(m);
         var tokenLimit = limits.tokenLimitsOf(m, now).stream().findFirst();
-        return new ModelStatus(m.id(), m.provider().name(), state.name(), state.until().orElse(null), state.why(),
-                Math.round(meters.requests().count()), Math.round(meters.successes().count()),
-                Math.round(meters.rateLimited().count()), Math.round(failures - meters.rateLimited().count()),
+        return new ModelStatus(
+                m.id(),
+                m.provider().name(),
+                state.name(),
+                state.until().orElse(null),
+                state.why(),
+                Math.round(meters.requests().count()),
+                Math.round(meters.successes().count()),
+                Math.round(meters.rateLimited().count()),
+                Math.round(failures - meters.rateLimited().count()),
                 Math.round(metrics.answersRejected(m)),
-                percentileMs(snapshot, 0.5), percentileMs(snapshot, 0.95),
-                Math.round(meters.promptTokens().count() + meters.completionTokens().count()),
+                percentileMs(snapshot, 0.5),
+                percentileMs(snapshot, 0.95),
+                Math.round(meters.promptTokens().count()
+                        + meters.completionTokens().count()),
                 limit.map(v -> v.requests() + " per " + Windows.text(v.window()) + " on " + v.scope())
                         .orElse(null),
-                limit.map(v -> v.source().label()).orElse(null), tokenLimit.map(TokenLimitView::toString).orElse(null),
-                tokenLimit.map(TokenLimitView::level).orElse(null), tokenLimit.map(TokenLimitView::reserved).orElse(null),
+                limit.map(v -> v.source().label()).orElse(null),
+                tokenLimit.map(TokenLimitView::toString).orElse(null),
+                tokenLimit.map(TokenLimitView::level).orElse(null),
+                tokenLimit.map(TokenLimitView::reserved).orElse(null),
                 meters.spendUsd().count());
     }
 
-    private record State(String name, Optional<Instant> until, String why) {
-    }
+    private record State(String name, Optional<Instant> until, String why) {}
 
     /** The state that matters most when several hold: a model out of the rotation is out whatever its cooldown. */
-    private static State state(ModelSpec m, RotationPolicy policy, LimitState limits, Instant now, String lastFailure,
-                               Supplier<String> coolingCause) {
+    private static State state(
+            ModelSpec m,
+            RotationPolicy policy,
+            LimitState limits,
+            Instant now,
+            String lastFailure,
+            Supplier<String> coolingCause) {
         Optional<String> gone = limits.leftRotation(m);
         if (gone.isPresent()) {
             return new State(GONE, Optional.empty(), gone.get());
@@ -104,14 +135,21 @@ public record ModelStatus(String id, String provider, String state, Instant unti
                 .findFirst();
         if (spent.isPresent()) {
             BudgetView b = spent.get();
-            return new State(BUDGET_SPENT, Optional.of(b.resetsAt()), "its budget per " + b.window().label() + " on "
-                    + b.scope() + (b.remainingPicoUsd() == 0 ? " is spent" : " has " + Money.text(b.remainingPicoUsd())
-                    + " left, less than a call holds"));
+            return new State(
+                    BUDGET_SPENT,
+                    Optional.of(b.resetsAt()),
+                    "its budget per " + b.window().label() + " on "
+                            + b.scope()
+                            + (b.remainingPicoUsd() == 0
+                                    ? " is spent"
+                                    : " has " + Money.text(b.remainingPicoUsd()) + " left, less than a call holds"));
         }
         Optional<Instant> blocked = limits.blockedUntil(m, now);
         if (blocked.isPresent()) {
-            return new State(AT_LIMIT, blocked, limits.limitOf(m).map(v -> "window full on " + v.scope())
-                    .orElse("its window is full"));
+            return new State(
+                    AT_LIMIT,
+                    blocked,
+                    limits.limitOf(m).map(v -> "window full on " + v.scope()).orElse("its window is full"));
         }
         return new State(AVAILABLE, Optional.empty(), null);
     }
@@ -122,13 +160,17 @@ public record ModelStatus(String id, String provider, String state, Instant unti
      * pool with it. A pool's or a group's 429 cools every model in it, most of which never failed themselves.
      */
     private static String coolingCause(ModelSpec m, List<ModelSpec> all, RecentEvents recent) {
-        List<String> shared = ScopeKeys.of(m).stream().filter(k -> !k.equals(ScopeKeys.model(m))).toList();
+        List<String> shared = ScopeKeys.of(m).stream()
+                .filter(k -> !k.equals(ScopeKeys.model(m)))
+                .toList();
         ModelSpec cause = null;
         RecentEvents.LastFailure latest = null;
         for (ModelSpec other : all) {
             Optional<RecentEvents.LastFailure> failure = recent.lastFailure(other.id());
             boolean sharing = other.equals(m) || ScopeKeys.of(other).stream().anyMatch(shared::contains);
-            if (sharing && failure.isPresent() && (latest == null || failure.get().at().isAfter(latest.at()))) {
+            if (sharing
+                    && failure.isPresent()
+                    && (latest == null || failure.get().at().isAfter(latest.at()))) {
                 cause = other;
                 latest = failure.get();
             }
@@ -147,7 +189,8 @@ public record ModelStatus(String id, String provider, String state, Instant unti
         for (ValueAtPercentile v : snapshot.percentileValues()) {
             if (v.percentile() == percentile) {
                 // 0 once the timer's recent window holds no call: no figure, rather than a model that seems instant
-                return Double.isNaN(v.value()) || v.value() == 0 ? null
+                return Double.isNaN(v.value()) || v.value() == 0
+                        ? null
                         : Math.round(v.value(TimeUnit.MILLISECONDS) * 10) / 10.0;
             }
         }

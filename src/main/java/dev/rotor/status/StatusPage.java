@@ -1,5 +1,11 @@
 package dev.rotor.status;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -7,13 +13,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.main.ManagementHttpServer;
 import org.slf4j.Logger;
@@ -30,6 +29,7 @@ public final class StatusPage {
     /** The page's own files only: markup that slipped into the page could neither run a script nor load anything. */
     private static final String POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
             + "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
     private static final Map<String, String> FILES = Map.of(
             "index.html", "text/html; charset=utf-8",
             "status.js", "text/javascript; charset=utf-8",
@@ -57,8 +57,8 @@ public final class StatusPage {
             return;
         }
         // a thread of Camel's own, which Camel shuts down when it stops
-        ScheduledExecutorService sampler = context.getExecutorServiceManager()
-                .newSingleThreadScheduledExecutor(this, "rotor-status-sampler");
+        ScheduledExecutorService sampler =
+                context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "rotor-status-sampler");
         sampler.scheduleAtFixedRate(report::sample, 0, 1, TimeUnit.SECONDS);
         Router router = server.getRouter();
         router.get(PATH).handler(ctx -> file(ctx, "index.html"));

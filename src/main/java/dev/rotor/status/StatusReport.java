@@ -1,15 +1,7 @@
 package dev.rotor.status;
 
-import java.time.Clock;
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.BooleanSupplier;
-
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-
 import dev.rotor.limits.BudgetView;
 import dev.rotor.metrics.RecentEvents;
 import dev.rotor.metrics.RotorMetrics;
@@ -19,6 +11,12 @@ import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.transport.TransportMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /** What the status page shows, read from the policy, the limit state and the meters: the body of status.json. */
 public final class StatusReport {
@@ -28,32 +26,49 @@ public final class StatusReport {
 
     /** One transport: tasks in it now, and what it did in the last minute. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record TransportStatus(String name, int inFlight, int waiting, long parkedPerMinute, long completedPerMinute,
-                                  long deadLetteredPerMinute) {
-    }
+    public record TransportStatus(
+            String name,
+            int inFlight,
+            int waiting,
+            long parkedPerMinute,
+            long completedPerMinute,
+            long deadLetteredPerMinute) {}
 
     /** Tasks completed and 429s met in each second of the last ten minutes, oldest first. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Chart(long endSecond, List<Double> completed, List<Double> rateLimited) {
-    }
+    public record Chart(long endSecond, List<Double> completed, List<Double> rateLimited) {}
 
     /** One budget: its scope and window, what it allows, what was spent or is held, and when it resets. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record BudgetLine(String scope, String window, double budgetUsd, double spentUsd, double leftUsd,
-                             Instant resetsAt) {
+    public record BudgetLine(
+            String scope, String window, double budgetUsd, double spentUsd, double leftUsd, Instant resetsAt) {
 
         static BudgetLine of(BudgetView b) {
-            return new BudgetLine(b.scope(), b.window().label(), Money.usd(b.capPicoUsd()), Money.usd(b.spentPicoUsd()),
-                    Money.usd(b.remainingPicoUsd()), b.resetsAt());
+            return new BudgetLine(
+                    b.scope(),
+                    b.window().label(),
+                    Money.usd(b.capPicoUsd()),
+                    Money.usd(b.spentPicoUsd()),
+                    Money.usd(b.remainingPicoUsd()),
+                    b.resetsAt());
         }
     }
 
     /** The whole document. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Status(Instant now, String stateStore, boolean stateDegraded, long completed, long cached, long deadLettered,
-                         List<ModelStatus> models, List<BudgetLine> budgets, List<TransportStatus> transports,
-                         List<RecentEvents.Rotation> rotations, List<RecentEvents.DeadLetter> deadLetters, Chart chart) {
-    }
+    public record Status(
+            Instant now,
+            String stateStore,
+            boolean stateDegraded,
+            long completed,
+            long cached,
+            long deadLettered,
+            List<ModelStatus> models,
+            List<BudgetLine> budgets,
+            List<TransportStatus> transports,
+            List<RecentEvents.Rotation> rotations,
+            List<RecentEvents.DeadLetter> deadLetters,
+            Chart chart) {}
 
     private final RotationPolicy policy;
     private final RotorMetrics metrics;
@@ -71,9 +86,16 @@ public final class StatusReport {
      * @param stateStore     where the limit state lives (memory, redis)
      * @param degraded       true while a shared state is out of reach
      */
-    public StatusReport(RotationPolicy policy, RotorMetrics metrics, TransportMetrics transports,
-                        List<String> transportNames, List<ModelSpec> models, MeterRegistry meters, Clock clock,
-                        String stateStore, BooleanSupplier degraded) {
+    public StatusReport(
+            RotationPolicy policy,
+            RotorMetrics metrics,
+            TransportMetrics transports,
+            List<String> transportNames,
+            List<ModelSpec> models,
+            MeterRegistry meters,
+            Clock clock,
+            String stateStore,
+            BooleanSupplier degraded) {
         this.policy = policy;
         this.metrics = metrics;
         this.transports = transports;
@@ -93,23 +115,47 @@ public final class StatusReport {
 
     public Status now() {
         Instant now = clock.instant();
-        List<ModelStatus> lines = models.stream().map(m -> ModelStatus.of(m, policy, metrics, now, models)).toList();
-        List<TransportStatus> flows = transportNames.stream().map(t -> new TransportStatus(t, transports.inFlight(t),
-                transports.waiting(t), Math.round(timeline.lastMinute(t + ".parked")),
-                Math.round(timeline.lastMinute(t + ".completed")), Math.round(timeline.lastMinute(t + ".dead_lettered"))))
+        List<ModelStatus> lines = models.stream()
+                .map(m -> ModelStatus.of(m, policy, metrics, now, models))
+                .toList();
+        List<TransportStatus> flows = transportNames.stream()
+                .map(t -> new TransportStatus(
+                        t,
+                        transports.inFlight(t),
+                        transports.waiting(t),
+                        Math.round(timeline.lastMinute(t + ".parked")),
+                        Math.round(timeline.lastMinute(t + ".completed")),
+                        Math.round(timeline.lastMinute(t + ".dead_lettered"))))
                 .toList();
         Timeline.Series completed = timeline.perSecond(COMPLETED);
-        List<BudgetLine> budgets = policy.limits().budgets(now).stream().map(BudgetLine::of).toList();
-        return new Status(now, stateStore, degraded.getAsBoolean(), Math.round(count("rotor.tasks", "status", "completed")),
-                Math.round(metrics.cacheHits()), Math.round(count("rotor.tasks", "status", "failed")), lines, budgets, flows, metrics.recent().rotations(),
+        List<BudgetLine> budgets =
+                policy.limits().budgets(now).stream().map(BudgetLine::of).toList();
+        return new Status(
+                now,
+                stateStore,
+                degraded.getAsBoolean(),
+                Math.round(count("rotor.tasks", "status", "completed")),
+                Math.round(metrics.cacheHits()),
+                Math.round(count("rotor.tasks", "status", "failed")),
+                lines,
+                budgets,
+                flows,
+                metrics.recent().rotations(),
                 metrics.recent().deadLetters(),
-                new Chart(completed.endSecond(), completed.perSecond(), timeline.perSecond(RATE_LIMITED).perSecond()));
+                new Chart(
+                        completed.endSecond(),
+                        completed.perSecond(),
+                        timeline.perSecond(RATE_LIMITED).perSecond()));
     }
 
     private Map<String, Double> totals() {
         Map<String, Double> totals = new LinkedHashMap<>();
         totals.put(COMPLETED, count("rotor.tasks", "status", "completed"));
-        totals.put(RATE_LIMITED, meters.find("rotor.model.rate.limited").counters().stream().mapToDouble(Counter::count).sum());
+        totals.put(
+                RATE_LIMITED,
+                meters.find("rotor.model.rate.limited").counters().stream()
+                        .mapToDouble(Counter::count)
+                        .sum());
         for (String t : transportNames) {
             totals.put(t + ".parked", count("rotor.transport.parked", "transport", t));
             totals.put(t + ".completed", count("rotor.transport.completed", "transport", t));

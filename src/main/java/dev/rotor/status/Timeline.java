@@ -16,6 +16,7 @@ public final class Timeline {
 
     /** The chart spans this many seconds. */
     public static final int CHART_SECONDS = 600;
+
     private static final int MINUTE = 60;
 
     /** The totals at one second. */
@@ -26,8 +27,7 @@ public final class Timeline {
     }
 
     /** Per-second differences of one total, the last of them ending at {@code endSecond}. */
-    public record Series(long endSecond, List<Double> perSecond) {
-    }
+    public record Series(long endSecond, List<Double> perSecond) {}
 
     private final Supplier<Map<String, Double>> totals;
     private final Deque<Sample> samples = new ArrayDeque<>();

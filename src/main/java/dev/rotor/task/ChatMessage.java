@@ -1,5 +1,4 @@
 package dev.rotor.task;
 
 /** One OpenAI chat message. */
-public record ChatMessage(String role, String content) {
-}
+public record ChatMessage(String role, String content) {}

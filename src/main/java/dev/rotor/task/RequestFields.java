@@ -18,23 +18,45 @@ import java.util.TreeSet;
 public final class RequestFields {
 
     /** OpenAI's request fields a task may carry, sent as they are. */
-    public static final Set<String> PASSED = Set.of("response_format", "tools", "tool_choice", "parallel_tool_calls",
-            "stop", "seed", "top_p", "presence_penalty", "frequency_penalty", "reasoning_effort", "logprobs",
-            "top_logprobs", "logit_bias", "user");
+    public static final Set<String> PASSED = Set.of(
+            "response_format",
+            "tools",
+            "tool_choice",
+            "parallel_tool_calls",
+            "stop",
+            "seed",
+            "top_p",
+            "presence_penalty",
+            "frequency_penalty",
+            "reasoning_effort",
+            "logprobs",
+            "top_logprobs",
+            "logit_bias",
+            "user");
 
     /** A task's own fields: what to ask, how to route it, what to return with it. */
-    public static final Set<String> TASK = Set.of("id", "prompt", "messages", "system", "max_tokens", "temperature",
-            "chain", "models", "metadata", "cache", "accept", "extra_body");
+    public static final Set<String> TASK = Set.of(
+            "id",
+            "prompt",
+            "messages",
+            "system",
+            "max_tokens",
+            "temperature",
+            "chain",
+            "models",
+            "metadata",
+            "cache",
+            "accept",
+            "extra_body");
 
     /**
      * What Rotor sets on every request itself: a task's {@code extra_body} may not (a bound there would undo the wider
      * max_tokens after a cut-off, and what the call reserved). Rotor makes one choice per call: no {@code n}.
      */
-    public static final Set<String> ROTORS = Set.of("model", "messages", "stream", "stream_options", "n", "max_tokens",
-            "max_completion_tokens", "temperature");
+    public static final Set<String> ROTORS = Set.of(
+            "model", "messages", "stream", "stream_options", "n", "max_tokens", "max_completion_tokens", "temperature");
 
-    private RequestFields() {
-    }
+    private RequestFields() {}
 
     /** The message for a task field that is not known. */
     static String unknown(String field) {

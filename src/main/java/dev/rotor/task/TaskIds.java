@@ -8,11 +8,14 @@ public final class TaskIds {
     public static final int MAX_LENGTH = 128;
     private static final Pattern UNSAFE = Pattern.compile("[^A-Za-z0-9._-]");
 
-    private TaskIds() {
-    }
+    private TaskIds() {}
 
     public static boolean isValid(String id) {
-        if (id == null || id.isEmpty() || id.length() > MAX_LENGTH || !isAlphanumeric(id.charAt(0)) || id.contains("..")) {
+        if (id == null
+                || id.isEmpty()
+                || id.length() > MAX_LENGTH
+                || !isAlphanumeric(id.charAt(0))
+                || id.contains("..")) {
             return false;
         }
         // a loop, not a regex: every task's id is checked, most of them several times on the way in

@@ -1,20 +1,18 @@
 package dev.rotor.task;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rotor.answers.Expectations;
+import dev.rotor.answers.ExpectationsReader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.rotor.answers.Expectations;
-import dev.rotor.answers.ExpectationsReader;
 
 /** Turns raw input (a file, a message) into a {@link Task}, or says exactly what is wrong with it. */
 public final class TaskParser {
@@ -42,7 +40,8 @@ public final class TaskParser {
             throw new InvalidTaskException(safeFallback, "empty input");
         }
         if (raw.length > MAX_BYTES) {
-            throw new InvalidTaskException(safeFallback, "input is " + raw.length + " bytes, over the limit of " + MAX_BYTES);
+            throw new InvalidTaskException(
+                    safeFallback, "input is " + raw.length + " bytes, over the limit of " + MAX_BYTES);
         }
         JsonNode root = readJson(raw, safeFallback);
         if (!(root instanceof ObjectNode task)) {
@@ -51,9 +50,19 @@ public final class TaskParser {
         String id = id(task, fallbackId, safeFallback);
         List<ChatMessage> messages = messages(task, id);
         ObjectNode fields = requestFields(task, id);
-        return new Task(id, messages, positiveInt(task, "max_tokens", id), temperature(task, id),
-                chain(task, id), models(task, id), metadata(task, id), task, Optional.empty(), cacheable(task, id),
-                fields, expectations(fields, task.get("accept"), id));
+        return new Task(
+                id,
+                messages,
+                positiveInt(task, "max_tokens", id),
+                temperature(task, id),
+                chain(task, id),
+                models(task, id),
+                metadata(task, id),
+                task,
+                Optional.empty(),
+                cacheable(task, id),
+                fields,
+                expectations(fields, task.get("accept"), id));
     }
 
     /** OpenAI's fields as they came, then a provider's own from extra_body; any other field is an error naming it. */
@@ -72,7 +81,8 @@ public final class TaskParser {
             return fields;
         }
         if (!extra.isObject()) {
-            throw new InvalidTaskException(id, "'extra_body' must be an object of a provider's own fields, got " + describe(extra));
+            throw new InvalidTaskException(
+                    id, "'extra_body' must be an object of a provider's own fields, got " + describe(extra));
         }
         for (var it = extra.fields(); it.hasNext(); ) {
             var field = it.next();
@@ -84,7 +94,8 @@ public final class TaskParser {
         return fields;
     }
 
-    private static Expectations expectations(ObjectNode fields, JsonNode accept, String id) throws InvalidTaskException {
+    private static Expectations expectations(ObjectNode fields, JsonNode accept, String id)
+            throws InvalidTaskException {
         try {
             return ExpectationsReader.read(fields, accept);
         } catch (IllegalArgumentException e) {
@@ -129,8 +140,10 @@ public final class TaskParser {
             throw new InvalidTaskException(safeFallback, "'id' must be a string, got " + describe(id));
         }
         if (!TaskIds.isValid(id.asText())) {
-            throw new InvalidTaskException(safeFallback, "'id' must be 1-" + TaskIds.MAX_LENGTH
-                    + " letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'");
+            throw new InvalidTaskException(
+                    safeFallback,
+                    "'id' must be 1-" + TaskIds.MAX_LENGTH
+                            + " letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'");
         }
         return id.asText();
     }
@@ -142,8 +155,11 @@ public final class TaskParser {
         boolean hasPrompt = prompt != null && !prompt.isNull();
         boolean hasMessages = messages != null && !messages.isNull();
         if (hasPrompt == hasMessages) {
-            throw new InvalidTaskException(id, hasPrompt ? "give either 'prompt' or 'messages', not both"
-                    : "the task has neither 'prompt' nor 'messages'");
+            throw new InvalidTaskException(
+                    id,
+                    hasPrompt
+                            ? "give either 'prompt' or 'messages', not both"
+                            : "the task has neither 'prompt' nor 'messages'");
         }
         List<ChatMessage> result = new ArrayList<>();
         system.ifPresent(s -> result.add(new ChatMessage("system", s)));
@@ -219,7 +235,8 @@ public final class TaskParser {
                 throw new InvalidTaskException(id, "'models' must list model ids, got " + describe(m));
             }
             if (!modelExists.test(m.asText())) {
-                throw new InvalidTaskException(id, "'models' names '" + m.asText() + "', which is not a model in models.yaml");
+                throw new InvalidTaskException(
+                        id, "'models' names '" + m.asText() + "', which is not a model in models.yaml");
             }
             models.add(m.asText());
         }

@@ -1,15 +1,13 @@
 package dev.rotor.tracing;
 
-import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
 import dev.rotor.chat.TokenUsage;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 
 /** What a model call's span says of where it went and what came back, under the GenAI and HTTP conventions' names. */
 final class CallAttributes {
@@ -19,8 +17,7 @@ final class CallAttributes {
     /** Said of a failure without capture-content: a provider's error text, cut here, says why without quoting much. */
     private static final int MESSAGE_LIMIT = 200;
 
-    private CallAttributes() {
-    }
+    private CallAttributes() {}
 
     /** The provider's address: scheme, host, port and path; a query or user part could hold a key. */
     static void target(SpanBuilder span, URI url) {
@@ -41,7 +38,8 @@ final class CallAttributes {
                 span.setAttribute("gen_ai.response.id", body.path("id").asText());
             }
             List<String> reasons = new ArrayList<>();
-            body.path("choices").forEach(c -> reasons.add(c.path("finish_reason").asText("")));
+            body.path("choices")
+                    .forEach(c -> reasons.add(c.path("finish_reason").asText("")));
             span.setAttribute(FINISH_REASONS, reasons);
             if (captureContent) {
                 span.setAttribute("gen_ai.output.messages", MessageContent.output(body));

@@ -1,10 +1,9 @@
 package dev.rotor.tracing;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
-
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapSetter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /**
  * A message's headers as a carrier of trace context: a gateway request's HTTP headers, a JMS message's properties and
@@ -37,6 +36,5 @@ final class CamelHeaders {
         }
     };
 
-    private CamelHeaders() {
-    }
+    private CamelHeaders() {}
 }

@@ -1,12 +1,11 @@
 package dev.rotor.tracing;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.StatusCode;
 
 /**
  * A streamed call that sent its first content, handed to whoever relays it to its end: when it began (nano time), for

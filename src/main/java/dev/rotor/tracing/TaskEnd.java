@@ -1,7 +1,5 @@
 package dev.rotor.tracing;
 
-import org.apache.camel.Exchange;
-
 import dev.rotor.batch.TaskLedger;
 import dev.rotor.core.ExchangeKeys;
 import dev.rotor.rotation.Decision;
@@ -9,6 +7,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
+import org.apache.camel.Exchange;
 
 /**
  * The task's span at its exchange's end, however the task ended: completed or failed as its ledger line says, parked
@@ -16,8 +15,7 @@ import io.opentelemetry.api.trace.StatusCode;
  */
 final class TaskEnd {
 
-    private TaskEnd() {
-    }
+    private TaskEnd() {}
 
     static void end(TaskTrace trace, Exchange exchange) {
         Span call = trace.takeCall();
@@ -47,12 +45,18 @@ final class TaskEnd {
             }
         } else if (decision instanceof Decision.Park park) {
             task.setAttribute("rotor.outcome", "parked");
-            task.addEvent("rotor.parked", Attributes.of(AttributeKey.longKey("rotor.park.delay_ms"),
-                    park.delay().toMillis()));
+            task.addEvent(
+                    "rotor.parked",
+                    Attributes.of(
+                            AttributeKey.longKey("rotor.park.delay_ms"),
+                            park.delay().toMillis()));
         } else if (exchange.isFailed()) {
             task.setAttribute("rotor.outcome", "failed");
-            task.setStatus(StatusCode.ERROR, exchange.getException() == null ? "failed"
-                    : exchange.getException().getClass().getSimpleName());
+            task.setStatus(
+                    StatusCode.ERROR,
+                    exchange.getException() == null
+                            ? "failed"
+                            : exchange.getException().getClass().getSimpleName());
         }
         task.end();
     }

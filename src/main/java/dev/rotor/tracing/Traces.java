@@ -1,19 +1,6 @@
 package dev.rotor.tracing;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
-
-import org.apache.camel.Exchange;
-import org.apache.camel.support.SynchronizationAdapter;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.core.ExchangeKeys;
@@ -33,6 +20,16 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.SynchronizationAdapter;
 
 /**
  * Rotor's spans, on OpenTelemetry's GenAI conventions: one {@code rotor.task} span a task, from the context its input
@@ -70,10 +67,13 @@ public final class Traces {
         }
         Transport transport = exchange.getProperty(ExchangeKeys.TRANSPORT, Transport.class);
         Context parent = propagator.extract(Context.root(), exchange.getIn().getHeaders(), CamelHeaders.GETTER);
-        Span span = tracer.spanBuilder("rotor.task").setParent(parent).setSpanKind(kindOf(transport))
+        Span span = tracer.spanBuilder("rotor.task")
+                .setParent(parent)
+                .setSpanKind(kindOf(transport))
                 .setAttribute("rotor.task.id", progress.taskId())
                 .setAttribute("rotor.transport", transport == null ? "direct" : transport.label())
-                .setAttribute(CHAIN, progress.chain().stream().map(ModelSpec::id).toList())
+                .setAttribute(
+                        CHAIN, progress.chain().stream().map(ModelSpec::id).toList())
                 .setAttribute("rotor.task.resumed", progress.calls() > 0)
                 .startSpan();
         TaskTrace trace = new TaskTrace(span, System.nanoTime());
@@ -104,7 +104,8 @@ public final class Traces {
     public void injectTaskContext(Exchange exchange) {
         TaskTrace trace = traceOf(exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class));
         if (trace != null) {
-            propagator.inject(Context.root().with(trace.task()), exchange.getIn().getHeaders(), CamelHeaders.SETTER);
+            propagator.inject(
+                    Context.root().with(trace.task()), exchange.getIn().getHeaders(), CamelHeaders.SETTER);
         }
     }
 
@@ -114,8 +115,13 @@ public final class Traces {
      *
      * @param rotation why the task rotated to this model, null when it did not
      */
-    public void callStarted(Exchange exchange, TaskProgress progress, ModelSpec model, String body, String rotation,
-                            OptionalInt maxTokens) {
+    public void callStarted(
+            Exchange exchange,
+            TaskProgress progress,
+            ModelSpec model,
+            String body,
+            String rotation,
+            OptionalInt maxTokens) {
         TaskTrace trace = traceOf(progress);
         if (trace == null) {
             return;
@@ -123,7 +129,9 @@ public final class Traces {
         endUnfinishedCall(trace);
         long now = System.nanoTime();
         SpanBuilder builder = chatSpan(trace, model, progress.calls() + 1, body)
-                .setAttribute("rotor.wait_ms", Duration.ofNanos(now - trace.idleSince()).toMillis());
+                .setAttribute(
+                        "rotor.wait_ms",
+                        Duration.ofNanos(now - trace.idleSince()).toMillis());
         String pacedBy = trace.takePacedBy();
         if (pacedBy != null) {
             builder.setAttribute("rotor.paced_by", pacedBy);
@@ -134,8 +142,10 @@ public final class Traces {
         maxTokens.ifPresent(t -> builder.setAttribute("gen_ai.request.max_tokens", (long) t));
         Permit permit = exchange.getProperty(ExchangeKeys.PERMIT, Permit.class);
         if (permit != null) {
-            builder.setAttribute("rotor.reserved.input_tokens", permit.reserved().inputTokens());
-            builder.setAttribute("rotor.reserved.output_tokens", permit.reserved().outputTokens());
+            builder.setAttribute(
+                    "rotor.reserved.input_tokens", permit.reserved().inputTokens());
+            builder.setAttribute(
+                    "rotor.reserved.output_tokens", permit.reserved().outputTokens());
         }
         Span started = builder.startSpan();
         trace.call(started, model.id());
@@ -145,7 +155,8 @@ public final class Traces {
 
     /** A {@code chat {model}} client span under the task's, with what every call's span says. */
     private SpanBuilder chatSpan(TaskTrace trace, ModelSpec model, long attempt, String body) {
-        SpanBuilder builder = tracer.spanBuilder("chat " + model.id()).setParent(Context.root().with(trace.task()))
+        SpanBuilder builder = tracer.spanBuilder("chat " + model.id())
+                .setParent(Context.root().with(trace.task()))
                 .setSpanKind(SpanKind.CLIENT)
                 .setAttribute("gen_ai.operation.name", "chat")
                 .setAttribute("gen_ai.provider.name", model.provider().name())
@@ -170,7 +181,8 @@ public final class Traces {
         if (trace == null) {
             return new StreamedCall(now, Span.getInvalid());
         }
-        Span span = chatSpan(trace, model, progress.calls() + 1, body).setAttribute("rotor.call.role", role)
+        Span span = chatSpan(trace, model, progress.calls() + 1, body)
+                .setAttribute("rotor.call.role", role)
                 .setAttribute("rotor.rotation.reason", captureContent ? why : CallAttributes.shortened(why))
                 .startSpan();
         Map<String, Object> headers = new HashMap<>();
@@ -219,8 +231,13 @@ public final class Traces {
     }
 
     /** The call answered whole: what came back, and its span ends. */
-    public void callAnswered(TaskProgress progress, int status, JsonNode body, TokenUsage usage, String outcome,
-                             OptionalLong costPicoUsd) {
+    public void callAnswered(
+            TaskProgress progress,
+            int status,
+            JsonNode body,
+            TokenUsage usage,
+            String outcome,
+            OptionalLong costPicoUsd) {
         TaskTrace trace = traceOf(progress);
         Span span = trace == null ? null : trace.takeCall();
         if (span == null) {
@@ -241,8 +258,8 @@ public final class Traces {
      * @param winner the model whose stream is relayed: the one asked, or the hedge that sent content first
      * @param hedge  the hedge's own call when it won, else null
      */
-    public StreamedCall callStreaming(TaskProgress progress, ModelSpec winner, long startNanos, Duration toFirstToken,
-                                      StreamedCall hedge) {
+    public StreamedCall callStreaming(
+            TaskProgress progress, ModelSpec winner, long startNanos, Duration toFirstToken, StreamedCall hedge) {
         TaskTrace trace = traceOf(progress);
         String asked = trace == null ? null : trace.callModel();
         Span span = trace == null ? null : trace.takeCall();
@@ -256,8 +273,13 @@ public final class Traces {
             span.setAttribute("rotor.outcome", "hedge_lost");
             span.setAttribute("rotor.hedge.winner", winner.id());
             span.end();
-            trace.task().addEvent("rotor.hedge", Attributes.builder().put("rotor.rotation.from", asked)
-                    .put("rotor.rotation.to", winner.id()).build());
+            trace.task()
+                    .addEvent(
+                            "rotor.hedge",
+                            Attributes.builder()
+                                    .put("rotor.rotation.from", asked)
+                                    .put("rotor.rotation.to", winner.id())
+                                    .build());
             return hedge == null ? new StreamedCall(startNanos, Span.getInvalid()) : hedge;
         }
         span.setAttribute("rotor.outcome", "ok");
@@ -271,15 +293,17 @@ public final class Traces {
      * @param usage  the usage the stream's last chunk reported, null when it did not
      * @param broken why it broke, null when it ended whole
      */
-    public static void streamEnded(StreamedCall call, String responseModel, String finishReason, JsonNode usage,
-                                   String broken) {
+    public static void streamEnded(
+            StreamedCall call, String responseModel, String finishReason, JsonNode usage, String broken) {
         call.take().ifPresent(span -> {
             span.setAttribute("gen_ai.response.model", responseModel);
             if (finishReason != null) {
                 span.setAttribute(CallAttributes.FINISH_REASONS, List.of(finishReason));
             }
             if (usage != null) {
-                CallAttributes.usage(span, usage.path("prompt_tokens").asLong(0),
+                CallAttributes.usage(
+                        span,
+                        usage.path("prompt_tokens").asLong(0),
                         usage.path("completion_tokens").asLong(0));
             }
             if (broken != null) {
@@ -297,8 +321,8 @@ public final class Traces {
      * @param rejected the check the answer failed, null for a failed call
      * @param cooldown until when the model is out of the rotation, when it is
      */
-    public void callFailed(TaskProgress progress, Failure failure, String rejected, Decision decision,
-                           Optional<Instant> cooldown) {
+    public void callFailed(
+            TaskProgress progress, Failure failure, String rejected, Decision decision, Optional<Instant> cooldown) {
         TaskTrace trace = traceOf(progress);
         Span span = trace == null ? null : trace.takeCall();
         if (span == null) {
@@ -319,7 +343,8 @@ public final class Traces {
         } else if (decision instanceof Decision.GiveUp) {
             span.setAttribute("rotor.decision", "give_up");
         }
-        String why = rejected != null && !captureContent ? "the answer failed its check: " + rejected
+        String why = rejected != null && !captureContent
+                ? "the answer failed its check: " + rejected
                 : captureContent ? failure.message() : CallAttributes.shortened(failure.message());
         span.setStatus(StatusCode.ERROR, why);
         span.end();
@@ -337,9 +362,16 @@ public final class Traces {
     public void rotated(TaskProgress progress, String from, String to, String reason) {
         TaskTrace trace = traceOf(progress);
         if (trace != null) {
-            trace.task().addEvent("rotor.rotation", Attributes.builder().put("rotor.rotation.from", from)
-                    .put("rotor.rotation.to", to)
-                    .put("rotor.rotation.reason", captureContent ? reason : CallAttributes.shortened(reason)).build());
+            trace.task()
+                    .addEvent(
+                            "rotor.rotation",
+                            Attributes.builder()
+                                    .put("rotor.rotation.from", from)
+                                    .put("rotor.rotation.to", to)
+                                    .put(
+                                            "rotor.rotation.reason",
+                                            captureContent ? reason : CallAttributes.shortened(reason))
+                                    .build());
         }
     }
 
@@ -347,8 +379,8 @@ public final class Traces {
     public void reasked(TaskProgress progress, String model, String fault, String detail) {
         TaskTrace trace = traceOf(progress);
         if (trace != null) {
-            AttributesBuilder event = Attributes.builder().put("gen_ai.request.model", model)
-                    .put("rotor.answer.fault", fault);
+            AttributesBuilder event =
+                    Attributes.builder().put("gen_ai.request.model", model).put("rotor.answer.fault", fault);
             if (captureContent) {
                 // what was wrong may quote the answer
                 event.put("rotor.answer.detail", detail);

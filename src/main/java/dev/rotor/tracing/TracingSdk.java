@@ -1,5 +1,11 @@
 package dev.rotor.tracing;
 
+import dev.rotor.ConfigurationMistake;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -7,18 +13,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
-
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.properties.PropertiesComponent;
 import org.apache.camel.support.service.ServiceSupport;
-
-import dev.rotor.ConfigurationMistake;
-
-import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.propagation.ContextPropagators;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
-import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 
 /**
  * The OpenTelemetry SDK, configured the usual way: {@code OTEL_*} variables and {@code -Dotel.*} properties first,
@@ -35,10 +32,10 @@ public final class TracingSdk {
             "otel.logs.exporter", "none",
             // no W3C baggage: Camel's spans keep a flag of their own in it, which every message sent would carry
             "otel.propagators", "tracecontext");
+
     private static final String INSTRUMENTATION = "dev.rotor";
 
-    private TracingSdk() {
-    }
+    private TracingSdk() {}
 
     /** The SDK, or a configuration mistake (exit 2) naming what the OTEL_* settings ask for that cannot be. */
     private static OpenTelemetrySdk sdk(Map<String, String> defaults) {
@@ -46,7 +43,8 @@ public final class TracingSdk {
             return AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> defaults)
                     .disableShutdownHook()
-                    .build().getOpenTelemetrySdk();
+                    .build()
+                    .getOpenTelemetrySdk();
         } catch (ConfigurationException e) {
             Throwable cause = e;
             while (cause.getCause() != null) {
@@ -69,7 +67,9 @@ public final class TracingSdk {
         }
         for (Properties source : sources) {
             if (source != null) {
-                source.stringPropertyNames().stream().filter(k -> k.startsWith("otel.")).forEach(keys::add);
+                source.stringPropertyNames().stream()
+                        .filter(k -> k.startsWith("otel."))
+                        .forEach(keys::add);
             }
         }
         return keys;
@@ -92,7 +92,7 @@ public final class TracingSdk {
                 sdk.close();
             }
         });
-        return new Traces(sdk.getTracer(INSTRUMENTATION), sdk.getPropagators().getTextMapPropagator(),
-                settings.captureContent());
+        return new Traces(
+                sdk.getTracer(INSTRUMENTATION), sdk.getPropagators().getTextMapPropagator(), settings.captureContent());
     }
 }

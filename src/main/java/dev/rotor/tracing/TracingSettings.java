@@ -18,10 +18,11 @@ public record TracingSettings(boolean enabled, boolean captureContent) {
     /** @param property a setting by its dotted name: Camel's resolution, which maps OTEL_X_Y to otel.x.y as well */
     public static TracingSettings from(Function<String, Optional<String>> property) {
         boolean disabled = flag(property, "otel.sdk.disabled").orElse(false);
-        boolean endpoint = named(property, "otel.exporter.otlp.endpoint")
-                || named(property, "otel.exporter.otlp.traces.endpoint");
+        boolean endpoint =
+                named(property, "otel.exporter.otlp.endpoint") || named(property, "otel.exporter.otlp.traces.endpoint");
         boolean enabled = !disabled && flag(property, "rotor.tracing.enabled").orElse(endpoint);
-        return new TracingSettings(enabled, flag(property, "rotor.tracing.capture-content").orElse(false));
+        return new TracingSettings(
+                enabled, flag(property, "rotor.tracing.capture-content").orElse(false));
     }
 
     private static boolean named(Function<String, Optional<String>> property, String key) {

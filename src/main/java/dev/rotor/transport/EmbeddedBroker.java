@@ -1,11 +1,11 @@
 package dev.rotor.transport;
 
+import dev.rotor.ConfigurationMistake;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
-
 import org.apache.activemq.artemis.api.core.QueueConfiguration;
 import org.apache.activemq.artemis.api.core.RoutingType;
 import org.apache.activemq.artemis.api.core.SimpleString;
@@ -14,8 +14,6 @@ import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.apache.camel.support.service.ServiceSupport;
-
-import dev.rotor.ConfigurationMistake;
 
 /**
  * An ActiveMQ Artemis broker in Rotor's own process, for a quick start with JMS: it listens where
@@ -32,6 +30,7 @@ public final class EmbeddedBroker extends ServiceSupport {
 
     /** Where any other queue's messages go after the broker's delivery attempts, and when they expire. */
     static final String BROKER_DLQ = "DLQ";
+
     static final String BROKER_EXPIRY = "ExpiryQueue";
 
     /**
@@ -43,8 +42,8 @@ public final class EmbeddedBroker extends ServiceSupport {
     public EmbeddedBroker(String brokerUrl, Path dataDir, String tasksQueue, String deadLetterQueue) throws Exception {
         URI url = URI.create(brokerUrl);
         if (!"tcp".equals(url.getScheme()) || url.getPort() < 0) {
-            throw new IllegalArgumentException("rotor.jms.broker-url must be tcp://host:port for the embedded broker, got "
-                    + brokerUrl);
+            throw new IllegalArgumentException(
+                    "rotor.jms.broker-url must be tcp://host:port for the embedded broker, got " + brokerUrl);
         }
         checkFree(url);
         Configuration config = new ConfigurationImpl()
@@ -61,17 +60,24 @@ public final class EmbeddedBroker extends ServiceSupport {
                 .addQueueConfiguration(anycast(BROKER_EXPIRY))
                 // every other queue (results, the dead-letter queues themselves) as Artemis's own broker.xml has it:
                 // nothing dropped, and no warning at start that something could be
-                .addAddressSetting("#", new AddressSettings()
-                        .setDeadLetterAddress(SimpleString.of(BROKER_DLQ))
-                        .setExpiryAddress(SimpleString.of(BROKER_EXPIRY)))
-                .addAddressSetting(tasksQueue, new AddressSettings()
-                        .setDeadLetterAddress(SimpleString.of(deadLetterQueue))
-                        .setExpiryAddress(SimpleString.of(expiryQueue(tasksQueue))));
+                .addAddressSetting(
+                        "#",
+                        new AddressSettings()
+                                .setDeadLetterAddress(SimpleString.of(BROKER_DLQ))
+                                .setExpiryAddress(SimpleString.of(BROKER_EXPIRY)))
+                .addAddressSetting(
+                        tasksQueue,
+                        new AddressSettings()
+                                .setDeadLetterAddress(SimpleString.of(deadLetterQueue))
+                                .setExpiryAddress(SimpleString.of(expiryQueue(tasksQueue))));
         broker.setConfiguration(config);
     }
 
     private static QueueConfiguration anycast(String queue) {
-        return QueueConfiguration.of(queue).setAddress(queue).setRoutingType(RoutingType.ANYCAST).setDurable(true);
+        return QueueConfiguration.of(queue)
+                .setAddress(queue)
+                .setRoutingType(RoutingType.ANYCAST)
+                .setDurable(true);
     }
 
     /**

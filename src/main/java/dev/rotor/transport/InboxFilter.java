@@ -1,5 +1,9 @@
 package dev.rotor.transport;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.task.TaskParser;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,18 +12,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.apache.camel.Exchange;
 import org.apache.camel.component.file.GenericFile;
 import org.apache.camel.component.file.GenericFileFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.rotor.task.TaskParser;
 
 /**
  * Takes a task file only once it has sat unchanged for {@code minAge}: a file still being written is left for a later
@@ -68,8 +65,10 @@ public final class InboxFilter implements GenericFileFilter<File> {
     @Override
     public boolean accept(GenericFile<File> file) {
         long now = clock.millis();
-        return !file.isDirectory() && file.getFileNameOnly().endsWith(".json")
-                && file.getLastModified() <= now - minAgeMillis && file.getFile().exists()
+        return !file.isDirectory()
+                && file.getFileNameOnly().endsWith(".json")
+                && file.getLastModified() <= now - minAgeMillis
+                && file.getFile().exists()
                 && (settled(file.getFile(), now) || readsAsJson(file.getFile()));
     }
 
@@ -101,8 +100,11 @@ public final class InboxFilter implements GenericFileFilter<File> {
             return true;
         } catch (IOException notYet) {
             if (!Long.valueOf(file.lastModified()).equals(unsettled.put(path, file.lastModified()))) {
-                LOG.info("{} does not read as JSON yet ({}): left in the inbox until it stays unchanged for {} s",
-                        file.getName(), notYet.getClass().getSimpleName(), settleMillis / 1000);
+                LOG.info(
+                        "{} does not read as JSON yet ({}): left in the inbox until it stays unchanged for {} s",
+                        file.getName(),
+                        notYet.getClass().getSimpleName(),
+                        settleMillis / 1000);
             }
             return false;
         }

@@ -1,8 +1,7 @@
 package dev.rotor.transport;
 
-import org.apache.camel.Exchange;
-
 import dev.rotor.core.ReplyTarget;
+import org.apache.camel.Exchange;
 
 /** A task taken from the inbox, a JMS queue or a Kafka topic: counted on its transport, its outcome to the output. */
 public final class Intakes {

@@ -1,19 +1,16 @@
 package dev.rotor.transport;
 
+import dev.rotor.core.ExchangeKeys;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.rotor.core.ExchangeKeys;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 
 /** Per transport: tasks consumed, completed, dead-lettered, and in flight (taken and not yet ended). */
 public final class TransportMetrics {
@@ -29,16 +26,24 @@ public final class TransportMetrics {
         for (Transport t : Transport.values()) {
             AtomicInteger n = new AtomicInteger();
             inFlight.put(t, n);
-            Gauge.builder("rotor.transport.in.flight", n, AtomicInteger::get).tag("transport", t.label())
-                    .description("Tasks taken from the transport and not yet ended").register(meters);
+            Gauge.builder("rotor.transport.in.flight", n, AtomicInteger::get)
+                    .tag("transport", t.label())
+                    .description("Tasks taken from the transport and not yet ended")
+                    .register(meters);
             AtomicInteger w = new AtomicInteger();
             waiting.put(t, w);
-            Gauge.builder("rotor.transport.waiting", w, AtomicInteger::get).tag("transport", t.label())
-                    .description("Tasks in flight that wait for a model to free (a cooldown, a full window, an open breaker)")
+            Gauge.builder("rotor.transport.waiting", w, AtomicInteger::get)
+                    .tag("transport", t.label())
+                    .description(
+                            "Tasks in flight that wait for a model to free (a cooldown, a full window, an open breaker)")
                     .register(meters);
             // at zero from the start, so a dashboard's rate() has a series before the first task
-            for (String c : new String[] {"rotor.transport.consumed", "rotor.transport.completed",
-                    "rotor.transport.dead.lettered", "rotor.transport.parked"}) {
+            for (String c : new String[] {
+                "rotor.transport.consumed",
+                "rotor.transport.completed",
+                "rotor.transport.dead.lettered",
+                "rotor.transport.parked"
+            }) {
                 counter(c, t);
             }
         }
@@ -48,7 +53,8 @@ public final class TransportMetrics {
     public void ended(Exchange exchange, boolean completed) {
         Transport transport = release(exchange);
         if (transport != null) {
-            counter(completed ? "rotor.transport.completed" : "rotor.transport.dead.lettered", transport).increment();
+            counter(completed ? "rotor.transport.completed" : "rotor.transport.dead.lettered", transport)
+                    .increment();
         }
     }
 
@@ -64,13 +70,17 @@ public final class TransportMetrics {
     public void failed(Exchange exchange) {
         Transport transport = release(exchange);
         if (transport != null) {
-            LOG.error("task {} from {} could not be delivered ({}); its input is kept to be taken again",
-                    exchange.getProperty(ExchangeKeys.TASK_ID), transport.label(), String.valueOf(exchange.getException()));
+            LOG.error(
+                    "task {} from {} could not be delivered ({}); its input is kept to be taken again",
+                    exchange.getProperty(ExchangeKeys.TASK_ID),
+                    transport.label(),
+                    String.valueOf(exchange.getException()));
         }
     }
 
     public int inFlight(String transport) {
-        return inFlight.get(Transport.valueOf(transport.toUpperCase(Locale.ROOT))).get();
+        return inFlight.get(Transport.valueOf(transport.toUpperCase(Locale.ROOT)))
+                .get();
     }
 
     /** Whether the task now waits for a model to free (true) or has one to call (false). */
@@ -90,7 +100,8 @@ public final class TransportMetrics {
     }
 
     public int waiting(String transport) {
-        return waiting.get(Transport.valueOf(transport.toUpperCase(Locale.ROOT))).get();
+        return waiting.get(Transport.valueOf(transport.toUpperCase(Locale.ROOT)))
+                .get();
     }
 
     /** A task was taken from its transport: it counts as consumed, and in flight until it ends. */

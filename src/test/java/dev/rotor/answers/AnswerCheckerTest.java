@@ -38,12 +38,12 @@ class AnswerCheckerTest {
         return json("""
                 {"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
                  "choices": [{"index": 0, "message": %s, "finish_reason": %s}],
-                 "usage": {"prompt_tokens": 20, "completion_tokens": 10, "total_tokens": 30}}"""
-                .formatted(message, finish == null ? "null" : "\"" + finish + "\""));
+                 "usage": {"prompt_tokens": 20, "completion_tokens": 10, "total_tokens": 30}}""".formatted(message, finish == null ? "null" : "\"" + finish + "\""));
     }
 
     private static JsonNode text(String content, String finish) {
-        return openAi("{\"role\": \"assistant\", \"content\": " + JSON.valueToTree(content) + ", \"refusal\": null}", finish);
+        return openAi(
+                "{\"role\": \"assistant\", \"content\": " + JSON.valueToTree(content) + ", \"refusal\": null}", finish);
     }
 
     private AnswerFault faultOf(JsonNode answer, Expectations e) {
@@ -55,16 +55,19 @@ class AnswerCheckerTest {
     @Test
     void aPlainAnswerThatStoppedPassesAndSaysWhatItWasCheckedAgainst() {
         AnswerVerdict v = checker.verdict(text("Paris.", "stop"), Expectations.PLAIN);
-        assertThat(v).isEqualTo(new AnswerVerdict.Accepted("Paris.", "stop", java.util.List.of("finish_reason"), false));
+        assertThat(v)
+                .isEqualTo(new AnswerVerdict.Accepted("Paris.", "stop", java.util.List.of("finish_reason"), false));
     }
 
     @Test
     void anAnswerCutOffAtMaxTokensIsTruncatedUnlessTruncatedAnswersAreAccepted() {
-        assertThat(faultOf(text("def fib(n):\n    if n <", "length"), Expectations.PLAIN)).isEqualTo(AnswerFault.TRUNCATED);
+        assertThat(faultOf(text("def fib(n):\n    if n <", "length"), Expectations.PLAIN))
+                .isEqualTo(AnswerFault.TRUNCATED);
         assertThat(new AnswerChecker(JSON, true).verdict(text("def fib(n):", "length"), Expectations.PLAIN))
                 .isInstanceOf(AnswerVerdict.Accepted.class);
         // a gateway's plain chat is passed on as it came: a client may want what was cut off
-        assertThat(checker.verdict(text("def fib(n):", "length"), Expectations.ANY)).isInstanceOf(AnswerVerdict.Accepted.class);
+        assertThat(checker.verdict(text("def fib(n):", "length"), Expectations.ANY))
+                .isInstanceOf(AnswerVerdict.Accepted.class);
     }
 
     @Test
@@ -112,8 +115,7 @@ class AnswerCheckerTest {
         assertThat(faultOf(text("  ", "stop"), Expectations.ANY)).isEqualTo(AnswerFault.EMPTY);
         // with content as well as reasoning, the content is the answer
         assertThat(checker.verdict(openAi("""
-                {"role": "assistant", "content": "4", "reasoning_content": "2 + 2"}""", "stop"), Expectations.PLAIN))
-                .isInstanceOf(AnswerVerdict.Accepted.class);
+                {"role": "assistant", "content": "4", "reasoning_content": "2 + 2"}""", "stop"), Expectations.PLAIN)).isInstanceOf(AnswerVerdict.Accepted.class);
     }
 
     @Test
@@ -122,8 +124,9 @@ class AnswerCheckerTest {
         AnswerVerdict fenced = checker.verdict(text("```json\n{\"a\": 1}\n```", "stop"), e);
         AnswerVerdict prose = checker.verdict(text("Sure! Here it is:\n{\"a\": [1, 2]}\nAnything else?", "stop"), e);
         AnswerVerdict bare = checker.verdict(text("{\"a\": 1}", "stop"), e);
-        assertThat(fenced).isEqualTo(new AnswerVerdict.Accepted("{\"a\": 1}", "stop",
-                java.util.List.of("finish_reason", "json_object"), true));
+        assertThat(fenced)
+                .isEqualTo(new AnswerVerdict.Accepted(
+                        "{\"a\": 1}", "stop", java.util.List.of("finish_reason", "json_object"), true));
         assertThat(((AnswerVerdict.Accepted) prose).content()).isEqualTo("{\"a\": [1, 2]}");
         assertThat(((AnswerVerdict.Accepted) prose).healed()).isTrue();
         assertThat(((AnswerVerdict.Accepted) bare).healed()).isFalse();
@@ -135,7 +138,9 @@ class AnswerCheckerTest {
         AnswerVerdict broken = checker.verdict(text("{\"a\": 1,}", "stop"), e);
         assertThat(broken).isInstanceOf(AnswerVerdict.Rejected.class);
         assertThat(((AnswerVerdict.Rejected) broken).fault()).isEqualTo(AnswerFault.NOT_JSON);
-        assertThat(((AnswerVerdict.Rejected) broken).detail()).startsWith("not valid JSON").contains("line 1");
+        assertThat(((AnswerVerdict.Rejected) broken).detail())
+                .startsWith("not valid JSON")
+                .contains("line 1");
         assertThat(faultOf(text("[1, 2]", "stop"), e)).isEqualTo(AnswerFault.NOT_JSON);
         assertThat(faultOf(text("I cannot produce JSON today.", "stop"), e)).isEqualTo(AnswerFault.NOT_JSON);
     }
@@ -151,7 +156,10 @@ class AnswerCheckerTest {
         assertThat(bad).isInstanceOf(AnswerVerdict.Rejected.class);
         AnswerVerdict.Rejected rejected = (AnswerVerdict.Rejected) bad;
         assertThat(rejected.fault()).isEqualTo(AnswerFault.SCHEMA);
-        assertThat(rejected.detail()).contains("items[2].price").contains("number").contains("items[2].unit");
+        assertThat(rejected.detail())
+                .contains("items[2].price")
+                .contains("number")
+                .contains("items[2].unit");
         assertThat(faultOf(text("{\"customer\": \"ACME\"}", "stop"), e)).isEqualTo(AnswerFault.SCHEMA);
         assertThat(e.checks()).containsExactly("finish_reason", "json_schema:invoice");
     }
@@ -190,8 +198,8 @@ class AnswerCheckerTest {
 
     @Test
     void aTasksOwnAcceptRuleIsChecked() {
-        Expectations e = ExpectationsReader.read(json("{}"),
-                json("{\"regex\": \"^(positive|negative|neutral)$\", \"max-chars\": 8}"));
+        Expectations e = ExpectationsReader.read(
+                json("{}"), json("{\"regex\": \"^(positive|negative|neutral)$\", \"max-chars\": 8}"));
         assertThat(checker.verdict(text("neutral", "stop"), e)).isInstanceOf(AnswerVerdict.Accepted.class);
         assertThat(faultOf(text("positive!", "stop"), e)).isEqualTo(AnswerFault.ACCEPT);
         assertThat(faultOf(text("mixed", "stop"), e)).isEqualTo(AnswerFault.ACCEPT);

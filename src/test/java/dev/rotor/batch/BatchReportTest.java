@@ -2,19 +2,8 @@ package dev.rotor.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.Test;
-
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.chat.headers.LimitReport;
 import dev.rotor.limits.Admission;
@@ -33,6 +22,15 @@ import dev.rotor.rotation.RotationConfig;
 import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.support.MutableClock;
 import dev.rotor.transport.TransportMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayInputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
 
 /** The end-of-batch table and run-summary.json say what each model spent, its token limit and each budget left. */
 class BatchReportTest {
@@ -41,7 +39,8 @@ class BatchReportTest {
 
     @Test
     void shouldGiveEachModelsSpendTokenLimitAndEstimateErrorAndEachBudgetLeft() throws Exception {
-        ModelRegistry models = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+        ModelRegistry models =
+                ModelRegistryLoader.parse(new ByteArrayInputStream("""
                 providers:
                   p: { base-url: "http://127.0.0.1:1/v1" }
                 models:
@@ -57,7 +56,8 @@ class BatchReportTest {
         RotorMetrics metrics = new RotorMetrics(meters, policy, models.models(), clock);
         InputEstimates estimates = new InputEstimates();
         // one call: estimated 1,300 in, counted as much, and 500 out: $0.0033 (the metrics hear $0.003)
-        Reservation reservation = estimates.plan(paid, new TaskSize(1_000, OptionalInt.of(500))).forTask("t");
+        Reservation reservation =
+                estimates.plan(paid, new TaskSize(1_000, OptionalInt.of(500))).forTask("t");
         Permit permit = ((Admission.Granted) limits.tryAcquire(paid, reservation, START)).permit();
         TokenUsage usage = new TokenUsage(1_300, 500, 0, 0, OptionalLong.empty(), true);
         limits.succeeded(permit, START.plusSeconds(1), LimitReport.EMPTY, usage);
@@ -66,8 +66,14 @@ class BatchReportTest {
         metrics.of(paid).promptTokens().increment(1_300);
         metrics.of(paid).completionTokens().increment(200);
 
-        BatchReport report = BatchReport.of(new TaskLedger(metrics, new TransportMetrics(meters)), metrics, policy,
-                estimates, models.models(), Duration.ofSeconds(30), START.plusSeconds(1));
+        BatchReport report = BatchReport.of(
+                new TaskLedger(metrics, new TransportMetrics(meters)),
+                metrics,
+                policy,
+                estimates,
+                models.models(),
+                Duration.ofSeconds(30),
+                START.plusSeconds(1));
 
         assertThat(report.table())
                 .contains("wall time 30.00 s, spent $0.003000")

@@ -1,5 +1,14 @@
 package dev.rotor.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rotor.answers.AnswerChecker;
+import dev.rotor.answers.Expectations;
+import dev.rotor.answers.ExpectationsReader;
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.RotorHarness;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,17 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.rotor.answers.AnswerChecker;
-import dev.rotor.answers.Expectations;
-import dev.rotor.answers.ExpectationsReader;
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.RotorHarness;
-
 /**
  * Answers checked against their tasks, side by side in one run: 1,000 extraction tasks with a json_schema (nested
  * objects, arrays, enums) over a chain of three models whose answers fail 30 %, 10 % and 2 % of the time with mixed
@@ -43,8 +41,17 @@ public final class AnswersBenchmark {
     private static final long LATENCY_MS = 5;
     private static final String[] MODELS = {"sim/first", "sim/second", "sim/third"};
     private static final double[] FAULT_RATES = {0.30, 0.10, 0.02};
-    private static final String[] FAULTS = {"truncated", "fenced-json", "prose-json", "broken-json", "schema-break",
-            "refusal", "content-filter", "reasoning-only", "reasoning-only-deepseek"};
+    private static final String[] FAULTS = {
+        "truncated",
+        "fenced-json",
+        "prose-json",
+        "broken-json",
+        "schema-break",
+        "refusal",
+        "content-filter",
+        "reasoning-only",
+        "reasoning-only-deepseek"
+    };
     private static final double MAX_CALLS_PER_TASK = 1.5;
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,12 +74,21 @@ public final class AnswersBenchmark {
                "currency": {"enum": ["EUR", "USD", "GBP"]},
                "status": {"enum": ["paid", "due", "overdue"]}}}""";
 
-    private AnswersBenchmark() {
-    }
+    private AnswersBenchmark() {}
 
     /** One run of the backlog, and what this benchmark found in its outcomes. */
-    record Run(String name, int completed, int invalidAnswer, int otherDeadLetters, int lost, int completedInvalid,
-               int completedTruncated, int completedBad, long calls, Map<String, Integer> verdicts, double seconds) {
+    record Run(
+            String name,
+            int completed,
+            int invalidAnswer,
+            int otherDeadLetters,
+            int lost,
+            int completedInvalid,
+            int completedTruncated,
+            int completedBad,
+            long calls,
+            Map<String, Integer> verdicts,
+            double seconds) {
 
         double callsPerTask() {
             return calls / (double) TASKS;
@@ -97,29 +113,59 @@ public final class AnswersBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createTempDirectory("rotor-answers");
-        System.out.printf(Locale.ROOT, "Answers: %d extraction tasks with a json_schema over %d models failing %s of "
-                        + "their answers (%s), concurrency %d, simulator latency %d ms%n", TASKS, MODELS.length,
-                List.of("30 %", "10 %", "2 %"), String.join(", ", FAULTS), CONCURRENCY, LATENCY_MS);
+        System.out.printf(
+                Locale.ROOT,
+                "Answers: %d extraction tasks with a json_schema over %d models failing %s of "
+                        + "their answers (%s), concurrency %d, simulator latency %d ms%n",
+                TASKS,
+                MODELS.length,
+                List.of("30 %", "10 %", "2 %"),
+                String.join(", ", FAULTS),
+                CONCURRENCY,
+                LATENCY_MS);
         Run on = run(work.resolve("checks-on"), "checks_on", true);
         Run off = run(work.resolve("checks-off"), "checks_off", false);
         for (Run r : List.of(on, off)) {
-            System.out.printf(Locale.ROOT, "%-10s completed %4d, dead-lettered invalid_answer %3d (other %d), lost %d; "
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-10s completed %4d, dead-lettered invalid_answer %3d (other %d), lost %d; "
                             + "completed but off the schema %3d, truncated %3d; %.3f calls a task; %.1f s%n  verdicts %s%n",
-                    r.name(), r.completed(), r.invalidAnswer(), r.otherDeadLetters(), r.lost(), r.completedInvalid(),
-                    r.completedTruncated(), r.callsPerTask(), r.seconds(), r.verdicts());
+                    r.name(),
+                    r.completed(),
+                    r.invalidAnswer(),
+                    r.otherDeadLetters(),
+                    r.lost(),
+                    r.completedInvalid(),
+                    r.completedTruncated(),
+                    r.callsPerTask(),
+                    r.seconds(),
+                    r.verdicts());
         }
         Map<String, Double> cost = checkCost();
-        System.out.printf(Locale.ROOT, "checker time per answer at p50: %.1f us against the json_schema, %.1f us for a "
-                + "plain task%n", cost.get("json_schema_p50_us"), cost.get("plain_p50_us"));
+        System.out.printf(
+                Locale.ROOT,
+                "checker time per answer at p50: %.1f us against the json_schema, %.1f us for a " + "plain task%n",
+                cost.get("json_schema_p50_us"),
+                cost.get("plain_p50_us"));
         boolean allValid = on.completedInvalid() == 0 && on.completedBad() == 0;
         boolean noTruncated = on.completedTruncated() == 0;
         boolean calls = on.callsPerTask() <= MAX_CALLS_PER_TASK;
         boolean noneLost = on.lost() == 0 && on.otherDeadLetters() == 0 && on.completed() + on.invalidAnswer() == TASKS;
-        System.out.printf(Locale.ROOT, "targets (checks on): every completed result valid %s, none truncated %s, "
+        System.out.printf(
+                Locale.ROOT,
+                "targets (checks on): every completed result valid %s, none truncated %s, "
                         + "at most %.1f calls a task %s (%.3f), every task completed or invalid_answer, none lost %s%n",
-                mark(allValid), mark(noTruncated), MAX_CALLS_PER_TASK, mark(calls), on.callsPerTask(), mark(noneLost));
-        System.out.printf(Locale.ROOT, "checks off: %d bad answers filed as completed (checks on: %d)%n",
-                off.completedBad(), on.completedBad());
+                mark(allValid),
+                mark(noTruncated),
+                MAX_CALLS_PER_TASK,
+                mark(calls),
+                on.callsPerTask(),
+                mark(noneLost));
+        System.out.printf(
+                Locale.ROOT,
+                "checks off: %d bad answers filed as completed (checks on: %d)%n",
+                off.completedBad(),
+                on.completedBad());
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("tasks", TASKS);
         figures.put("models", List.of(MODELS));
@@ -142,7 +188,10 @@ public final class AnswersBenchmark {
     }
 
     private static Scenario scenario() {
-        Scenario.Builder s = Scenario.builder().latencyMs(LATENCY_MS).serveUnknownModels(false).seed(11);
+        Scenario.Builder s = Scenario.builder()
+                .latencyMs(LATENCY_MS)
+                .serveUnknownModels(false)
+                .seed(11);
         for (int i = 0; i < MODELS.length; i++) {
             s.model(MODELS[i], Scenario.ModelBehaviour.unlimited().withFaults(FAULT_RATES[i], FAULTS));
         }
@@ -152,8 +201,10 @@ public final class AnswersBenchmark {
     private static String task(int i) throws Exception {
         ObjectNode task = JSON.createObjectNode();
         task.put("id", "inv-" + i);
-        task.put("prompt", "Extract the invoice as JSON: Invoice " + (10_000 + i) + " for Harbour Signal GmbH (DE), "
-                + (1 + i % 4) + " items, due in EUR.");
+        task.put(
+                "prompt",
+                "Extract the invoice as JSON: Invoice " + (10_000 + i) + " for Harbour Signal GmbH (DE), " + (1 + i % 4)
+                        + " items, due in EUR.");
         task.put("max_tokens", 400);
         ObjectNode format = task.putObject("response_format").put("type", "json_schema");
         format.putObject("json_schema").put("name", "invoice").set("schema", JSON.readTree(SCHEMA));
@@ -162,8 +213,10 @@ public final class AnswersBenchmark {
 
     private static Run run(Path root, String name, boolean checks) throws Exception {
         try (SimulatorServer sim = SimulatorServer.start(scenario());
-             RotorHarness rotor = RotorHarness.on(root, sim, MODELS).set("rotor.concurrency", Integer.toString(CONCURRENCY))
-                     .set("rotor.answers.checks", checks ? "on" : "off").start()) {
+                RotorHarness rotor = RotorHarness.on(root, sim, MODELS)
+                        .set("rotor.concurrency", Integer.toString(CONCURRENCY))
+                        .set("rotor.answers.checks", checks ? "on" : "off")
+                        .start()) {
             long start = System.nanoTime();
             for (int i = 0; i < TASKS; i++) {
                 rotor.drop("inv-" + i + ".json", task(i));
@@ -181,7 +234,9 @@ public final class AnswersBenchmark {
             for (int i = 0; i < TASKS; i++) {
                 Path result = rotor.outbox().resolve("inv-" + i + ".json");
                 Path dead = rotor.failed().resolve("inv-" + i + ".json");
-                JsonNode doc = Files.exists(result) ? RotorHarness.read(result) : Files.exists(dead) ? RotorHarness.read(dead) : null;
+                JsonNode doc = Files.exists(result)
+                        ? RotorHarness.read(result)
+                        : Files.exists(dead) ? RotorHarness.read(dead) : null;
                 if (doc == null) {
                     lost++;
                     continue;
@@ -194,14 +249,25 @@ public final class AnswersBenchmark {
                     offSchema += invalid ? 1 : 0;
                     truncated += cut ? 1 : 0;
                     bad += invalid || cut ? 1 : 0;
-                } else if ("invalid_answer".equals(doc.path("error").path("type").asText())) {
+                } else if ("invalid_answer"
+                        .equals(doc.path("error").path("type").asText())) {
                     invalidAnswer++;
                 } else {
                     other++;
                 }
             }
-            return new Run(name, completed, invalidAnswer, other, lost, offSchema, truncated, bad, sim.calls().size(),
-                    verdicts, seconds);
+            return new Run(
+                    name,
+                    completed,
+                    invalidAnswer,
+                    other,
+                    lost,
+                    offSchema,
+                    truncated,
+                    bad,
+                    sim.calls().size(),
+                    verdicts,
+                    seconds);
         }
     }
 
@@ -218,22 +284,35 @@ public final class AnswersBenchmark {
         } catch (Exception e) {
             return false;
         }
-        if (v == null || !v.isObject() || !onlyFields(v, "invoice_number", "customer", "items", "total", "currency", "status")) {
+        if (v == null
+                || !v.isObject()
+                || !onlyFields(v, "invoice_number", "customer", "items", "total", "currency", "status")) {
             return false;
         }
         JsonNode customer = v.path("customer");
-        boolean customerOk = customer.isObject() && onlyFields(customer, "name", "country")
-                && customer.path("name").isTextual() && COUNTRIES.contains(customer.path("country").asText(null));
+        boolean customerOk = customer.isObject()
+                && onlyFields(customer, "name", "country")
+                && customer.path("name").isTextual()
+                && COUNTRIES.contains(customer.path("country").asText(null));
         JsonNode items = v.path("items");
         boolean itemsOk = items.isArray() && !items.isEmpty();
         for (JsonNode item : items) {
-            itemsOk &= item.isObject() && onlyFields(item, "sku", "quantity", "price") && item.path("sku").isTextual()
-                    && item.path("quantity").isIntegralNumber() && item.path("quantity").asLong() >= 1
-                    && item.path("price").isNumber() && item.path("price").asDouble() >= 0;
+            itemsOk &= item.isObject()
+                    && onlyFields(item, "sku", "quantity", "price")
+                    && item.path("sku").isTextual()
+                    && item.path("quantity").isIntegralNumber()
+                    && item.path("quantity").asLong() >= 1
+                    && item.path("price").isNumber()
+                    && item.path("price").asDouble() >= 0;
         }
-        return v.path("invoice_number").isTextual() && customerOk && itemsOk && v.path("total").isNumber()
-                && v.path("currency").isTextual() && CURRENCIES.contains(v.path("currency").asText())
-                && v.path("status").isTextual() && STATUSES.contains(v.path("status").asText());
+        return v.path("invoice_number").isTextual()
+                && customerOk
+                && itemsOk
+                && v.path("total").isNumber()
+                && v.path("currency").isTextual()
+                && CURRENCIES.contains(v.path("currency").asText())
+                && v.path("status").isTextual()
+                && STATUSES.contains(v.path("status").asText());
     }
 
     /** Exactly these fields: every one present, no other. */
@@ -257,8 +336,9 @@ public final class AnswersBenchmark {
         format.putObject("json_schema").put("name", "invoice").set("schema", JSON.readTree(SCHEMA));
         Expectations schema = ExpectationsReader.read(fields, null);
         List<JsonNode> answers = new ArrayList<>();
-        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().model("sim/x",
-                Scenario.ModelBehaviour.unlimited()).build())) {
+        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder()
+                .model("sim/x", Scenario.ModelBehaviour.unlimited())
+                .build())) {
             for (int i = 0; i < 200; i++) {
                 answers.add(JSON.readTree(post(sim, task(i))));
             }
@@ -297,12 +377,16 @@ public final class AnswersBenchmark {
     private static String post(SimulatorServer sim, String task) throws Exception {
         ObjectNode t = (ObjectNode) JSON.readTree(task);
         ObjectNode body = JSON.createObjectNode().put("model", "sim/x");
-        body.putArray("messages").addObject().put("role", "user").put("content", t.path("prompt").asText());
+        body.putArray("messages")
+                .addObject()
+                .put("role", "user")
+                .put("content", t.path("prompt").asText());
         body.set("response_format", t.get("response_format"));
         body.put("max_tokens", 400);
         HttpRequest request = HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/chat/completions"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                .build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
     }
 }

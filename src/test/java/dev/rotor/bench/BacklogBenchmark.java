@@ -1,5 +1,10 @@
 package dev.rotor.bench;
 
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.RotorHarness;
+import dev.rotor.support.RotorProcess;
+import dev.rotor.support.TestKafkaBroker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,12 +20,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.RotorHarness;
-import dev.rotor.support.RotorProcess;
-import dev.rotor.support.TestKafkaBroker;
-
 /**
  * A backlog at scale: 100,000 tasks through the file inbox and through Kafka, the simulator at zero latency, Rotor in
  * a process of its own with {@code -Xmx256m} as a user would start it. Reports tasks per second (from Rotor's start
@@ -35,8 +34,7 @@ public final class BacklogBenchmark {
     /** G1's pause lines: "... Pause Young (Normal) (G1 Evacuation Pause) 120M->31M(256M) 4.2ms". */
     private static final Pattern GC_PAUSE = Pattern.compile("(\\d+)M->(\\d+)M\\((\\d+)M\\)");
 
-    private BacklogBenchmark() {
-    }
+    private BacklogBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         List<String> transports = args.length == 0 ? List.of("file", "kafka") : List.of(args);
@@ -52,10 +50,24 @@ public final class BacklogBenchmark {
             }
         }
         System.out.printf(Locale.ROOT, "%nBacklog, %d tasks, simulator at zero latency, Rotor with %s%n", TASKS, HEAP);
-        System.out.printf(Locale.ROOT, "%-8s %9s %9s %10s %15s %18s%n", "intake", "results", "seconds", "tasks/s",
-                "peak heap MB", "live after GC MB");
-        runs.forEach((transport, r) -> System.out.printf(Locale.ROOT, "%-8s %9d %9.1f %10.0f %15d %18d%n", transport,
-                r.results(), r.seconds(), r.tasksPerSecond(), r.peakHeapMb(), r.peakLiveMb()));
+        System.out.printf(
+                Locale.ROOT,
+                "%-8s %9s %9s %10s %15s %18s%n",
+                "intake",
+                "results",
+                "seconds",
+                "tasks/s",
+                "peak heap MB",
+                "live after GC MB");
+        runs.forEach((transport, r) -> System.out.printf(
+                Locale.ROOT,
+                "%-8s %9d %9.1f %10.0f %15d %18d%n",
+                transport,
+                r.results(),
+                r.seconds(),
+                r.tasksPerSecond(),
+                r.peakHeapMb(),
+                r.peakLiveMb()));
         Run headline = runs.values().iterator().next();
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("tasks", headline.results());
@@ -90,19 +102,34 @@ public final class BacklogBenchmark {
         }
         System.out.printf("backlog (file): %d tasks written to %s; Rotor starts in batch mode%n", TASKS, inbox);
         long start = System.nanoTime();
-        Process rotor = RotorProcess.start(jvmOptions(root), Map.of("ROTOR_BATCH", "true",
-                "ROTOR_INBOX_DIR", inbox.toString(), "ROTOR_OUTBOX_DIR", outbox.toString(),
-                "ROTOR_FAILED_DIR", root.resolve("failed").toString(), "ROTOR_MODELS_FILE", models.toString(),
-                "ROTOR_BATCH_SUMMARY_FILE", root.resolve("run-summary.json").toString(), "ROTOR_INBOX_MIN_AGE", "0"),
+        Process rotor = RotorProcess.start(
+                jvmOptions(root),
+                Map.of(
+                        "ROTOR_BATCH",
+                        "true",
+                        "ROTOR_INBOX_DIR",
+                        inbox.toString(),
+                        "ROTOR_OUTBOX_DIR",
+                        outbox.toString(),
+                        "ROTOR_FAILED_DIR",
+                        root.resolve("failed").toString(),
+                        "ROTOR_MODELS_FILE",
+                        models.toString(),
+                        "ROTOR_BATCH_SUMMARY_FILE",
+                        root.resolve("run-summary.json").toString(),
+                        "ROTOR_INBOX_MIN_AGE",
+                        "0"),
                 root.resolve("rotor.log"));
         if (!rotor.waitFor(AT_MOST.toMinutes(), TimeUnit.MINUTES)) {
             rotor.destroyForcibly();
-            throw new IllegalStateException("the file backlog did not finish within " + AT_MOST + "; see " + root.resolve("rotor.log"));
+            throw new IllegalStateException(
+                    "the file backlog did not finish within " + AT_MOST + "; see " + root.resolve("rotor.log"));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         int results;
         try (Stream<Path> files = Files.list(outbox)) {
-            results = (int) files.filter(f -> f.getFileName().toString().endsWith(".json")).count();
+            results = (int) files.filter(f -> f.getFileName().toString().endsWith(".json"))
+                    .count();
         }
         return withHeap(root, results, seconds);
     }
@@ -119,19 +146,38 @@ public final class BacklogBenchmark {
             broker.send("backlog-tasks", tasks);
             System.out.printf("backlog (kafka): %d records on backlog-tasks; Rotor starts%n", TASKS);
             long start = System.nanoTime();
-            Process rotor = RotorProcess.start(jvmOptions(root), Map.of("ROTOR_INTAKE", "kafka", "ROTOR_OUTPUT", "kafka",
-                    "ROTOR_KAFKA_BROKERS", broker.bootstrap(), "ROTOR_KAFKA_TASKS_TOPIC", "backlog-tasks",
-                    "ROTOR_KAFKA_RESULTS_TOPIC", "backlog-results", "ROTOR_KAFKA_DEAD_LETTER_TOPIC", "backlog-dlq",
-                    "ROTOR_KAFKA_CONSUMERS", "4", "ROTOR_MODELS_FILE", models.toString()), root.resolve("rotor.log"));
+            Process rotor = RotorProcess.start(
+                    jvmOptions(root),
+                    Map.of(
+                            "ROTOR_INTAKE",
+                            "kafka",
+                            "ROTOR_OUTPUT",
+                            "kafka",
+                            "ROTOR_KAFKA_BROKERS",
+                            broker.bootstrap(),
+                            "ROTOR_KAFKA_TASKS_TOPIC",
+                            "backlog-tasks",
+                            "ROTOR_KAFKA_RESULTS_TOPIC",
+                            "backlog-results",
+                            "ROTOR_KAFKA_DEAD_LETTER_TOPIC",
+                            "backlog-dlq",
+                            "ROTOR_KAFKA_CONSUMERS",
+                            "4",
+                            "ROTOR_MODELS_FILE",
+                            models.toString()),
+                    root.resolve("rotor.log"));
             try {
                 Set<String> done = new HashSet<>();
                 int[] counted = {0};
-                broker.readUntil("backlog-results", got -> {
-                    for (; counted[0] < got.size(); counted[0]++) {
-                        done.add(got.get(counted[0]).key());
-                    }
-                    return done.size() >= TASKS || !rotor.isAlive();
-                }, AT_MOST);
+                broker.readUntil(
+                        "backlog-results",
+                        got -> {
+                            for (; counted[0] < got.size(); counted[0]++) {
+                                done.add(got.get(counted[0]).key());
+                            }
+                            return done.size() >= TASKS || !rotor.isAlive();
+                        },
+                        AT_MOST);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 return withHeap(root, stopped(rotor, done.size()), seconds);
             } finally {

@@ -1,5 +1,7 @@
 package dev.rotor.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,16 +14,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 /** What the benchmarks share: timing loops, percentiles, and bench/results.json. */
 final class Bench {
 
     static final Path RESULTS = Path.of("bench/results.json");
 
-    private Bench() {
-    }
+    private Bench() {}
 
     @FunctionalInterface
     interface Call {
@@ -44,15 +42,18 @@ final class Bench {
     }
 
     /** Each path's calls per second with {@code concurrency} callers: the median of {@code rounds} rounds, taken in turn. */
-    static Map<String, Double> throughputs(Map<String, Call> paths, int n, int concurrency, int rounds) throws Exception {
+    static Map<String, Double> throughputs(Map<String, Call> paths, int n, int concurrency, int rounds)
+            throws Exception {
         Map<String, List<Double>> measured = new LinkedHashMap<>();
         for (int r = 0; r < rounds; r++) {
             for (Map.Entry<String, Call> path : paths.entrySet()) {
-                measured.computeIfAbsent(path.getKey(), k -> new ArrayList<>()).add(throughput(path.getValue(), n, concurrency));
+                measured.computeIfAbsent(path.getKey(), k -> new ArrayList<>())
+                        .add(throughput(path.getValue(), n, concurrency));
             }
         }
         Map<String, Double> median = new LinkedHashMap<>();
-        measured.forEach((name, values) -> median.put(name, values.stream().sorted().toList().get(values.size() / 2)));
+        measured.forEach((name, values) ->
+                median.put(name, values.stream().sorted().toList().get(values.size() / 2)));
         return median;
     }
 
@@ -96,7 +97,8 @@ final class Bench {
     /** Sets one benchmark's figures in bench/results.json, keeping what the other benchmarks wrote there. */
     static void writeResults(String key, Map<String, Object> figures) throws Exception {
         ObjectMapper json = new ObjectMapper();
-        ObjectNode root = Files.exists(RESULTS) ? (ObjectNode) json.readTree(RESULTS.toFile()) : json.createObjectNode();
+        ObjectNode root =
+                Files.exists(RESULTS) ? (ObjectNode) json.readTree(RESULTS.toFile()) : json.createObjectNode();
         root.set(key, json.valueToTree(figures));
         json.writerWithDefaultPrettyPrinter().writeValue(RESULTS.toFile(), root);
     }

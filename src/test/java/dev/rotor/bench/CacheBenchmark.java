@@ -1,5 +1,15 @@
 package dev.rotor.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.cache.ResultCache;
+import dev.rotor.core.ExchangeKeys;
+import dev.rotor.core.TaskIntake;
+import dev.rotor.rotation.TaskProgress;
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.RotorHarness;
+import dev.rotor.support.TestRedis;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,22 +24,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.spi.Synchronization;
 import org.apache.camel.support.DefaultExchange;
-
-import dev.rotor.cache.ResultCache;
-import dev.rotor.core.ExchangeKeys;
-import dev.rotor.core.TaskIntake;
-import dev.rotor.rotation.TaskProgress;
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.RotorHarness;
-import dev.rotor.support.TestRedis;
 
 /**
  * The result cache, side by side in one run. Re-run: 1,000 tasks dropped in the file inbox and completed, then the
@@ -47,6 +45,7 @@ public final class CacheBenchmark {
     private static final long LATENCY_MS = 20;
     /** A chain of two: the key holds both ids. */
     private static final String[] MODELS = {"sim/alpha", "sim/beta"};
+
     private static final String PREFIX = "cache-bench:";
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
     private static final double LOOKUP_TARGET_MS = 0.1;
@@ -56,17 +55,18 @@ public final class CacheBenchmark {
      * would measure the stall, not the cache.
      */
     private static final String REDIS_TIMEOUT = System.getProperty("bench.cache.redis-timeout", "1s");
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private CacheBenchmark() {
-    }
+    private CacheBenchmark() {}
 
     /** Where answers are kept, if anywhere. */
-    record Variant(String name, boolean cache, boolean redis) {
-    }
+    record Variant(String name, boolean cache, boolean redis) {}
 
-    static final List<Variant> VARIANTS = List.of(new Variant("cache_on_memory", true, false),
-            new Variant("cache_on_redis", true, true), new Variant("cache_off", false, false));
+    static final List<Variant> VARIANTS = List.of(
+            new Variant("cache_on_memory", true, false),
+            new Variant("cache_on_redis", true, true),
+            new Variant("cache_off", false, false));
 
     /** One pass of the backlog through the inbox. */
     record Run(int completed, int results, int cached, long calls, long kept, double seconds) {
@@ -157,26 +157,41 @@ public final class CacheBenchmark {
 
         /** A task no run asked: a miss, of the same size as the backlog's. */
         String neverAsked(int i) throws IOException {
-            return JSON.writeValueAsString(Map.of("id", "never-" + i, "prompt", prompts.get(i) + " Never asked.",
-                    "max_tokens", 300));
+            return JSON.writeValueAsString(
+                    Map.of("id", "never-" + i, "prompt", prompts.get(i) + " Never asked.", "max_tokens", 300));
         }
     }
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createTempDirectory("rotor-cache");
         Backlog backlog = Backlog.random();
-        System.out.printf(Locale.ROOT, "Cache: %d tasks through the file inbox, then again with new ids and metadata, "
-                + "%d prompts changed; a chain of %d models, simulator latency %d ms; Redis timeout %s%n", TASKS,
-                CHANGED, MODELS.length, LATENCY_MS, REDIS_TIMEOUT);
+        System.out.printf(
+                Locale.ROOT,
+                "Cache: %d tasks through the file inbox, then again with new ids and metadata, "
+                        + "%d prompts changed; a chain of %d models, simulator latency %d ms; Redis timeout %s%n",
+                TASKS,
+                CHANGED,
+                MODELS.length,
+                LATENCY_MS,
+                REDIS_TIMEOUT);
         Map<String, Outcome> outcomes = new LinkedHashMap<>();
         Map<String, Percentiles> lookups;
         try (TestRedis redis = TestRedis.start()) {
             for (Variant v : VARIANTS) {
                 Outcome o = rerun(work.resolve(v.name()), v, backlog, redis);
-                System.out.printf(Locale.ROOT, "%s: first run %d calls, %d completed, %d answers kept; second run %d "
-                                + "calls, %d of %d cached, %d completed, %d answers kept%n", v.name(),
-                        o.first().calls(), o.first().completed(), o.first().kept(), o.second().calls(),
-                        o.second().cached(), TASKS, o.second().completed(), o.second().kept());
+                System.out.printf(
+                        Locale.ROOT,
+                        "%s: first run %d calls, %d completed, %d answers kept; second run %d "
+                                + "calls, %d of %d cached, %d completed, %d answers kept%n",
+                        v.name(),
+                        o.first().calls(),
+                        o.first().completed(),
+                        o.first().kept(),
+                        o.second().calls(),
+                        o.second().cached(),
+                        TASKS,
+                        o.second().completed(),
+                        o.second().kept());
                 outcomes.put(v.name(), o);
             }
             lookups = lookupCost(work, backlog, redis);
@@ -205,7 +220,9 @@ public final class CacheBenchmark {
     private static RotorHarness rotor(Path root, SimulatorServer sim, Variant v, TestRedis redis) {
         RotorHarness h = RotorHarness.on(root, sim, MODELS).set("rotor.cache", v.cache() ? "on" : "off");
         if (v.redis()) {
-            h.set("rotor.state", "redis").set("rotor.state.redis-url", redis.url()).set("rotor.state.prefix", PREFIX)
+            h.set("rotor.state", "redis")
+                    .set("rotor.state.redis-url", redis.url())
+                    .set("rotor.state.prefix", PREFIX)
                     .set("rotor.state.timeout", REDIS_TIMEOUT);
         }
         return h;
@@ -223,8 +240,8 @@ public final class CacheBenchmark {
                 first = pass(rotor, sim, backlog::firstId, backlog::first, v.cache() ? TASKS : 0);
             }
             try (RotorHarness rotor = rotor(secondRoot, sim, v, redis).start()) {
-                return new Outcome(first, pass(rotor, sim, backlog::againId, backlog::again,
-                        v.cache() ? TASKS + CHANGED : 0));
+                return new Outcome(
+                        first, pass(rotor, sim, backlog::againId, backlog::again, v.cache() ? TASKS + CHANGED : 0));
             }
         }
     }
@@ -235,8 +252,9 @@ public final class CacheBenchmark {
     }
 
     /** Drops the backlog in the inbox and waits for every task to end, and for the store to hold {@code keptAfter}. */
-    private static Run pass(RotorHarness rotor, SimulatorServer sim, IntFunction<String> ids, TaskText tasks,
-                            long keptAfter) throws Exception {
+    private static Run pass(
+            RotorHarness rotor, SimulatorServer sim, IntFunction<String> ids, TaskText tasks, long keptAfter)
+            throws Exception {
         int callsBefore = sim.calls().size();
         long start = System.nanoTime();
         for (int i = 0; i < TASKS; i++) {
@@ -280,11 +298,16 @@ public final class CacheBenchmark {
     record Percentiles(double p50Ms, double p99Ms, long unexpected) {
 
         static Percentiles of(long[] ns) {
-            long[] sorted = Arrays.stream(ns).filter(t -> t != LookupPath.UNEXPECTED).sorted().toArray();
+            long[] sorted = Arrays.stream(ns)
+                    .filter(t -> t != LookupPath.UNEXPECTED)
+                    .sorted()
+                    .toArray();
             if (sorted.length == 0) {
                 return new Percentiles(Double.NaN, Double.NaN, ns.length);
             }
-            return new Percentiles(Bench.percentile(sorted, 0.5) / 1e6, Bench.percentile(sorted, 0.99) / 1e6,
+            return new Percentiles(
+                    Bench.percentile(sorted, 0.5) / 1e6,
+                    Bench.percentile(sorted, 0.99) / 1e6,
                     ns.length - sorted.length);
         }
 
@@ -320,8 +343,11 @@ public final class CacheBenchmark {
                 intake.accept(e);
                 prepared.add(e);
             }
-            return new LookupPath(context, context.getRegistry().lookupByNameAndType("resultCache", ResultCache.class),
-                    prepared, hit);
+            return new LookupPath(
+                    context,
+                    context.getRegistry().lookupByNameAndType("resultCache", ResultCache.class),
+                    prepared,
+                    hit);
         }
 
         /**
@@ -358,8 +384,10 @@ public final class CacheBenchmark {
         Variant folder = VARIANTS.get(0);
         Variant shared = VARIANTS.get(1);
         try (SimulatorServer sim = SimulatorServer.start(scenario());
-             RotorHarness inFolder = rotor(work.resolve(folder.name()), sim, folder, redis).start();
-             RotorHarness onRedis = rotor(work.resolve(shared.name()).resolve("lookups"), sim, shared, redis).start()) {
+                RotorHarness inFolder =
+                        rotor(work.resolve(folder.name()), sim, folder, redis).start();
+                RotorHarness onRedis = rotor(work.resolve(shared.name()).resolve("lookups"), sim, shared, redis)
+                        .start()) {
             awaitKept(onRedis, TASKS + CHANGED);
             Map<String, LookupPath> paths = new LinkedHashMap<>();
             paths.put("memory_hit", LookupPath.of(inFolder, backlog, true));
@@ -385,38 +413,87 @@ public final class CacheBenchmark {
     }
 
     private static void printReruns(Map<String, Outcome> outcomes) {
-        System.out.printf(Locale.ROOT, "%nRe-run: %d tasks, then the same with new ids and metadata, %d prompts "
-                + "changed%n", TASKS, CHANGED);
-        System.out.printf(Locale.ROOT, "%-16s %11s %9s %11s %12s %9s %13s %13s %6s%n", "variant", "run 1 calls",
-                "run 1 s", "run 2 calls", "run 2 cached", "run 2 s", "completed", "results", "kept");
-        outcomes.forEach((name, o) -> System.out.printf(Locale.ROOT, "%-16s %11d %9.1f %11d %12d %9.1f %6d+%-6d "
-                        + "%6d+%-6d %6d%n", name, o.first().calls(), o.first().seconds(), o.second().calls(),
-                o.second().cached(), o.second().seconds(), o.first().completed(), o.second().completed(),
-                o.first().results(), o.second().results(), o.second().kept()));
-        System.out.printf(Locale.ROOT, "targets: the second run makes exactly %d calls with the cache on (in the "
-                + "folder after a restart, on Redis from another Rotor) and %d with it off; every task of both runs "
-                + "completed, its result in the outbox%n", CHANGED, TASKS);
+        System.out.printf(
+                Locale.ROOT,
+                "%nRe-run: %d tasks, then the same with new ids and metadata, %d prompts " + "changed%n",
+                TASKS,
+                CHANGED);
+        System.out.printf(
+                Locale.ROOT,
+                "%-16s %11s %9s %11s %12s %9s %13s %13s %6s%n",
+                "variant",
+                "run 1 calls",
+                "run 1 s",
+                "run 2 calls",
+                "run 2 cached",
+                "run 2 s",
+                "completed",
+                "results",
+                "kept");
+        outcomes.forEach((name, o) -> System.out.printf(
+                Locale.ROOT,
+                "%-16s %11d %9.1f %11d %12d %9.1f %6d+%-6d " + "%6d+%-6d %6d%n",
+                name,
+                o.first().calls(),
+                o.first().seconds(),
+                o.second().calls(),
+                o.second().cached(),
+                o.second().seconds(),
+                o.first().completed(),
+                o.second().completed(),
+                o.first().results(),
+                o.second().results(),
+                o.second().kept()));
+        System.out.printf(
+                Locale.ROOT,
+                "targets: the second run makes exactly %d calls with the cache on (in the "
+                        + "folder after a restart, on Redis from another Rotor) and %d with it off; every task of both runs "
+                        + "completed, its result in the outbox%n",
+                CHANGED,
+                TASKS);
         VARIANTS.forEach(v -> {
             Outcome o = outcomes.get(v.name());
-            System.out.printf(Locale.ROOT, "%-16s second run %d calls, expected %d (%s); %d of %d completed (%s)%n",
-                    v.name(), o.second().calls(), o.expectedSecondCalls(v), o.callsMet(v) ? "met" : "NOT met",
-                    o.first().completed() + o.second().completed(), 2 * TASKS, o.allCompleted() ? "met" : "NOT met");
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-16s second run %d calls, expected %d (%s); %d of %d completed (%s)%n",
+                    v.name(),
+                    o.second().calls(),
+                    o.expectedSecondCalls(v),
+                    o.callsMet(v) ? "met" : "NOT met",
+                    o.first().completed() + o.second().completed(),
+                    2 * TASKS,
+                    o.allCompleted() ? "met" : "NOT met");
         });
     }
 
     private static void printLookups(Map<String, Percentiles> lookups) {
-        System.out.printf(Locale.ROOT, "%nLookup cost: ResultCache.lookup per task (key, find, lead on a miss), %d "
-                + "lookups per path after as many to warm up, paths taking turns%n", LOOKUPS);
+        System.out.printf(
+                Locale.ROOT,
+                "%nLookup cost: ResultCache.lookup per task (key, find, lead on a miss), %d "
+                        + "lookups per path after as many to warm up, paths taking turns%n",
+                LOOKUPS);
         System.out.printf(Locale.ROOT, "%-12s %9s %9s%n", "path", "p50 ms", "p99 ms");
-        lookups.forEach((name, p) -> System.out.printf(Locale.ROOT, "%-12s %9.4f %9.4f%s%n", name, p.p50Ms(),
-                p.p99Ms(), p.unexpected() == 0 ? "" : "  (" + p.unexpected() + " not of this kind, left out)"));
-        System.out.printf(Locale.ROOT, "targets: lookup p50 <= %.1f ms per task, hit and miss, in memory and on "
-                + "Redis%n", LOOKUP_TARGET_MS);
+        lookups.forEach((name, p) -> System.out.printf(
+                Locale.ROOT,
+                "%-12s %9.4f %9.4f%s%n",
+                name,
+                p.p50Ms(),
+                p.p99Ms(),
+                p.unexpected() == 0 ? "" : "  (" + p.unexpected() + " not of this kind, left out)"));
+        System.out.printf(
+                Locale.ROOT,
+                "targets: lookup p50 <= %.1f ms per task, hit and miss, in memory and on " + "Redis%n",
+                LOOKUP_TARGET_MS);
         for (String store : List.of("memory", "redis")) {
             Percentiles hit = lookups.get(store + "_hit");
             Percentiles miss = lookups.get(store + "_miss");
-            System.out.printf(Locale.ROOT, "%-12s hit p50 %.4f ms (%s), miss p50 %.4f ms (%s)%n", store, hit.p50Ms(),
-                    hit.p50Ms() <= LOOKUP_TARGET_MS ? "met" : "NOT met", miss.p50Ms(),
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-12s hit p50 %.4f ms (%s), miss p50 %.4f ms (%s)%n",
+                    store,
+                    hit.p50Ms(),
+                    hit.p50Ms() <= LOOKUP_TARGET_MS ? "met" : "NOT met",
+                    miss.p50Ms(),
                     miss.p50Ms() <= LOOKUP_TARGET_MS ? "met" : "NOT met");
         }
     }

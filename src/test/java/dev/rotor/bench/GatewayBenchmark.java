@@ -1,5 +1,11 @@
 package dev.rotor.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.FreePorts;
+import dev.rotor.support.RotorHarness;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -19,14 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.FreePorts;
-import dev.rotor.support.RotorHarness;
-
 /**
  * The gateway's overhead, side by side in one run over the same zero-latency simulator and the same HTTP client:
  * straight to the simulator, through Rotor's gateway, and through Portkey's gateway (a single target, the same
@@ -42,31 +40,50 @@ public final class GatewayBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SLOW_CLIENTS = Integer.getInteger("bench.gateway.slow-clients", 5000);
 
-    private GatewayBenchmark() {
-    }
+    private GatewayBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createTempDirectory("rotor-gateway");
         // HTTP/1.1 with keep-alive, as SDKs talk to a gateway (and Portkey refuses the JDK's h2c upgrade headers)
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
         Map<String, Object> figures = new LinkedHashMap<>();
         int rotorPort = FreePorts.next();
-        try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().latencyMs(0).build());
-             RotorHarness rotor = RotorHarness.on(work.resolve("rotor"), sim, MODEL, "vendor/secondary")
-                     .set("rotor.intake", "http").set("rotor.gateway.port", Integer.toString(rotorPort))
-                     // room for the slow clients below, held for the whole measurement
-                     .set("rotor.gateway.max-connections", "10000").set("rotor.gateway.request-timeout", "300s")
-                     .start()) {
+        try (SimulatorServer sim =
+                        SimulatorServer.start(Scenario.builder().latencyMs(0).build());
+                RotorHarness rotor = RotorHarness.on(work.resolve("rotor"), sim, MODEL, "vendor/secondary")
+                        .set("rotor.intake", "http")
+                        .set("rotor.gateway.port", Integer.toString(rotorPort))
+                        // room for the slow clients below, held for the whole measurement
+                        .set("rotor.gateway.max-connections", "10000")
+                        .set("rotor.gateway.request-timeout", "300s")
+                        .start()) {
             Optional<PortkeyGateway> portkey = PortkeyGateway.start(FreePorts.next(), work.resolve("portkey.log"));
             try {
                 Map<String, Bench.Call> plain = new LinkedHashMap<>();
                 Map<String, Streamed> streamed = new LinkedHashMap<>();
                 add(plain, streamed, "direct", http, URI.create(sim.baseUrl() + "/chat/completions"), Map.of());
-                add(plain, streamed, "rotor", http, URI.create("http://127.0.0.1:" + rotorPort + "/v1/chat/completions"), Map.of());
-                portkey.ifPresent(p -> add(plain, streamed, "portkey", http, p.baseUrl().resolve("/v1/chat/completions"),
+                add(
+                        plain,
+                        streamed,
+                        "rotor",
+                        http,
+                        URI.create("http://127.0.0.1:" + rotorPort + "/v1/chat/completions"),
+                        Map.of());
+                portkey.ifPresent(p -> add(
+                        plain,
+                        streamed,
+                        "portkey",
+                        http,
+                        p.baseUrl().resolve("/v1/chat/completions"),
                         Map.of("x-portkey-config", singleTarget(sim.baseUrl()))));
-                System.out.printf(Locale.ROOT, "Gateway: %d calls per path, zero-latency simulator, one HTTP/1.1 client; paths %s%n",
-                        CALLS, plain.keySet());
+                System.out.printf(
+                        Locale.ROOT,
+                        "Gateway: %d calls per path, zero-latency simulator, one HTTP/1.1 client; paths %s%n",
+                        CALLS,
+                        plain.keySet());
                 // every path runs warm, as a gateway in service does: the JIT has compiled its hot paths (Rotor's
                 // p50 still fell by a third from 20,000 calls to 50,000; Node's V8 warms sooner), so the figures are
                 // each gateway's steady state
@@ -88,8 +105,8 @@ public final class GatewayBenchmark {
                     f.put("rps_c64", Math.round(c64.get(path)));
                     figures.put(path, f);
                 }
-                figures.put("slow_clients", besideSlowClients(plain.get("rotor"), rotorPort,
-                        (double) ((Map<?, ?>) figures.get("rotor")).get("p50_ms")));
+                figures.put("slow_clients", besideSlowClients(plain.get("rotor"), rotorPort, (double)
+                        ((Map<?, ?>) figures.get("rotor")).get("p50_ms")));
                 print(figures);
             } finally {
                 if (portkey.isPresent()) {
@@ -110,11 +127,14 @@ public final class GatewayBenchmark {
             for (int i = 0; i < SLOW_CLIENTS; i++) {
                 Socket s = new Socket();
                 s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-                s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
-                        + "application/json\r\nContent-Length: 200\r\n\r\n{\"messages\":").getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream()
+                        .write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                                        + "application/json\r\nContent-Length: 200\r\n\r\n{\"messages\":")
+                                .getBytes(StandardCharsets.US_ASCII));
                 slow.add(s);
             }
-            long[] ns = Bench.interleavedLatencies(Map.of("rotor", rotor), CALLS).get("rotor");
+            long[] ns =
+                    Bench.interleavedLatencies(Map.of("rotor", rotor), CALLS).get("rotor");
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("connections", SLOW_CLIENTS);
             f.put("p50_ms", Bench.round(Bench.percentile(ns, 0.5) / 1e6));
@@ -128,8 +148,13 @@ public final class GatewayBenchmark {
         }
     }
 
-    private static void add(Map<String, Bench.Call> plain, Map<String, Streamed> streamed, String name, HttpClient http,
-                            URI url, Map<String, String> headers) {
+    private static void add(
+            Map<String, Bench.Call> plain,
+            Map<String, Streamed> streamed,
+            String name,
+            HttpClient http,
+            URI url,
+            Map<String, String> headers) {
         plain.put(name, i -> {
             HttpResponse<String> r = http.send(request(url, headers, false, i), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
@@ -138,8 +163,8 @@ public final class GatewayBenchmark {
         });
         streamed.put(name, i -> {
             long start = System.nanoTime();
-            HttpResponse<Stream<String>> r = http.send(request(url, headers, true, i),
-                    HttpResponse.BodyHandlers.ofLines());
+            HttpResponse<Stream<String>> r =
+                    http.send(request(url, headers, true, i), HttpResponse.BodyHandlers.ofLines());
             long[] first = {0};
             // the whole stream is read, so the connection is reused; only the wait for its first content is timed
             try (Stream<String> lines = r.body()) {
@@ -186,8 +211,10 @@ public final class GatewayBenchmark {
     private static HttpRequest request(URI url, Map<String, String> headers, boolean stream, int i) {
         String body = "{\"model\":\"" + MODEL + "\"," + (stream ? "\"stream\":true," : "")
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hi " + i + "\"}]}";
-        HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").header("Authorization", "Bearer sk-bench-not-a-key")
+        HttpRequest.Builder b = HttpRequest.newBuilder(url)
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer sk-bench-not-a-key")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(b::header);
         return b.build();
@@ -201,15 +228,29 @@ public final class GatewayBenchmark {
 
     @SuppressWarnings("unchecked")
     private static void print(Map<String, Object> figures) {
-        System.out.printf(Locale.ROOT, "%n%-8s %8s %8s %14s %9s %9s%n", "path", "p50 ms", "p99 ms", "1st chunk ms",
-                "rps c16", "rps c64");
+        System.out.printf(
+                Locale.ROOT,
+                "%n%-8s %8s %8s %14s %9s %9s%n",
+                "path",
+                "p50 ms",
+                "p99 ms",
+                "1st chunk ms",
+                "rps c16",
+                "rps c64");
         figures.forEach((path, v) -> {
             if (path.equals("slow_clients")) {
                 return;
             }
             Map<String, Object> f = (Map<String, Object>) v;
-            System.out.printf(Locale.ROOT, "%-8s %8.3f %8.3f %14s %9d %9d%n", path, f.get("p50_ms"), f.get("p99_ms"),
-                    f.getOrDefault("first_chunk_p50_ms", "-"), f.get("rps_c16"), f.get("rps_c64"));
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-8s %8.3f %8.3f %14s %9d %9d%n",
+                    path,
+                    f.get("p50_ms"),
+                    f.get("p99_ms"),
+                    f.getOrDefault("first_chunk_p50_ms", "-"),
+                    f.get("rps_c16"),
+                    f.get("rps_c64"));
         });
         Map<String, Object> direct = (Map<String, Object>) figures.get("direct");
         for (String path : new String[] {"rotor", "portkey"}) {
@@ -217,20 +258,34 @@ public final class GatewayBenchmark {
             if (f == null) {
                 continue;
             }
-            System.out.printf(Locale.ROOT, "%s adds: p50 %.3f ms, p99 %.3f ms, first chunk %s ms; rps c16 %.2fx direct%n", path,
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s adds: p50 %.3f ms, p99 %.3f ms, first chunk %s ms; rps c16 %.2fx direct%n",
+                    path,
                     (double) f.get("p50_ms") - (double) direct.get("p50_ms"),
                     (double) f.get("p99_ms") - (double) direct.get("p99_ms"),
-                    f.containsKey("first_chunk_p50_ms") ? String.format(Locale.ROOT, "%.3f",
-                            (double) f.get("first_chunk_p50_ms") - (double) direct.get("first_chunk_p50_ms")) : "-",
+                    f.containsKey("first_chunk_p50_ms")
+                            ? String.format(
+                                    Locale.ROOT,
+                                    "%.3f",
+                                    (double) f.get("first_chunk_p50_ms") - (double) direct.get("first_chunk_p50_ms"))
+                            : "-",
                     ((Number) f.get("rps_c16")).doubleValue() / ((Number) direct.get("rps_c16")).doubleValue());
         }
         Map<String, Object> slow = (Map<String, Object>) figures.get("slow_clients");
-        System.out.printf(Locale.ROOT, "rotor beside %d slow clients: p50 %.3f ms (%+.3f ms), p99 %.3f ms%n",
-                slow.get("connections"), slow.get("p50_ms"), slow.get("p50_added_ms"), slow.get("p99_ms"));
+        System.out.printf(
+                Locale.ROOT,
+                "rotor beside %d slow clients: p50 %.3f ms (%+.3f ms), p99 %.3f ms%n",
+                slow.get("connections"),
+                slow.get("p50_ms"),
+                slow.get("p50_added_ms"),
+                slow.get("p99_ms"));
         Map<String, Object> rotor = (Map<String, Object>) figures.get("rotor");
         Map<String, Object> portkey = (Map<String, Object>) figures.get("portkey");
         if (portkey != null) {
-            System.out.printf(Locale.ROOT, "rotor's rps at c16: %.2fx portkey's%n",
+            System.out.printf(
+                    Locale.ROOT,
+                    "rotor's rps at c16: %.2fx portkey's%n",
                     ((Number) rotor.get("rps_c16")).doubleValue() / ((Number) portkey.get("rps_c16")).doubleValue());
         }
         System.out.println("targets for rotor: p50 added <= 0.3 ms; first chunk added <= 1 ms at p50; rps at c16 >= 4x "

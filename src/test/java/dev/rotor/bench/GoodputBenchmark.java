@@ -1,5 +1,15 @@
 package dev.rotor.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rotor.batch.TaskLedger;
+import dev.rotor.core.ExchangeKeys;
+import dev.rotor.simulator.Limiter;
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.FreePorts;
+import dev.rotor.support.RotorHarness;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,19 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
-
-import dev.rotor.batch.TaskLedger;
-import dev.rotor.core.ExchangeKeys;
-import dev.rotor.simulator.Limiter;
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.FreePorts;
-import dev.rotor.support.RotorHarness;
 
 /**
  * Goodput under rate limits, side by side in one run: OpenRouter in small and time-compressed (three {@code :free}
@@ -45,25 +43,38 @@ public final class GoodputBenchmark {
     private static final int FREE_POOL_LIMIT = 30;
     private static final int PAID_LIMIT = 10;
     private static final long LATENCY_MS = 20;
-    private static final List<String> FREE = List.of("vendor/model-a:free", "vendor/model-b:free", "vendor/model-c:free");
+    private static final List<String> FREE =
+            List.of("vendor/model-a:free", "vendor/model-b:free", "vendor/model-c:free");
     private static final String PAID = "vendor/model-paid";
     /** What a client of the peer gateway waits before sending a task again that came back failed. */
     private static final Duration PEER_CLIENT_PAUSE = Duration.ofMillis(250);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private GoodputBenchmark() {
-    }
+    private GoodputBenchmark() {}
 
     /**
      * One way of running the tasks: which strategy, whether limits are declared, whether Rotor learns them, and the
      * upstream's limiter shape and what its answers report.
      */
-    record Variant(String name, String strategy, boolean declared, boolean learn, Limiter.Shape shape,
-                   Scenario.Reporting pool, Scenario.Reporting paid) {
+    record Variant(
+            String name,
+            String strategy,
+            boolean declared,
+            boolean learn,
+            Limiter.Shape shape,
+            Scenario.Reporting pool,
+            Scenario.Reporting paid) {
 
         /** OpenRouter's fixed windows as the simulator answers by default: pool headers on every answer. */
         static Variant openRouter(String name, String strategy, boolean declared) {
-            return new Variant(name, strategy, declared, true, Limiter.Shape.FIXED, Scenario.Reporting.POOL,
+            return new Variant(
+                    name,
+                    strategy,
+                    declared,
+                    true,
+                    Limiter.Shape.FIXED,
+                    Scenario.Reporting.POOL,
                     Scenario.Reporting.UPSTREAM);
         }
 
@@ -98,34 +109,60 @@ public final class GoodputBenchmark {
             // again (OpenAI), the next slot or token with a paid model that says only a whole-second Retry-After,
             // whole-second Retry-After alone (Anthropic's style), and nothing at all (Gemini; OpenRouter on success)
             Variant.reset("reset_window", Limiter.Shape.FIXED, Scenario.Reporting.POOL, Scenario.Reporting.UPSTREAM),
-            Variant.reset("reset_bucket_full", Limiter.Shape.BUCKET,
+            Variant.reset(
+                    "reset_bucket_full",
+                    Limiter.Shape.BUCKET,
                     new Scenario.Reporting(true, true, Scenario.RetryAfter.SECONDS, Scenario.Reset.FULL),
                     new Scenario.Reporting(true, true, Scenario.RetryAfter.SECONDS, Scenario.Reset.FULL)),
-            Variant.reset("reset_next_slot", Limiter.Shape.BUCKET, Scenario.Reporting.POOL, Scenario.Reporting.UPSTREAM),
-            Variant.reset("reset_seconds_only", Limiter.Shape.BUCKET, Scenario.Reporting.UPSTREAM,
+            Variant.reset(
+                    "reset_next_slot", Limiter.Shape.BUCKET, Scenario.Reporting.POOL, Scenario.Reporting.UPSTREAM),
+            Variant.reset(
+                    "reset_seconds_only",
+                    Limiter.Shape.BUCKET,
+                    Scenario.Reporting.UPSTREAM,
                     Scenario.Reporting.UPSTREAM),
-            Variant.reset("reset_none", Limiter.Shape.BUCKET, new Scenario.Reporting(false, false, Scenario.RetryAfter.NONE),
+            Variant.reset(
+                    "reset_none",
+                    Limiter.Shape.BUCKET,
+                    new Scenario.Reporting(false, false, Scenario.RetryAfter.NONE),
                     new Scenario.Reporting(false, false, Scenario.RetryAfter.NONE)));
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createTempDirectory("rotor-goodput");
-        System.out.printf(Locale.ROOT, "Goodput: %d tasks, %d clients; 3 :free models share %d calls per %d ms, "
-                + "the paid model has %d; capacity %d calls per window; simulator latency %d ms%n",
-                TASKS, CLIENTS, FREE_POOL_LIMIT, WINDOW_MS, PAID_LIMIT, FREE_POOL_LIMIT + PAID_LIMIT, LATENCY_MS);
+        System.out.printf(
+                Locale.ROOT,
+                "Goodput: %d tasks, %d clients; 3 :free models share %d calls per %d ms, "
+                        + "the paid model has %d; capacity %d calls per window; simulator latency %d ms%n",
+                TASKS,
+                CLIENTS,
+                FREE_POOL_LIMIT,
+                WINDOW_MS,
+                PAID_LIMIT,
+                FREE_POOL_LIMIT + PAID_LIMIT,
+                LATENCY_MS);
         List<String> only = List.of(args);
         Map<String, Outcome> outcomes = new LinkedHashMap<>();
         for (Variant v : VARIANTS) {
             if (only.isEmpty() || only.contains(v.name())) {
                 Outcome o = throughRotor(work.resolve(v.name()), v);
-                System.out.printf(Locale.ROOT, "%s: %d completed, %.3f of capacity, %.3f 429s per task%n", v.name(),
-                        o.completed(), o.capacityRatio(), (double) o.rateLimited() / o.completed());
+                System.out.printf(
+                        Locale.ROOT,
+                        "%s: %d completed, %.3f of capacity, %.3f 429s per task%n",
+                        v.name(),
+                        o.completed(),
+                        o.capacityRatio(),
+                        (double) o.rateLimited() / o.completed());
                 outcomes.put(v.name(), o);
             }
         }
         if (only.isEmpty() || only.contains("gateway_declared")) {
             Outcome o = throughGateway(work.resolve("gateway_declared"));
-            System.out.printf(Locale.ROOT, "gateway_declared: %d completed, %.3f of capacity, %.3f 429s per task%n",
-                    o.completed(), o.capacityRatio(), (double) o.rateLimited() / o.completed());
+            System.out.printf(
+                    Locale.ROOT,
+                    "gateway_declared: %d completed, %.3f of capacity, %.3f 429s per task%n",
+                    o.completed(),
+                    o.capacityRatio(),
+                    (double) o.rateLimited() / o.completed());
             outcomes.put("gateway_declared", o);
         }
         if (only.isEmpty() || only.contains("portkey")) {
@@ -135,14 +172,17 @@ public final class GoodputBenchmark {
         Map<String, Object> figures = new LinkedHashMap<>();
         outcomes.forEach((variant, o) -> {
             Map<String, Object> f = o.figures();
-            declaredTwin(variant, outcomes).ifPresent(d -> f.put("p99_vs_declared", Bench.round(o.percentileMs(0.99) / d.percentileMs(0.99))));
+            declaredTwin(variant, outcomes)
+                    .ifPresent(d -> f.put("p99_vs_declared", Bench.round(o.percentileMs(0.99) / d.percentileMs(0.99))));
             figures.put(variant, f);
         });
         Bench.writeResults("goodput", figures);
     }
 
     private static Scenario scenario(Variant v) {
-        Scenario.Builder s = Scenario.builder().latencyMs(LATENCY_MS).serveUnknownModels(false)
+        Scenario.Builder s = Scenario.builder()
+                .latencyMs(LATENCY_MS)
+                .serveUnknownModels(false)
                 .pool("free-models-per-window", FREE_POOL_LIMIT, WINDOW_MS, ":free", v.shape(), v.pool());
         FREE.forEach(m -> s.model(m, Scenario.ModelBehaviour.unlimited()));
         s.model(PAID, Scenario.ModelBehaviour.limited(PAID_LIMIT, WINDOW_MS).withShape(v.shape(), v.paid()));
@@ -152,23 +192,35 @@ public final class GoodputBenchmark {
     private static String modelsYaml(SimulatorServer sim) {
         StringBuilder yaml = new StringBuilder("providers:\n  openrouter:\n    base-url: " + sim.baseUrl()
                 + "\n    api-key-env: " + RotorHarness.KEY_VARIABLE + "\n");
-        yaml.append("limit-groups:\n  openrouter-free: { requests: ").append(FREE_POOL_LIMIT).append(", per: ")
-                .append(WINDOW_MS).append("ms }\nmodels:\n");
-        FREE.forEach(m -> yaml.append("  - { id: \"").append(m).append("\", provider: openrouter, limit-group: openrouter-free }\n"));
-        yaml.append("  - { id: \"").append(PAID).append("\", provider: openrouter, requests: ").append(PAID_LIMIT)
-                .append(", per: ").append(WINDOW_MS).append("ms }\n");
+        yaml.append("limit-groups:\n  openrouter-free: { requests: ")
+                .append(FREE_POOL_LIMIT)
+                .append(", per: ")
+                .append(WINDOW_MS)
+                .append("ms }\nmodels:\n");
+        FREE.forEach(m -> yaml.append("  - { id: \"")
+                .append(m)
+                .append("\", provider: openrouter, limit-group: openrouter-free }\n"));
+        yaml.append("  - { id: \"")
+                .append(PAID)
+                .append("\", provider: openrouter, requests: ")
+                .append(PAID_LIMIT)
+                .append(", per: ")
+                .append(WINDOW_MS)
+                .append("ms }\n");
         return yaml.toString();
     }
 
     private static Outcome throughRotor(Path root, Variant v) throws Exception {
         try (SimulatorServer sim = SimulatorServer.start(scenario(v));
-             RotorHarness rotor = RotorHarness.withModels(root, modelsYaml(sim))
-                     .set("rotor.rotation.strategy", v.strategy())
-                     .set("rotor.rotation.use-declared-limits", Boolean.toString(v.declared()))
-                     .set("rotor.rotation.learn-limits", Boolean.toString(v.learn()))
-                     // the shipped backoff, not the test harness's short one
-                     .set("rotor.retry.initial-delay", "1s").set("rotor.retry.max-delay", "60s")
-                     .set("rotor.http.read-timeout", "30000").start()) {
+                RotorHarness rotor = RotorHarness.withModels(root, modelsYaml(sim))
+                        .set("rotor.rotation.strategy", v.strategy())
+                        .set("rotor.rotation.use-declared-limits", Boolean.toString(v.declared()))
+                        .set("rotor.rotation.learn-limits", Boolean.toString(v.learn()))
+                        // the shipped backoff, not the test harness's short one
+                        .set("rotor.retry.initial-delay", "1s")
+                        .set("rotor.retry.max-delay", "60s")
+                        .set("rotor.http.read-timeout", "30000")
+                        .start()) {
             RotorCore core = new RotorCore(rotor.context());
             Outcome outcome = Outcome.measure(sim, i -> {
                 Exchange exchange = core.complete(task(i));
@@ -191,27 +243,36 @@ public final class GoodputBenchmark {
     private static Outcome throughGateway(Path root) throws Exception {
         int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario(VARIANTS.get(0)));
-             RotorHarness rotor = RotorHarness.withModels(root, modelsYaml(sim))
-                     .set("rotor.intake", "http").set("rotor.gateway.port", Integer.toString(port))
-                     .set("rotor.retry.initial-delay", "1s").set("rotor.retry.max-delay", "60s")
-                     .set("rotor.http.read-timeout", "30000").start()) {
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(5)).build();
+                RotorHarness rotor = RotorHarness.withModels(root, modelsYaml(sim))
+                        .set("rotor.intake", "http")
+                        .set("rotor.gateway.port", Integer.toString(port))
+                        .set("rotor.retry.initial-delay", "1s")
+                        .set("rotor.retry.max-delay", "60s")
+                        .set("rotor.http.read-timeout", "30000")
+                        .start()) {
+            HttpClient http = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
             URI completions = URI.create("http://127.0.0.1:" + port + "/v1/chat/completions");
             return Outcome.measure(sim, i -> {
-                HttpRequest request = HttpRequest.newBuilder(completions).timeout(Duration.ofSeconds(90))
+                HttpRequest request = HttpRequest.newBuilder(completions)
+                        .timeout(Duration.ofSeconds(90))
                         .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(chatRequest(i).replace(FREE.get(0), "rotor"))).build();
+                        .POST(HttpRequest.BodyPublishers.ofString(chatRequest(i).replace(FREE.get(0), "rotor")))
+                        .build();
                 for (int attempt = 0; attempt < 100; attempt++) {
                     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
                     if (response.statusCode() == 200) {
                         return true;
                     }
                     if (response.statusCode() != 429) {
-                        System.out.println("gateway: task " + i + " failed: " + response.statusCode() + " " + response.body());
+                        System.out.println(
+                                "gateway: task " + i + " failed: " + response.statusCode() + " " + response.body());
                         return false;
                     }
-                    Thread.sleep(1000 * response.headers().firstValueAsLong("Retry-After").orElse(1));
+                    Thread.sleep(1000
+                            * response.headers().firstValueAsLong("Retry-After").orElse(1));
                 }
                 return false;
             });
@@ -223,17 +284,23 @@ public final class GoodputBenchmark {
         if (started.isEmpty()) {
             return Optional.empty();
         }
-        try (PortkeyGateway portkey = started.get(); SimulatorServer sim = SimulatorServer.start(scenario(VARIANTS.get(0)))) {
+        try (PortkeyGateway portkey = started.get();
+                SimulatorServer sim = SimulatorServer.start(scenario(VARIANTS.get(0)))) {
             String config = fallbackConfig(sim.baseUrl());
             // HTTP/1.1: the JDK client's h2c upgrade headers (Connection: Upgrade) are passed on by the gateway and
             // refused by its own fetch
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(5)).build();
+            HttpClient http = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
             URI completions = portkey.baseUrl().resolve("/v1/chat/completions");
             return Optional.of(Outcome.measure(sim, i -> {
-                HttpRequest request = HttpRequest.newBuilder(completions).timeout(Duration.ofSeconds(60))
-                        .header("Content-Type", "application/json").header("x-portkey-config", config)
-                        .POST(HttpRequest.BodyPublishers.ofString(chatRequest(i))).build();
+                HttpRequest request = HttpRequest.newBuilder(completions)
+                        .timeout(Duration.ofSeconds(60))
+                        .header("Content-Type", "application/json")
+                        .header("x-portkey-config", config)
+                        .POST(HttpRequest.BodyPublishers.ofString(chatRequest(i)))
+                        .build();
                 // a client of a gateway has nothing else to fall back on: it sends the task again until it is done
                 for (int attempt = 0; attempt < 1_000; attempt++) {
                     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -241,7 +308,8 @@ public final class GoodputBenchmark {
                         return true;
                     }
                     if (response.statusCode() != 429 && response.statusCode() < 500) {
-                        System.out.println("portkey: task " + i + " refused: " + response.statusCode() + " " + response.body());
+                        System.out.println(
+                                "portkey: task " + i + " refused: " + response.statusCode() + " " + response.body());
                         return false;
                     }
                     Thread.sleep(PEER_CLIENT_PAUSE.toMillis());
@@ -254,12 +322,16 @@ public final class GoodputBenchmark {
     /** Fall back through the four targets in Rotor's priority order on a 429 or a 5xx. */
     private static String fallbackConfig(URI simulator) {
         ObjectNode config = JSON.createObjectNode();
-        config.putObject("strategy").put("mode", "fallback").set("on_status_codes", JSON.valueToTree(List.of(429, 500, 502, 503, 504)));
+        config.putObject("strategy")
+                .put("mode", "fallback")
+                .set("on_status_codes", JSON.valueToTree(List.of(429, 500, 502, 503, 504)));
         ArrayNode targets = config.putArray("targets");
         List<String> inPriorityOrder = new ArrayList<>(FREE);
         inPriorityOrder.add(PAID);
         for (String model : inPriorityOrder) {
-            ObjectNode target = targets.addObject().put("provider", "openai").put("api_key", "sk-bench-not-a-key")
+            ObjectNode target = targets.addObject()
+                    .put("provider", "openai")
+                    .put("api_key", "sk-bench-not-a-key")
                     .put("custom_host", simulator.toString());
             target.putObject("override_params").put("model", model);
         }
@@ -287,15 +359,19 @@ public final class GoodputBenchmark {
         static Outcome measure(SimulatorServer sim, Task task) throws Exception {
             long[] latencies = new long[TASKS];
             AtomicInteger completed = new AtomicInteger();
-            double seconds = Bench.runConcurrently(i -> {
-                long began = System.nanoTime();
-                if (task.complete(i)) {
-                    completed.incrementAndGet();
-                }
-                latencies[i] = (System.nanoTime() - began) / 1_000_000;
-            }, TASKS, CLIENTS);
+            double seconds = Bench.runConcurrently(
+                    i -> {
+                        long began = System.nanoTime();
+                        if (task.complete(i)) {
+                            completed.incrementAndGet();
+                        }
+                        latencies[i] = (System.nanoTime() - began) / 1_000_000;
+                    },
+                    TASKS,
+                    CLIENTS);
             List<SimulatorServer.Call> calls = sim.calls();
-            long rateLimited = calls.stream().filter(c -> c.answer().startsWith("429")).count();
+            long rateLimited =
+                    calls.stream().filter(c -> c.answer().startsWith("429")).count();
             Arrays.sort(latencies);
             return new Outcome(completed.get(), seconds, calls.size(), rateLimited, latencies);
         }
@@ -333,33 +409,74 @@ public final class GoodputBenchmark {
     }
 
     private static void print(Map<String, Outcome> outcomes) {
-        Outcome sticky = outcomes.getOrDefault("sticky", outcomes.values().iterator().next());
-        System.out.printf(Locale.ROOT, "%n%-22s %9s %8s %11s %9s %10s %9s %9s %10s %12s%n", "variant", "completed",
-                "seconds", "per window", "capacity", "429s/task", "p50 ms", "p99 ms", "calls/task", "goodput/sticky");
-        outcomes.forEach((variant, o) -> System.out.printf(Locale.ROOT,
-                "%-22s %9d %8.1f %11.1f %9.3f %10.3f %9.0f %9.0f %10.3f %12.2f%n", variant, o.completed(), o.seconds(),
-                o.perWindow(), o.capacityRatio(), (double) o.rateLimited() / o.completed(), o.percentileMs(0.5),
-                o.percentileMs(0.99), (double) o.calls() / o.completed(), o.perWindow() / sticky.perWindow()));
-        System.out.printf(Locale.ROOT, "capacity bound: %d calls per %d ms window; targets: priority_declared >= 0.97 "
-                + "of capacity and <= 0.05 429s per task, priority_learned >= 0.9 of capacity; learned on every shape "
-                + ">= 0.95 of capacity, <= 0.10 429s per task, p99 <= 1.2 x declared on the same shape%n",
-                FREE_POOL_LIMIT + PAID_LIMIT, WINDOW_MS);
-        outcomes.forEach((variant, o) -> declaredTwin(variant, outcomes).ifPresent(d -> System.out.printf(Locale.ROOT,
-                "%-22s capacity %.3f (%s), 429s per task %.3f (%s), p99 %.2f x declared (%s)%n", variant,
-                o.capacityRatio(), met(o.capacityRatio() >= 0.95), (double) o.rateLimited() / o.completed(),
-                met((double) o.rateLimited() / o.completed() <= 0.10), o.percentileMs(0.99) / d.percentileMs(0.99),
-                met(o.percentileMs(0.99) <= 1.2 * d.percentileMs(0.99)))));
+        Outcome sticky =
+                outcomes.getOrDefault("sticky", outcomes.values().iterator().next());
+        System.out.printf(
+                Locale.ROOT,
+                "%n%-22s %9s %8s %11s %9s %10s %9s %9s %10s %12s%n",
+                "variant",
+                "completed",
+                "seconds",
+                "per window",
+                "capacity",
+                "429s/task",
+                "p50 ms",
+                "p99 ms",
+                "calls/task",
+                "goodput/sticky");
+        outcomes.forEach((variant, o) -> System.out.printf(
+                Locale.ROOT,
+                "%-22s %9d %8.1f %11.1f %9.3f %10.3f %9.0f %9.0f %10.3f %12.2f%n",
+                variant,
+                o.completed(),
+                o.seconds(),
+                o.perWindow(),
+                o.capacityRatio(),
+                (double) o.rateLimited() / o.completed(),
+                o.percentileMs(0.5),
+                o.percentileMs(0.99),
+                (double) o.calls() / o.completed(),
+                o.perWindow() / sticky.perWindow()));
+        System.out.printf(
+                Locale.ROOT,
+                "capacity bound: %d calls per %d ms window; targets: priority_declared >= 0.97 "
+                        + "of capacity and <= 0.05 429s per task, priority_learned >= 0.9 of capacity; learned on every shape "
+                        + ">= 0.95 of capacity, <= 0.10 429s per task, p99 <= 1.2 x declared on the same shape%n",
+                FREE_POOL_LIMIT + PAID_LIMIT,
+                WINDOW_MS);
+        outcomes.forEach((variant, o) -> declaredTwin(variant, outcomes)
+                .ifPresent(d -> System.out.printf(
+                        Locale.ROOT,
+                        "%-22s capacity %.3f (%s), 429s per task %.3f (%s), p99 %.2f x declared (%s)%n",
+                        variant,
+                        o.capacityRatio(),
+                        met(o.capacityRatio() >= 0.95),
+                        (double) o.rateLimited() / o.completed(),
+                        met((double) o.rateLimited() / o.completed() <= 0.10),
+                        o.percentileMs(0.99) / d.percentileMs(0.99),
+                        met(o.percentileMs(0.99) <= 1.2 * d.percentileMs(0.99)))));
         outcomes.forEach((variant, o) -> {
             if (variant.startsWith("reset_")) {
                 double limited = (double) o.rateLimited() / o.completed();
-                System.out.printf(Locale.ROOT, "%-22s capacity %.3f (%s, >= 0.95), 429s per task %.3f (%s, <= 0.10)%n",
-                        variant, o.capacityRatio(), met(o.capacityRatio() >= 0.95), limited, met(limited <= 0.10));
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-22s capacity %.3f (%s, >= 0.95), 429s per task %.3f (%s, <= 0.10)%n",
+                        variant,
+                        o.capacityRatio(),
+                        met(o.capacityRatio() >= 0.95),
+                        limited,
+                        met(limited <= 0.10));
             }
         });
-        Optional.ofNullable(outcomes.get("gateway_declared")).ifPresent(o -> System.out.printf(Locale.ROOT,
-                "%-22s capacity %.3f (%s, >= 0.95), 429s per task %.3f (%s, <= 0.05)%n", "gateway_declared",
-                o.capacityRatio(), met(o.capacityRatio() >= 0.95), (double) o.rateLimited() / o.completed(),
-                met((double) o.rateLimited() / o.completed() <= 0.05)));
+        Optional.ofNullable(outcomes.get("gateway_declared"))
+                .ifPresent(o -> System.out.printf(
+                        Locale.ROOT,
+                        "%-22s capacity %.3f (%s, >= 0.95), 429s per task %.3f (%s, <= 0.05)%n",
+                        "gateway_declared",
+                        o.capacityRatio(),
+                        met(o.capacityRatio() >= 0.95),
+                        (double) o.rateLimited() / o.completed(),
+                        met((double) o.rateLimited() / o.completed() <= 0.05)));
     }
 
     /** For learned_<shape>, the declared_<shape> run beside it. */

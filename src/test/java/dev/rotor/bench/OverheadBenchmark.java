@@ -1,5 +1,16 @@
 package dev.rotor.bench;
 
+import dev.rotor.batch.TaskLedger;
+import dev.rotor.core.ExchangeKeys;
+import dev.rotor.limits.InputEstimates;
+import dev.rotor.limits.TaskSize;
+import dev.rotor.models.ModelRegistryLoader;
+import dev.rotor.models.ModelSpec;
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.OtlpReceiver;
+import dev.rotor.support.RotorHarness;
+import dev.rotor.task.ChatMessage;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +24,6 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.AdviceWith;
@@ -24,18 +34,6 @@ import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuil
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.StringEntity;
-
-import dev.rotor.batch.TaskLedger;
-import dev.rotor.core.ExchangeKeys;
-import dev.rotor.limits.InputEstimates;
-import dev.rotor.limits.TaskSize;
-import dev.rotor.models.ModelRegistryLoader;
-import dev.rotor.models.ModelSpec;
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.OtlpReceiver;
-import dev.rotor.support.RotorHarness;
-import dev.rotor.task.ChatMessage;
 
 /**
  * Rotor's added cost per call, measured side by side in one run against the simulator at zero latency: the same chat
@@ -54,31 +52,42 @@ public final class OverheadBenchmark {
     private static final int CONCURRENCY = 16;
     /** -Dbench.traced=false leaves path (d) out: the other three as they ran before tracing came in. */
     private static final boolean TRACED = !"false".equals(System.getProperty("bench.traced"));
+
     private static final int COUNTS = 20_000;
     private static final String[] WORDS = ("the of and to in is for that on with as by at from this are be it an or "
-            + "code data model limit token rate bucket queue answer task result file window call provider retry"
-            + " déjà réponse getUserById parse_json 42 3.14 {} [] ()").split(" ");
-    private static final String BODY = "{\"model\":\"vendor/model\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}";
+                    + "code data model limit token rate bucket queue answer task result file window call provider retry"
+                    + " déjà réponse getUserById parse_json 42 3.14 {} [] ()")
+            .split(" ");
+    private static final String BODY =
+            "{\"model\":\"vendor/model\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}";
 
-    private OverheadBenchmark() {
-    }
+    private OverheadBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createTempDirectory("rotor-bench");
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
-             OtlpReceiver receiver = OtlpReceiver.counting();
-             CloseableHttpClient client = HttpClients.custom().disableAutomaticRetries()
-                     .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-                             .setMaxConnTotal(64).setMaxConnPerRoute(64).build()).build();
-             RotorHarness endToEnd = RotorHarness.on(work.resolve("e2e"), sim, "vendor/model")
-                     .set("rotor.http.max-connections", "64").start();
-             RotorHarness coreOnly = RotorHarness.on(work.resolve("core"), sim, "vendor/model")
-                     .set("rotor.http.max-connections", "64").start();
-             RotorHarness traced = RotorHarness.on(work.resolve("traced"), sim, "vendor/model")
-                     .set("rotor.http.max-connections", "64").set("otel.exporter.otlp.endpoint", receiver.endpoint())
-                     .set("otel.traces.sampler", "always_on")
-                     // 20,000 spans a second at c16: the SDK's default queue of 2,048 would drop some
-                     .set("otel.bsp.max.queue.size", "65536").set("otel.bsp.max.export.batch.size", "2048").start()) {
+                OtlpReceiver receiver = OtlpReceiver.counting();
+                CloseableHttpClient client = HttpClients.custom()
+                        .disableAutomaticRetries()
+                        .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+                                .setMaxConnTotal(64)
+                                .setMaxConnPerRoute(64)
+                                .build())
+                        .build();
+                RotorHarness endToEnd = RotorHarness.on(work.resolve("e2e"), sim, "vendor/model")
+                        .set("rotor.http.max-connections", "64")
+                        .start();
+                RotorHarness coreOnly = RotorHarness.on(work.resolve("core"), sim, "vendor/model")
+                        .set("rotor.http.max-connections", "64")
+                        .start();
+                RotorHarness traced = RotorHarness.on(work.resolve("traced"), sim, "vendor/model")
+                        .set("rotor.http.max-connections", "64")
+                        .set("otel.exporter.otlp.endpoint", receiver.endpoint())
+                        .set("otel.traces.sampler", "always_on")
+                        // 20,000 spans a second at c16: the SDK's default queue of 2,048 would drop some
+                        .set("otel.bsp.max.queue.size", "65536")
+                        .set("otel.bsp.max.export.batch.size", "2048")
+                        .start()) {
             String url = sim.baseUrl() + "/chat/completions";
             withoutFileWrites(coreOnly.context());
             withoutFileWrites(traced.context());
@@ -106,8 +115,10 @@ public final class OverheadBenchmark {
             Map<String, long[]> latency = Bench.interleavedLatencies(paths, CALLS);
             Map<String, Double> perSecond = Bench.throughputs(paths, 2 * CALLS, CONCURRENCY, 3);
 
-            Overhead core = Overhead.of(latency.get("direct"), latency.get("core"), perSecond.get("direct"), perSecond.get("core"));
-            Overhead e2e = Overhead.of(latency.get("direct"), latency.get("e2e"), perSecond.get("direct"), perSecond.get("e2e"));
+            Overhead core = Overhead.of(
+                    latency.get("direct"), latency.get("core"), perSecond.get("direct"), perSecond.get("core"));
+            Overhead e2e = Overhead.of(
+                    latency.get("direct"), latency.get("e2e"), perSecond.get("direct"), perSecond.get("e2e"));
             print(latency, perSecond, core, e2e);
             Map<String, Object> figures = core.figures();
             figures.put("core_median_ms", Bench.round(Bench.percentile(latency.get("core"), 0.5) / 1e6));
@@ -121,18 +132,25 @@ public final class OverheadBenchmark {
     }
 
     /** Path (d) against (b): what tracing every task adds, once the spans sent have reached the receiver. */
-    private static Map<String, Object> tracingCost(OtlpReceiver receiver, long expected, Map<String, long[]> latency,
-                                                   Map<String, Double> perSecond) throws InterruptedException {
+    private static Map<String, Object> tracingCost(
+            OtlpReceiver receiver, long expected, Map<String, long[]> latency, Map<String, Double> perSecond)
+            throws InterruptedException {
         // the batch processor's last batch may still be on its way
         long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (receiver.count() < expected && System.nanoTime() < until) {
             Thread.sleep(100);
         }
-        Overhead tracing = Overhead.of(latency.get("core"), latency.get("traced"), perSecond.get("core"),
-                perSecond.get("traced"));
-        System.out.printf(Locale.ROOT, "added by tracing (core traced vs core): median %.3f ms, p99 %.3f ms, "
-                + "throughput ratio %.2f; %d of %d spans received; target median added <= 0.05 ms%n",
-                tracing.medianAddedMs(), tracing.p99AddedMs(), tracing.throughputRatio(), receiver.count(), expected);
+        Overhead tracing =
+                Overhead.of(latency.get("core"), latency.get("traced"), perSecond.get("core"), perSecond.get("traced"));
+        System.out.printf(
+                Locale.ROOT,
+                "added by tracing (core traced vs core): median %.3f ms, p99 %.3f ms, "
+                        + "throughput ratio %.2f; %d of %d spans received; target median added <= 0.05 ms%n",
+                tracing.medianAddedMs(),
+                tracing.p99AddedMs(),
+                tracing.throughputRatio(),
+                receiver.count(),
+                expected);
         Map<String, Object> f = tracing.figures();
         f.put("spans_received", receiver.count());
         f.put("spans_expected", expected);
@@ -151,9 +169,13 @@ public final class OverheadBenchmark {
         }
         String prompt = text.substring(0, 4096);
         InputEstimates estimates = new InputEstimates();
-        ModelSpec model = ModelRegistryLoader.parse(new ByteArrayInputStream(
-                "providers:\n  p: { base-url: \"http://127.0.0.1:1/v1\" }\nmodels:\n  - { id: m, provider: p }\n"
-                        .getBytes(StandardCharsets.UTF_8)), "bench").model("m").orElseThrow();
+        ModelSpec model = ModelRegistryLoader.parse(
+                        new ByteArrayInputStream(
+                                "providers:\n  p: { base-url: \"http://127.0.0.1:1/v1\" }\nmodels:\n  - { id: m, provider: p }\n"
+                                        .getBytes(StandardCharsets.UTF_8)),
+                        "bench")
+                .model("m")
+                .orElseThrow();
         List<ChatMessage> messages = List.of(new ChatMessage("user", prompt));
         long[] ns = new long[COUNTS];
         long sink = 0;
@@ -168,8 +190,13 @@ public final class OverheadBenchmark {
         Arrays.sort(ns);
         double p50 = Bench.percentile(ns, 0.5) / 1e6;
         double p99 = Bench.percentile(ns, 0.99) / 1e6;
-        System.out.printf(Locale.ROOT, "token counting, 4 KB prompt (%d tokens counted): median %.4f ms, p99 %.4f ms "
-                + "per call; target median <= 0.1 ms%n", sink / (2L * COUNTS), p50, p99);
+        System.out.printf(
+                Locale.ROOT,
+                "token counting, 4 KB prompt (%d tokens counted): median %.4f ms, p99 %.4f ms "
+                        + "per call; target median <= 0.1 ms%n",
+                sink / (2L * COUNTS),
+                p50,
+                p99);
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("prompt_bytes", prompt.length());
         f.put("median_ms", Bench.round(p50 * 1000) / 1000);
@@ -179,7 +206,10 @@ public final class OverheadBenchmark {
 
     /** The rotation core alone: the result route keeps its ledger step but drops the file write. */
     private static void withoutFileWrites(CamelContext context) throws Exception {
-        AdviceWith.adviceWith(context, "deliver-result-file", route -> route.weaveByToUri("file:*").remove());
+        AdviceWith.adviceWith(
+                context,
+                "deliver-result-file",
+                route -> route.weaveByToUri("file:*").remove());
     }
 
     private static Bench.Call asTasks(CamelContext context) {
@@ -201,7 +231,8 @@ public final class OverheadBenchmark {
     /** One Rotor path against the direct one. */
     record Overhead(double medianAddedMs, double p99AddedMs, double throughputRatio) {
         static Overhead of(long[] direct, long[] rotor, double directPerSecond, double rotorPerSecond) {
-            return new Overhead((Bench.percentile(rotor, 0.5) - Bench.percentile(direct, 0.5)) / 1e6,
+            return new Overhead(
+                    (Bench.percentile(rotor, 0.5) - Bench.percentile(direct, 0.5)) / 1e6,
                     (Bench.percentile(rotor, 0.99) - Bench.percentile(direct, 0.99)) / 1e6,
                     rotorPerSecond / directPerSecond);
         }
@@ -220,22 +251,50 @@ public final class OverheadBenchmark {
         long[] c = latency.get("core");
         long[] e = latency.get("e2e");
         System.out.printf(Locale.ROOT, "%nOverhead, %d calls per path, simulator at zero latency%n", CALLS);
-        System.out.printf(Locale.ROOT, "%-36s %9s %11s %11s %11s %11s%n", "", "direct", "Rotor core", "Rotor e2e",
-                "core/direct", "e2e/direct");
-        row("median latency, concurrency 1 (ms)", Bench.percentile(d, 0.5) / 1e6, Bench.percentile(c, 0.5) / 1e6,
+        System.out.printf(
+                Locale.ROOT,
+                "%-36s %9s %11s %11s %11s %11s%n",
+                "",
+                "direct",
+                "Rotor core",
+                "Rotor e2e",
+                "core/direct",
+                "e2e/direct");
+        row(
+                "median latency, concurrency 1 (ms)",
+                Bench.percentile(d, 0.5) / 1e6,
+                Bench.percentile(c, 0.5) / 1e6,
                 Bench.percentile(e, 0.5) / 1e6);
-        row("p99 latency, concurrency 1 (ms)", Bench.percentile(d, 0.99) / 1e6, Bench.percentile(c, 0.99) / 1e6,
+        row(
+                "p99 latency, concurrency 1 (ms)",
+                Bench.percentile(d, 0.99) / 1e6,
+                Bench.percentile(c, 0.99) / 1e6,
                 Bench.percentile(e, 0.99) / 1e6);
         row("throughput, concurrency 16 (/s)", perSecond.get("direct"), perSecond.get("core"), perSecond.get("e2e"));
-        System.out.printf(Locale.ROOT, "added, rotation core: median %.3f ms, p99 %.3f ms, throughput ratio %.2f%n",
-                core.medianAddedMs(), core.p99AddedMs(), core.throughputRatio());
-        System.out.printf(Locale.ROOT, "added, end to end:    median %.3f ms, p99 %.3f ms, throughput ratio %.2f%n",
-                e2e.medianAddedMs(), e2e.p99AddedMs(), e2e.throughputRatio());
+        System.out.printf(
+                Locale.ROOT,
+                "added, rotation core: median %.3f ms, p99 %.3f ms, throughput ratio %.2f%n",
+                core.medianAddedMs(),
+                core.p99AddedMs(),
+                core.throughputRatio());
+        System.out.printf(
+                Locale.ROOT,
+                "added, end to end:    median %.3f ms, p99 %.3f ms, throughput ratio %.2f%n",
+                e2e.medianAddedMs(),
+                e2e.p99AddedMs(),
+                e2e.throughputRatio());
         System.out.println("targets (rotation core): median added <= 0.3 ms, throughput ratio >= 0.8");
     }
 
     private static void row(String label, double direct, double core, double e2e) {
-        System.out.printf(Locale.ROOT, "%-36s %9.3f %11.3f %11.3f %11.2f %11.2f%n", label, direct, core, e2e,
-                core / direct, e2e / direct);
+        System.out.printf(
+                Locale.ROOT,
+                "%-36s %9.3f %11.3f %11.3f %11.2f %11.2f%n",
+                label,
+                direct,
+                core,
+                e2e,
+                core / direct,
+                e2e / direct);
     }
 }

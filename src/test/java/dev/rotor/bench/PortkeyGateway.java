@@ -31,13 +31,16 @@ final class PortkeyGateway implements AutoCloseable {
     /** The gateway listening on {@code port}, or empty (with the reason printed) when it cannot run here. */
     static Optional<PortkeyGateway> start(int port, Path log) throws InterruptedException {
         if (!onPath("npx")) {
-            System.out.println("portkey: skipped, npx is not on the PATH (install Node.js 18+ to include the peer gateway)");
+            System.out.println(
+                    "portkey: skipped, npx is not on the PATH (install Node.js 18+ to include the peer gateway)");
             return Optional.empty();
         }
         Process process;
         try {
             process = new ProcessBuilder("npx", "-y", PACKAGE, "--port=" + port)
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
         } catch (IOException e) {
             System.out.println("portkey: skipped, npx did not start: " + e.getMessage());
             return Optional.empty();
@@ -47,8 +50,11 @@ final class PortkeyGateway implements AutoCloseable {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline && process.isAlive()) {
             try {
-                HttpResponse<String> hello = http.send(HttpRequest.newBuilder(gateway.baseUrl().resolve("/"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> hello = http.send(
+                        HttpRequest.newBuilder(gateway.baseUrl().resolve("/"))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 if (hello.statusCode() == 200) {
                     return Optional.of(gateway);
                 }

@@ -1,14 +1,12 @@
 package dev.rotor.bench;
 
+import dev.rotor.core.TaskIntake;
+import dev.rotor.transport.Intakes;
 import java.nio.charset.StandardCharsets;
-
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.support.DefaultExchange;
-
-import dev.rotor.core.TaskIntake;
-import dev.rotor.transport.Intakes;
 
 /** Hands tasks to a running Rotor as its intakes do: the intake step, then the rotation core, on the caller's thread. */
 final class RotorCore {

@@ -1,5 +1,12 @@
 package dev.rotor.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.RotorHarness;
+import dev.rotor.support.TestKafkaBroker;
+import dev.rotor.support.TestRedis;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,16 +20,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.awaitility.Awaitility;
-
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.RotorHarness;
-import dev.rotor.support.TestKafkaBroker;
-import dev.rotor.support.TestRedis;
 
 /**
  * Scale-out on one account's limits, side by side in one run: N = 1, 2 and 3 Rotor processes
@@ -40,27 +38,36 @@ public final class ScaleoutBenchmark {
     private static final int FREE_POOL_LIMIT = 10;
     private static final int PAID_LIMIT = 10;
     private static final long LATENCY_MS = 20;
-    private static final List<String> FREE = List.of("vendor/model-a:free", "vendor/model-b:free", "vendor/model-c:free");
+    private static final List<String> FREE =
+            List.of("vendor/model-a:free", "vendor/model-b:free", "vendor/model-c:free");
     private static final String PAID = "vendor/model-paid";
     /** Tasks each run begins with, before it is measured. */
     private static final int WARM_UP_TASKS = 30;
+
     private static final int LATENCY_CALLS = Integer.getInteger("bench.scaleout.latency-calls", 2000);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Runs only the variants named here (comma list such as {@code redis_n3}); all when empty. */
-    private static final List<String> ONLY = List.of(System.getProperty("bench.scaleout.only", "").split(",")).stream()
-            .filter(v -> !v.isBlank()).toList();
+    private static final List<String> ONLY = List.of(
+                    System.getProperty("bench.scaleout.only", "").split(","))
+            .stream()
+            .filter(v -> !v.isBlank())
+            .toList();
 
-    private ScaleoutBenchmark() {
-    }
+    private ScaleoutBenchmark() {}
 
-    record Mode(String name, boolean shared, boolean declared) {
-    }
+    record Mode(String name, boolean shared, boolean declared) {}
 
-    static final List<Mode> MODES = List.of(new Mode("memory", false, true), new Mode("redis", true, true),
-            new Mode("redis_learned", true, false));
+    static final List<Mode> MODES = List.of(
+            new Mode("memory", false, true), new Mode("redis", true, true), new Mode("redis_learned", true, false));
 
-    record Outcome(int completed, int duplicates, int deadLetters, double seconds, long calls, long rateLimited,
-                   long[] latencyMs) {
+    record Outcome(
+            int completed,
+            int duplicates,
+            int deadLetters,
+            double seconds,
+            long calls,
+            long rateLimited,
+            long[] latencyMs) {
 
         double capacityRatio() {
             long capacity = (long) Math.ceil(seconds * 1000 / WINDOW_MS) * (FREE_POOL_LIMIT + PAID_LIMIT);
@@ -88,10 +95,19 @@ public final class ScaleoutBenchmark {
         }
         Path work = Files.createTempDirectory("rotor-scaleout");
         Map<String, Object> figures = new LinkedHashMap<>();
-        System.out.printf(Locale.ROOT, "Scale-out: %d tasks on a topic of %d partitions; 3 :free models share %d calls per "
-                + "%d ms, the paid model has %d; capacity %d calls per window; simulator latency %d ms%n", TASKS,
-                PARTITIONS, FREE_POOL_LIMIT, WINDOW_MS, PAID_LIMIT, FREE_POOL_LIMIT + PAID_LIMIT, LATENCY_MS);
-        try (TestKafkaBroker kafka = new TestKafkaBroker(work.resolve("kafka")); TestRedis redis = TestRedis.start()) {
+        System.out.printf(
+                Locale.ROOT,
+                "Scale-out: %d tasks on a topic of %d partitions; 3 :free models share %d calls per "
+                        + "%d ms, the paid model has %d; capacity %d calls per window; simulator latency %d ms%n",
+                TASKS,
+                PARTITIONS,
+                FREE_POOL_LIMIT,
+                WINDOW_MS,
+                PAID_LIMIT,
+                FREE_POOL_LIMIT + PAID_LIMIT,
+                LATENCY_MS);
+        try (TestKafkaBroker kafka = new TestKafkaBroker(work.resolve("kafka"));
+                TestRedis redis = TestRedis.start()) {
             int run = 0;
             // "latency" alone measures just the added latency
             for (int n = 1; n <= 3 && !List.of(args).equals(List.of("latency")); n++) {
@@ -102,10 +118,17 @@ public final class ScaleoutBenchmark {
                         continue;
                     }
                     Outcome o = runOnce(work.resolve("run-" + run), kafka, redis, mode, n, run, TASKS);
-                    System.out.printf(Locale.ROOT, "%s: %d completed, %.3f of capacity, %.3f 429s per task, p99 %d ms, "
-                                    + "%d duplicates, %.1f s%n", name, o.completed(), o.capacityRatio(),
-                            (double) o.rateLimited() / Math.max(1, o.completed()), (long) Bench.percentile(o.latencyMs(), 0.99),
-                            o.duplicates(), o.seconds());
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%s: %d completed, %.3f of capacity, %.3f 429s per task, p99 %d ms, "
+                                    + "%d duplicates, %.1f s%n",
+                            name,
+                            o.completed(),
+                            o.capacityRatio(),
+                            (double) o.rateLimited() / Math.max(1, o.completed()),
+                            (long) Bench.percentile(o.latencyMs(), 0.99),
+                            o.duplicates(),
+                            o.seconds());
                     figures.put(name, o.figures());
                 }
             }
@@ -116,7 +139,9 @@ public final class ScaleoutBenchmark {
     }
 
     private static Scenario scenario() {
-        Scenario.Builder s = Scenario.builder().latencyMs(LATENCY_MS).serveUnknownModels(false)
+        Scenario.Builder s = Scenario.builder()
+                .latencyMs(LATENCY_MS)
+                .serveUnknownModels(false)
                 .pool("free-models-per-window", FREE_POOL_LIMIT, WINDOW_MS, ":free");
         FREE.forEach(m -> s.model(m, Scenario.ModelBehaviour.unlimited()));
         s.model(PAID, Scenario.ModelBehaviour.limited(PAID_LIMIT, WINDOW_MS));
@@ -126,17 +151,27 @@ public final class ScaleoutBenchmark {
     private static String modelsYaml(SimulatorServer sim, boolean declared) {
         StringBuilder yaml = new StringBuilder("providers:\n  openrouter:\n    base-url: " + sim.baseUrl()
                 + "\n    api-key-env: " + RotorHarness.KEY_VARIABLE + "\n");
-        yaml.append("limit-groups:\n  openrouter-free: { requests: ").append(FREE_POOL_LIMIT).append(", per: ")
-                .append(WINDOW_MS).append("ms }\nmodels:\n");
-        FREE.forEach(m -> yaml.append("  - { id: \"").append(m).append("\", provider: openrouter")
-                .append(declared ? ", limit-group: openrouter-free" : "").append(" }\n"));
-        yaml.append("  - { id: \"").append(PAID).append("\", provider: openrouter")
-                .append(declared ? ", requests: " + PAID_LIMIT + ", per: " + WINDOW_MS + "ms" : "").append(" }\n");
+        yaml.append("limit-groups:\n  openrouter-free: { requests: ")
+                .append(FREE_POOL_LIMIT)
+                .append(", per: ")
+                .append(WINDOW_MS)
+                .append("ms }\nmodels:\n");
+        FREE.forEach(m -> yaml.append("  - { id: \"")
+                .append(m)
+                .append("\", provider: openrouter")
+                .append(declared ? ", limit-group: openrouter-free" : "")
+                .append(" }\n"));
+        yaml.append("  - { id: \"")
+                .append(PAID)
+                .append("\", provider: openrouter")
+                .append(declared ? ", requests: " + PAID_LIMIT + ", per: " + WINDOW_MS + "ms" : "")
+                .append(" }\n");
         return yaml.toString();
     }
 
-    private static Outcome runOnce(Path dir, TestKafkaBroker kafka, TestRedis redis, Mode mode, int n, int run,
-                                   int taskCount) throws Exception {
+    private static Outcome runOnce(
+            Path dir, TestKafkaBroker kafka, TestRedis redis, Mode mode, int n, int run, int taskCount)
+            throws Exception {
         Files.createDirectories(dir);
         String tasks = "tasks-" + run;
         String results = "results-" + run;
@@ -172,47 +207,86 @@ public final class ScaleoutBenchmark {
                 env.put("ROTOR_RETRY_MAX_DELAY", "60s");
                 processes.add(jarProcess(env, dir.resolve("rotor-" + i + ".log")));
             }
-            Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptions()
                     .until(() -> kafka.membersWithPartitions(group) == PARTITIONS);
             // every process warms up (JIT, connections) on a few tasks before the clock starts; then the windows
             // they used pass, so the measured run starts on an account with its whole capacity
             Map<String, String> warmUp = new LinkedHashMap<>();
-            IntStream.range(0, WARM_UP_TASKS).forEach(i -> warmUp.put("w-" + i,
-                    "{\"id\":\"w-" + i + "\",\"prompt\":\"Warm up " + i + "\"}"));
+            IntStream.range(0, WARM_UP_TASKS)
+                    .forEach(i -> warmUp.put("w-" + i, "{\"id\":\"w-" + i + "\",\"prompt\":\"Warm up " + i + "\"}"));
             kafka.send(tasks, warmUp);
             kafka.readUntil(results, got -> got.size() >= WARM_UP_TASKS, Duration.ofMinutes(2));
             Thread.sleep(2 * WINDOW_MS + 500);
             Instant measuredFrom = Instant.now();
             Map<String, String> records = new LinkedHashMap<>();
-            IntStream.range(0, taskCount).forEach(i -> records.put("s-" + i,
-                    "{\"id\":\"s-" + i + "\",\"prompt\":\"Summarise item " + i + " in one line.\"}"));
+            IntStream.range(0, taskCount)
+                    .forEach(i -> records.put(
+                            "s-" + i, "{\"id\":\"s-" + i + "\",\"prompt\":\"Summarise item " + i + " in one line.\"}"));
             long start = System.currentTimeMillis();
             kafka.send(tasks, records);
-            List<TestKafkaBroker.Received> out = kafka.readUntil(results,
-                    got -> got.stream().filter(r -> r.key().startsWith("s-")).map(TestKafkaBroker.Received::key)
-                            .distinct().count() >= taskCount, Duration.ofMinutes(5)).stream()
-                    .filter(r -> r.key().startsWith("s-")).toList();
+            List<TestKafkaBroker.Received> out = kafka
+                    .readUntil(
+                            results,
+                            got -> got.stream()
+                                            .filter(r -> r.key().startsWith("s-"))
+                                            .map(TestKafkaBroker.Received::key)
+                                            .distinct()
+                                            .count()
+                                    >= taskCount,
+                            Duration.ofMinutes(5))
+                    .stream()
+                    .filter(r -> r.key().startsWith("s-"))
+                    .toList();
             // what comes after the last one is a duplicate too
-            List<TestKafkaBroker.Received> settled = kafka.read(results, Integer.MAX_VALUE, Duration.ofSeconds(2)).stream()
-                    .filter(r -> r.key().startsWith("s-")).toList();
+            List<TestKafkaBroker.Received> settled =
+                    kafka.read(results, Integer.MAX_VALUE, Duration.ofSeconds(2)).stream()
+                            .filter(r -> r.key().startsWith("s-"))
+                            .toList();
             // from the tasks' sending to the last result's, as the broker stamped it: not how soon we read it
-            long lastResult = out.stream().mapToLong(TestKafkaBroker.Received::timestampMs).max().orElse(start);
+            long lastResult = out.stream()
+                    .mapToLong(TestKafkaBroker.Received::timestampMs)
+                    .max()
+                    .orElse(start);
             double seconds = (lastResult - start) / 1000.0;
-            int deadLetters = kafka.read(dlq, Integer.MAX_VALUE, Duration.ofSeconds(1)).size();
-            long distinct = settled.stream().map(TestKafkaBroker.Received::key).distinct().count();
+            int deadLetters =
+                    kafka.read(dlq, Integer.MAX_VALUE, Duration.ofSeconds(1)).size();
+            long distinct = settled.stream()
+                    .map(TestKafkaBroker.Received::key)
+                    .distinct()
+                    .count();
             long[] latency = new long[settled.size()];
             for (int i = 0; i < settled.size(); i++) {
                 JsonNode result = JSON.readTree(settled.get(i).value());
                 latency[i] = result.path("latency_ms").asLong();
             }
             Arrays.sort(latency);
-            List<SimulatorServer.Call> calls = sim.calls().stream().filter(c -> !c.at().isBefore(measuredFrom)).toList();
-            long rateLimited = calls.stream().filter(c -> c.answer().startsWith("429")).count();
+            List<SimulatorServer.Call> calls = sim.calls().stream()
+                    .filter(c -> !c.at().isBefore(measuredFrom))
+                    .toList();
+            long rateLimited =
+                    calls.stream().filter(c -> c.answer().startsWith("429")).count();
             printWindows(dir, calls, start);
-            Files.write(dir.resolve("calls.csv"), calls.stream()
-                    .map(c -> (c.at().toEpochMilli() - start) + "," + c.model() + "," + c.answer()).toList());
-            return new Outcome((int) Math.min(distinct, out.stream().map(TestKafkaBroker.Received::key).distinct().count()), settled.size() - (int) distinct, deadLetters,
-                    seconds, calls.size(), rateLimited, latency);
+            Files.write(
+                    dir.resolve("calls.csv"),
+                    calls.stream()
+                            .map(c -> (c.at().toEpochMilli() - start) + "," + c.model() + "," + c.answer())
+                            .toList());
+            return new Outcome(
+                    (int) Math.min(
+                            distinct,
+                            out.stream()
+                                    .map(TestKafkaBroker.Received::key)
+                                    .distinct()
+                                    .count()),
+                    settled.size() - (int) distinct,
+                    deadLetters,
+                    seconds,
+                    calls.size(),
+                    rateLimited,
+                    latency);
         } finally {
             for (Process p : processes) {
                 p.destroy();
@@ -240,9 +314,13 @@ public final class ScaleoutBenchmark {
     }
 
     private static Process jarProcess(Map<String, String> env, Path log) throws Exception {
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "-jar", "target/rotor.jar");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        List<String> command = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-jar",
+                "target/rotor.jar");
+        ProcessBuilder pb =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("CAMEL_MANAGEMENT_ENABLED", "false");
         pb.environment().put(RotorHarness.KEY_VARIABLE, RotorHarness.DEFAULT_KEY);
         pb.environment().putAll(env);
@@ -256,9 +334,12 @@ public final class ScaleoutBenchmark {
     private static Map<String, Object> addedLatency(Path dir, TestRedis redis) throws Exception {
         Scenario scenario = Scenario.builder().latencyMs(0).build();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness memory = latencyHarness(dir.resolve("memory"), sim).start();
-             RotorHarness shared = latencyHarness(dir.resolve("redis"), sim).set("rotor.state", "redis")
-                     .set("rotor.state.redis-url", redis.url()).set("rotor.state.prefix", "latency:").start()) {
+                RotorHarness memory = latencyHarness(dir.resolve("memory"), sim).start();
+                RotorHarness shared = latencyHarness(dir.resolve("redis"), sim)
+                        .set("rotor.state", "redis")
+                        .set("rotor.state.redis-url", redis.url())
+                        .set("rotor.state.prefix", "latency:")
+                        .start()) {
             RotorCore memoryCore = new RotorCore(memory.context());
             RotorCore redisCore = new RotorCore(shared.context());
             Map<String, Bench.Call> paths = new LinkedHashMap<>();
@@ -281,8 +362,12 @@ public final class ScaleoutBenchmark {
 
     private static RotorHarness latencyHarness(Path root, SimulatorServer sim) {
         // a generous declared quota, so the admission script counts every call in a window as it does in earnest
-        return RotorHarness.on(root, sim, Map.of("vendor/primary", ", requests: 1000000, per: 60s"),
-                "vendor/primary", "vendor/secondary");
+        return RotorHarness.on(
+                root,
+                sim,
+                Map.of("vendor/primary", ", requests: 1000000, per: 60s"),
+                "vendor/primary",
+                "vendor/secondary");
     }
 
     private static String task(int i) {
@@ -295,19 +380,31 @@ public final class ScaleoutBenchmark {
             System.out.println(figures);
             return;
         }
-        System.out.printf("%n%-18s %9s %8s %9s %12s %8s %10s%n", "variant", "completed", "seconds", "capacity",
-                "429s/task", "p99 ms", "duplicates");
+        System.out.printf(
+                "%n%-18s %9s %8s %9s %12s %8s %10s%n",
+                "variant", "completed", "seconds", "capacity", "429s/task", "p99 ms", "duplicates");
         figures.forEach((name, value) -> {
             if (!name.startsWith("added")) {
                 Map<String, Object> f = (Map<String, Object>) value;
-                System.out.printf(Locale.ROOT, "%-18s %9s %8s %9s %12s %8s %10s%n", name, f.get("completed"),
-                        f.get("seconds"), f.get("capacity_ratio"), f.get("rate_limited_per_task"), f.get("p99_ms"),
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-18s %9s %8s %9s %12s %8s %10s%n",
+                        name,
+                        f.get("completed"),
+                        f.get("seconds"),
+                        f.get("capacity_ratio"),
+                        f.get("rate_limited_per_task"),
+                        f.get("p99_ms"),
                         f.get("duplicates"));
             }
         });
         Map<String, Object> lat = (Map<String, Object>) figures.get("added_latency");
-        System.out.printf(Locale.ROOT, "added latency per call, redis over memory, concurrency 1: median %s ms "
-                + "(memory %s ms, redis %s ms); target <= 0.5 ms%n", lat.get("added_p50_ms"), lat.get("memory_p50_ms"),
+        System.out.printf(
+                Locale.ROOT,
+                "added latency per call, redis over memory, concurrency 1: median %s ms "
+                        + "(memory %s ms, redis %s ms); target <= 0.5 ms%n",
+                lat.get("added_p50_ms"),
+                lat.get("memory_p50_ms"),
                 lat.get("redis_p50_ms"));
         System.out.println("targets with redis, every N: declared >= 0.95 of capacity, <= 0.05 429s per task; learned "
                 + ">= 0.9, <= 0.15; all completed, none twice");
@@ -327,7 +424,14 @@ public final class ScaleoutBenchmark {
         double c = (double) f.get("capacity_ratio");
         double r = (double) f.get("rate_limited_per_task");
         boolean all = (int) f.get("completed") == TASKS && (int) f.get("duplicates") == 0;
-        System.out.printf(Locale.ROOT, "%-18s capacity %.3f (%s), 429s per task %.3f (%s), all once (%s)%n", name, c,
-                c >= capacity ? "met" : "NOT met", r, r <= rateLimited ? "met" : "NOT met", all ? "met" : "NOT met");
+        System.out.printf(
+                Locale.ROOT,
+                "%-18s capacity %.3f (%s), 429s per task %.3f (%s), all once (%s)%n",
+                name,
+                c,
+                c >= capacity ? "met" : "NOT met",
+                r,
+                r <= rateLimited ? "met" : "NOT met",
+                all ? "met" : "NOT met");
     }
 }

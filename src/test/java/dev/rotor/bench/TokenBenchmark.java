@@ -1,5 +1,13 @@
 package dev.rotor.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.batch.TaskLedger;
+import dev.rotor.core.ExchangeKeys;
+import dev.rotor.limits.InputEstimates;
+import dev.rotor.models.ModelRegistry;
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.RotorHarness;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,17 +19,7 @@ import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
-
-import dev.rotor.batch.TaskLedger;
-import dev.rotor.core.ExchangeKeys;
-import dev.rotor.limits.InputEstimates;
-import dev.rotor.models.ModelRegistry;
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.RotorHarness;
 
 /**
  * A token-bound backlog, side by side in one run: two models whose providers limit tokens (each a bucket refilled
@@ -42,19 +40,24 @@ public final class TokenBenchmark {
     private static final List<String> MODELS = List.of("tok/alpha", "tok/beta");
     /** The second model's provider counts this many of its tokens for one of cl100k_base's (and its simulator counts o200k_base). */
     private static final double BETA_FACTOR = 1.25;
+
     private static final String OVERSIZED = "oversized";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] WORDS = ("the of and to in is for that on with as by at from this are be it an or "
-            + "code data model limit token rate bucket queue answer task result file window call provider").split(" ");
+                    + "code data model limit token rate bucket queue answer task result file window call provider")
+            .split(" ");
     private static final String[] FRENCH = "déjà échéance où très fenêtre requête réponse modèle".split(" ");
 
-    private TokenBenchmark() {
-    }
+    private TokenBenchmark() {}
 
     /** How the upstream limits tokens and tells of it, and what Rotor is told in models.yaml. */
-    record Variant(String name, Scenario.TokenStyle style, boolean headers, boolean retryAfter, boolean declared,
-                   boolean paceTokens) {
-    }
+    record Variant(
+            String name,
+            Scenario.TokenStyle style,
+            boolean headers,
+            boolean retryAfter,
+            boolean declared,
+            boolean paceTokens) {}
 
     static final List<Variant> VARIANTS = List.of(
             new Variant("requests_only", Scenario.TokenStyle.OPENAI, true, true, false, false),
@@ -66,8 +69,15 @@ public final class TokenBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createTempDirectory("rotor-tokens");
-        System.out.printf(Locale.ROOT, "Tokens: %d tasks, %d clients; 2 models, each a bucket of %d tokens refilled "
-                + "over %d ms; simulator latency %d ms%n", TASKS, CLIENTS, BUCKET, WINDOW_MS, LATENCY_MS);
+        System.out.printf(
+                Locale.ROOT,
+                "Tokens: %d tasks, %d clients; 2 models, each a bucket of %d tokens refilled "
+                        + "over %d ms; simulator latency %d ms%n",
+                TASKS,
+                CLIENTS,
+                BUCKET,
+                WINDOW_MS,
+                LATENCY_MS);
         List<String> only = List.of(args);
         // the first Rotor in a JVM is slow to start its first calls (class loading, JIT): a short run first, so that
         // the variants measured all start warm
@@ -89,7 +99,8 @@ public final class TokenBenchmark {
     private static Scenario scenario(Variant v) {
         Scenario.Builder s = Scenario.builder().latencyMs(LATENCY_MS).serveUnknownModels(false);
         for (String m : MODELS) {
-            Scenario.TokenBehaviour t = Scenario.TokenBehaviour.of(v.style(), BUCKET, WINDOW_MS).withHeaders(v.headers())
+            Scenario.TokenBehaviour t = Scenario.TokenBehaviour.of(v.style(), BUCKET, WINDOW_MS)
+                    .withHeaders(v.headers())
                     .withRetryAfter(v.retryAfter() ? Scenario.RetryAfter.SECONDS : Scenario.RetryAfter.NONE)
                     .withInputFactor(m.equals("tok/beta") ? BETA_FACTOR : 1.0);
             s.model(m, Scenario.ModelBehaviour.unlimited().withTokens(t));
@@ -104,7 +115,11 @@ public final class TokenBenchmark {
         for (String m : MODELS) {
             yaml.append("  - { id: \"").append(m).append("\", provider: sim");
             if (v.declared()) {
-                yaml.append(", limits: [ { tokens: ").append(BUCKET).append(", per: ").append(WINDOW_MS).append("ms } ]");
+                yaml.append(", limits: [ { tokens: ")
+                        .append(BUCKET)
+                        .append(", per: ")
+                        .append(WINDOW_MS)
+                        .append("ms } ]");
             }
             yaml.append(" }\n");
         }
@@ -113,10 +128,13 @@ public final class TokenBenchmark {
 
     private static Outcome run(Path root, Variant v, int taskCount) throws Exception {
         try (SimulatorServer sim = SimulatorServer.start(scenario(v));
-             RotorHarness rotor = RotorHarness.withModels(root, modelsYaml(sim, v))
-                     .set("rotor.rotation.pace-tokens", Boolean.toString(v.paceTokens()))
-                     .set("rotor.retry.initial-delay", "1s").set("rotor.retry.max-delay", "60s")
-                     .set("rotor.retry.max-attempts", "200").set("rotor.http.read-timeout", "30000").start()) {
+                RotorHarness rotor = RotorHarness.withModels(root, modelsYaml(sim, v))
+                        .set("rotor.rotation.pace-tokens", Boolean.toString(v.paceTokens()))
+                        .set("rotor.retry.initial-delay", "1s")
+                        .set("rotor.retry.max-delay", "60s")
+                        .set("rotor.retry.max-attempts", "200")
+                        .set("rotor.http.read-timeout", "30000")
+                        .start()) {
             RotorCore core = new RotorCore(rotor.context());
             Random random = new Random(11);
             List<String> tasks = new ArrayList<>();
@@ -125,34 +143,51 @@ public final class TokenBenchmark {
             }
             AtomicInteger completed = new AtomicInteger();
             long started = System.nanoTime();
-            double seconds = Bench.runConcurrently(i -> {
-                Exchange exchange = core.complete(tasks.get(i));
-                TaskLedger.Entry ended = exchange.getProperty(ExchangeKeys.LEDGER_ENTRY, TaskLedger.Entry.class);
-                if (exchange.getException() == null && ended != null && ended.completed()) {
-                    completed.incrementAndGet();
-                }
-            }, taskCount, CLIENTS);
+            double seconds = Bench.runConcurrently(
+                    i -> {
+                        Exchange exchange = core.complete(tasks.get(i));
+                        TaskLedger.Entry ended =
+                                exchange.getProperty(ExchangeKeys.LEDGER_ENTRY, TaskLedger.Entry.class);
+                        if (exchange.getException() == null && ended != null && ended.completed()) {
+                            completed.incrementAndGet();
+                        }
+                    },
+                    taskCount,
+                    CLIENTS);
             long admitted = MODELS.stream().mapToLong(sim::tokensAdmitted).sum();
             if (System.getProperty("bench.dump") != null) {
                 try (var out = new PrintWriter(System.getProperty("bench.dump") + "-" + v.name() + ".tsv")) {
                     sim.calls().forEach(c -> out.println(c.at().toEpochMilli() + "\t" + c.model() + "\t" + c.answer()));
                 }
             }
-            long rateLimited = sim.calls().stream().filter(c -> c.answer().startsWith("429")).count();
+            long rateLimited = sim.calls().stream()
+                    .filter(c -> c.answer().startsWith("429"))
+                    .count();
             // the buckets start full and refill over the run
             double capacity = MODELS.size() * (BUCKET + BUCKET * (seconds * 1000) / WINDOW_MS);
-            InputEstimates estimates = rotor.context().getRegistry().lookupByNameAndType("inputEstimates",
-                    InputEstimates.class);
-            ModelRegistry models = rotor.context().getRegistry().lookupByNameAndType("modelRegistry", ModelRegistry.class);
-            OptionalDouble betaError = estimates.medianError(models.model("tok/beta").orElseThrow());
+            InputEstimates estimates =
+                    rotor.context().getRegistry().lookupByNameAndType("inputEstimates", InputEstimates.class);
+            ModelRegistry models =
+                    rotor.context().getRegistry().lookupByNameAndType("modelRegistry", ModelRegistry.class);
+            OptionalDouble betaError =
+                    estimates.medianError(models.model("tok/beta").orElseThrow());
             // the oversized task, after the backlog: its limits are known by then, unless declared before
             int before = sim.calls().size();
             Exchange oversized = core.complete(task(OVERSIZED, 25_000, 300));
             long oversizedCalls = sim.calls().size() - before;
-            String oversizedEnd = oversized.getProperty(ExchangeKeys.LEDGER_ENTRY, TaskLedger.Entry.class).error();
+            String oversizedEnd = oversized
+                    .getProperty(ExchangeKeys.LEDGER_ENTRY, TaskLedger.Entry.class)
+                    .error();
             long oversizedFirst = oversizedCalls(root, v);
-            return new Outcome(completed.get(), seconds, rateLimited, admitted / capacity,
-                    betaError.orElse(Double.NaN), oversizedCalls, oversizedFirst, oversizedEnd,
+            return new Outcome(
+                    completed.get(),
+                    seconds,
+                    rateLimited,
+                    admitted / capacity,
+                    betaError.orElse(Double.NaN),
+                    oversizedCalls,
+                    oversizedFirst,
+                    oversizedEnd,
                     (System.nanoTime() - started) / 1e9);
         }
     }
@@ -160,8 +195,9 @@ public final class TokenBenchmark {
     /** The oversized task sent first, to a Rotor that knows nothing yet: calls made on models that cannot hold it. */
     private static long oversizedCalls(Path root, Variant v) throws Exception {
         try (SimulatorServer sim = SimulatorServer.start(scenario(v));
-             RotorHarness rotor = RotorHarness.withModels(root.resolve("first"), modelsYaml(sim, v))
-                     .set("rotor.rotation.pace-tokens", Boolean.toString(v.paceTokens())).start()) {
+                RotorHarness rotor = RotorHarness.withModels(root.resolve("first"), modelsYaml(sim, v))
+                        .set("rotor.rotation.pace-tokens", Boolean.toString(v.paceTokens()))
+                        .start()) {
             new RotorCore(rotor.context()).complete(task(OVERSIZED, 25_000, 300));
             return sim.calls().size();
         }
@@ -182,8 +218,10 @@ public final class TokenBenchmark {
             } else if (kind < 15) {
                 prompt.append(random.nextInt(100_000)).append(random.nextBoolean() ? "." + random.nextInt(100) : "");
             } else if (kind < 18) {
-                prompt.append(WORDS[random.nextInt(WORDS.length)]).append(Character.toUpperCase(
-                        WORDS[random.nextInt(WORDS.length)].charAt(0))).append('_').append(random.nextInt(99));
+                prompt.append(WORDS[random.nextInt(WORDS.length)])
+                        .append(Character.toUpperCase(WORDS[random.nextInt(WORDS.length)].charAt(0)))
+                        .append('_')
+                        .append(random.nextInt(99));
             } else if (kind < 19) {
                 prompt.append("(){}[];:=<>!?".charAt(random.nextInt(13)));
             } else {
@@ -194,17 +232,34 @@ public final class TokenBenchmark {
     }
 
     /** One variant's run. */
-    record Outcome(int completed, double seconds, long rateLimited, double tokenCapacity, double betaEstimateError,
-                   long oversizedCallsAfter, long oversizedCallsFirst, String oversizedEnd, double wallSeconds) {
+    record Outcome(
+            int completed,
+            double seconds,
+            long rateLimited,
+            double tokenCapacity,
+            double betaEstimateError,
+            long oversizedCallsAfter,
+            long oversizedCallsFirst,
+            String oversizedEnd,
+            double wallSeconds) {
 
         double rateLimitedPerTask() {
             return (double) rateLimited / Math.max(1, completed);
         }
 
         String line() {
-            return String.format(Locale.ROOT, "%d completed in %.1f s, %.3f of token capacity, %.3f 429s per task, "
-                    + "estimate error %.3f, oversized: %d call(s) first, %d after (%s)", completed, seconds, tokenCapacity,
-                    rateLimitedPerTask(), betaEstimateError, oversizedCallsFirst, oversizedCallsAfter, oversizedEnd);
+            return String.format(
+                    Locale.ROOT,
+                    "%d completed in %.1f s, %.3f of token capacity, %.3f 429s per task, "
+                            + "estimate error %.3f, oversized: %d call(s) first, %d after (%s)",
+                    completed,
+                    seconds,
+                    tokenCapacity,
+                    rateLimitedPerTask(),
+                    betaEstimateError,
+                    oversizedCallsFirst,
+                    oversizedCallsAfter,
+                    oversizedEnd);
         }
 
         Map<String, Object> figures() {
@@ -222,24 +277,51 @@ public final class TokenBenchmark {
     }
 
     private static void print(Map<String, Outcome> outcomes) {
-        System.out.printf(Locale.ROOT, "%n%-20s %9s %8s %15s %10s %15s %18s %s%n", "variant", "completed", "seconds",
-                "token capacity", "429s/task", "estimate error", "oversized calls", "oversized ends");
-        outcomes.forEach((name, o) -> System.out.printf(Locale.ROOT, "%-20s %9d %8.1f %15.3f %10.3f %15.3f %10d / %-5d %s%n",
-                name, o.completed(), o.seconds(), o.tokenCapacity(), o.rateLimitedPerTask(), o.betaEstimateError(),
-                o.oversizedCallsFirst(), o.oversizedCallsAfter(), o.oversizedEnd()));
-        System.out.println("targets: declared >= 0.95 of token capacity and <= 0.02 429s per task; learned_* >= 0.90 and"
-                + " <= 0.10; oversized: at most one call per model that cannot hold it (first), none once the limit is"
-                + " declared or known (after); estimate error (median, beta counts 25 % more) <= 0.10");
+        System.out.printf(
+                Locale.ROOT,
+                "%n%-20s %9s %8s %15s %10s %15s %18s %s%n",
+                "variant",
+                "completed",
+                "seconds",
+                "token capacity",
+                "429s/task",
+                "estimate error",
+                "oversized calls",
+                "oversized ends");
+        outcomes.forEach((name, o) -> System.out.printf(
+                Locale.ROOT,
+                "%-20s %9d %8.1f %15.3f %10.3f %15.3f %10d / %-5d %s%n",
+                name,
+                o.completed(),
+                o.seconds(),
+                o.tokenCapacity(),
+                o.rateLimitedPerTask(),
+                o.betaEstimateError(),
+                o.oversizedCallsFirst(),
+                o.oversizedCallsAfter(),
+                o.oversizedEnd()));
+        System.out.println(
+                "targets: declared >= 0.95 of token capacity and <= 0.02 429s per task; learned_* >= 0.90 and"
+                        + " <= 0.10; oversized: at most one call per model that cannot hold it (first), none once the limit is"
+                        + " declared or known (after); estimate error (median, beta counts 25 % more) <= 0.10");
         outcomes.forEach((name, o) -> {
             boolean declared = name.equals("declared");
             if (declared || name.startsWith("learned_")) {
                 double cap = declared ? 0.95 : 0.90;
                 double limited = declared ? 0.02 : 0.10;
-                System.out.printf(Locale.ROOT, "%-20s capacity %.3f (%s), 429s per task %.3f (%s), oversized %d/%d (%s)%n",
-                        name, o.tokenCapacity(), o.tokenCapacity() >= cap ? "met" : "NOT met", o.rateLimitedPerTask(),
-                        o.rateLimitedPerTask() <= limited ? "met" : "NOT met", o.oversizedCallsFirst(),
-                        o.oversizedCallsAfter(), o.oversizedCallsAfter() == 0 && o.oversizedCallsFirst()
-                                <= (declared ? 0 : MODELS.size()) ? "met" : "NOT met");
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-20s capacity %.3f (%s), 429s per task %.3f (%s), oversized %d/%d (%s)%n",
+                        name,
+                        o.tokenCapacity(),
+                        o.tokenCapacity() >= cap ? "met" : "NOT met",
+                        o.rateLimitedPerTask(),
+                        o.rateLimitedPerTask() <= limited ? "met" : "NOT met",
+                        o.oversizedCallsFirst(),
+                        o.oversizedCallsAfter(),
+                        o.oversizedCallsAfter() == 0 && o.oversizedCallsFirst() <= (declared ? 0 : MODELS.size())
+                                ? "met"
+                                : "NOT met");
             }
         });
     }

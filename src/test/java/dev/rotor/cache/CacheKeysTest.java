@@ -2,17 +2,15 @@ package dev.rotor.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import dev.rotor.core.Json;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.task.Task;
 import dev.rotor.task.TaskParser;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class CacheKeysTest {
 
@@ -24,9 +22,11 @@ class CacheKeysTest {
     @Test
     void shouldGiveOneKeyToTasksThatDifferOnlyInIdMetadataRoutingNameAndFieldOrder() throws Exception {
         String one = keyOf("{\"id\":\"a\",\"prompt\":\"p\",\"max_tokens\":100,\"metadata\":{\"run\":1}}");
-        String two = keyOf("{\"max_tokens\":100,\"metadata\":{\"run\":2},\"prompt\":\"p\",\"id\":\"b\",\"cache\":true}");
+        String two =
+                keyOf("{\"max_tokens\":100,\"metadata\":{\"run\":2},\"prompt\":\"p\",\"id\":\"b\",\"cache\":true}");
         assertThat(one).isEqualTo(two).hasSize(64);
-        assertThat(keyOf("{\"messages\":[{\"role\":\"user\",\"content\":\"p\"}]}")).as("nested fields in any order")
+        assertThat(keyOf("{\"messages\":[{\"role\":\"user\",\"content\":\"p\"}]}"))
+                .as("nested fields in any order")
                 .isEqualTo(keyOf("{\"messages\":[{\"content\":\"p\",\"role\":\"user\"}]}"));
     }
 
@@ -35,10 +35,14 @@ class CacheKeysTest {
         String base = keyOf("{\"id\":\"a\",\"prompt\":\"p\",\"max_tokens\":100}");
         assertThat(keyOf("{\"id\":\"a\",\"prompt\":\"p \",\"max_tokens\":100}")).isNotEqualTo(base);
         assertThat(keyOf("{\"id\":\"a\",\"prompt\":\"p\",\"max_tokens\":101}")).isNotEqualTo(base);
-        assertThat(keyOf("{\"id\":\"a\",\"prompt\":\"p\",\"max_tokens\":100,\"temperature\":0}")).isNotEqualTo(base);
-        assertThat(keyOf("{\"id\":\"a\",\"prompt\":\"p\",\"system\":\"s\",\"max_tokens\":100}")).isNotEqualTo(base);
+        assertThat(keyOf("{\"id\":\"a\",\"prompt\":\"p\",\"max_tokens\":100,\"temperature\":0}"))
+                .isNotEqualTo(base);
+        assertThat(keyOf("{\"id\":\"a\",\"prompt\":\"p\",\"system\":\"s\",\"max_tokens\":100}"))
+                .isNotEqualTo(base);
         Task task = parser.parse("{\"id\":\"a\",\"prompt\":\"p\",\"max_tokens\":100}".getBytes(), "a");
-        assertThat(keys.keyOf(task, chain.subList(0, 1))).as("a chain of other models").isNotEqualTo(base);
+        assertThat(keys.keyOf(task, chain.subList(0, 1)))
+                .as("a chain of other models")
+                .isNotEqualTo(base);
     }
 
     private String keyOf(String json) throws Exception {

@@ -2,15 +2,13 @@ package dev.rotor.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rotor.support.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.rotor.support.MutableClock;
 
 class FolderKeptStoreTest {
 
@@ -33,7 +31,9 @@ class FolderKeptStoreTest {
         FolderKeptStore restarted = new FolderKeptStore(dir, 3, clock);
         assertThat(restarted.size()).isEqualTo(3);
         assertThat(restarted.find("k3")).hasValue("record 3\nof two lines");
-        assertThat(new FolderKeptStore(dir, 1, clock).size()).as("a smaller bound at start").isEqualTo(1);
+        assertThat(new FolderKeptStore(dir, 1, clock).size())
+                .as("a smaller bound at start")
+                .isEqualTo(1);
     }
 
     @Test

@@ -2,16 +2,14 @@ package dev.rotor.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rotor.support.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.rotor.support.MutableClock;
 
 class JournalFileTest {
 

@@ -2,6 +2,8 @@ package dev.rotor.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.support.MutableClock;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -10,14 +12,9 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.rotor.support.MutableClock;
 
 class ErrorClassifierTest {
 
@@ -72,9 +69,9 @@ class ErrorClassifierTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "{\"choices\":[]}",
-            "{\"id\":\"gen-1\"}"})
+    @CsvSource(
+            delimiter = '|',
+            value = {"{\"choices\":[]}", "{\"id\":\"gen-1\"}"})
     void shouldTreatA200WithoutAMessageAsTransient(String body) {
         Failure f = failure(200, headers(), body);
         assertThat(f.kind()).isEqualTo(FailureKind.TRANSIENT);
@@ -94,16 +91,19 @@ class ErrorClassifierTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "400|Invalid model parameter|BAD_REQUEST",
-            "400|This endpoint's maximum context length is 8192 tokens|CONTEXT_TOO_LONG",
-            "400|context_length_exceeded|CONTEXT_TOO_LONG",
-            "413|Payload too large|CONTEXT_TOO_LONG",
-            "422|Unprocessable|BAD_REQUEST",
-            "401|No auth credentials found|AUTH",
-            "403|Key is disabled|AUTH",
-            "402|Insufficient credits|PAYMENT",
-            "404|No endpoints found for x/y.|MODEL_GONE"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "400|Invalid model parameter|BAD_REQUEST",
+                "400|This endpoint's maximum context length is 8192 tokens|CONTEXT_TOO_LONG",
+                "400|context_length_exceeded|CONTEXT_TOO_LONG",
+                "413|Payload too large|CONTEXT_TOO_LONG",
+                "422|Unprocessable|BAD_REQUEST",
+                "401|No auth credentials found|AUTH",
+                "403|Key is disabled|AUTH",
+                "402|Insufficient credits|PAYMENT",
+                "404|No endpoints found for x/y.|MODEL_GONE"
+            })
     void shouldClassifyClientErrors(int status, String message, FailureKind expected) {
         Failure f = failure(status, headers(), error(status, message));
         assertThat(f.kind()).isEqualTo(expected);
@@ -113,14 +113,16 @@ class ErrorClassifierTest {
 
     @Test
     void shouldTreatA403ForModerationAsARefusalNotAnAuthFailure() {
-        String body = "{\"error\":{\"message\":\"Input flagged\",\"code\":403,\"metadata\":{\"reasons\":[\"violence\"]}}}";
+        String body =
+                "{\"error\":{\"message\":\"Input flagged\",\"code\":403,\"metadata\":{\"reasons\":[\"violence\"]}}}";
         assertThat(failure(403, headers(), body).kind()).isEqualTo(FailureKind.REFUSED);
     }
 
     @Test
     void shouldTakeTheResetFromXRateLimitResetInEpochMilliseconds() {
         long reset = NOW.plusSeconds(42).toEpochMilli();
-        Failure f = failure(429, headers("X-RateLimit-Reset", Long.toString(reset), "Retry-After", "5"), error(429, "Rate limit"));
+        Failure f = failure(
+                429, headers("X-RateLimit-Reset", Long.toString(reset), "Retry-After", "5"), error(429, "Rate limit"));
         assertThat(f.kind()).isEqualTo(FailureKind.RATE_LIMITED);
         assertThat(f.retryAt()).contains(Instant.ofEpochMilli(reset));
     }
@@ -128,9 +130,10 @@ class ErrorClassifierTest {
     @Test
     void shouldTakeTheResetFromTheHeadersInsideOpenRoutersErrorBody() {
         long reset = NOW.plus(Duration.ofHours(9)).toEpochMilli();
-        String body = "{\"error\":{\"message\":\"Rate limit exceeded: free-models-per-day. Add 10 credits\",\"code\":429,"
-                + "\"metadata\":{\"headers\":{\"X-RateLimit-Limit\":\"50\",\"X-RateLimit-Remaining\":\"0\","
-                + "\"X-RateLimit-Reset\":\"" + reset + "\"}}}}";
+        String body =
+                "{\"error\":{\"message\":\"Rate limit exceeded: free-models-per-day. Add 10 credits\",\"code\":429,"
+                        + "\"metadata\":{\"headers\":{\"X-RateLimit-Limit\":\"50\",\"X-RateLimit-Remaining\":\"0\","
+                        + "\"X-RateLimit-Reset\":\"" + reset + "\"}}}}";
         Failure f = failure(429, headers(), body);
         assertThat(f.retryAt()).contains(Instant.ofEpochMilli(reset));
         assertThat(f.scope()).isEqualTo(LimitScope.PROVIDER_FREE_POOL);
@@ -139,7 +142,8 @@ class ErrorClassifierTest {
 
     @Test
     void shouldFallBackToRetryAfterInSecondsWhenNoResetIsGiven() {
-        assertThat(failure(429, headers("Retry-After", "12"), error(429, "x")).retryAt()).contains(NOW.plusSeconds(12));
+        assertThat(failure(429, headers("Retry-After", "12"), error(429, "x")).retryAt())
+                .contains(NOW.plusSeconds(12));
     }
 
     @Test
@@ -158,7 +162,9 @@ class ErrorClassifierTest {
     @Test
     void shouldReadAResetGivenInEpochSeconds() {
         String seconds = Long.toString(NOW.plusSeconds(20).getEpochSecond());
-        assertThat(failure(429, headers("X-RateLimit-Reset", seconds), error(429, "x")).retryAt()).contains(NOW.plusSeconds(20));
+        assertThat(failure(429, headers("X-RateLimit-Reset", seconds), error(429, "x"))
+                        .retryAt())
+                .contains(NOW.plusSeconds(20));
     }
 
     @Test
@@ -187,15 +193,27 @@ class ErrorClassifierTest {
 
     @Test
     void shouldTreatRefusedAndResetConnectionsAsTransient() {
-        assertThat(classifier.classify(new ConnectException("Connection refused")).kind()).isEqualTo(FailureKind.TRANSIENT);
-        assertThat(classifier.classify(new IOException("Connection reset")).message()).contains("Connection reset");
+        assertThat(classifier
+                        .classify(new ConnectException("Connection refused"))
+                        .kind())
+                .isEqualTo(FailureKind.TRANSIENT);
+        assertThat(classifier.classify(new IOException("Connection reset")).message())
+                .contains("Connection reset");
     }
 
     @Test
     void shouldReportTheLimitHeadersOfASuccess() {
         long reset = NOW.plusSeconds(50).toEpochMilli();
-        ErrorClassifier.Verdict v = classifier.classify(200, headers("X-RateLimit-Limit", "20", "X-RateLimit-Remaining", "0",
-                "X-RateLimit-Reset", Long.toString(reset)), """
+        ErrorClassifier.Verdict v = classifier.classify(
+                200,
+                headers(
+                        "X-RateLimit-Limit",
+                        "20",
+                        "X-RateLimit-Remaining",
+                        "0",
+                        "X-RateLimit-Reset",
+                        Long.toString(reset)),
+                """
                 {"model":"m","choices":[{"message":{"role":"assistant","content":"ok"}}]}""");
         assertThat(((ErrorClassifier.Completed) v).limits().exhaustedUntil()).contains(Instant.ofEpochMilli(reset));
     }

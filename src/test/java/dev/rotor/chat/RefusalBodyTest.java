@@ -2,19 +2,16 @@ package dev.rotor.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.chat.headers.LimitSignal;
+import dev.rotor.models.Unit;
+import dev.rotor.support.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
-
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.rotor.chat.headers.LimitSignal;
-import dev.rotor.models.Unit;
-import dev.rotor.support.MutableClock;
 
 /** 429 bodies as providers send them, read into the limit they name and when to come back. */
 class RefusalBodyTest {
@@ -141,9 +138,18 @@ class RefusalBodyTest {
 
     @Test
     void shouldReadAnthropicsInputTokensMessageWithItsRetryAfterHeader() {
-        ErrorClassifier.Verdict v = classifier.classify(429, headers("retry-after", "14",
-                "anthropic-ratelimit-input-tokens-limit", "20000", "anthropic-ratelimit-input-tokens-remaining", "0",
-                "anthropic-ratelimit-input-tokens-reset", "2026-12-01T10:00:14Z"), """
+        ErrorClassifier.Verdict v = classifier.classify(
+                429,
+                headers(
+                        "retry-after",
+                        "14",
+                        "anthropic-ratelimit-input-tokens-limit",
+                        "20000",
+                        "anthropic-ratelimit-input-tokens-remaining",
+                        "0",
+                        "anthropic-ratelimit-input-tokens-reset",
+                        "2026-12-01T10:00:14Z"),
+                """
                 {"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed the rate limit \
                 for your organization (0a1b2c3d) of 20,000 input tokens per minute. For details, refer to: \
                 https://docs.claude.com/en/api/rate-limits. You can see the response headers for current usage."}}""");

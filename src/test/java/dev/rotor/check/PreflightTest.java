@@ -2,6 +2,11 @@ package dev.rotor.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.models.ModelRegistry;
+import dev.rotor.models.ModelRegistryLoader;
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -9,21 +14,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
-
-import dev.rotor.models.ModelRegistry;
-import dev.rotor.models.ModelRegistryLoader;
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
 
 /** {@code rotor.jar check} against a provider that lists its models and prices as OpenRouter's /models does. */
 class PreflightTest {
 
     private static ModelRegistry registry(String baseUrl, String models) {
         String yaml = "providers:\n  p: { base-url: \"" + baseUrl + "\" }\nmodels:\n" + models;
-        return ModelRegistryLoader.parse(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "models.yaml");
+        return ModelRegistryLoader.parse(
+                new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "models.yaml");
     }
 
     private static String check(ModelRegistry models, boolean[] fine) {
@@ -35,10 +34,12 @@ class PreflightTest {
 
     @Test
     void shouldReportEveryPriceThatDiffersFromWhatTheProviderLists() throws Exception {
-        Scenario scenario = Scenario.builder().serveUnknownModels(false)
+        Scenario scenario = Scenario.builder()
+                .serveUnknownModels(false)
                 .model("cheap", Scenario.ModelBehaviour.unlimited().withPrice("0.00000027", "0.0000011"))
                 .model("dear", Scenario.ModelBehaviour.unlimited().withPrice("0.000003", "0.000015"))
-                .model("unpriced", Scenario.ModelBehaviour.unlimited()).build();
+                .model("unpriced", Scenario.ModelBehaviour.unlimited())
+                .build();
         try (SimulatorServer sim = SimulatorServer.start(scenario)) {
             boolean[] fine = new boolean[1];
             String table = check(registry(sim.baseUrl().toString(), """
@@ -47,8 +48,10 @@ class PreflightTest {
                       - { id: unpriced, provider: p }
                     """), fine);
 
-            assertThat(table).containsPattern("cheap\\s+p\\s+yes\\s+0.27/1.1 per M in/out \\(as the provider lists\\)")
-                    .containsPattern("dear\\s+p\\s+yes\\s+DIFFERS: models.yaml 3/12 per M in/out, provider 3/15 per M in/out")
+            assertThat(table)
+                    .containsPattern("cheap\\s+p\\s+yes\\s+0.27/1.1 per M in/out \\(as the provider lists\\)")
+                    .containsPattern(
+                            "dear\\s+p\\s+yes\\s+DIFFERS: models.yaml 3/12 per M in/out, provider 3/15 per M in/out")
                     .containsPattern("unpriced\\s+p\\s+yes\\s+-")
                     .contains("check: NOT fine (1 price(s) differ from the provider's)");
             assertThat(fine[0]).isFalse();
@@ -57,7 +60,8 @@ class PreflightTest {
                       - { id: cheap, provider: p, price: { input-per-million: 0.27, output-per-million: 1.1 } }
                       - { id: dear, provider: p }
                     """), fine);
-            assertThat(agreeing).containsPattern("dear\\s+p\\s+yes\\s+none in models.yaml; the provider lists 3/15 per M in/out")
+            assertThat(agreeing)
+                    .containsPattern("dear\\s+p\\s+yes\\s+none in models.yaml; the provider lists 3/15 per M in/out")
                     .contains("check: fine");
             assertThat(fine[0]).isTrue();
         }

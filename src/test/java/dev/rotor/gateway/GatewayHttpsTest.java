@@ -2,6 +2,10 @@ package dev.rotor.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.rotor.support.FreePorts;
+import dev.rotor.support.RotorHarness;
 import java.io.FileInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,15 +22,9 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.rotor.support.FreePorts;
-import dev.rotor.support.RotorHarness;
 
 /**
  * A provider on https (OpenRouter is one): the gateway's plain calls trust what every HTTP client in the JVM trusts,
@@ -41,6 +39,7 @@ class GatewayHttpsTest {
 
     @TempDir
     Path dir;
+
     private HttpsServer provider;
     private final String trustStore = System.getProperty("javax.net.ssl.trustStore");
 
@@ -58,11 +57,36 @@ class GatewayHttpsTest {
     void shouldCallAnHttpsProviderTheJvmTrustsAndRefuseOneItDoesNot() throws Exception {
         Path serverKeys = dir.resolve("provider.p12");
         Path trusted = dir.resolve("trusted.p12");
-        keytool("-genkeypair", "-alias", "provider", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
-                "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-keystore", serverKeys.toString(), "-storetype",
-                "PKCS12", "-storepass", "changeit");
-        keytool("-exportcert", "-alias", "provider", "-keystore", serverKeys.toString(), "-storepass", "changeit",
-                "-file", dir.resolve("provider.cer").toString());
+        keytool(
+                "-genkeypair",
+                "-alias",
+                "provider",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=127.0.0.1",
+                "-ext",
+                "SAN=ip:127.0.0.1",
+                "-validity",
+                "2",
+                "-keystore",
+                serverKeys.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "changeit");
+        keytool(
+                "-exportcert",
+                "-alias",
+                "provider",
+                "-keystore",
+                serverKeys.toString(),
+                "-storepass",
+                "changeit",
+                "-file",
+                dir.resolve("provider.cer").toString());
         int providerPort = startProvider(serverKeys);
         String models = """
                 providers:
@@ -75,32 +99,51 @@ class GatewayHttpsTest {
 
         // not in the JVM's trust store: the handshake fails, the model is never served, and the client hears why
         int port = FreePorts.next();
-        try (RotorHarness rotor = RotorHarness.withModels(dir.resolve("untrusted"), models).set("rotor.intake", "http")
-                .set("rotor.gateway.port", Integer.toString(port)).set("rotor.retry.max-attempts", "1").start()) {
+        try (RotorHarness rotor = RotorHarness.withModels(dir.resolve("untrusted"), models)
+                .set("rotor.intake", "http")
+                .set("rotor.gateway.port", Integer.toString(port))
+                .set("rotor.retry.max-attempts", "1")
+                .start()) {
             HttpResponse<String> refused = ask(port);
             assertThat(refused.statusCode()).isEqualTo(502);
             assertThat(refused.body()).contains("upstream_failed").containsIgnoringCase("SSL");
         }
 
-        keytool("-importcert", "-noprompt", "-alias", "provider", "-file", dir.resolve("provider.cer").toString(),
-                "-keystore", trusted.toString(), "-storetype", "PKCS12", "-storepass", "changeit");
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "provider",
+                "-file",
+                dir.resolve("provider.cer").toString(),
+                "-keystore",
+                trusted.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "changeit");
         System.setProperty("javax.net.ssl.trustStore", trusted.toString());
         System.setProperty("javax.net.ssl.trustStorePassword", "changeit");
         System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
         port = FreePorts.next();
-        try (RotorHarness rotor = RotorHarness.withModels(dir.resolve("trusted"), models).set("rotor.intake", "http")
-                .set("rotor.gateway.port", Integer.toString(port)).start()) {
+        try (RotorHarness rotor = RotorHarness.withModels(dir.resolve("trusted"), models)
+                .set("rotor.intake", "http")
+                .set("rotor.gateway.port", Integer.toString(port))
+                .start()) {
             HttpResponse<String> answered = ask(port);
             assertThat(answered.statusCode()).isEqualTo(200);
             assertThat(answered.body()).contains("over TLS");
-            assertThat(answered.headers().firstValue(GatewayAnswers.MODEL_HEADER)).contains("vendor/tls");
+            assertThat(answered.headers().firstValue(GatewayAnswers.MODEL_HEADER))
+                    .contains("vendor/tls");
         }
     }
 
     private static HttpResponse<String> ask(int port) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"vendor/tls\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build();
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"vendor/tls\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .build();
         return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
     }
 

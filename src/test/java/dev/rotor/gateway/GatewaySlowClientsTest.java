@@ -3,6 +3,12 @@ package dev.rotor.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.sun.management.UnixOperatingSystemMXBean;
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.FreePorts;
+import dev.rotor.support.RotorHarness;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -18,16 +24,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.sun.management.UnixOperatingSystemMXBean;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.FreePorts;
-import dev.rotor.support.RotorHarness;
 
 /**
  * Clients that open a connection and then send too little, too slowly, or nothing: they cannot hold the gateway.
@@ -44,7 +42,8 @@ class GatewaySlowClientsTest {
     Path dir;
 
     private RotorHarness gateway(SimulatorServer sim, int port) {
-        return RotorHarness.on(dir, sim, "vendor/primary").set("rotor.intake", "http")
+        return RotorHarness.on(dir, sim, "vendor/primary")
+                .set("rotor.intake", "http")
                 .set("rotor.gateway.port", Integer.toString(port));
     }
 
@@ -69,20 +68,29 @@ class GatewaySlowClientsTest {
     }
 
     private static HttpResponse<String> ask(int port) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/v1/chat/completions")).timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                                .timeout(Duration.ofSeconds(10))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(
+                                        "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     private static String metrics(RotorHarness rotor) {
-        return rotor.context().getRegistry().lookupByNameAndType("metricsRegistry", PrometheusMeterRegistry.class).scrape();
+        return rotor.context()
+                .getRegistry()
+                .lookupByNameAndType("metricsRegistry", PrometheusMeterRegistry.class)
+                .scrape();
     }
 
     /** 5,000, or as many as this machine's file descriptors allow twice over (client and server end). */
     private static int slowClients() {
         long fds = ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
-                ? unix.getMaxFileDescriptorCount() : 20_000;
+                ? unix.getMaxFileDescriptorCount()
+                : 20_000;
         return (int) Math.min(5_000, (fds - 2_000) / 2);
     }
 
@@ -92,8 +100,10 @@ class GatewaySlowClientsTest {
         int count = slowClients();
         List<Socket> slow = new ArrayList<>();
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
-             RotorHarness rotor = gateway(sim, port).set("rotor.gateway.request-timeout", "3s")
-                     .set("rotor.gateway.max-connections", "10000").start()) {
+                RotorHarness rotor = gateway(sim, port)
+                        .set("rotor.gateway.request-timeout", "3s")
+                        .set("rotor.gateway.max-connections", "10000")
+                        .start()) {
             try {
                 for (int i = 0; i < count; i++) {
                     slow.add(connect(port, i % 2 == 0 ? PARTIAL_BODY : PARTIAL_HEADERS));
@@ -106,15 +116,19 @@ class GatewaySlowClientsTest {
                 for (int i = 0; i < slow.size(); i++) {
                     String got = readToEnd(slow.get(i));
                     if (i % 2 == 0) {
-                        assertThat(got).as("client %d", i).startsWith("HTTP/1.1 408").contains("request_timeout");
+                        assertThat(got)
+                                .as("client %d", i)
+                                .startsWith("HTTP/1.1 408")
+                                .contains("request_timeout");
                     } else {
                         assertThat(got).as("client %d", i).isEmpty();
                     }
                 }
                 assertThat(metrics(rotor)).contains("rotor_gateway_requests_timed_out_total " + (double) count);
                 // all gone but the normal request's own, which its client keeps alive
-                await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                        assertThat(metrics(rotor)).containsPattern("rotor_gateway_connections [01]\\.0"));
+                await().atMost(Duration.ofSeconds(5))
+                        .untilAsserted(
+                                () -> assertThat(metrics(rotor)).containsPattern("rotor_gateway_connections [01]\\.0"));
                 assertThat(ask(port).statusCode()).isEqualTo(200);
             } finally {
                 for (Socket s : slow) {
@@ -125,18 +139,22 @@ class GatewaySlowClientsTest {
     }
 
     @Test
-    void shouldCloseConnectionsPastTheBoundAsTheyComeAndAnIdleKeepAliveConnectionAfterTheIdleTimeout() throws Exception {
+    void shouldCloseConnectionsPastTheBoundAsTheyComeAndAnIdleKeepAliveConnectionAfterTheIdleTimeout()
+            throws Exception {
         int port = FreePorts.next();
         List<Socket> held = new ArrayList<>();
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
-             RotorHarness rotor = gateway(sim, port).set("rotor.gateway.max-in-flight", "8")
-                     .set("rotor.gateway.max-connections", "20").set("rotor.gateway.idle-timeout", "1s").start()) {
+                RotorHarness rotor = gateway(sim, port)
+                        .set("rotor.gateway.max-in-flight", "8")
+                        .set("rotor.gateway.max-connections", "20")
+                        .set("rotor.gateway.idle-timeout", "1s")
+                        .start()) {
             try {
                 for (int i = 0; i < 20; i++) {
                     held.add(connect(port, ""));
                 }
-                await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                        assertThat(metrics(rotor)).contains("rotor_gateway_connections 20.0"));
+                await().atMost(Duration.ofSeconds(5))
+                        .untilAsserted(() -> assertThat(metrics(rotor)).contains("rotor_gateway_connections 20.0"));
                 try (Socket past = connect(port, "")) {
                     assertThat(readToEnd(past)).isEmpty();
                 }
@@ -146,8 +164,8 @@ class GatewaySlowClientsTest {
                     s.close();
                 }
             }
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                    assertThat(metrics(rotor)).contains("rotor_gateway_connections 0.0"));
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(metrics(rotor)).contains("rotor_gateway_connections 0.0"));
             // a keep-alive connection: its answer, then nothing asked for a second, and it is closed
             try (Socket keepAlive = connect(port, "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
                 String got = readToEnd(keepAlive);

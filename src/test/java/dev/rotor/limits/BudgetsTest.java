@@ -3,17 +3,6 @@ package dev.rotor.limits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayInputStream;
-import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
-
-import org.junit.jupiter.api.Test;
-
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.chat.headers.LimitReport;
 import dev.rotor.models.Budget;
@@ -22,6 +11,15 @@ import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.models.Money;
+import java.io.ByteArrayInputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
 
 /** Budgets: a call holds its worst case before it leaves, settles to what it cost, and never spends past a cap. */
 class BudgetsTest {
@@ -35,7 +33,9 @@ class BudgetsTest {
 
     /** A call of this many tokens in and at most out, priced at the model's price. */
     private static Reservation call(ModelSpec m, long in, long out) {
-        return new InputEstimates().plan(m, new TaskSize(in, OptionalInt.of((int) out))).forTask("t");
+        return new InputEstimates()
+                .plan(m, new TaskSize(in, OptionalInt.of((int) out)))
+                .forTask("t");
     }
 
     @Test
@@ -50,13 +50,16 @@ class BudgetsTest {
         assertThat(limits.tryAcquire(m, call(m, 1_000, 1_000), T0)).isInstanceOf(Admission.OverBudget.class);
         // the first answer used 1,000 in and 100 out: it cost $0.0014, and gives the rest back
         limits.succeeded(first, T0.plusSeconds(1), LimitReport.EMPTY, usage(1_000, 100));
-        assertThat(limits.budgets(T0.plusSeconds(1))).singleElement()
+        assertThat(limits.budgets(T0.plusSeconds(1)))
+                .singleElement()
                 .satisfies(b -> assertThat(b.spentPicoUsd()).isEqualTo(Money.picoUsd(new BigDecimal("0.0014"))));
         Permit second = ((Admission.Granted) limits.tryAcquire(m, call(m, 1_000, 1_000), T0.plusSeconds(1))).permit();
-        // while the second is on its way its worst case is held, and the next look is soon: its answer may give some back
+        // while the second is on its way its worst case is held, and the next look is soon: its answer may give some
+        // back
         Admission waiting = limits.tryAcquire(m, call(m, 1_000, 1_000), T0.plusSeconds(2));
-        assertThat(waiting).isEqualTo(new Admission.OverBudget("model:m",
-                T0.plusSeconds(2).plusMillis(BudgetPace.RECHECK_MS), false));
+        assertThat(waiting)
+                .isEqualTo(new Admission.OverBudget(
+                        "model:m", T0.plusSeconds(2).plusMillis(BudgetPace.RECHECK_MS), false));
         // it used all it might: $0.0014 + $0.0053 spent, no room for another until midnight UTC
         limits.succeeded(second, T0.plusSeconds(3), LimitReport.EMPTY, usage(1_300, 1_000));
         Admission third = limits.tryAcquire(m, call(m, 1_000, 1_000), T0.plusSeconds(3));
@@ -92,7 +95,8 @@ class BudgetsTest {
                   - { id: b, provider: p, price: { input-per-million: 1, output-per-million: 1 } }
                 """);
         Budget global = new Budget(List.of(new Budget.Cap(Money.picoUsd(new BigDecimal("0.004")), Budget.Window.DAY)));
-        InMemoryLimitState limits = new InMemoryLimitState(r, LimitsConfig.defaults(), n -> Duration.ofSeconds(1), global);
+        InMemoryLimitState limits =
+                new InMemoryLimitState(r, LimitsConfig.defaults(), n -> Duration.ofSeconds(1), global);
         ModelSpec a = r.model("a").orElseThrow();
         ModelSpec b = r.model("b").orElseThrow();
         assertThat(limits.tryAcquire(a, call(a, 1_000, 1_000), T0)).isInstanceOf(Admission.Granted.class);
@@ -105,7 +109,8 @@ class BudgetsTest {
         ModelRegistry r = registry("  - { id: m, provider: p, budget: { usd-per-day: 2 } }\n");
         assertThatThrownBy(() -> BudgetCheck.requirePrices(r, Budget.NONE))
                 .hasMessageStartingWith("model m is under the budget of the model but has no price");
-        ModelRegistry priced = registry("  - { id: m, provider: p, price: { input-per-million: 0, output-per-million: 0 } }\n");
+        ModelRegistry priced =
+                registry("  - { id: m, provider: p, price: { input-per-million: 0, output-per-million: 0 } }\n");
         Budget global = new Budget(List.of(new Budget.Cap(1, Budget.Window.MONTH)));
         BudgetCheck.requirePrices(priced, global);
     }

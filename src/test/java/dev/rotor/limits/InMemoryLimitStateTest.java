@@ -2,17 +2,6 @@ package dev.rotor.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.OptionalLong;
-
-import org.junit.jupiter.api.Test;
-
 import dev.rotor.chat.LimitScope;
 import dev.rotor.chat.headers.LimitReport;
 import dev.rotor.chat.headers.LimitSignal;
@@ -21,12 +10,22 @@ import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.models.Unit;
 import dev.rotor.support.FreePool;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
 
 /** The limit state, step by step, on a hand-moved clock. */
 class InMemoryLimitStateTest {
 
     private static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
-    private static final ModelRegistry MODELS = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+    private static final ModelRegistry MODELS =
+            ModelRegistryLoader.parse(new ByteArrayInputStream("""
             providers:
               openrouter: { base-url: "http://127.0.0.1:1/api/v1" }
             models:
@@ -103,8 +102,12 @@ class InMemoryLimitStateTest {
             sent.add(p);
         }
         Permit refused = granted(limits.tryAcquire(a, at(600))).orElseThrow();
-        Instant until = limits.rateLimited(refused, at(610), LimitScope.PROVIDER_FREE_POOL,
-                Optional.of(T0.plusMillis(2000)), retryAfterMs(1390, T0.plusMillis(610)));
+        Instant until = limits.rateLimited(
+                refused,
+                at(610),
+                LimitScope.PROVIDER_FREE_POOL,
+                Optional.of(T0.plusMillis(2000)),
+                retryAfterMs(1390, T0.plusMillis(610)));
         assertThat(until).isEqualTo(T0.plusMillis(2000));
         LimitView learned = limits.limitOf(a).orElseThrow();
         assertThat(learned.source()).isEqualTo(LimitSource.LEARNED);
@@ -133,13 +136,15 @@ class InMemoryLimitStateTest {
         // the 6th is refused with "Retry-After: 2", whole seconds: too coarse to pace a 2 s window call by call
         Permit refused = granted(limits.tryAcquire(open, at(50))).orElseThrow();
         LimitReport wholeSeconds = new LimitReport(List.of(), Optional.of(T0.plusMillis(2055)), 1000, true, List.of());
-        Instant until = limits.rateLimited(refused, at(55), LimitScope.MODEL, Optional.of(T0.plusMillis(2055)), wholeSeconds);
+        Instant until =
+                limits.rateLimited(refused, at(55), LimitScope.MODEL, Optional.of(T0.plusMillis(2055)), wholeSeconds);
         LimitView learned = limits.limitOf(open).orElseThrow();
         assertThat(learned.requests()).isEqualTo(5);
         assertThat(learned.window()).isEqualTo(Duration.ofMillis(2050));
         // after the cooldown the run holds the 5 the last one held and one probe; the rest wait for the next window
         for (int i = 0; i < 4; i++) {
-            Permit p = granted(limits.tryAcquire(open, at(until.toEpochMilli() - T0.toEpochMilli() + i))).orElseThrow();
+            Permit p = granted(limits.tryAcquire(open, at(until.toEpochMilli() - T0.toEpochMilli() + i)))
+                    .orElseThrow();
             limits.succeeded(p, now, LimitReport.EMPTY);
         }
         Permit fifth = granted(limits.tryAcquire(open, now)).orElseThrow();
@@ -158,7 +163,8 @@ class InMemoryLimitStateTest {
         }
         Permit later = granted(limits.tryAcquire(open, next)).orElseThrow();
         assertThat(notBefore(limits.tryAcquire(open, next))).isEqualTo(next.plusMillis(2050));
-        // a window counted on from the cooldown's end may have drifted into the provider's next: its probe grows nothing
+        // a window counted on from the cooldown's end may have drifted into the provider's next: its probe grows
+        // nothing
         limits.succeeded(later, next, LimitReport.EMPTY);
         assertThat(limits.limitOf(open).orElseThrow().requests()).isEqualTo(6);
     }
@@ -167,14 +173,15 @@ class InMemoryLimitStateTest {
     void shouldWaitForTheCallsSentBeforeA429ToAnswerBeforeLearningFromIt() {
         InMemoryLimitState limits = state(true);
         for (int i = 0; i < 2; i++) {
-            limits.succeeded(granted(limits.tryAcquire(a, at(i * 10L))).orElseThrow(), at(i * 10L + 5), LimitReport.EMPTY);
+            limits.succeeded(
+                    granted(limits.tryAcquire(a, at(i * 10L))).orElseThrow(), at(i * 10L + 5), LimitReport.EMPTY);
         }
         Permit x = granted(limits.tryAcquire(a, at(20))).orElseThrow();
         Permit y = granted(limits.tryAcquire(a, at(21))).orElseThrow();
         Permit z = granted(limits.tryAcquire(a, at(22))).orElseThrow();
         // the last is refused while the two before it are still on their way
-        limits.rateLimited(z, at(30), LimitScope.PROVIDER_FREE_POOL, Optional.of(T0.plusMillis(1000)),
-                retryAfterMs(970, now));
+        limits.rateLimited(
+                z, at(30), LimitScope.PROVIDER_FREE_POOL, Optional.of(T0.plusMillis(1000)), retryAfterMs(970, now));
         assertThat(limits.limitOf(a)).isEmpty();
         limits.succeeded(x, at(40), LimitReport.EMPTY);
         assertThat(limits.limitOf(a)).isEmpty();
@@ -190,14 +197,19 @@ class InMemoryLimitStateTest {
             limits.succeeded(p, at(i), LimitReport.EMPTY);
         }
         assertThat(notBefore(limits.tryAcquire(paid, at(5)))).isEqualTo(T0.plusMillis(10_000));
-        assertThat(limits.limitOf(paid).orElseThrow()).isEqualTo(
-                new LimitView("model:paid", 3, Duration.ofSeconds(10), LimitSource.DECLARED));
+        assertThat(limits.limitOf(paid).orElseThrow())
+                .isEqualTo(new LimitView("model:paid", 3, Duration.ofSeconds(10), LimitSource.DECLARED));
     }
 
     /** An IETF policy on a success: 10 per 60 s, 4 left. */
     private static LimitReport tenPerMinuteFourLeft() {
-        LimitSignal policy = new LimitSignal("ietf", Unit.REQUESTS, OptionalLong.of(10), OptionalLong.of(4),
-                Optional.of(T0.plusSeconds(60)), Optional.of(Duration.ofSeconds(60)));
+        LimitSignal policy = new LimitSignal(
+                "ietf",
+                Unit.REQUESTS,
+                OptionalLong.of(10),
+                OptionalLong.of(4),
+                Optional.of(T0.plusSeconds(60)),
+                Optional.of(Duration.ofSeconds(60)));
         return new LimitReport(List.of(policy), Optional.empty(), List.of());
     }
 
@@ -208,8 +220,8 @@ class InMemoryLimitStateTest {
         Permit p = granted(limits.tryAcquire(open, at(0))).orElseThrow();
         // six calls of someone else's on the same account
         limits.succeeded(p, at(10), tenPerMinuteFourLeft());
-        assertThat(limits.limitOf(open).orElseThrow()).isEqualTo(
-                new LimitView("model:open", 10, Duration.ofSeconds(60), LimitSource.HEADER));
+        assertThat(limits.limitOf(open).orElseThrow())
+                .isEqualTo(new LimitView("model:open", 10, Duration.ofSeconds(60), LimitSource.HEADER));
         // the room is known: no slow start
         int room = 0;
         while (room < 20 && granted(limits.tryAcquire(open, at(20))).isPresent()) {
@@ -241,8 +253,13 @@ class InMemoryLimitStateTest {
         InMemoryLimitState limits = state(true);
         Permit p = granted(limits.tryAcquire(paid, at(0))).orElseThrow();
         // the provider says 3 per minute; the user declared 3 per 10 s and is taken at their word
-        LimitSignal policy = new LimitSignal("ietf", Unit.REQUESTS, OptionalLong.of(3), OptionalLong.of(2),
-                Optional.of(T0.plusSeconds(60)), Optional.of(Duration.ofSeconds(60)));
+        LimitSignal policy = new LimitSignal(
+                "ietf",
+                Unit.REQUESTS,
+                OptionalLong.of(3),
+                OptionalLong.of(2),
+                Optional.of(T0.plusSeconds(60)),
+                Optional.of(Duration.ofSeconds(60)));
         limits.succeeded(p, at(10), new LimitReport(List.of(policy), Optional.empty(), List.of()));
         granted(limits.tryAcquire(paid, at(20))).orElseThrow();
         granted(limits.tryAcquire(paid, at(30))).orElseThrow();
@@ -252,10 +269,14 @@ class InMemoryLimitStateTest {
 
     @Test
     void shouldTakeTheDeclaredLimitOfTheGroupThatHoldsEveryFreeModelAsTheFreePoolsOwn() {
-        InMemoryLimitState limits = new InMemoryLimitState(GROUPED, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
-        assertThat(limits.paces(GROUPED.model("a:free").orElseThrow(), Instant.EPOCH)).filteredOn(p -> p.scope().equals("pool:openrouter:free"))
-                .singleElement().satisfies(p -> assertThat(p.quotas()).containsExactly(
-                        new ScopePace.Quota(Unit.REQUESTS, 2, Duration.ofSeconds(10), Long.MIN_VALUE)));
+        InMemoryLimitState limits =
+                new InMemoryLimitState(GROUPED, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
+        assertThat(limits.paces(GROUPED.model("a:free").orElseThrow(), Instant.EPOCH))
+                .filteredOn(p -> p.scope().equals("pool:openrouter:free"))
+                .singleElement()
+                .satisfies(p -> assertThat(p.quotas())
+                        .containsExactly(
+                                new ScopePace.Quota(Unit.REQUESTS, 2, Duration.ofSeconds(10), Long.MIN_VALUE)));
     }
 
     private static final ModelRegistry GROUPED = FreePool.MODELS;
@@ -272,7 +293,8 @@ class InMemoryLimitStateTest {
 
     @Test
     void shouldCountADeclaredQuotaInTheProvidersFixedWindowsOnceItsResetsLieAWholeWindowApart() {
-        InMemoryLimitState limits = new InMemoryLimitState(GROUPED, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
+        InMemoryLimitState limits =
+                new InMemoryLimitState(GROUPED, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
         ModelSpec fa = GROUPED.model("a:free").orElseThrow();
         ModelSpec fb = GROUPED.model("b:free").orElseThrow();
         call(limits, fa, 0, 1, 10_000);
@@ -290,7 +312,8 @@ class InMemoryLimitStateTest {
 
     @Test
     void shouldKeepSlidingWhenResetsMoveWithEachCallAndAfterA429() {
-        InMemoryLimitState limits = new InMemoryLimitState(GROUPED, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
+        InMemoryLimitState limits =
+                new InMemoryLimitState(GROUPED, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
         ModelSpec fa = GROUPED.model("a:free").orElseThrow();
         // a sliding window announces when its oldest call leaves it: resets 12 ms, then 9 993 ms apart fit no grid
         call(limits, fa, 0, 1, 10_003);
@@ -299,12 +322,17 @@ class InMemoryLimitStateTest {
         call(limits, fa, 10_017, 0, 20_008);
         assertThat(limits.blockedUntil(fa, at(20_009))).contains(T0.plusMillis(20_010));
 
-        InMemoryLimitState misread = new InMemoryLimitState(GROUPED, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
+        InMemoryLimitState misread =
+                new InMemoryLimitState(GROUPED, new LimitsConfig(true, true), n -> Duration.ofSeconds(n));
         call(misread, fa, 0, 1, 10_000);
         call(misread, fa, 6, 0, 10_000);
         call(misread, fa, 10_005, 1, 20_000);
         Permit refused = granted(misread.tryAcquire(fa, at(10_011))).orElseThrow();
-        misread.rateLimited(refused, at(10_016), LimitScope.PROVIDER_FREE_POOL, Optional.of(T0.plusMillis(20_000)),
+        misread.rateLimited(
+                refused,
+                at(10_016),
+                LimitScope.PROVIDER_FREE_POOL,
+                Optional.of(T0.plusMillis(20_000)),
                 LimitReport.EMPTY);
         // the 429 says the windows were not where they seemed: the quota slides again (the call counted at 10 010)
         Permit probe = granted(misread.tryAcquire(fa, at(20_000))).orElseThrow();
@@ -316,8 +344,13 @@ class InMemoryLimitStateTest {
     void shouldCoolThePoolUntilTheResetWhenASuccessUsedUpTheWindow() {
         InMemoryLimitState limits = state(true);
         Permit p = granted(limits.tryAcquire(a, at(0))).orElseThrow();
-        LimitSignal usedUp = new LimitSignal("openrouter", Unit.REQUESTS, OptionalLong.of(20),
-                OptionalLong.of(0), Optional.of(T0.plusSeconds(40)), Optional.empty());
+        LimitSignal usedUp = new LimitSignal(
+                "openrouter",
+                Unit.REQUESTS,
+                OptionalLong.of(20),
+                OptionalLong.of(0),
+                Optional.of(T0.plusSeconds(40)),
+                Optional.empty());
         limits.succeeded(p, at(10), new LimitReport(List.of(usedUp), Optional.empty(), List.of()));
         assertThat(limits.cooldownUntil(b, now)).contains(T0.plusSeconds(40));
         assertThat(limits.blockedUntil(paid, now)).isEmpty();

@@ -2,18 +2,8 @@ package dev.rotor.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.util.List;
-import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
-import java.util.Random;
-
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.models.Budget;
 import dev.rotor.models.Continuation;
@@ -22,22 +12,43 @@ import dev.rotor.models.Provider;
 import dev.rotor.models.RateLimits;
 import dev.rotor.models.TokenCounting;
 import dev.rotor.task.ChatMessage;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class InputEstimatesTest {
 
     private final InputEstimates estimates = new InputEstimates();
 
     private static ModelSpec model(TokenCounting counting, OptionalInt maxTokens) {
-        Provider p = new Provider("p", URI.create("http://127.0.0.1:1/v1"), null, counting, RateLimits.NONE, Budget.NONE,
+        Provider p = new Provider(
+                "p",
+                URI.create("http://127.0.0.1:1/v1"),
+                null,
+                counting,
+                RateLimits.NONE,
+                Budget.NONE,
                 Continuation.PREFILL);
-        return new ModelSpec("m", p, Optional.empty(), RateLimits.NONE, 0, maxTokens, Optional.empty(), Budget.NONE,
+        return new ModelSpec(
+                "m",
+                p,
+                Optional.empty(),
+                RateLimits.NONE,
+                0,
+                maxTokens,
+                Optional.empty(),
+                Budget.NONE,
                 Optional.empty());
     }
 
     @Test
     void shouldCountAPromptHoldingASpecialTokenAsText() {
-        TaskSize size = estimates.size(List.of(new ChatMessage("user", "Explain what <|endoftext|> means in a dataset")),
-                OptionalInt.of(200));
+        TaskSize size = estimates.size(
+                List.of(new ChatMessage("user", "Explain what <|endoftext|> means in a dataset")), OptionalInt.of(200));
         assertThat(size.rawInputTokens()).isBetween(12L, 30L);
         assertThat(size.maxTokens()).hasValue(200);
     }

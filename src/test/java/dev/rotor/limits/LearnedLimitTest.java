@@ -2,16 +2,14 @@ package dev.rotor.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rotor.chat.headers.LimitSignal;
+import dev.rotor.models.Unit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-
 import org.junit.jupiter.api.Test;
-
-import dev.rotor.chat.headers.LimitSignal;
-import dev.rotor.models.Unit;
 
 /** The estimator's rules, one by one, with times in ms. */
 class LearnedLimitTest {
@@ -145,10 +143,15 @@ class LearnedLimitTest {
     void shouldLetAHeadersSizeAndWindowWinOverWhatWasLearned() {
         LearnedLimit l = limit();
         run(l, 0, 12, 1_500, true, 1);
-        l.announced(new LimitSignal("ietf", Unit.REQUESTS, OptionalLong.of(100), OptionalLong.empty(), Optional.empty(),
+        l.announced(new LimitSignal(
+                "ietf",
+                Unit.REQUESTS,
+                OptionalLong.of(100),
+                OptionalLong.empty(),
+                Optional.empty(),
                 Optional.of(Duration.ofSeconds(60))));
-        assertThat(l.view("model:m").orElseThrow()).isEqualTo(
-                new LimitView("model:m", 100, Duration.ofSeconds(60), LimitSource.HEADER));
+        assertThat(l.view("model:m").orElseThrow())
+                .isEqualTo(new LimitView("model:m", 100, Duration.ofSeconds(60), LimitSource.HEADER));
         assertThat(l.confirmed()).isTrue();
         assertThat(changes).last().isEqualTo("headers of an answer (ietf)");
     }

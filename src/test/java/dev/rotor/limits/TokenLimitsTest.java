@@ -2,16 +2,6 @@ package dev.rotor.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
-import java.util.OptionalLong;
-
-import org.junit.jupiter.api.Test;
-
 import dev.rotor.chat.LimitScope;
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.chat.headers.LimitReport;
@@ -20,6 +10,14 @@ import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.models.Unit;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
 
 /**
  * Token limits paced as providers keep them, a bucket refilled continuously: reserve before the call, settle to the
@@ -91,7 +89,8 @@ class TokenLimitsTest {
         ModelSpec m = r.model("m").orElseThrow();
         InMemoryLimitState limits = new InMemoryLimitState(r, LimitsConfig.defaults(), n -> Duration.ofSeconds(1));
         Permit refused = ((Admission.Granted) limits.tryAcquire(m, calls(6_000, 0), T0)).permit();
-        limits.rateLimited(refused, T0.plusMillis(50), LimitScope.MODEL, Optional.of(T0.plusMillis(60)), LimitReport.EMPTY);
+        limits.rateLimited(
+                refused, T0.plusMillis(50), LimitScope.MODEL, Optional.of(T0.plusMillis(60)), LimitReport.EMPTY);
         Permit failed = ((Admission.Granted) limits.tryAcquire(m, calls(6_000, 0), T0.plusMillis(100))).permit();
         limits.failed(failed, T0.plusMillis(200));
         assertThat(limits.tryAcquire(m, calls(6_000, 0), T0.plusMillis(300))).isInstanceOf(Admission.NotBefore.class);
@@ -102,7 +101,8 @@ class TokenLimitsTest {
         ModelRegistry r = registry("  - { id: m, provider: p, limits: [ { tokens: 12000, per: 3s } ] }\n");
         ModelSpec m = r.model("m").orElseThrow();
         InMemoryLimitState limits = new InMemoryLimitState(r, LimitsConfig.defaults(), n -> Duration.ofSeconds(1));
-        Permit before = ((Admission.Granted) limits.tryAcquire(m, calls(9_000, 0).forTask("before"), T0)).permit();
+        Permit before =
+                ((Admission.Granted) limits.tryAcquire(m, calls(9_000, 0).forTask("before"), T0)).permit();
         limits.succeeded(before, T0.plusMillis(50), LimitReport.EMPTY, usage(9_000, 0));
         // 3,200 left: a task of 10,000 waits, and keeps its place
         Admission large = limits.tryAcquire(m, calls(10_000, 0).forTask("large"), T0.plusMillis(50));
@@ -113,7 +113,8 @@ class TokenLimitsTest {
         assertThat(small).isInstanceOf(Admission.NotBefore.class);
         assertThat(((Admission.NotBefore) small).at()).isAfter(largeFits);
         // the large one comes back when it fits, and goes
-        assertThat(limits.tryAcquire(m, calls(10_000, 0).forTask("large"), largeFits)).isInstanceOf(Admission.Granted.class);
+        assertThat(limits.tryAcquire(m, calls(10_000, 0).forTask("large"), largeFits))
+                .isInstanceOf(Admission.Granted.class);
     }
 
     @Test
@@ -121,13 +122,15 @@ class TokenLimitsTest {
         ModelRegistry r = registry("  - { id: m, provider: p, limits: [ { tokens: 12000, per: 3s } ] }\n");
         ModelSpec m = r.model("m").orElseThrow();
         InMemoryLimitState limits = new InMemoryLimitState(r, LimitsConfig.defaults(), n -> Duration.ofSeconds(1));
-        Permit before = ((Admission.Granted) limits.tryAcquire(m, calls(9_000, 0).forTask("before"), T0)).permit();
+        Permit before =
+                ((Admission.Granted) limits.tryAcquire(m, calls(9_000, 0).forTask("before"), T0)).permit();
         limits.succeeded(before, T0.plusMillis(50), LimitReport.EMPTY, usage(9_000, 0));
-        Instant largeFits = ((Admission.NotBefore) limits.tryAcquire(m, calls(10_000, 0).forTask("large"),
-                T0.plusMillis(50))).at();
+        Instant largeFits =
+                ((Admission.NotBefore) limits.tryAcquire(m, calls(10_000, 0).forTask("large"), T0.plusMillis(50))).at();
         // the large task went to another model: past its moment and the grace, its place is given up
         Instant later = largeFits.plusMillis(TokenBucketPace.CLAIM_GRACE_MS + 1);
-        assertThat(limits.tryAcquire(m, calls(2_000, 0).forTask("small"), later)).isInstanceOf(Admission.Granted.class);
+        assertThat(limits.tryAcquire(m, calls(2_000, 0).forTask("small"), later))
+                .isInstanceOf(Admission.Granted.class);
     }
 
     @Test
@@ -146,13 +149,22 @@ class TokenLimitsTest {
         InMemoryLimitState limits = new InMemoryLimitState(r, LimitsConfig.defaults(), n -> Duration.ofSeconds(1));
         Permit probe = ((Admission.Granted) limits.tryAcquire(m, calls(1_000, 0), T0)).permit();
         // OpenAI's headers: 12,000 a minute, of which 9,000 are left (3,000 used: ours and another client's)
-        LimitSignal tokens = new LimitSignal("openai", Unit.TOKENS, OptionalLong.of(12_000), OptionalLong.of(9_000),
-                Optional.of(T0.plusMillis(15_100)), Optional.of(Duration.ofMinutes(1)));
-        limits.succeeded(probe, T0.plusMillis(100), new LimitReport(List.of(tokens), Optional.empty(), List.of()),
+        LimitSignal tokens = new LimitSignal(
+                "openai",
+                Unit.TOKENS,
+                OptionalLong.of(12_000),
+                OptionalLong.of(9_000),
+                Optional.of(T0.plusMillis(15_100)),
+                Optional.of(Duration.ofMinutes(1)));
+        limits.succeeded(
+                probe,
+                T0.plusMillis(100),
+                new LimitReport(List.of(tokens), Optional.empty(), List.of()),
                 usage(1_000, 0));
         Instant now = T0.plusMillis(200);
         assertThat(limits.tryAcquire(m, calls(8_500, 0), now)).isInstanceOf(Admission.Granted.class);
-        assertThat(limits.tryAcquire(m, calls(1_000, 0), now)).as("3,000 + 8,500 used of 12,000")
+        assertThat(limits.tryAcquire(m, calls(1_000, 0), now))
+                .as("3,000 + 8,500 used of 12,000")
                 .isInstanceOf(Admission.NotBefore.class);
         assertThat(limits.tryAcquire(m, calls(13_000, 0), now)).isInstanceOf(Admission.TooLarge.class);
     }

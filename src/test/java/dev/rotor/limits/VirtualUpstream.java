@@ -1,17 +1,5 @@
 package dev.rotor.limits;
 
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
-import java.util.PriorityQueue;
-import java.util.Random;
-import java.util.TreeMap;
-
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.LimitScope;
@@ -28,6 +16,16 @@ import dev.rotor.rotation.Selection;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.simulator.Limiter;
 import dev.rotor.support.MutableClock;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Random;
+import java.util.TreeMap;
 
 /**
  * The goodput benchmark's upstream in virtual time: three :free models sharing one pool and a paid model with its
@@ -45,6 +43,7 @@ final class VirtualUpstream {
     private static final long LATENCY_MS = 20;
     /** How long a call takes to reach the provider, and its answer to be read: Rotor shares two cores with it. */
     private static final long MAX_OUTBOUND_MS = 15;
+
     private static final long MAX_INBOUND_MS = 40;
     private static final Instant START = Instant.parse("2026-11-28T10:00:00.137Z");
 
@@ -67,13 +66,18 @@ final class VirtualUpstream {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "completed %d in %.1f s, capacity %.3f, 429s/task %.3f, p99 %d ms",
-                    completed, elapsedMs / 1000.0, capacityRatio(), rateLimitedPerTask(), p99());
+            return String.format(
+                    Locale.ROOT,
+                    "completed %d in %.1f s, capacity %.3f, 429s/task %.3f, p99 %d ms",
+                    completed,
+                    elapsedMs / 1000.0,
+                    capacityRatio(),
+                    rateLimitedPerTask(),
+                    p99());
         }
     }
 
-    private record Event(long atMs, long seq, Runnable action) {
-    }
+    private record Event(long atMs, long seq, Runnable action) {}
 
     /** What a limit's 429 says of when to come back. */
     enum Telling {
@@ -88,8 +92,8 @@ final class VirtualUpstream {
     }
 
     private final MutableClock clock = new MutableClock(START);
-    private final PriorityQueue<Event> events = new PriorityQueue<>((a, b) -> a.atMs != b.atMs
-            ? Long.compare(a.atMs, b.atMs) : Long.compare(a.seq, b.seq));
+    private final PriorityQueue<Event> events =
+            new PriorityQueue<>((a, b) -> a.atMs != b.atMs ? Long.compare(a.atMs, b.atMs) : Long.compare(a.seq, b.seq));
     private final Random random;
     private final Limiter pool;
     private final Limiter paid;
@@ -113,8 +117,13 @@ final class VirtualUpstream {
         this(shape, declared, limits, seed, Telling.NEXT_FREE_MS, Telling.NEXT_FREE_MS);
     }
 
-    VirtualUpstream(Limiter.Shape shape, boolean declared, LimitsConfig limits, long seed, Telling poolTells,
-                    Telling paidTells) {
+    VirtualUpstream(
+            Limiter.Shape shape,
+            boolean declared,
+            LimitsConfig limits,
+            long seed,
+            Telling poolTells,
+            Telling paidTells) {
         this.poolTells = poolTells;
         this.paidTells = paidTells;
         this.random = new Random(seed);
@@ -131,11 +140,13 @@ final class VirtualUpstream {
                   - { id: "b:free", provider: openrouter, limit-group: free }
                   - { id: "c:free", provider: openrouter, limit-group: free }
                   - { id: "paid", provider: openrouter%s }
-                """.formatted(declared ? "{ requests: 30, per: 2s }" : "{ }", declared ? ", requests: 10, per: 2s" : "");
-        this.registry = ModelRegistryLoader.parse(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "virtual");
+                """.formatted(
+                        declared ? "{ requests: 30, per: 2s }" : "{ }", declared ? ", requests: 10, per: 2s" : "");
+        this.registry =
+                ModelRegistryLoader.parse(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "virtual");
         RotationConfig config = RotationConfig.defaults();
-        LimitState state = new InMemoryLimitState(registry, limits,
-                n -> config.backoff().delay(n, random.nextDouble()));
+        LimitState state =
+                new InMemoryLimitState(registry, limits, n -> config.backoff().delay(n, random.nextDouble()));
         this.policy = new RotationPolicy(registry, config, state, clock, random::nextDouble);
     }
 
@@ -167,7 +178,8 @@ final class VirtualUpstream {
             return;
         }
         int task = nextTask++;
-        TaskProgress progress = new TaskProgress("t" + task, registry.models(), Instant.ofEpochMilli(nowMs).plus(Duration.ofHours(1)));
+        TaskProgress progress = new TaskProgress(
+                "t" + task, registry.models(), Instant.ofEpochMilli(nowMs).plus(Duration.ofHours(1)));
         at(nowMs, () -> attempt(task, progress, nowMs));
     }
 
@@ -188,8 +200,11 @@ final class VirtualUpstream {
             long arrival = clock.millis();
             boolean ok = limiter.tryTake(arrival);
             Telling tells = m.isFreeVariant() ? poolTells : paidTells;
-            long retryAfterMs = (tells == Telling.FULL_MS ? limiter.resetMs(arrival) : limiter.nextFreeMs(arrival)) - arrival;
-            long inbound = 1 + random.nextInt((int) MAX_INBOUND_MS) + (random.nextInt(100) < 3 ? 100 + random.nextInt(200) : 0);
+            long retryAfterMs =
+                    (tells == Telling.FULL_MS ? limiter.resetMs(arrival) : limiter.nextFreeMs(arrival)) - arrival;
+            long inbound = 1
+                    + random.nextInt((int) MAX_INBOUND_MS)
+                    + (random.nextInt(100) < 3 ? 100 + random.nextInt(200) : 0);
             at(arrival + (ok ? LATENCY_MS : 1) + inbound, () -> {
                 // the answer as the provider sends it, read as Rotor reads it
                 Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -210,10 +225,15 @@ final class VirtualUpstream {
                     if (TRACE) {
                         System.out.println("TRACE 429 " + (clock.millis() - START.toEpochMilli()) + " " + m.id()
                                 + " sent " + (now - START.toEpochMilli()) + " retry " + retryAfterMs
-                                + " limit " + policy.limits().limitOf(m).map(Object::toString).orElse("-"));
+                                + " limit "
+                                + policy.limits()
+                                        .limitOf(m)
+                                        .map(Object::toString)
+                                        .orElse("-"));
                     }
                     LimitScope scope = m.isFreeVariant() ? LimitScope.PROVIDER_FREE_POOL : LimitScope.MODEL;
-                    Failure f = new Failure(FailureKind.RATE_LIMITED, 429, "rate limited", scope, report.retryAt(), report);
+                    Failure f =
+                            new Failure(FailureKind.RATE_LIMITED, 429, "rate limited", scope, report.retryAt(), report);
                     progress.record(new Attempt(m.id(), "rate_limited", 429, LATENCY_MS, clock.instant(), null));
                     retry(task, progress, startedMs, policy.onFailure(progress, use.permit(), f));
                 }

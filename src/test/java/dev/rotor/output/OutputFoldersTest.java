@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,10 +29,11 @@ class OutputFoldersTest {
     void shouldNameTheSettingWhenAFileStandsWhereTheFolderShouldBe() throws Exception {
         Files.writeString(dir.resolve("outbox"), "not a folder");
 
-        assertThatThrownBy(() -> OutputFolders.checkWritable(dir.resolve("outbox").resolve("results"), "rotor.outbox.dir"))
+        assertThatThrownBy(
+                        () -> OutputFolders.checkWritable(dir.resolve("outbox").resolve("results"), "rotor.outbox.dir"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("rotor.outbox.dir is " + dir.resolve("outbox").resolve("results")
-                        + ", where Rotor cannot write and rename a file (")
+                .hasMessageStartingWith("rotor.outbox.dir is "
+                        + dir.resolve("outbox").resolve("results") + ", where Rotor cannot write and rename a file (")
                 .hasMessageContaining("Not a directory");
     }
 

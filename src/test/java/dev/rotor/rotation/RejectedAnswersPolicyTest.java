@@ -2,17 +2,7 @@ package dev.rotor.rotation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
-
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import org.junit.jupiter.api.Test;
-
 import dev.rotor.answers.AnswerFault;
 import dev.rotor.answers.Rejection;
 import dev.rotor.chat.Failure;
@@ -27,13 +17,22 @@ import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.Money;
 import dev.rotor.support.MutableClock;
+import java.io.ByteArrayInputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
 
 /** Answers that fail their checks are paid for: what they counted settles the budgets, whatever follows. */
 class RejectedAnswersPolicyTest {
 
     private static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
 
-    private final ModelRegistry registry = ModelRegistryLoader.parse(new ByteArrayInputStream(("""
+    private final ModelRegistry registry =
+            ModelRegistryLoader.parse(new ByteArrayInputStream(("""
             providers:
               p: { base-url: "http://127.0.0.1:1/v1" }
             models:
@@ -41,18 +40,24 @@ class RejectedAnswersPolicyTest {
               - { id: n, provider: p }
             """).getBytes(StandardCharsets.UTF_8)), "t");
     private final MutableClock clock = new MutableClock(T0);
-    private final InMemoryLimitState limits = new InMemoryLimitState(registry, LimitsConfig.defaults(),
-            n -> Duration.ofSeconds(1));
-    private final RotationPolicy policy = new RotationPolicy(registry, RotationConfig.defaults(), limits, clock,
-            () -> 0.5, new InputEstimates());
+    private final InMemoryLimitState limits =
+            new InMemoryLimitState(registry, LimitsConfig.defaults(), n -> Duration.ofSeconds(1));
+    private final RotationPolicy policy =
+            new RotationPolicy(registry, RotationConfig.defaults(), limits, clock, () -> 0.5, new InputEstimates());
 
     private TaskProgress task() {
-        return new TaskProgress("t", registry.models(), T0.plusSeconds(600), new TaskSize(1_000, OptionalInt.of(1_000)));
+        return new TaskProgress(
+                "t", registry.models(), T0.plusSeconds(600), new TaskSize(1_000, OptionalInt.of(1_000)));
     }
 
     private static Rejection rejection(AnswerFault fault) {
-        return new Rejection(fault, "what was wrong", "", JsonNodeFactory.instance.arrayNode(),
-                new TokenUsage(1_000, 1_000, 0, 0, OptionalLong.empty(), true), LimitReport.EMPTY);
+        return new Rejection(
+                fault,
+                "what was wrong",
+                "",
+                JsonNodeFactory.instance.arrayNode(),
+                new TokenUsage(1_000, 1_000, 0, 0, OptionalLong.empty(), true),
+                LimitReport.EMPTY);
     }
 
     private long spentOnM() {
@@ -77,8 +82,10 @@ class RejectedAnswersPolicyTest {
         Selection.Use first = (Selection.Use) policy.select(task);
         Decision again = policy.onRejected(task, first.permit(), Duration.ofMillis(5), rejection(AnswerFault.SCHEMA));
         assertThat(spentOnM()).isEqualTo(Money.picoUsd(new BigDecimal("0.005")));
-        assertThat(again).isEqualTo(new Decision.Retry(Duration.ZERO,
-                "m gave an answer that failed its checks (schema: what was wrong); asking it again"));
+        assertThat(again)
+                .isEqualTo(new Decision.Retry(
+                        Duration.ZERO,
+                        "m gave an answer that failed its checks (schema: what was wrong); asking it again"));
         Selection.Use second = (Selection.Use) policy.select(task);
         assertThat(second.model().id()).isEqualTo("m");
         assertThat(task.followUpFor(second.model())).isPresent();
@@ -94,8 +101,13 @@ class RejectedAnswersPolicyTest {
         assertThat(task.maxTokensFor(first.model())).hasValue(2_000);
         Selection.Use wider = (Selection.Use) policy.select(task);
         assertThat(wider.model().id()).isEqualTo("m");
-        Decision d = policy.onFailure(task, wider.permit(), Failure.of(FailureKind.BAD_REQUEST, 400,
-                "max_tokens is too large: 2000. This model supports at most 1024 completion tokens"));
+        Decision d = policy.onFailure(
+                task,
+                wider.permit(),
+                Failure.of(
+                        FailureKind.BAD_REQUEST,
+                        400,
+                        "max_tokens is too large: 2000. This model supports at most 1024 completion tokens"));
         assertThat(d).isInstanceOf(Decision.Retry.class);
         Selection.Use next = (Selection.Use) policy.select(task);
         assertThat(next.model().id()).isEqualTo("n");

@@ -2,18 +2,6 @@ package dev.rotor.rotation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
-import java.util.OptionalLong;
-
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.LimitScope;
@@ -26,6 +14,16 @@ import dev.rotor.models.ModelRegistryLoader;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.models.Unit;
 import dev.rotor.support.MutableClock;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 
 class RotationPolicyTest {
 
@@ -47,8 +45,8 @@ class RotationPolicyTest {
             """;
 
     private final MutableClock clock = new MutableClock(START);
-    private final ModelRegistry registry = ModelRegistryLoader.parse(
-            new ByteArrayInputStream(MODELS.getBytes(StandardCharsets.UTF_8)), "test");
+    private final ModelRegistry registry =
+            ModelRegistryLoader.parse(new ByteArrayInputStream(MODELS.getBytes(StandardCharsets.UTF_8)), "test");
 
     /**
      * A policy over the registry's limits with learning off: these tests are about the decisions over cooldowns,
@@ -59,14 +57,26 @@ class RotationPolicyTest {
     }
 
     private RotationPolicy policy(ModelRegistry models, RotationConfig config, LimitsConfig limits) {
-        return new RotationPolicy(models, config,
-                new InMemoryLimitState(models, limits, n -> config.backoff().delay(n, 0.5)), clock, () -> 0.5);
+        return new RotationPolicy(
+                models,
+                config,
+                new InMemoryLimitState(models, limits, n -> config.backoff().delay(n, 0.5)),
+                clock,
+                () -> 0.5);
     }
 
     /** A success's OpenRouter headers saying its window is used up until then. */
     private static LimitReport usedUpUntil(Instant reset) {
-        return new LimitReport(List.of(new LimitSignal("openrouter", Unit.REQUESTS, OptionalLong.of(20),
-                OptionalLong.of(0), Optional.of(reset), Optional.empty())), Optional.empty(), List.of());
+        return new LimitReport(
+                List.of(new LimitSignal(
+                        "openrouter",
+                        Unit.REQUESTS,
+                        OptionalLong.of(20),
+                        OptionalLong.of(0),
+                        Optional.of(reset),
+                        Optional.empty())),
+                Optional.empty(),
+                List.of());
     }
 
     private final RotationPolicy policy = policy(RotationConfig.defaults());
@@ -109,7 +119,8 @@ class RotationPolicyTest {
     /** Selects, then fails the call with the given failure: one whole attempt. */
     private Decision attempt(TaskProgress task, Failure failure) {
         Selection.Use u = use(policy.select(task));
-        task.record(new Attempt(u.model().id(), failure.kind().label(), failure.httpStatus(), 1, clock.instant(), null));
+        task.record(
+                new Attempt(u.model().id(), failure.kind().label(), failure.httpStatus(), 1, clock.instant(), null));
         return policy.onFailure(task, u.permit(), failure);
     }
 
@@ -206,7 +217,8 @@ class RotationPolicyTest {
 
         @Test
         void shouldPaceCallsByADeclaredLimitWithoutWaitingForA429() {
-            ModelRegistry declared = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+            ModelRegistry declared =
+                    ModelRegistryLoader.parse(new ByteArrayInputStream("""
                     providers: { p: { base-url: "http://127.0.0.1:1" } }
                     models:
                       - { id: first, provider: p, requests-per-minute: 2 }
@@ -228,7 +240,8 @@ class RotationPolicyTest {
 
         @Test
         void shouldPaceAGroupQuotaOverAWindowOfSecondsAndSayWhenItFrees() {
-            ModelRegistry declared = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+            ModelRegistry declared =
+                    ModelRegistryLoader.parse(new ByteArrayInputStream("""
                     providers: { p: { base-url: "http://127.0.0.1:1" } }
                     limit-groups: { free: { requests: 2, per: 2s } }
                     models:
@@ -248,7 +261,8 @@ class RotationPolicyTest {
 
         @Test
         void shouldCountACallStillOnItsWayAsIfItReachedTheProviderAShortSkewAfterItLeft() {
-            ModelRegistry declared = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+            ModelRegistry declared =
+                    ModelRegistryLoader.parse(new ByteArrayInputStream("""
                     providers: { p: { base-url: "http://127.0.0.1:1" } }
                     models:
                       - { id: only, provider: p, requests: 1, per: 2s }
@@ -288,8 +302,8 @@ class RotationPolicyTest {
 
         @Test
         void shouldHonourALongerRetryAfterOnATransientFailure() {
-            Failure busy = new Failure(FailureKind.TRANSIENT, 503, "busy", LimitScope.UNSPECIFIED,
-                    Optional.of(START.plusSeconds(9)));
+            Failure busy = new Failure(
+                    FailureKind.TRANSIENT, 503, "busy", LimitScope.UNSPECIFIED, Optional.of(START.plusSeconds(9)));
             assertThat(((Decision.Retry) attempt(task(), busy)).delay()).isEqualTo(Duration.ofSeconds(9));
         }
 
@@ -304,7 +318,8 @@ class RotationPolicyTest {
 
         @Test
         void shouldCoolOnlyThePaidModelWhenItsSuccessUsedUpTheWindow() {
-            TaskProgress paidFirst = new TaskProgress("t", List.of(model("paid"), model("c:free")), START.plusSeconds(600));
+            TaskProgress paidFirst =
+                    new TaskProgress("t", List.of(model("paid"), model("c:free")), START.plusSeconds(600));
             Selection.Use paid = use(policy.select(paidFirst));
             policy.onSuccess(paid.permit(), Duration.ofMillis(5), usedUpUntil(START.plusSeconds(40)));
             assertThat(used(policy.select(paidFirst))).isEqualTo(model("c:free"));
@@ -324,7 +339,8 @@ class RotationPolicyTest {
         @Test
         void shouldMoveOnToTheNextModelWhenThePromptIsTooLongForOne() {
             TaskProgress t = task("free");
-            assertThat(((Decision.Retry) attempt(t, of(FailureKind.CONTEXT_TOO_LONG, 400))).delay()).isZero();
+            assertThat(((Decision.Retry) attempt(t, of(FailureKind.CONTEXT_TOO_LONG, 400))).delay())
+                    .isZero();
             assertThat(used(policy.select(t))).isEqualTo(model("b:free"));
             attempt(t, of(FailureKind.CONTEXT_TOO_LONG, 400));
             attempt(t, of(FailureKind.CONTEXT_TOO_LONG, 400));
@@ -350,8 +366,10 @@ class RotationPolicyTest {
         @Test
         void shouldCoolAModelDownForTheConfiguredTimeAfterA402AndRotate() {
             TaskProgress t = task();
-            assertThat(((Decision.Retry) attempt(t, of(FailureKind.PAYMENT, 402))).delay()).isZero();
-            assertThat(policy.cooldownUntil(model("a:free"))).contains(START.plus(RotationConfig.DEFAULT_PAYMENT_COOLDOWN));
+            assertThat(((Decision.Retry) attempt(t, of(FailureKind.PAYMENT, 402))).delay())
+                    .isZero();
+            assertThat(policy.cooldownUntil(model("a:free")))
+                    .contains(START.plus(RotationConfig.DEFAULT_PAYMENT_COOLDOWN));
             assertThat(used(policy.select(t))).isEqualTo(model("b:free"));
         }
 
@@ -374,7 +392,8 @@ class RotationPolicyTest {
             TaskProgress t = task();
             Selection.Use m = use(few.select(t));
             t.record(new Attempt(m.model().id(), "transient", 500, 1, START, null));
-            assertThat(few.onFailure(t, m.permit(), of(FailureKind.TRANSIENT, 500))).isInstanceOf(Decision.Retry.class);
+            assertThat(few.onFailure(t, m.permit(), of(FailureKind.TRANSIENT, 500)))
+                    .isInstanceOf(Decision.Retry.class);
             t.record(new Attempt(m.model().id(), "transient", 500, 1, START, null));
             Decision d = few.onFailure(t, m.permit(), of(FailureKind.TRANSIENT, 500));
             assertThat(((Decision.GiveUp) d).type()).isEqualTo(DeadLetterType.EXHAUSTED);
@@ -385,8 +404,11 @@ class RotationPolicyTest {
     @Nested
     class CircuitBreaker_ {
 
-        private final RotationPolicy breaking = policy(RotationConfig.builder().breakerThreshold(3).rotateAfter(10)
-                .breakerWait(Duration.ofSeconds(30)).build());
+        private final RotationPolicy breaking = policy(RotationConfig.builder()
+                .breakerThreshold(3)
+                .rotateAfter(10)
+                .breakerWait(Duration.ofSeconds(30))
+                .build());
 
         private void fail(ModelSpec expected) {
             TaskProgress t = task();
@@ -428,7 +450,8 @@ class RotationPolicyTest {
             fail(a);
             assertThat(breaking.breakerState(a)).isEqualTo(CircuitBreaker.State.OPEN);
             TaskProgress chainOfA = new TaskProgress("t", List.of(a), START.plusSeconds(600));
-            assertThat(breaking.select(chainOfA)).isEqualTo(new Selection.Wait(START.plusSeconds(61).plusMillis(1)));
+            assertThat(breaking.select(chainOfA))
+                    .isEqualTo(new Selection.Wait(START.plusSeconds(61).plusMillis(1)));
         }
 
         @Test
@@ -437,7 +460,10 @@ class RotationPolicyTest {
             for (int i = 0; i < 5; i++) {
                 TaskProgress t = task();
                 Selection.Use m = use(breaking.select(t));
-                breaking.onFailure(t, m.permit(), rateLimited(LimitScope.MODEL, clock.instant().plusMillis(1)));
+                breaking.onFailure(
+                        t,
+                        m.permit(),
+                        rateLimited(LimitScope.MODEL, clock.instant().plusMillis(1)));
                 clock.advance(Duration.ofMillis(2));
             }
             assertThat(breaking.breakerState(a)).isEqualTo(CircuitBreaker.State.CLOSED);
@@ -447,7 +473,8 @@ class RotationPolicyTest {
     @Nested
     class Sticky {
 
-        private final RotationPolicy sticky = policy(RotationConfig.builder().strategy(Strategy.STICKY).build());
+        private final RotationPolicy sticky =
+                policy(RotationConfig.builder().strategy(Strategy.STICKY).build());
 
         @Test
         void shouldStayOnTheCurrentModelThroughRateLimitsUntilRotateAfterFailures() {
@@ -467,7 +494,11 @@ class RotationPolicyTest {
         @Test
         void shouldWrapAroundAfterTheLastModel() {
             TaskProgress t = new TaskProgress("t", registry.models(), START.plus(Duration.ofDays(1)));
-            RotationPolicy s = policy(RotationConfig.builder().strategy(Strategy.STICKY).rotateAfter(1).maxAttempts(100).build());
+            RotationPolicy s = policy(RotationConfig.builder()
+                    .strategy(Strategy.STICKY)
+                    .rotateAfter(1)
+                    .maxAttempts(100)
+                    .build());
             for (int i = 0; i < registry.models().size(); i++) {
                 Selection.Use m = use(s.select(t));
                 t.record(new Attempt(m.model().id(), "transient", 500, 1, START, null));

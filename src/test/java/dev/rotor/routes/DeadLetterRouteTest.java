@@ -2,19 +2,17 @@ package dev.rotor.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.RotorHarness;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.rotor.simulator.Scenario.ModelBehaviour;
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.RotorHarness;
 
 /** What cannot be completed ends in the failed folder with its reason, every attempt and its input. */
 class DeadLetterRouteTest {
@@ -31,8 +29,10 @@ class DeadLetterRouteTest {
         Path log = Path.of("target/test-logs/rotor.log");
         long logOffset = Files.exists(log) ? Files.size(log) : 0;
         try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness rotor = RotorHarness.on(dir, sim, MODEL).set(RotorHarness.KEY_VARIABLE, key)
-                     .set("rotor.concurrency", "1").start()) {
+                RotorHarness rotor = RotorHarness.on(dir, sim, MODEL)
+                        .set(RotorHarness.KEY_VARIABLE, key)
+                        .set("rotor.concurrency", "1")
+                        .start()) {
             long start = System.nanoTime();
             rotor.dropTask("refused");
             rotor.awaitEnded(1, Duration.ofSeconds(20));
@@ -43,7 +43,9 @@ class DeadLetterRouteTest {
             assertThat(Files.readString(rotor.failed().resolve("refused.json"))).contains("\n  \"error\"");
             assertThat(dead.path("status").asText()).isEqualTo("failed");
             assertThat(dead.path("error").path("type").asText()).isEqualTo("auth");
-            assertThat(dead.path("error").path("message").asText()).contains("openrouter").contains(RotorHarness.KEY_VARIABLE);
+            assertThat(dead.path("error").path("message").asText())
+                    .contains("openrouter")
+                    .contains(RotorHarness.KEY_VARIABLE);
             assertThat(dead.path("attempts")).hasSize(1);
             assertThat(dead.path("attempts").get(0).path("http_status").asInt()).isEqualTo(401);
             assertThat(dead.path("task").path("id").asText()).isEqualTo("refused");
@@ -51,11 +53,14 @@ class DeadLetterRouteTest {
             // the provider is marked: the next task does not burn a call on it
             rotor.dropTask("spared");
             rotor.awaitEnded(2, Duration.ofSeconds(20));
-            assertThat(rotor.deadLetter("spared").path("error").path("type").asText()).isEqualTo("auth");
+            assertThat(rotor.deadLetter("spared").path("error").path("type").asText())
+                    .isEqualTo("auth");
             assertThat(sim.calls()).hasSize(1);
 
-            String metrics = rotor.context().getRegistry().lookupByNameAndType("metricsRegistry",
-                    PrometheusMeterRegistry.class).scrape();
+            String metrics = rotor.context()
+                    .getRegistry()
+                    .lookupByNameAndType("metricsRegistry", PrometheusMeterRegistry.class)
+                    .scrape();
             assertThat(metrics).contains("rotor_model_failures_total").doesNotContain(key);
         }
         assertThat(RotorHarness.textOfEveryFileUnder(dir)).doesNotContain(key);
@@ -65,9 +70,13 @@ class DeadLetterRouteTest {
 
     @Test
     void shouldDeadLetterWithEveryAttemptWhenTheDeadlinePassesWhileEveryModelIsLimited() throws Exception {
-        Scenario scenario = Scenario.builder().model(MODEL, ModelBehaviour.unlimited().withScript("429", "429")).build();
+        Scenario scenario = Scenario.builder()
+                .model(MODEL, ModelBehaviour.unlimited().withScript("429", "429"))
+                .build();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness rotor = RotorHarness.on(dir, sim, MODEL).set("rotor.task.deadline", "2s").start()) {
+                RotorHarness rotor = RotorHarness.on(dir, sim, MODEL)
+                        .set("rotor.task.deadline", "2s")
+                        .start()) {
             long start = System.nanoTime();
             rotor.dropTask("too-late");
             rotor.awaitEnded(1, Duration.ofSeconds(20));

@@ -2,6 +2,10 @@ package dev.rotor.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.RotorHarness;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,15 +14,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.RotorHarness;
 
 /** The corpus of hostile inputs in src/test/resources/hostile: each is dead-lettered with its reason, nothing else stops. */
 class HostileInputRouteTest {
@@ -43,9 +40,11 @@ class HostileInputRouteTest {
         Arrays.fill(huge, (byte) ' ');
 
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
-             // the corpus is renamed into the inbox whole: no writer pauses, so its broken files need not settle long
-             RotorHarness rotor = RotorHarness.on(dir, sim, "vendor/primary", "vendor/secondary")
-                     .set("rotor.inbox.settle", "1s").start()) {
+                // the corpus is renamed into the inbox whole: no writer pauses, so its broken files need not settle
+                // long
+                RotorHarness rotor = RotorHarness.on(dir, sim, "vendor/primary", "vendor/secondary")
+                        .set("rotor.inbox.settle", "1s")
+                        .start()) {
             rotor.dropTask("valid-before");
             for (Path f : corpus) {
                 rotor.drop(f.getFileName().toString(), Files.readAllBytes(f));
@@ -61,7 +60,9 @@ class HostileInputRouteTest {
                 assertThat(dead.path("status").asText()).as(name).isEqualTo("failed");
                 assertThat(dead.path("error").path("type").asText()).as(name).isEqualTo("invalid_task");
                 assertThat(dead.path("error").path("message").asText()).as(name).contains(expected.getProperty(name));
-                assertThat(dead.has("raw") || dead.has("raw_base64")).as(name + " keeps its input").isTrue();
+                assertThat(dead.has("raw") || dead.has("raw_base64"))
+                        .as(name + " keeps its input")
+                        .isTrue();
             }
             JsonNode hugeDead = rotor.deadLetter("huge");
             assertThat(hugeDead.path("error").path("message").asText()).contains("over the limit");

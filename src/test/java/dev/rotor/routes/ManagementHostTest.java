@@ -3,6 +3,10 @@ package dev.rotor.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.FreePorts;
+import dev.rotor.support.RotorHarness;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -15,14 +19,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.FreePorts;
-import dev.rotor.support.RotorHarness;
 
 /**
  * The management port (status page, metrics, health) has no authentication: by default it answers on 127.0.0.1 and
@@ -46,13 +44,20 @@ class ManagementHostTest {
     }
 
     private static int metrics(String host, int port) throws IOException, InterruptedException {
-        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()
-                .send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/observe/metrics"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        return HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .build()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/observe/metrics"))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .statusCode();
     }
 
     private RotorHarness managed(SimulatorServer sim, int port) {
-        return RotorHarness.on(dir, sim, "vendor/primary").set("camel.management.enabled", "true")
+        return RotorHarness.on(dir, sim, "vendor/primary")
+                .set("camel.management.enabled", "true")
                 .set("camel.management.port", Integer.toString(port));
     }
 
@@ -61,7 +66,7 @@ class ManagementHostTest {
         String other = networkAddress().getHostAddress();
         int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
-             RotorHarness rotor = managed(sim, port).start()) {
+                RotorHarness rotor = managed(sim, port).start()) {
             assertThat(metrics("127.0.0.1", port)).isEqualTo(200);
             assertThatThrownBy(() -> metrics(other, port)).isInstanceOf(IOException.class);
         }
@@ -72,7 +77,9 @@ class ManagementHostTest {
         String other = networkAddress().getHostAddress();
         int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
-             RotorHarness rotor = managed(sim, port).set("camel.management.host", "0.0.0.0").start()) {
+                RotorHarness rotor = managed(sim, port)
+                        .set("camel.management.host", "0.0.0.0")
+                        .start()) {
             assertThat(metrics("127.0.0.1", port)).isEqualTo(200);
             assertThat(metrics(other, port)).isEqualTo(200);
         }

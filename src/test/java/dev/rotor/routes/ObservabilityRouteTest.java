@@ -3,6 +3,12 @@ package dev.rotor.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.rotor.simulator.Limiter;
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.FreePorts;
+import dev.rotor.support.RotorHarness;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,16 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.rotor.simulator.Limiter;
-import dev.rotor.simulator.Scenario.ModelBehaviour;
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.FreePorts;
-import dev.rotor.support.RotorHarness;
 
 /** Prometheus metrics and health through camel-main's management server. */
 class ObservabilityRouteTest {
@@ -34,7 +32,9 @@ class ObservabilityRouteTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     private HttpResponse<String> get(int port, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -47,8 +47,11 @@ class ObservabilityRouteTest {
                 .build();
         int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.concurrency", "1")
-                     .set("camel.management.enabled", "true").set("camel.management.port", Integer.toString(port)).start()) {
+                RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY)
+                        .set("rotor.concurrency", "1")
+                        .set("camel.management.enabled", "true")
+                        .set("camel.management.port", Integer.toString(port))
+                        .start()) {
             rotor.dropTask("one");
             rotor.awaitEnded(1, Duration.ofSeconds(20));
 
@@ -70,11 +73,13 @@ class ObservabilityRouteTest {
             // the second task meets a 429 on both models: nothing is available for 30 s
             rotor.dropTask("two");
             await().atMost(Duration.ofSeconds(20)).until(() -> sim.calls().size() == 3);
-            await().atMost(Duration.ofSeconds(5)).until(() -> get(port, "/observe/health").statusCode() == 503);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> get(port, "/observe/health").statusCode() == 503);
             String down = get(port, "/observe/health").body();
             assertThat(down).contains("DOWN");
             String after = get(port, "/observe/metrics").body();
-            assertThat(after).contains("rotor_model_rate_limited_total{model=\"vendor/secondary\"} 1.0")
+            assertThat(after)
+                    .contains("rotor_model_rate_limited_total{model=\"vendor/secondary\"} 1.0")
                     .contains("rotor_model_failures_total{kind=\"rate_limited\",model=\"vendor/primary\"} 1.0")
                     .contains("rotor_rotations_total 1.0")
                     .contains("rotor_model_available{model=\"vendor/primary\"} 0.0");
@@ -85,15 +90,22 @@ class ObservabilityRouteTest {
     void shouldShowEachModelsLimitWhereItCameFromAndLogWhenALearnedOneChanges() throws Exception {
         // the primary allows 3 calls in any minute and says nothing but when to come back; the secondary is declared
         Scenario scenario = Scenario.builder()
-                .model(PRIMARY, ModelBehaviour.limited(3, 60_000).withShape(Limiter.Shape.SLIDING,
-                        new Scenario.Reporting(false, false, Scenario.RetryAfter.MILLISECONDS)))
+                .model(
+                        PRIMARY,
+                        ModelBehaviour.limited(3, 60_000)
+                                .withShape(
+                                        Limiter.Shape.SLIDING,
+                                        new Scenario.Reporting(false, false, Scenario.RetryAfter.MILLISECONDS)))
                 .model(SECONDARY, ModelBehaviour.unlimited())
                 .build();
         int port = FreePorts.next();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness rotor = RotorHarness.on(dir, sim, Map.of(SECONDARY, ", requests-per-minute: 600"), PRIMARY, SECONDARY)
-                     .set("rotor.concurrency", "1").set("camel.management.enabled", "true")
-                     .set("camel.management.port", Integer.toString(port)).start()) {
+                RotorHarness rotor = RotorHarness.on(
+                                dir, sim, Map.of(SECONDARY, ", requests-per-minute: 600"), PRIMARY, SECONDARY)
+                        .set("rotor.concurrency", "1")
+                        .set("camel.management.enabled", "true")
+                        .set("camel.management.port", Integer.toString(port))
+                        .start()) {
             for (int i = 0; i < 6; i++) {
                 rotor.dropTask("t" + i);
             }

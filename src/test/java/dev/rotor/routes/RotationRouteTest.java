@@ -3,6 +3,11 @@ package dev.rotor.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.RotorHarness;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,16 +18,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.rotor.simulator.Scenario.ModelBehaviour;
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.RotorHarness;
 
 /** Rotation over real HTTP against the simulator, through Rotor's own routes and settings. */
 class RotationRouteTest {
@@ -55,7 +53,9 @@ class RotationRouteTest {
                 .model(SECONDARY, ModelBehaviour.unlimited())
                 .build();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.concurrency", "1").start()) {
+                RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY)
+                        .set("rotor.concurrency", "1")
+                        .start()) {
             processOne(rotor, "first");
             processOne(rotor, "second");
 
@@ -65,7 +65,8 @@ class RotationRouteTest {
             assertThat(second.path("rotations").asInt()).isEqualTo(1);
             assertThat(models(second)).containsExactly(PRIMARY, SECONDARY);
             assertThat(outcomes(second)).containsExactly("rate_limited", "ok");
-            assertThat(second.path("attempts").get(0).path("http_status").asInt()).isEqualTo(429);
+            assertThat(second.path("attempts").get(0).path("http_status").asInt())
+                    .isEqualTo(429);
             // rotated without sleeping out the 30 s Retry-After
             assertThat(Duration.ofMillis(second.path("latency_ms").asLong())).isLessThan(Duration.ofSeconds(3));
             assertThat(second.path("simulated").asBoolean()).isFalse();
@@ -78,7 +79,8 @@ class RotationRouteTest {
 
     @Test
     void shouldCoolEveryFreeModelWhenTheSharedFreePoolAnswers429() throws Exception {
-        try (SimulatorServer sim = SimulatorServer.start(freePoolOfTwo()); RotorHarness rotor = onFreeModelsThenPaid(sim)) {
+        try (SimulatorServer sim = SimulatorServer.start(freePoolOfTwo());
+                RotorHarness rotor = onFreeModelsThenPaid(sim)) {
             // another client of the same account used the pool up, so Rotor first hears of it as a 429
             callDirectly(sim, "other:free");
             callDirectly(sim, "other:free");
@@ -97,7 +99,8 @@ class RotationRouteTest {
 
     @Test
     void shouldLeaveEveryFreeModelWithoutA429OnceASuccessReportsThePoolUsedUp() throws Exception {
-        try (SimulatorServer sim = SimulatorServer.start(freePoolOfTwo()); RotorHarness rotor = onFreeModelsThenPaid(sim)) {
+        try (SimulatorServer sim = SimulatorServer.start(freePoolOfTwo());
+                RotorHarness rotor = onFreeModelsThenPaid(sim)) {
             processOne(rotor, "t1");
             processOne(rotor, "t2");
             // a:free answered "0 remaining" on t2: the pool is cooled without spending a 429 to learn it
@@ -110,20 +113,26 @@ class RotationRouteTest {
     }
 
     private static Scenario freePoolOfTwo() {
-        return Scenario.builder().pool("free-models-per-min", 2, 60_000, ":free").build();
+        return Scenario.builder()
+                .pool("free-models-per-min", 2, 60_000, ":free")
+                .build();
     }
 
     private RotorHarness onFreeModelsThenPaid(SimulatorServer sim) {
-        return RotorHarness.on(dir, sim, "a:free", "b:free", "c:free", "paid").set("rotor.concurrency", "1").start();
+        return RotorHarness.on(dir, sim, "a:free", "b:free", "c:free", "paid")
+                .set("rotor.concurrency", "1")
+                .start();
     }
 
     private static void callDirectly(SimulatorServer sim, String model) throws Exception {
-        HttpResponse<String> answer = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/chat/completions"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
-                                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> answer = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/chat/completions"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
+                                        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).isEqualTo(200);
     }
 
@@ -134,7 +143,9 @@ class RotationRouteTest {
                 .model(SECONDARY, ModelBehaviour.limited(1, 3_000))
                 .build();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.concurrency", "1").start()) {
+                RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY)
+                        .set("rotor.concurrency", "1")
+                        .start()) {
             Instant dropped = Instant.now();
             for (String id : List.of("w1", "w2", "w3", "w4")) {
                 rotor.dropTask(id);
@@ -142,16 +153,23 @@ class RotationRouteTest {
             rotor.awaitEnded(4, Duration.ofSeconds(30));
 
             assertThat(rotor.files(rotor.failed())).isEmpty();
-            List<JsonNode> results = List.of(rotor.result("w1"), rotor.result("w2"), rotor.result("w3"), rotor.result("w4"));
-            assertThat(results).allSatisfy(r -> assertThat(r.path("status").asText()).isEqualTo("completed"));
+            List<JsonNode> results =
+                    List.of(rotor.result("w1"), rotor.result("w2"), rotor.result("w3"), rotor.result("w4"));
+            assertThat(results)
+                    .allSatisfy(r -> assertThat(r.path("status").asText()).isEqualTo("completed"));
             // two tasks could not be served before the windows reset: they waited instead of failing
-            long waited = results.stream().filter(r -> r.path("latency_ms").asLong() >= 500).count();
+            long waited = results.stream()
+                    .filter(r -> r.path("latency_ms").asLong() >= 500)
+                    .count();
             assertThat(waited).isGreaterThanOrEqualTo(2);
             // and waiting held no thread: with concurrency 1 the second waiter did not queue behind the first
             Instant lastCall = sim.calls().get(sim.calls().size() - 1).at();
             assertThat(Duration.between(dropped, lastCall)).isLessThan(Duration.ofSeconds(9));
             // it waited for the reset rather than hammering the models: at most one 429 per model per waiting task
-            assertThat(sim.calls().stream().filter(c -> c.answer().startsWith("429")).count()).isLessThanOrEqualTo(4);
+            assertThat(sim.calls().stream()
+                            .filter(c -> c.answer().startsWith("429"))
+                            .count())
+                    .isLessThanOrEqualTo(4);
         }
     }
 
@@ -162,23 +180,29 @@ class RotationRouteTest {
                 .model(SECONDARY, ModelBehaviour.unlimited())
                 .build();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.concurrency", "1").start()) {
+                RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY)
+                        .set("rotor.concurrency", "1")
+                        .start()) {
             processOne(rotor, "uses-primary");
             Instant spent = Instant.now();
             // the primary's window is spent: a task bound to it must wait for the reset
             rotor.drop("waiter.json", "{\"id\":\"waiter\",\"prompt\":\"p\",\"models\":[\"" + PRIMARY + "\"]}");
-            await().atMost(Duration.ofSeconds(10)).until(() -> rotor.context().getInflightRepository().size() == 1);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> rotor.context().getInflightRepository().size() == 1);
             rotor.drop("passer.json", "{\"id\":\"passer\",\"prompt\":\"p\",\"models\":[\"" + SECONDARY + "\"]}");
             rotor.awaitEnded(2, Duration.ofSeconds(20));
             // with a single worker thread, the passer finished while the waiter was still waiting: it held no thread
             assertThat(rotor.ledger().entries()).extracting(e -> e.id()).containsExactly("uses-primary", "passer");
             assertThat(rotor.context().getInflightRepository().size()).isEqualTo(1);
-            assertThat(Duration.between(spent, Instant.now())).as("well before the window resets").isLessThan(Duration.ofSeconds(5));
+            assertThat(Duration.between(spent, Instant.now()))
+                    .as("well before the window resets")
+                    .isLessThan(Duration.ofSeconds(5));
             assertThat(rotor.result("passer").path("latency_ms").asLong()).isLessThan(1_500);
 
             rotor.awaitEnded(3, Duration.ofSeconds(20));
             // it met the 429, waited out the window without calling again, and completed
-            assertThat(rotor.result("waiter").path("attempts").findValuesAsText("outcome")).containsExactly("rate_limited", "ok");
+            assertThat(rotor.result("waiter").path("attempts").findValuesAsText("outcome"))
+                    .containsExactly("rate_limited", "ok");
         }
     }
 
@@ -189,7 +213,8 @@ class RotationRouteTest {
                 .model(SECONDARY, ModelBehaviour.unlimited())
                 .build();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).start()) {
+                RotorHarness rotor =
+                        RotorHarness.on(dir, sim, PRIMARY, SECONDARY).start()) {
             processOne(rotor, "flaky");
             JsonNode r = rotor.result("flaky");
             assertThat(models(r)).containsExactly(PRIMARY, PRIMARY, PRIMARY, SECONDARY);
@@ -212,12 +237,16 @@ class RotationRouteTest {
                 .model(SECONDARY, ModelBehaviour.unlimited())
                 .build();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.rotation.rotate-after", "4").start()) {
+                RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY)
+                        .set("rotor.rotation.rotate-after", "4")
+                        .start()) {
             processOne(rotor, "sneaky");
             JsonNode r = rotor.result("sneaky");
             assertThat(outcomes(r)).containsExactly("transient", "transient", "transient", "ok");
-            assertThat(r.path("attempts").findValuesAsText("message")).anyMatch(m -> m.contains("error in a 200 response"))
-                    .anyMatch(m -> m.equals("empty completion")).anyMatch(m -> m.contains("not a JSON object"));
+            assertThat(r.path("attempts").findValuesAsText("message"))
+                    .anyMatch(m -> m.contains("error in a 200 response"))
+                    .anyMatch(m -> m.equals("empty completion"))
+                    .anyMatch(m -> m.contains("not a JSON object"));
             assertThat(r.path("content").asText()).startsWith("Simulated answer from " + PRIMARY);
         }
     }
@@ -225,7 +254,8 @@ class RotationRouteTest {
     @Test
     void shouldRouteATaskThroughItsNamedChainOrExplicitModels() throws Exception {
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
-             RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).start()) {
+                RotorHarness rotor =
+                        RotorHarness.on(dir, sim, PRIMARY, SECONDARY).start()) {
             NotifyBuilder done = rotor.whenFilesDone(2);
             rotor.drop("chained.json", "{\"id\":\"chained\",\"prompt\":\"p\",\"chain\":\"second-only\"}");
             rotor.drop("explicit.json", "{\"id\":\"explicit\",\"prompt\":\"p\",\"models\":[\"" + SECONDARY + "\"]}");
@@ -239,10 +269,14 @@ class RotationRouteTest {
 
     @Test
     void shouldGiveUpOnAResponseSlowerThanTheReadTimeoutAndRetry() throws Exception {
-        Scenario scenario = Scenario.builder().slowMs(3_000)
-                .model(PRIMARY, ModelBehaviour.unlimited().withScript("slow")).build();
+        Scenario scenario = Scenario.builder()
+                .slowMs(3_000)
+                .model(PRIMARY, ModelBehaviour.unlimited().withScript("slow"))
+                .build();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY).set("rotor.http.read-timeout", "500").start()) {
+                RotorHarness rotor = RotorHarness.on(dir, sim, PRIMARY, SECONDARY)
+                        .set("rotor.http.read-timeout", "500")
+                        .start()) {
             processOne(rotor, "patient");
             JsonNode r = rotor.result("patient");
             assertThat(outcomes(r)).containsExactly("transient", "ok");
@@ -254,9 +288,14 @@ class RotationRouteTest {
 
     @Test
     void shouldMoveAnUnknownModelOutOfTheRotationAndUseTheNext() throws Exception {
-        Scenario scenario = Scenario.builder().serveUnknownModels(false).model(SECONDARY, ModelBehaviour.unlimited()).build();
+        Scenario scenario = Scenario.builder()
+                .serveUnknownModels(false)
+                .model(SECONDARY, ModelBehaviour.unlimited())
+                .build();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness rotor = RotorHarness.on(dir, sim, Map.of(), PRIMARY, SECONDARY).set("rotor.concurrency", "1").start()) {
+                RotorHarness rotor = RotorHarness.on(dir, sim, Map.of(), PRIMARY, SECONDARY)
+                        .set("rotor.concurrency", "1")
+                        .start()) {
             processOne(rotor, "g1");
             processOne(rotor, "g2");
             assertThat(outcomes(rotor.result("g1"))).containsExactly("model_gone", "ok");
@@ -267,10 +306,15 @@ class RotationRouteTest {
 
     @Test
     void shouldLeaveAModelItsProviderDoesNotListOutOfTheRotationFromTheStart() throws Exception {
-        Scenario scenario = Scenario.builder().serveUnknownModels(false).model(SECONDARY, ModelBehaviour.unlimited()).build();
+        Scenario scenario = Scenario.builder()
+                .serveUnknownModels(false)
+                .model(SECONDARY, ModelBehaviour.unlimited())
+                .build();
         try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness rotor = RotorHarness.on(dir, sim, Map.of(), PRIMARY, SECONDARY).set("rotor.check.at-start", "true")
-                     .set("rotor.concurrency", "1").start()) {
+                RotorHarness rotor = RotorHarness.on(dir, sim, Map.of(), PRIMARY, SECONDARY)
+                        .set("rotor.check.at-start", "true")
+                        .set("rotor.concurrency", "1")
+                        .start()) {
             processOne(rotor, "s1");
             // never tried: the provider's /models at start did not list it
             assertThat(outcomes(rotor.result("s1"))).containsExactly("ok");

@@ -3,18 +3,16 @@ package dev.rotor.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import dev.rotor.simulator.Scenario.ModelBehaviour;
 import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.Scenario.ModelBehaviour;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.RotorHarness;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A recognisable key, taken through every outcome, shows up in no log line, file or metric. */
 class SecretsRouteTest {
@@ -28,7 +26,8 @@ class SecretsRouteTest {
     @Test
     void shouldKeepTheKeyOutOfLogsResultsDeadLettersAndMetricsThroughEveryOutcome() throws Exception {
         long logOffset = Files.exists(LOG) ? Files.size(LOG) : 0;
-        Scenario accepting = Scenario.builder().requiredKey(KEY)
+        Scenario accepting = Scenario.builder()
+                .requiredKey(KEY)
                 .model("vendor/primary", ModelBehaviour.unlimited().withScript("ok", "429"))
                 .model("vendor/secondary", ModelBehaviour.unlimited())
                 .model("vendor/refuses-input", ModelBehaviour.unlimited().withScript("400"))
@@ -36,7 +35,8 @@ class SecretsRouteTest {
                 .build();
         Scenario refusing = Scenario.builder().requiredKey("a-different-key").build();
         String metrics;
-        try (SimulatorServer sim = SimulatorServer.start(accepting); SimulatorServer locked = SimulatorServer.start(refusing)) {
+        try (SimulatorServer sim = SimulatorServer.start(accepting);
+                SimulatorServer locked = SimulatorServer.start(refusing)) {
             String models = """
                     providers:
                       open: { base-url: "%s", api-key-env: %s }
@@ -47,9 +47,13 @@ class SecretsRouteTest {
                       - { id: vendor/refuses-input, provider: open }
                       - { id: vendor/busy, provider: open }
                       - { id: locked/model, provider: locked }
-                    """.formatted(sim.baseUrl(), RotorHarness.KEY_VARIABLE, locked.baseUrl(), RotorHarness.KEY_VARIABLE);
-            RotorHarness rotor = RotorHarness.withModels(dir, models).set(RotorHarness.KEY_VARIABLE, KEY)
-                    .set("rotor.concurrency", "1").set("camel.main.shutdown-timeout", "1").start();
+                    """.formatted(
+                            sim.baseUrl(), RotorHarness.KEY_VARIABLE, locked.baseUrl(), RotorHarness.KEY_VARIABLE);
+            RotorHarness rotor = RotorHarness.withModels(dir, models)
+                    .set(RotorHarness.KEY_VARIABLE, KEY)
+                    .set("rotor.concurrency", "1")
+                    .set("camel.main.shutdown-timeout", "1")
+                    .start();
             try {
                 rotor.drop("s-ok.json", task("s-ok", "vendor/primary", "vendor/secondary"));
                 rotor.awaitEnded(1, Duration.ofSeconds(20));
@@ -60,17 +64,24 @@ class SecretsRouteTest {
                 // this one meets a 429 asking for 30 s and waits: Rotor "crashes" under it
                 rotor.drop("s-crash.json", task("s-crash", "vendor/busy"));
                 await().atMost(Duration.ofSeconds(20)).until(() -> sim.callsTo("vendor/busy") == 1);
-                metrics = rotor.context().getRegistry().lookupByNameAndType("metricsRegistry", PrometheusMeterRegistry.class)
+                metrics = rotor.context()
+                        .getRegistry()
+                        .lookupByNameAndType("metricsRegistry", PrometheusMeterRegistry.class)
                         .scrape();
             } finally {
                 rotor.context().getShutdownStrategy().setShutdownNowOnTimeout(true);
                 rotor.close();
             }
             assertThat(rotor.result("s-ok").path("status").asText()).isEqualTo("completed");
-            assertThat(rotor.result("s-429").path("attempts").findValuesAsText("outcome")).containsExactly("rate_limited", "ok");
-            assertThat(rotor.deadLetter("s-bad").path("error").path("type").asText()).isEqualTo("bad_request");
-            assertThat(rotor.deadLetter("s-auth").path("error").path("type").asText()).isEqualTo("auth");
-            assertThat(rotor.inbox().resolve("s-crash.json")).as("kept for the next run").exists();
+            assertThat(rotor.result("s-429").path("attempts").findValuesAsText("outcome"))
+                    .containsExactly("rate_limited", "ok");
+            assertThat(rotor.deadLetter("s-bad").path("error").path("type").asText())
+                    .isEqualTo("bad_request");
+            assertThat(rotor.deadLetter("s-auth").path("error").path("type").asText())
+                    .isEqualTo("auth");
+            assertThat(rotor.inbox().resolve("s-crash.json"))
+                    .as("kept for the next run")
+                    .exists();
             // the key did reach the provider that accepts it
             assertThat(sim.callsTo("vendor/secondary")).isEqualTo(1);
         }

@@ -2,6 +2,14 @@ package dev.rotor.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.simulator.Scenario;
+import dev.rotor.simulator.Scenario.ModelBehaviour;
+import dev.rotor.simulator.SimulatorServer;
+import dev.rotor.support.FreePorts;
+import dev.rotor.support.HeadlessChromium;
+import dev.rotor.support.RotorHarness;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,19 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.rotor.simulator.Scenario.ModelBehaviour;
-import dev.rotor.simulator.Scenario;
-import dev.rotor.simulator.SimulatorServer;
-import dev.rotor.support.FreePorts;
-import dev.rotor.support.HeadlessChromium;
-import dev.rotor.support.RotorHarness;
 
 /**
  * The status page in a real browser: Rotor on the simulator with one model cooling after a 429 and another whose
@@ -49,10 +46,13 @@ class StatusPageBrowserTest {
         int port = FreePorts.next();
         String page = "http://127.0.0.1:" + port + "/rotor/";
         try (SimulatorServer sim = SimulatorServer.start(scenario);
-             RotorHarness rotor = RotorHarness.on(dir, sim, COOLING, BROKEN, STEADY)
-                     .set("camel.management.enabled", "true").set("camel.management.port", Integer.toString(port))
-                     .set("rotor.breaker.threshold", "2").set("rotor.breaker.wait", "5m")
-                     .set("rotor.retry.max-attempts", "2").start()) {
+                RotorHarness rotor = RotorHarness.on(dir, sim, COOLING, BROKEN, STEADY)
+                        .set("camel.management.enabled", "true")
+                        .set("camel.management.port", Integer.toString(port))
+                        .set("rotor.breaker.threshold", "2")
+                        .set("rotor.breaker.wait", "5m")
+                        .set("rotor.retry.max-attempts", "2")
+                        .start()) {
             // two calls on the broken model: its breaker opens, the task is dead-lettered with the page's text
             rotor.drop("t-dead.json", "{\"id\": \"t-dead\", \"prompt\": \"hello\", \"models\": [\"" + BROKEN + "\"]}");
             rotor.awaitEnded(1, Duration.ofSeconds(20));
@@ -63,8 +63,13 @@ class StatusPageBrowserTest {
             rotor.drop("t-markup.json", "{\"id\": \"<script>document.title='id'</script>\", \"prompt\": \"hello\"}");
             rotor.awaitEnded(3, Duration.ofSeconds(20));
 
-            JsonNode status = new ObjectMapper().readTree(HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(page + "status.json")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            JsonNode status = new ObjectMapper()
+                    .readTree(HttpClient.newHttpClient()
+                            .send(
+                                    HttpRequest.newBuilder(URI.create(page + "status.json"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .body());
             assertThat(status.path("models").findValuesAsText("state"))
                     .containsExactly("cooling", "breaker open", "available");
 
@@ -85,7 +90,8 @@ class StatusPageBrowserTest {
 
     /** The table row of {@code table} whose text holds {@code key}; empty when none does. */
     private static String row(String dom, String table, String key) {
-        Matcher body = Pattern.compile("<table id=\"" + table + "\">.*?</table>", Pattern.DOTALL).matcher(dom);
+        Matcher body = Pattern.compile("<table id=\"" + table + "\">.*?</table>", Pattern.DOTALL)
+                .matcher(dom);
         assertThat(body.find()).as("table " + table + " in the page:\n" + dom).isTrue();
         Matcher rows = Pattern.compile("<tr>.*?</tr>", Pattern.DOTALL).matcher(body.group());
         while (rows.find()) {

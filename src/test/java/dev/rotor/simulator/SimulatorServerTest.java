@@ -2,6 +2,9 @@ package dev.rotor.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.support.MutableClock;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,12 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
-
-import dev.rotor.support.MutableClock;
 
 class SimulatorServerTest {
 
@@ -34,7 +32,9 @@ class SimulatorServerTest {
 
     @Test
     void shouldAnswerLikeOpenRouterWhenTheFreePoolIsExhausted() throws Exception {
-        Scenario s = Scenario.builder().pool("free-models-per-min", 2, 60_000, ":free").build();
+        Scenario s = Scenario.builder()
+                .pool("free-models-per-min", 2, 60_000, ":free")
+                .build();
         try (SimulatorServer sim = SimulatorServer.start(s)) {
             assertThat(call(sim, "a:free", null).statusCode()).isEqualTo(200);
             HttpResponse<String> second = call(sim, "b:free", null);
@@ -44,9 +44,14 @@ class SimulatorServerTest {
             assertThat(third.statusCode()).isEqualTo(429);
             JsonNode error = JSON.readTree(third.body()).path("error");
             assertThat(error.path("message").asText()).contains("free-models-per-min");
-            long reset = Long.parseLong(third.headers().firstValue("X-RateLimit-Reset").orElseThrow());
+            long reset = Long.parseLong(
+                    third.headers().firstValue("X-RateLimit-Reset").orElseThrow());
             assertThat(Instant.ofEpochMilli(reset)).isAfter(Instant.now());
-            assertThat(error.path("metadata").path("headers").path("X-RateLimit-Reset").asLong()).isEqualTo(reset);
+            assertThat(error.path("metadata")
+                            .path("headers")
+                            .path("X-RateLimit-Reset")
+                            .asLong())
+                    .isEqualTo(reset);
             // a paid model is outside the pool
             assertThat(call(sim, "paid", null).statusCode()).isEqualTo(200);
         }
@@ -54,30 +59,50 @@ class SimulatorServerTest {
 
     @Test
     void shouldSendRetryAfterWhenAModelsOwnLimitIsHit() throws Exception {
-        Scenario s = Scenario.builder().model("m", Scenario.ModelBehaviour.limited(1, 30_000)).build();
+        Scenario s = Scenario.builder()
+                .model("m", Scenario.ModelBehaviour.limited(1, 30_000))
+                .build();
         try (SimulatorServer sim = SimulatorServer.start(s)) {
             call(sim, "m", null);
             HttpResponse<String> limited = call(sim, "m", null);
             assertThat(limited.statusCode()).isEqualTo(429);
-            assertThat(Integer.parseInt(limited.headers().firstValue("Retry-After").orElseThrow())).isBetween(1, 30);
-            assertThat(JSON.readTree(limited.body()).path("error").path("metadata").path("provider_name").asText())
+            assertThat(Integer.parseInt(
+                            limited.headers().firstValue("Retry-After").orElseThrow()))
+                    .isBetween(1, 30);
+            assertThat(JSON.readTree(limited.body())
+                            .path("error")
+                            .path("metadata")
+                            .path("provider_name")
+                            .asText())
                     .isEqualTo("Simulated");
         }
     }
 
     @Test
     void shouldPlayAScriptThenServeNormally() throws Exception {
-        Scenario s = Scenario.builder().model("m", Scenario.ModelBehaviour.unlimited().withScript("503", "empty", "error-200"))
+        Scenario s = Scenario.builder()
+                .model("m", Scenario.ModelBehaviour.unlimited().withScript("503", "empty", "error-200"))
                 .build();
         try (SimulatorServer sim = SimulatorServer.start(s)) {
             assertThat(call(sim, "m", null).statusCode()).isEqualTo(503);
             HttpResponse<String> empty = call(sim, "m", null);
-            assertThat(JSON.readTree(empty.body()).path("choices").path(0).path("message").path("content").asText()).isEmpty();
+            assertThat(JSON.readTree(empty.body())
+                            .path("choices")
+                            .path(0)
+                            .path("message")
+                            .path("content")
+                            .asText())
+                    .isEmpty();
             HttpResponse<String> errorIn200 = call(sim, "m", null);
             assertThat(errorIn200.statusCode()).isEqualTo(200);
             assertThat(JSON.readTree(errorIn200.body()).has("error")).isTrue();
             HttpResponse<String> ok = call(sim, "m", null);
-            assertThat(JSON.readTree(ok.body()).path("choices").path(0).path("message").path("content").asText())
+            assertThat(JSON.readTree(ok.body())
+                            .path("choices")
+                            .path(0)
+                            .path("message")
+                            .path("content")
+                            .asText())
                     .contains("Simulated answer from m");
             assertThat(sim.callsTo("m")).isEqualTo(4);
         }
@@ -87,8 +112,9 @@ class SimulatorServerTest {
     void shouldFreeASlidingWindowsSlotsOneByOneAWindowAfterEachCall() throws Exception {
         MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
         Scenario.Reporting silent = new Scenario.Reporting(false, false, Scenario.RetryAfter.MILLISECONDS);
-        Scenario s = Scenario.builder().model("m", Scenario.ModelBehaviour.limited(2, 10_000)
-                .withShape(Limiter.Shape.SLIDING, silent)).build();
+        Scenario s = Scenario.builder()
+                .model("m", Scenario.ModelBehaviour.limited(2, 10_000).withShape(Limiter.Shape.SLIDING, silent))
+                .build();
         try (SimulatorServer sim = SimulatorServer.start(s, clock, 0)) {
             assertThat(call(sim, "m", null).statusCode()).isEqualTo(200);
             clock.advance(Duration.ofSeconds(4));
@@ -110,8 +136,15 @@ class SimulatorServerTest {
     @Test
     void shouldRefillATokenBucketContinuouslyAfterItsBurst() throws Exception {
         MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
-        Scenario s = Scenario.builder().pool("bucket", 4, 2_000, ":free", Limiter.Shape.BUCKET,
-                new Scenario.Reporting(true, true, Scenario.RetryAfter.MILLISECONDS)).build();
+        Scenario s = Scenario.builder()
+                .pool(
+                        "bucket",
+                        4,
+                        2_000,
+                        ":free",
+                        Limiter.Shape.BUCKET,
+                        new Scenario.Reporting(true, true, Scenario.RetryAfter.MILLISECONDS))
+                .build();
         try (SimulatorServer sim = SimulatorServer.start(s, clock, 0)) {
             for (int i = 0; i < 4; i++) {
                 assertThat(call(sim, "a:free", null).statusCode()).isEqualTo(200);
@@ -121,12 +154,17 @@ class SimulatorServerTest {
             // four tokens per 2 s: the next one in 500 ms
             assertThat(refused.headers().firstValue("retry-after-ms")).contains("500");
             assertThat(refused.headers().firstValue("X-RateLimit-Remaining")).contains("0");
-            assertThat(JSON.readTree(refused.body()).path("error").path("message").asText()).contains("bucket");
+            assertThat(JSON.readTree(refused.body())
+                            .path("error")
+                            .path("message")
+                            .asText())
+                    .contains("bucket");
             clock.advance(Duration.ofMillis(500));
             HttpResponse<String> refilled = call(sim, "a:free", null);
             assertThat(refilled.statusCode()).isEqualTo(200);
             // a success reports when the bucket is full again
-            assertThat(Long.parseLong(refilled.headers().firstValue("X-RateLimit-Reset").orElseThrow()))
+            assertThat(Long.parseLong(
+                            refilled.headers().firstValue("X-RateLimit-Reset").orElseThrow()))
                     .isEqualTo(clock.millis() + 2_000);
             assertThat(call(sim, "a:free", null).statusCode()).isEqualTo(429);
         }
@@ -135,8 +173,15 @@ class SimulatorServerTest {
     @Test
     void shouldNameWhenTheBucketIsFullAgainInA429WhenItsResetMeansFullAsOpenAisDoes() throws Exception {
         MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
-        Scenario s = Scenario.builder().pool("bucket", 4, 2_000, ":free", Limiter.Shape.BUCKET,
-                new Scenario.Reporting(true, true, Scenario.RetryAfter.SECONDS, Scenario.Reset.FULL)).build();
+        Scenario s = Scenario.builder()
+                .pool(
+                        "bucket",
+                        4,
+                        2_000,
+                        ":free",
+                        Limiter.Shape.BUCKET,
+                        new Scenario.Reporting(true, true, Scenario.RetryAfter.SECONDS, Scenario.Reset.FULL))
+                .build();
         try (SimulatorServer sim = SimulatorServer.start(s, clock, 0)) {
             for (int i = 0; i < 4; i++) {
                 assertThat(call(sim, "a:free", null).statusCode()).isEqualTo(200);
@@ -144,7 +189,8 @@ class SimulatorServerTest {
             HttpResponse<String> refused = call(sim, "b:free", null);
             assertThat(refused.statusCode()).isEqualTo(429);
             // the next token comes in 500 ms, but the bucket is whole again only in 2 s: the reset names that
-            assertThat(Long.parseLong(refused.headers().firstValue("X-RateLimit-Reset").orElseThrow()))
+            assertThat(Long.parseLong(
+                            refused.headers().firstValue("X-RateLimit-Reset").orElseThrow()))
                     .isEqualTo(clock.millis() + 2_000);
             assertThat(refused.headers().firstValue("Retry-After")).contains("2");
         }
@@ -162,7 +208,8 @@ class SimulatorServerTest {
                 """);
         Scenario s = Scenario.load(file);
         assertThat(s.pools().get(0).shape()).isEqualTo(Limiter.Shape.SLIDING);
-        assertThat(s.pools().get(0).reporting()).isEqualTo(new Scenario.Reporting(false, true, Scenario.RetryAfter.NONE));
+        assertThat(s.pools().get(0).reporting())
+                .isEqualTo(new Scenario.Reporting(false, true, Scenario.RetryAfter.NONE));
         assertThat(s.models().get("m").shape()).isEqualTo(Limiter.Shape.BUCKET);
         assertThat(s.models().get("m").reporting())
                 .isEqualTo(new Scenario.Reporting(false, false, Scenario.RetryAfter.NONE, Scenario.Reset.FULL));
@@ -174,14 +221,19 @@ class SimulatorServerTest {
     @Test
     void shouldLoadEveryShippedScenario() throws Exception {
         try (var files = Files.list(Path.of("examples/simulator"))) {
-            assertThat(files.toList()).isNotEmpty().allSatisfy(f -> assertThat(Scenario.load(f).models()).isNotEmpty());
+            assertThat(files.toList())
+                    .isNotEmpty()
+                    .allSatisfy(f -> assertThat(Scenario.load(f).models()).isNotEmpty());
         }
     }
 
     @Test
     void shouldRefuseAWrongKeyAndUnknownModels() throws Exception {
-        Scenario s = Scenario.builder().requiredKey("right").serveUnknownModels(false)
-                .model("known", Scenario.ModelBehaviour.unlimited()).build();
+        Scenario s = Scenario.builder()
+                .requiredKey("right")
+                .serveUnknownModels(false)
+                .model("known", Scenario.ModelBehaviour.unlimited())
+                .build();
         try (SimulatorServer sim = SimulatorServer.start(s)) {
             assertThat(call(sim, "known", "wrong").statusCode()).isEqualTo(401);
             assertThat(call(sim, "known", "right").statusCode()).isEqualTo(200);

@@ -2,19 +2,6 @@ package dev.rotor.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
-
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.Test;
-
 import dev.rotor.chat.Failure;
 import dev.rotor.chat.FailureKind;
 import dev.rotor.chat.LimitScope;
@@ -37,12 +24,24 @@ import dev.rotor.rotation.RotationPolicy;
 import dev.rotor.rotation.Selection;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.support.MutableClock;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayInputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
 
 /** What the status page says of a model, state by state, on a hand-moved clock. */
 class ModelStatusTest {
 
     private static final Instant START = Instant.parse("2026-11-28T10:00:00Z");
-    private static final ModelRegistry MODELS = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+    private static final ModelRegistry MODELS =
+            ModelRegistryLoader.parse(new ByteArrayInputStream("""
             providers:
               openrouter: { base-url: "http://127.0.0.1:1/api/v1" }
               other: { base-url: "http://127.0.0.1:2/v1" }
@@ -57,8 +56,12 @@ class ModelStatusTest {
 
     private final MutableClock clock = new MutableClock(START);
     private final RotationConfig config = RotationConfig.defaults();
-    private final RotationPolicy policy = new RotationPolicy(MODELS, config,
-            new InMemoryLimitState(MODELS, new LimitsConfig(true, false), n -> config.backoff().delay(n, 0.5)), clock,
+    private final RotationPolicy policy = new RotationPolicy(
+            MODELS,
+            config,
+            new InMemoryLimitState(
+                    MODELS, new LimitsConfig(true, false), n -> config.backoff().delay(n, 0.5)),
+            clock,
             () -> 0.5);
     private final RotorMetrics metrics = new RotorMetrics(new SimpleMeterRegistry(), policy, MODELS.models(), clock);
 
@@ -81,8 +84,14 @@ class ModelStatusTest {
 
     @Test
     void shouldSayWhichModelsShareACooldownAndWhoseAnswerSetIt() {
-        fail("a:free", new Failure(FailureKind.RATE_LIMITED, 429, "Rate limit exceeded: free-models-per-min",
-                LimitScope.UNSPECIFIED, Optional.of(START.plusSeconds(30))));
+        fail(
+                "a:free",
+                new Failure(
+                        FailureKind.RATE_LIMITED,
+                        429,
+                        "Rate limit exceeded: free-models-per-min",
+                        LimitScope.UNSPECIFIED,
+                        Optional.of(START.plusSeconds(30))));
 
         assertThat(status("a:free")).satisfies(s -> {
             assertThat(s.state()).isEqualTo(ModelStatus.COOLING);
@@ -113,7 +122,8 @@ class ModelStatusTest {
         assertThat(status("elsewhere").state()).isEqualTo(ModelStatus.BREAKER_OPEN);
         assertThat(status("elsewhere").why()).isEqualTo("transient: Service Unavailable");
         clock.advance(config.breakerWait().plusSeconds(1));
-        policy.select(new TaskProgress("t", List.of(model("elsewhere")), clock.instant().plusSeconds(60)));
+        policy.select(new TaskProgress(
+                "t", List.of(model("elsewhere")), clock.instant().plusSeconds(60)));
         assertThat(status("elsewhere").state()).isEqualTo(ModelStatus.BREAKER_HALF_OPEN);
 
         policy.limits().leaveRotation(model("b:free"), "No endpoints found for b:free");
@@ -125,7 +135,8 @@ class ModelStatusTest {
 
     @Test
     void shouldShowTheTokenLimitWhatItHoldsAndThatASpentBudgetLeavesTheModelOutUntilItResets() {
-        ModelRegistry priced = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+        ModelRegistry priced =
+                ModelRegistryLoader.parse(new ByteArrayInputStream("""
                 providers:
                   p: { base-url: "http://127.0.0.1:1/v1" }
                 models:
@@ -137,23 +148,31 @@ class ModelStatusTest {
         RotationPolicy pricedPolicy = new RotationPolicy(priced, config, limits, clock, () -> 0.5);
         RotorMetrics pricedMetrics = new RotorMetrics(new SimpleMeterRegistry(), pricedPolicy, priced.models(), clock);
         // one call of 1,000 tokens in, 1,000 out at most: it holds $0.0053 of the day's $0.005, so it may not go ...
-        Reservation large = new InputEstimates().plan(dear, new TaskSize(1_000, OptionalInt.empty())).forTask("t");
+        Reservation large = new InputEstimates()
+                .plan(dear, new TaskSize(1_000, OptionalInt.empty()))
+                .forTask("t");
         assertThat(limits.tryAcquire(dear, large, START)).isInstanceOf(Admission.OverBudget.class);
         // ... but a smaller one may, and once it cost $0.0045 what is left holds no call the model could make
-        Reservation small = new InputEstimates().plan(dear, new TaskSize(100, OptionalInt.of(900))).forTask("t");
+        Reservation small = new InputEstimates()
+                .plan(dear, new TaskSize(100, OptionalInt.of(900)))
+                .forTask("t");
         Permit permit = ((Admission.Granted) limits.tryAcquire(dear, small, START)).permit();
         ModelStatus holding = ModelStatus.of(dear, pricedPolicy, pricedMetrics, START, priced.models());
         assertThat(holding.tokenLimit()).isEqualTo("10000 tokens per 1m (declared, model:dear)");
         assertThat(holding.tokensReserved()).isEqualTo(130 + 900);
         assertThat(holding.tokensAvailable()).isEqualTo(10_000 - 130 - 900);
-        limits.succeeded(permit, START.plusSeconds(1), LimitReport.EMPTY,
+        limits.succeeded(
+                permit,
+                START.plusSeconds(1),
+                LimitReport.EMPTY,
                 new TokenUsage(900, 900, 0, 0, OptionalLong.empty(), true));
         pricedMetrics.spent(dear, Money.picoUsd(new BigDecimal("0.0045")));
 
         ModelStatus spent = ModelStatus.of(dear, pricedPolicy, pricedMetrics, START.plusSeconds(1), priced.models());
         assertThat(spent.state()).isEqualTo(ModelStatus.BUDGET_SPENT);
         assertThat(spent.until()).isEqualTo(Instant.parse("2026-11-29T00:00:00Z"));
-        assertThat(spent.why()).isEqualTo("its budget per day on model:dear has $0.000500 left, less than a call holds");
+        assertThat(spent.why())
+                .isEqualTo("its budget per day on model:dear has $0.000500 left, less than a call holds");
         assertThat(spent.spendUsd()).isEqualTo(0.0045);
         assertThat(spent.tokensReserved()).isZero();
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.HashMap;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
 class TimelineTest {
@@ -48,7 +47,9 @@ class TimelineTest {
             at(s, s);
         }
 
-        assertThat(timeline.perSecond("done").perSecond()).hasSize(Timeline.CHART_SECONDS).containsOnly(1.0);
+        assertThat(timeline.perSecond("done").perSecond())
+                .hasSize(Timeline.CHART_SECONDS)
+                .containsOnly(1.0);
     }
 
     private void at(long second, double done) {

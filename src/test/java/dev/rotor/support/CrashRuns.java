@@ -3,6 +3,7 @@ package dev.rotor.support;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.rotor.simulator.SimulatorServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,8 +19,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import dev.rotor.simulator.SimulatorServer;
-
 /**
  * Rotor as a process, killed with {@code kill -9} at random moments of a backlog on a queue or topic and restarted
  * each time, until every task has a result; what each kill left in flight, read from the calls the simulator saw and
@@ -29,17 +28,23 @@ public final class CrashRuns {
 
     /** A call the simulator took this long before a kill had its answer back and recorded (latency 60 ms). */
     public static final Duration ANSWERED_MARGIN = Duration.ofMillis(500);
+
     private static final Pattern TASK_IN_PROMPT = Pattern.compile("task (crash-\\d+)");
 
     /**
      * What the kills left: tasks called with no result at a kill, those of them called well before it (their answer
      * was back), and the calls per task over the whole run.
      */
-    public record Outcome(Set<String> inFlightAtAKill, Set<String> answeredBeforeAKill, Map<String, Integer> calls,
-                          List<String> report) {
+    public record Outcome(
+            Set<String> inFlightAtAKill,
+            Set<String> answeredBeforeAKill,
+            Map<String, Integer> calls,
+            List<String> report) {
 
         public Set<String> calledTwice() {
-            return calls.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
+            return calls.entrySet().stream()
+                    .filter(e -> e.getValue() > 1)
+                    .map(Map.Entry::getKey)
                     .collect(Collectors.toSet());
         }
 
@@ -55,30 +60,48 @@ public final class CrashRuns {
          */
         public void check(String transport, int tasks, int kills, int produced, Set<String> results) {
             Set<String> twice = calledTwice();
-            long repeatedInFlight = twice.stream().filter(inFlightAtAKill::contains).count();
-            long repeatedAnswered = twice.stream().filter(answeredBeforeAKill::contains).count();
-            System.out.printf("Crash (%s): %d tasks, %d kills (%s); %d results for %d tasks (%d beyond one a task: "
-                    + "inputs that came back after a kill); %d provider calls; %d tasks called twice, %d of them in "
-                    + "flight at a kill; %d answered before a kill with no result yet, %d of them called again%n",
-                    transport, tasks, kills, String.join("; ", report), produced, results.size(),
-                    produced - results.size(), totalCalls(), twice.size(), repeatedInFlight,
-                    answeredBeforeAKill.size(), repeatedAnswered);
+            long repeatedInFlight =
+                    twice.stream().filter(inFlightAtAKill::contains).count();
+            long repeatedAnswered =
+                    twice.stream().filter(answeredBeforeAKill::contains).count();
+            System.out.printf(
+                    "Crash (%s): %d tasks, %d kills (%s); %d results for %d tasks (%d beyond one a task: "
+                            + "inputs that came back after a kill); %d provider calls; %d tasks called twice, %d of them in "
+                            + "flight at a kill; %d answered before a kill with no result yet, %d of them called again%n",
+                    transport,
+                    tasks,
+                    kills,
+                    String.join("; ", report),
+                    produced,
+                    results.size(),
+                    produced - results.size(),
+                    totalCalls(),
+                    twice.size(),
+                    repeatedInFlight,
+                    answeredBeforeAKill.size(),
+                    repeatedAnswered);
             assertThat(results).hasSize(tasks);
             assertThat(inFlightAtAKill).containsAll(twice);
             assertThat(twice.stream().filter(answeredBeforeAKill::contains).toList())
-                    .as("answers recorded in the journal before a kill are not asked for again").isEmpty();
+                    .as("answers recorded in the journal before a kill are not asked for again")
+                    .isEmpty();
         }
     }
 
-    private CrashRuns() {
-    }
+    private CrashRuns() {}
 
     /**
      * @param start   starts Rotor for run n
      * @param results the ids of the tasks with a result so far
      */
-    public static Outcome run(int tasks, int kills, long seed, SimulatorServer sim, IntFunction<Process> start,
-                              Supplier<Set<String>> results) throws InterruptedException {
+    public static Outcome run(
+            int tasks,
+            int kills,
+            long seed,
+            SimulatorServer sim,
+            IntFunction<Process> start,
+            Supplier<Set<String>> results)
+            throws InterruptedException {
         Random random = new Random(seed);
         Set<String> inFlightAtAKill = new HashSet<>();
         Set<String> answeredBeforeAKill = new HashSet<>();
@@ -102,8 +125,8 @@ public final class CrashRuns {
             inFlightAtAKill.addAll(inFlight);
             Instant answeredBy = killedAt.minus(ANSWERED_MARGIN);
             answeredBeforeAKill.addAll(withNoResult(callsByTask(sim, startedAt, answeredBy), resulted));
-            report.add(String.format("kill %d at %d results: %d in flight", kill + 1, resulted.size(),
-                    inFlight.size()));
+            report.add(
+                    String.format("kill %d at %d results: %d in flight", kill + 1, resulted.size(), inFlight.size()));
         }
         return new Outcome(inFlightAtAKill, answeredBeforeAKill, callsByTask(sim, Instant.MIN, Instant.MAX), report);
     }

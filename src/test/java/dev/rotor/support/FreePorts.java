@@ -15,10 +15,10 @@ public final class FreePorts {
     private static final int FIRST = 20_000;
     private static final int LAST = 32_000;
     /** Ports go out in turn from a random start, so two test JVMs at once, or one run after another, rarely meet. */
-    private static final AtomicInteger NEXT = new AtomicInteger(FIRST + ThreadLocalRandom.current().nextInt(LAST - FIRST));
+    private static final AtomicInteger NEXT =
+            new AtomicInteger(FIRST + ThreadLocalRandom.current().nextInt(LAST - FIRST));
 
-    private FreePorts() {
-    }
+    private FreePorts() {}
 
     public static int next() {
         for (int tries = 0; tries < LAST - FIRST; tries++) {

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -18,8 +17,8 @@ import org.junit.jupiter.api.Assumptions;
  */
 public final class HeadlessChromium {
 
-    private static final List<String> PLACES = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser",
-            "/usr/bin/google-chrome");
+    private static final List<String> PLACES =
+            List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome");
 
     private final Path binary;
     private final Path profile;
@@ -33,8 +32,11 @@ public final class HeadlessChromium {
     public static HeadlessChromium in(Path dir) {
         Stream<Path> onPath = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
                 .flatMap(d -> Stream.of(Path.of(d, "chromium"), Path.of(d, "chromium-browser")));
-        Optional<Path> found = Stream.concat(PLACES.stream().map(Path::of), onPath).filter(Files::isExecutable).findFirst();
-        Assumptions.assumeTrue(found.isPresent(),
+        Optional<Path> found = Stream.concat(PLACES.stream().map(Path::of), onPath)
+                .filter(Files::isExecutable)
+                .findFirst();
+        Assumptions.assumeTrue(
+                found.isPresent(),
                 "chromium is not installed (apt-get install -y chromium): the status page's browser test is skipped");
         return new HeadlessChromium(found.get(), dir.resolve("chromium-profile"));
     }
@@ -45,14 +47,25 @@ public final class HeadlessChromium {
     }
 
     /** A PNG of the page, {@code width} × {@code height}, after its scripts ran for {@code virtualMs}. */
-    public void screenshot(String url, int virtualMs, Path png, int width, int height) throws IOException, InterruptedException {
-        run(url, virtualMs, "--screenshot=" + png.toAbsolutePath(), "--window-size=" + width + "," + height,
+    public void screenshot(String url, int virtualMs, Path png, int width, int height)
+            throws IOException, InterruptedException {
+        run(
+                url,
+                virtualMs,
+                "--screenshot=" + png.toAbsolutePath(),
+                "--window-size=" + width + "," + height,
                 "--hide-scrollbars");
     }
 
     private byte[] run(String url, int virtualMs, String... what) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(binary.toString(), "--headless", "--disable-gpu", "--no-sandbox",
-                "--no-first-run", "--user-data-dir=" + profile, "--virtual-time-budget=" + virtualMs));
+        List<String> command = new ArrayList<>(List.of(
+                binary.toString(),
+                "--headless",
+                "--disable-gpu",
+                "--no-sandbox",
+                "--no-first-run",
+                "--user-data-dir=" + profile,
+                "--virtual-time-budget=" + virtualMs));
         command.addAll(List.of(what));
         command.add(url);
         Path errors = Files.createTempFile("chromium", ".log");

@@ -1,5 +1,14 @@
 package dev.rotor.support;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,17 +18,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
-import io.opentelemetry.proto.trace.v1.Span;
 
 /**
  * An OTLP/HTTP trace receiver on loopback, as a collector is one: it takes {@code POST /v1/traces} with an
@@ -54,8 +52,11 @@ public final class OtlpReceiver implements AutoCloseable {
         }
 
         public Map<String, Object> event(String name) {
-            return span.getEventsList().stream().filter(e -> e.getName().equals(name)).findFirst()
-                    .map(e -> values(e.getAttributesList())).orElse(Map.of());
+            return span.getEventsList().stream()
+                    .filter(e -> e.getName().equals(name))
+                    .findFirst()
+                    .map(e -> values(e.getAttributesList()))
+                    .orElse(Map.of());
         }
     }
 
@@ -64,6 +65,7 @@ public final class OtlpReceiver implements AutoCloseable {
     private final List<String> requests = new ArrayList<>();
     /** Keep what arrives (tests), or decode and count it only (benchmarks send spans by the hundred thousand). */
     private final boolean keep;
+
     private long counted;
 
     public OtlpReceiver() throws IOException {
@@ -107,8 +109,8 @@ public final class OtlpReceiver implements AutoCloseable {
         try (InputStream in = exchange.getRequestBody()) {
             ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(in.readAllBytes());
             synchronized (this) {
-                request.getResourceSpansList().forEach(rs -> rs.getScopeSpansList()
-                        .forEach(ss -> counted += ss.getSpansCount()));
+                request.getResourceSpansList()
+                        .forEach(rs -> rs.getScopeSpansList().forEach(ss -> counted += ss.getSpansCount()));
                 if (keep) {
                     kept(request);
                 }
@@ -125,9 +127,12 @@ public final class OtlpReceiver implements AutoCloseable {
     private void kept(ExportTraceServiceRequest request) {
         requests.add(request.toString());
         for (ResourceSpans rs : request.getResourceSpansList()) {
-            String service = String.valueOf(values(rs.getResource().getAttributesList()).get("service.name"));
+            String service =
+                    String.valueOf(values(rs.getResource().getAttributesList()).get("service.name"));
             for (ScopeSpans ss : rs.getScopeSpansList()) {
-                ss.getSpansList().forEach(s -> spans.add(new Received(service, ss.getScope().getName(), s)));
+                ss.getSpansList()
+                        .forEach(s ->
+                                spans.add(new Received(service, ss.getScope().getName(), s)));
             }
         }
     }
@@ -142,7 +147,10 @@ public final class OtlpReceiver implements AutoCloseable {
             case INT_VALUE -> v.getIntValue();
             case DOUBLE_VALUE -> v.getDoubleValue();
             case BOOL_VALUE -> v.getBoolValue();
-            case ARRAY_VALUE -> v.getArrayValue().getValuesList().stream().map(OtlpReceiver::value).toList();
+            case ARRAY_VALUE ->
+                v.getArrayValue().getValuesList().stream()
+                        .map(OtlpReceiver::value)
+                        .toList();
             default -> v.toString();
         };
     }

@@ -2,6 +2,11 @@ package dev.rotor.support;
 
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.RotorApplication;
+import dev.rotor.batch.TaskLedger;
+import dev.rotor.simulator.SimulatorServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,14 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.CamelContext;
-
-import dev.rotor.RotorApplication;
-import dev.rotor.batch.TaskLedger;
-import dev.rotor.simulator.SimulatorServer;
 
 /**
  * Rotor on camel-main, in this JVM, on its real routes and settings file, with its folders in a temporary directory
@@ -43,7 +41,8 @@ public final class RotorHarness implements AutoCloseable {
         settings.put("rotor.outbox.dir", outbox().toString());
         settings.put("rotor.failed.dir", failed().toString());
         settings.put("rotor.models.file", root.resolve("models.yaml").toString());
-        settings.put("rotor.batch.summary-file", root.resolve("run-summary.json").toString());
+        settings.put(
+                "rotor.batch.summary-file", root.resolve("run-summary.json").toString());
         settings.put("rotor.cache.dir", root.resolve("cache").toString());
         settings.put("rotor.inbox.min-age", "0");
         settings.put("rotor.retry.initial-delay", "50");
@@ -63,7 +62,8 @@ public final class RotorHarness implements AutoCloseable {
     }
 
     /** As above, with a limit-group declared over the models named in {@code groupMembers} (group "shared"). */
-    public static RotorHarness on(Path root, SimulatorServer simulator, Map<String, String> modelExtras, String... models) {
+    public static RotorHarness on(
+            Path root, SimulatorServer simulator, Map<String, String> modelExtras, String... models) {
         RotorHarness h = new RotorHarness(root);
         h.write(root.resolve("models.yaml"), modelsYaml(simulator, modelExtras, models));
         return h;
@@ -72,15 +72,23 @@ public final class RotorHarness implements AutoCloseable {
     /** A models.yaml with one provider, the simulator, serving these models in this order, and a chain "second-only". */
     public static String modelsYaml(SimulatorServer simulator, Map<String, String> modelExtras, String... models) {
         StringBuilder yaml = new StringBuilder();
-        yaml.append("providers:\n  openrouter:\n    base-url: ").append(simulator.baseUrl())
-                .append("\n    api-key-env: ").append(KEY_VARIABLE).append('\n');
+        yaml.append("providers:\n  openrouter:\n    base-url: ")
+                .append(simulator.baseUrl())
+                .append("\n    api-key-env: ")
+                .append(KEY_VARIABLE)
+                .append('\n');
         yaml.append("limit-groups:\n  shared: { requests-per-minute: 1000 }\n");
         yaml.append("models:\n");
         for (String m : models) {
-            yaml.append("  - { id: \"").append(m).append("\", provider: openrouter")
-                    .append(modelExtras.getOrDefault(m, "")).append(" }\n");
+            yaml.append("  - { id: \"")
+                    .append(m)
+                    .append("\", provider: openrouter")
+                    .append(modelExtras.getOrDefault(m, ""))
+                    .append(" }\n");
         }
-        yaml.append("chains:\n  second-only: [\"").append(models[models.length > 1 ? 1 : 0]).append("\"]\n");
+        yaml.append("chains:\n  second-only: [\"")
+                .append(models[models.length > 1 ? 1 : 0])
+                .append("\"]\n");
         return yaml.toString();
     }
 
@@ -164,12 +172,17 @@ public final class RotorHarness implements AutoCloseable {
 
     /** Matches once this many more inbox files have been completely processed (result or dead letter written). */
     public org.apache.camel.builder.NotifyBuilder whenFilesDone(int count) {
-        return new org.apache.camel.builder.NotifyBuilder(context()).fromRoute("file-intake").whenCompleted(count).create();
+        return new org.apache.camel.builder.NotifyBuilder(context())
+                .fromRoute("file-intake")
+                .whenCompleted(count)
+                .create();
     }
 
     /** Waits until this many tasks have ended (result or dead letter written). */
     public void awaitEnded(int count, Duration atMost) {
-        await().atMost(atMost).alias("tasks ended; so far: " + ledger().entries()).until(() -> ledger().count() >= count);
+        await().atMost(atMost)
+                .alias("tasks ended; so far: " + ledger().entries())
+                .until(() -> ledger().count() >= count);
     }
 
     public JsonNode result(String id) {

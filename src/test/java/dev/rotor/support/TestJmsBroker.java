@@ -1,14 +1,5 @@
 package dev.rotor.support;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-
-import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
-import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
-import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
-
 import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
@@ -16,13 +7,19 @@ import jakarta.jms.MessageConsumer;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 
 /** A real ActiveMQ Artemis broker on a free loopback port, persistent in a test folder, and a plain JMS client. */
 public final class TestJmsBroker implements AutoCloseable {
 
     /** A message as a test reads it. */
-    public record Received(String correlationId, String text, int deliveryCount, String traceparent) {
-    }
+    public record Received(String correlationId, String text, int deliveryCount, String traceparent) {}
 
     private final EmbeddedActiveMQ broker = new EmbeddedActiveMQ();
     private final String url;
@@ -30,7 +27,9 @@ public final class TestJmsBroker implements AutoCloseable {
 
     public TestJmsBroker(Path dataDir) throws Exception {
         url = "tcp://127.0.0.1:" + FreePorts.next();
-        broker.setConfiguration(new ConfigurationImpl().setPersistenceEnabled(true).setSecurityEnabled(false)
+        broker.setConfiguration(new ConfigurationImpl()
+                .setPersistenceEnabled(true)
+                .setSecurityEnabled(false)
                 .setJournalDirectory(dataDir.resolve("journal").toString())
                 .setBindingsDirectory(dataDir.resolve("bindings").toString())
                 .setLargeMessagesDirectory(dataDir.resolve("large").toString())
@@ -79,11 +78,14 @@ public final class TestJmsBroker implements AutoCloseable {
     public List<Received> drain(String queue, Duration quiet) throws JMSException {
         List<Received> got = new ArrayList<>();
         try (Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
-             MessageConsumer consumer = session.createConsumer(session.createQueue(queue))) {
+                MessageConsumer consumer = session.createConsumer(session.createQueue(queue))) {
             Message m;
             while ((m = consumer.receive(quiet.toMillis())) != null) {
-                got.add(new Received(m.getJMSCorrelationID(), ((TextMessage) m).getText(),
-                        m.getIntProperty("JMSXDeliveryCount"), m.getStringProperty("traceparent")));
+                got.add(new Received(
+                        m.getJMSCorrelationID(),
+                        ((TextMessage) m).getText(),
+                        m.getIntProperty("JMSXDeliveryCount"),
+                        m.getStringProperty("traceparent")));
             }
         }
         return got;
@@ -94,12 +96,15 @@ public final class TestJmsBroker implements AutoCloseable {
         List<Received> got = new ArrayList<>();
         long end = System.nanoTime() + atMost.toNanos();
         try (Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
-             MessageConsumer consumer = session.createConsumer(session.createQueue(queue))) {
+                MessageConsumer consumer = session.createConsumer(session.createQueue(queue))) {
             while (got.size() < count && System.nanoTime() < end) {
                 Message m = consumer.receive(Math.max(1, (end - System.nanoTime()) / 1_000_000));
                 if (m != null) {
-                    got.add(new Received(m.getJMSCorrelationID(), ((TextMessage) m).getText(),
-                            m.getIntProperty("JMSXDeliveryCount"), m.getStringProperty("traceparent")));
+                    got.add(new Received(
+                            m.getJMSCorrelationID(),
+                            ((TextMessage) m).getText(),
+                            m.getIntProperty("JMSXDeliveryCount"),
+                            m.getStringProperty("traceparent")));
                 }
             }
         }
@@ -109,8 +114,10 @@ public final class TestJmsBroker implements AutoCloseable {
     /** Consumers, messages and messages out for delivery on a queue, as the broker sees them. */
     public String queueState(String queue) {
         var q = broker.getActiveMQServer().locateQueue(queue);
-        return q == null ? "no queue" : "consumers=" + q.getConsumerCount() + " messages=" + q.getMessageCount()
-                + " delivering=" + q.getDeliveringCount();
+        return q == null
+                ? "no queue"
+                : "consumers=" + q.getConsumerCount() + " messages=" + q.getMessageCount() + " delivering="
+                        + q.getDeliveringCount();
     }
 
     @Override

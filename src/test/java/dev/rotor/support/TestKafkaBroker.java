@@ -11,7 +11,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
-
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -33,8 +32,7 @@ import org.apache.kafka.server.common.MetadataVersion;
 public final class TestKafkaBroker implements AutoCloseable {
 
     /** A record as a test reads it. */
-    public record Received(String key, String value, int partition, long timestampMs, Map<String, String> headers) {
-    }
+    public record Received(String key, String value, int partition, long timestampMs, Map<String, String> headers) {}
 
     private final Map<String, Object> props;
     private KafkaRaftServer server;
@@ -62,10 +60,14 @@ public final class TestKafkaBroker implements AutoCloseable {
                 Map.entry("group.initial.rebalance.delay.ms", "0"),
                 Map.entry("share.coordinator.state.topic.replication.factor", "1"),
                 Map.entry("share.coordinator.state.topic.min.isr", "1"));
-        new Formatter().setPrintStream(System.out).setNodeId(1)
+        new Formatter()
+                .setPrintStream(System.out)
+                .setNodeId(1)
                 .setClusterId(org.apache.kafka.common.Uuid.randomUuid().toString())
-                .setDirectories(List.of(logDir)).setMetadataLogDirectory(logDir)
-                .setReleaseVersion(MetadataVersion.latestProduction()).setControllerListenerName("CONTROLLER")
+                .setDirectories(List.of(logDir))
+                .setMetadataLogDirectory(logDir)
+                .setReleaseVersion(MetadataVersion.latestProduction())
+                .setControllerListenerName("CONTROLLER")
                 .run();
         start();
     }
@@ -102,16 +104,20 @@ public final class TestKafkaBroker implements AutoCloseable {
      * a busy machine its idempotent retries can end in OUT_OF_ORDER_SEQUENCE and never deliver.
      */
     private static void awaitLeaders(Admin admin, List<String> topics) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
                 .until(() -> admin.describeTopics(topics).allTopicNames().get().values().stream()
-                        .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())));
+                        .allMatch(t -> t.partitions().stream()
+                                .allMatch(p -> p.leader() != null && !p.leader().isEmpty())));
     }
 
     /** How many members of {@code group} hold at least one partition right now. */
     public int membersWithPartitions(String group) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             return (int) admin.describeConsumerGroups(List.of(group)).all().get().get(group).members().stream()
-                    .filter(m -> !m.assignment().topicPartitions().isEmpty()).count();
+                    .filter(m -> !m.assignment().topicPartitions().isEmpty())
+                    .count();
         }
     }
 
@@ -174,5 +180,4 @@ public final class TestKafkaBroker implements AutoCloseable {
     public void close() {
         stop();
     }
-
 }

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Assumptions;
 import redis.clients.jedis.RedisClient;
 
@@ -20,8 +19,8 @@ import redis.clients.jedis.RedisClient;
  */
 public final class TestRedis implements AutoCloseable {
 
-    private static final List<String> PLACES = List.of("/usr/bin/redis-server", "/usr/local/bin/redis-server",
-            "/usr/sbin/redis-server");
+    private static final List<String> PLACES =
+            List.of("/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server");
 
     private final Path binary;
     private final int port;
@@ -43,7 +42,8 @@ public final class TestRedis implements AutoCloseable {
     /** Starts one that asks clients for this password (none if empty). */
     public static TestRedis start(String password) throws IOException {
         Optional<Path> binary = find();
-        Assumptions.assumeTrue(binary.isPresent(),
+        Assumptions.assumeTrue(
+                binary.isPresent(),
                 "redis-server is not installed (apt-get install -y redis-server): the shared-state tests are skipped");
         TestRedis redis = new TestRedis(binary.get(), FreePorts.next(), password);
         redis.launch();
@@ -51,9 +51,11 @@ public final class TestRedis implements AutoCloseable {
     }
 
     private static Optional<Path> find() {
-        Stream<Path> onPath = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
-                .map(dir -> Path.of(dir, "redis-server"));
-        return Stream.concat(PLACES.stream().map(Path::of), onPath).filter(Files::isExecutable).findFirst();
+        Stream<Path> onPath =
+                Stream.of(System.getenv().getOrDefault("PATH", "").split(":")).map(dir -> Path.of(dir, "redis-server"));
+        return Stream.concat(PLACES.stream().map(Path::of), onPath)
+                .filter(Files::isExecutable)
+                .findFirst();
     }
 
     public String url() {
@@ -67,7 +69,8 @@ public final class TestRedis implements AutoCloseable {
     /** A client of its own, for a test to look at or disturb what Rotor keeps. */
     public RedisClient client() {
         if (client == null) {
-            client = password.isEmpty() ? RedisClient.create("127.0.0.1", port)
+            client = password.isEmpty()
+                    ? RedisClient.create("127.0.0.1", port)
                     : RedisClient.create("127.0.0.1", port, "default", password);
         }
         return client;
@@ -89,12 +92,25 @@ public final class TestRedis implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        List<String> command = new ArrayList<>(List.of(binary.toString(), "--port", Integer.toString(port),
-                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"));
+        List<String> command = new ArrayList<>(List.of(
+                binary.toString(),
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "no"));
         if (!password.isEmpty()) {
             command.addAll(List.of("--requirepass", password));
         }
-        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> "PONG".equals(client().ping()));
     }
 

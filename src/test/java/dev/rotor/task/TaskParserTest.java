@@ -3,23 +3,20 @@ package dev.rotor.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import com.sun.net.httpserver.HttpServer;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 class TaskParserTest {
 
-    private final TaskParser parser = new TaskParser(new ObjectMapper(), Set.of("code")::contains,
-            Set.of("m/a", "m/b")::contains);
+    private final TaskParser parser =
+            new TaskParser(new ObjectMapper(), Set.of("code")::contains, Set.of("m/a", "m/b")::contains);
 
     private Task parse(String json) throws InvalidTaskException {
         return parser.parse(json.getBytes(StandardCharsets.UTF_8), "from-file");
@@ -31,7 +28,8 @@ class TaskParserTest {
                 {"id":"task-001","prompt":"Write f","system":"Be brief","max_tokens":512,"temperature":0.2,
                  "chain":"code","metadata":{"ticket":7}}""");
         assertThat(t.id()).isEqualTo("task-001");
-        assertThat(t.messages()).containsExactly(new ChatMessage("system", "Be brief"), new ChatMessage("user", "Write f"));
+        assertThat(t.messages())
+                .containsExactly(new ChatMessage("system", "Be brief"), new ChatMessage("user", "Write f"));
         assertThat(t.maxTokens()).contains(512);
         assertThat(t.temperature()).contains(0.2);
         assertThat(t.chain()).contains("code");
@@ -52,31 +50,36 @@ class TaskParserTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "not json at all|not valid JSON",
-            "{\"id\":\"a\",\"prompt\":\"p\"|not valid JSON",
-            "[1,2,3]|must be a JSON object",
-            "\"just a string\"|must be a JSON object",
-            "{\"id\":\"a\"}|neither 'prompt' nor 'messages'",
-            "{\"id\":\"a\",\"prompt\":\"\"}|'prompt' must be a non-empty string",
-            "{\"id\":\"a\",\"prompt\":42}|'prompt' must be a non-empty string, got the number 42",
-            "{\"id\":\"a\",\"prompt\":\"p\",\"messages\":[]}|not both",
-            "{\"id\":\"a\",\"messages\":[]}|'messages' must be a non-empty array",
-            "{\"id\":\"a\",\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}|messages[0] needs a 'role'",
-            "{\"id\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":5}]}|messages[0].content must be a string",
-            "{\"id\":\"a\",\"prompt\":\"p\",\"max_tokens\":-1}|'max_tokens' must be a positive integer",
-            "{\"id\":\"a\",\"prompt\":\"p\",\"max_tokens\":\"many\"}|'max_tokens' must be a positive integer",
-            "{\"id\":\"a\",\"prompt\":\"p\",\"temperature\":7}|'temperature' must be a number from 0 to 2",
-            "{\"id\":\"a\",\"prompt\":\"p\",\"chain\":\"nope\"}|unknown chain 'nope'",
-            "{\"id\":\"a\",\"prompt\":\"p\",\"models\":[\"m/zzz\"]}|'models' names 'm/zzz', which is not a model",
-            "{\"id\":\"a\",\"prompt\":\"p\",\"models\":[\"m/a\"],\"chain\":\"code\"}|either 'chain' or 'models'",
-            "{\"id\":\"a\",\"prompt\":\"p\",\"metadata\":[1]}|'metadata' must be an object",
-            "{\"id\":7,\"prompt\":\"p\"}|'id' must be a string",
-            "{\"id\":\"../../etc/passwd\",\"prompt\":\"p\"}|'id' must be",
-            "{\"id\":\"a/b\",\"prompt\":\"p\"}|'id' must be",
-            "{\"id\":\".hidden\",\"prompt\":\"p\"}|'id' must be"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "not json at all|not valid JSON",
+                "{\"id\":\"a\",\"prompt\":\"p\"|not valid JSON",
+                "[1,2,3]|must be a JSON object",
+                "\"just a string\"|must be a JSON object",
+                "{\"id\":\"a\"}|neither 'prompt' nor 'messages'",
+                "{\"id\":\"a\",\"prompt\":\"\"}|'prompt' must be a non-empty string",
+                "{\"id\":\"a\",\"prompt\":42}|'prompt' must be a non-empty string, got the number 42",
+                "{\"id\":\"a\",\"prompt\":\"p\",\"messages\":[]}|not both",
+                "{\"id\":\"a\",\"messages\":[]}|'messages' must be a non-empty array",
+                "{\"id\":\"a\",\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}|messages[0] needs a 'role'",
+                "{\"id\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":5}]}|messages[0].content must be a string",
+                "{\"id\":\"a\",\"prompt\":\"p\",\"max_tokens\":-1}|'max_tokens' must be a positive integer",
+                "{\"id\":\"a\",\"prompt\":\"p\",\"max_tokens\":\"many\"}|'max_tokens' must be a positive integer",
+                "{\"id\":\"a\",\"prompt\":\"p\",\"temperature\":7}|'temperature' must be a number from 0 to 2",
+                "{\"id\":\"a\",\"prompt\":\"p\",\"chain\":\"nope\"}|unknown chain 'nope'",
+                "{\"id\":\"a\",\"prompt\":\"p\",\"models\":[\"m/zzz\"]}|'models' names 'm/zzz', which is not a model",
+                "{\"id\":\"a\",\"prompt\":\"p\",\"models\":[\"m/a\"],\"chain\":\"code\"}|either 'chain' or 'models'",
+                "{\"id\":\"a\",\"prompt\":\"p\",\"metadata\":[1]}|'metadata' must be an object",
+                "{\"id\":7,\"prompt\":\"p\"}|'id' must be a string",
+                "{\"id\":\"../../etc/passwd\",\"prompt\":\"p\"}|'id' must be",
+                "{\"id\":\"a/b\",\"prompt\":\"p\"}|'id' must be",
+                "{\"id\":\".hidden\",\"prompt\":\"p\"}|'id' must be"
+            })
     void shouldRejectInvalidInputWithAReason(String input, String reason) {
-        assertThatThrownBy(() -> parse(input)).isInstanceOf(InvalidTaskException.class).hasMessageContaining(reason);
+        assertThatThrownBy(() -> parse(input))
+                .isInstanceOf(InvalidTaskException.class)
+                .hasMessageContaining(reason);
     }
 
     @Test
@@ -89,12 +92,16 @@ class TaskParserTest {
     @Test
     void shouldFileTheDeadLetterOfAnUnsafeIdUnderTheInputsOwnName() {
         assertThatThrownBy(() -> parse("{\"id\":\"../../x\",\"prompt\":\"p\"}"))
-                .isInstanceOfSatisfying(InvalidTaskException.class, e -> assertThat(e.taskId()).isEqualTo("from-file"));
+                .isInstanceOfSatisfying(
+                        InvalidTaskException.class, e -> assertThat(e.taskId()).isEqualTo("from-file"));
     }
 
     @Test
     void shouldSanitiseAnyNameIntoASafeFileName() {
-        assertThat(TaskIds.sanitise("../../etc/passwd")).doesNotContain("/").doesNotContain("..").doesNotStartWith(".");
+        assertThat(TaskIds.sanitise("../../etc/passwd"))
+                .doesNotContain("/")
+                .doesNotContain("..")
+                .doesNotStartWith(".");
         assertThat(TaskIds.isValid(TaskIds.sanitise("../../etc/passwd"))).isTrue();
         assertThat(TaskIds.isValid(TaskIds.sanitise(".hidden"))).isTrue();
         assertThat(TaskIds.sanitise(null)).isEqualTo("unnamed");
@@ -108,8 +115,8 @@ class TaskParserTest {
     }
 
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"", "-a", ".a", "_a", "a..b", "a/b", "a\\b", "caf\u00e9", "a b",
-            "a:b", "a\u0000b"})
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {"", "-a", ".a", "_a", "a..b", "a/b", "a\\b", "caf\u00e9", "a b", "a:b", "a\u0000b"})
     void shouldRejectIdsThatAreNotPlainFileNames(String id) {
         assertThat(TaskIds.isValid(id)).isFalse();
         assertThat(TaskIds.isValid(TaskIds.sanitise(id))).isTrue();
@@ -135,7 +142,7 @@ class TaskParserTest {
         assertThatThrownBy(() -> parse("{\"id\":\"x\",\"prompt\":\"p\",\"n\":2}"))
                 .hasMessageContaining("'n' is not a task field: Rotor sets it");
         assertThatThrownBy(() -> parse("{\"id\":\"x\",\"prompt\":\"p\",\"response_format\":"
-                + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"s\"}}}"))
+                        + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"s\"}}}"))
                 .hasMessageContaining("'response_format.json_schema.schema' must be a JSON Schema object");
         assertThatThrownBy(() -> parse("{\"id\":\"x\",\"prompt\":\"p\",\"accept\":{\"regex\":\"(\"}}"))
                 .hasMessageContaining("'accept.regex' is not a valid regular expression");
@@ -155,10 +162,12 @@ class TaskParserTest {
         server.start();
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/name.json";
-            assertThatThrownBy(() -> parse("{\"id\":\"x\",\"prompt\":\"p\",\"response_format\":{\"type\":\"json_schema\","
-                    + "\"json_schema\":{\"name\":\"s\",\"schema\":{\"type\":\"object\",\"properties\":"
-                    + "{\"name\":{\"$ref\":\"" + url + "\"}}}}}}"))
-                    .isInstanceOf(InvalidTaskException.class).hasMessageContaining("not a usable JSON Schema");
+            assertThatThrownBy(
+                            () -> parse("{\"id\":\"x\",\"prompt\":\"p\",\"response_format\":{\"type\":\"json_schema\","
+                                    + "\"json_schema\":{\"name\":\"s\",\"schema\":{\"type\":\"object\",\"properties\":"
+                                    + "{\"name\":{\"$ref\":\"" + url + "\"}}}}}}"))
+                    .isInstanceOf(InvalidTaskException.class)
+                    .hasMessageContaining("not a usable JSON Schema");
             assertThat(fetched).hasValue(0);
             // a reference inside the schema itself resolves
             Task local = parse("{\"id\":\"x\",\"prompt\":\"p\",\"response_format\":{\"type\":\"json_schema\","

@@ -2,14 +2,12 @@ package dev.rotor.transport;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rotor.ConfigurationMistake;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.rotor.ConfigurationMistake;
 
 class EmbeddedBrokerTest {
 
@@ -23,7 +21,8 @@ class EmbeddedBrokerTest {
             // Artemis itself would log the failed bind and start anyway, reachable by no one
             assertThatThrownBy(() -> new EmbeddedBroker(url, dir, "rotor.tasks", "rotor.dead-letters"))
                     .isInstanceOf(ConfigurationMistake.class)
-                    .hasMessageContaining(url).hasMessageContaining("rotor.jms.broker-url");
+                    .hasMessageContaining(url)
+                    .hasMessageContaining("rotor.jms.broker-url");
         }
     }
 }

@@ -1,10 +1,9 @@
 package dev.rotor.chat.headers;
 
+import dev.rotor.models.Unit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Function;
-
-import dev.rotor.models.Unit;
 
 /**
  * Anthropic's anthropic-ratelimit-requests-limit, -remaining and -reset (RFC 3339: when the limit is fully

@@ -1,5 +1,6 @@
 package dev.rotor.chat.headers;
 
+import dev.rotor.models.Unit;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,8 +11,6 @@ import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
-
-import dev.rotor.models.Unit;
 
 /**
  * Reads the values of one family's headers, never trusting them: a malformed or implausible value is reported to the
@@ -151,7 +150,11 @@ final class HeaderValues {
         if (!looksNumeric(v)) {
             try {
                 precisionMs = 1000;
-                return ahead(name, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant(), false);
+                return ahead(
+                        name,
+                        ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME)
+                                .toInstant(),
+                        false);
             } catch (DateTimeParseException notADate) {
                 out.ignore(family, name, "not_a_number");
                 return Optional.empty();
@@ -192,15 +195,20 @@ final class HeaderValues {
      * One limit of a family whose reset is when the limit is whole again (OpenAI, Anthropic): its size, what remains,
      * its reset (read by {@code reset}) and the window the refill implies, added to the report if any is there.
      */
-    void refilling(Unit unit, String limitName, String remainingName, String resetName,
-                   Function<String, Optional<Instant>> reset) {
+    void refilling(
+            Unit unit,
+            String limitName,
+            String remainingName,
+            String resetName,
+            Function<String, Optional<Instant>> reset) {
         if (!has(limitName) && !has(remainingName) && !has(resetName)) {
             return;
         }
         OptionalLong limit = count(limitName);
         OptionalLong remaining = remainingWithin(remainingName, count(remainingName), limit);
         Optional<Instant> resetAt = reset.apply(resetName);
-        out.signals.add(new LimitSignal(family, unit, limit, remaining, resetAt, refillWindow(limit, remaining, resetAt)));
+        out.signals.add(
+                new LimitSignal(family, unit, limit, remaining, resetAt, refillWindow(limit, remaining, resetAt)));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.rotor.chat.headers;
 
+import dev.rotor.models.Unit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,8 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
-
-import dev.rotor.models.Unit;
 
 /**
  * The IETF draft's fields (draft-ietf-httpapi-ratelimit-headers): {@code RateLimit-Policy: "p";q=100;w=60} names
@@ -25,12 +24,10 @@ final class IetfFamily implements HeaderFamily {
     private static final Duration CAP = Duration.ofDays(1);
 
     /** One policy: its quota and window, either possibly missing. */
-    private record Policy(OptionalLong quota, Optional<Duration> window) {
-    }
+    private record Policy(OptionalLong quota, Optional<Duration> window) {}
 
     /** One structured-field list member: its name (a string, token or bare number) and its parameters. */
-    private record Item(String name, Map<String, String> params) {
-    }
+    private record Item(String name, Map<String, String> params) {}
 
     @Override
     public void read(Function<String, String> header, Instant now, LimitReport.Builder out) {
@@ -44,36 +41,59 @@ final class IetfFamily implements HeaderFamily {
         String current = header.apply("RateLimit");
         if (current != null && !current.isBlank()) {
             for (Item item : items(current)) {
-                Policy policy = policies.getOrDefault(item.name(), policies.size() == 1
-                        ? policies.values().iterator().next() : new Policy(OptionalLong.empty(), Optional.empty()));
+                Policy policy = policies.getOrDefault(
+                        item.name(),
+                        policies.size() == 1
+                                ? policies.values().iterator().next()
+                                : new Policy(OptionalLong.empty(), Optional.empty()));
                 HeaderValues v = values(item.params()::get, now, policy, out);
-                add(out, policy.quota(), v.remainingWithin("RateLimit", v.count("r"), policy.quota()), v.resetBySize("t"),
-                        policy.window(), v.precisionMs());
+                add(
+                        out,
+                        policy.quota(),
+                        v.remainingWithin("RateLimit", v.count("r"), policy.quota()),
+                        v.resetBySize("t"),
+                        policy.window(),
+                        v.precisionMs());
             }
             return;
         }
-        HeaderValues v = values(header, now, policies.values().stream().findFirst()
-                .orElse(new Policy(OptionalLong.empty(), Optional.empty())), out);
+        HeaderValues v = values(
+                header,
+                now,
+                policies.values().stream().findFirst().orElse(new Policy(OptionalLong.empty(), Optional.empty())),
+                out);
         if (v.has("RateLimit-Limit") || v.has("RateLimit-Remaining") || v.has("RateLimit-Reset")) {
             OptionalLong limit = firstNumber(header.apply("RateLimit-Limit"));
-            Policy policy = policies.values().stream().filter(p -> p.quota().equals(limit)).findFirst()
+            Policy policy = policies.values().stream()
+                    .filter(p -> p.quota().equals(limit))
+                    .findFirst()
                     .orElse(policies.values().stream().findFirst().orElse(new Policy(limit, Optional.empty())));
-            add(out, limit.isPresent() ? limit : policy.quota(),
+            add(
+                    out,
+                    limit.isPresent() ? limit : policy.quota(),
                     v.remainingWithin("RateLimit-Remaining", v.count("RateLimit-Remaining"), limit),
-                    v.resetBySize("RateLimit-Reset"), policy.window(), v.precisionMs());
+                    v.resetBySize("RateLimit-Reset"),
+                    policy.window(),
+                    v.precisionMs());
             return;
         }
         policies.values().forEach(p -> add(out, p.quota(), OptionalLong.empty(), Optional.empty(), p.window(), 1));
     }
 
-    private static void add(LimitReport.Builder out, OptionalLong limit, OptionalLong remaining, Optional<Instant> reset,
-                            Optional<Duration> window, long precisionMs) {
+    private static void add(
+            LimitReport.Builder out,
+            OptionalLong limit,
+            OptionalLong remaining,
+            Optional<Instant> reset,
+            Optional<Duration> window,
+            long precisionMs) {
         if (limit.isPresent() || remaining.isPresent() || reset.isPresent()) {
             out.signals.add(new LimitSignal(NAME, Unit.REQUESTS, limit, remaining, reset, window, precisionMs));
         }
     }
 
-    private static HeaderValues values(Function<String, String> lookup, Instant now, Policy policy, LimitReport.Builder out) {
+    private static HeaderValues values(
+            Function<String, String> lookup, Instant now, Policy policy, LimitReport.Builder out) {
         return new HeaderValues(NAME, lookup, now, policy.window().orElse(CAP), out);
     }
 
@@ -82,7 +102,8 @@ final class IetfFamily implements HeaderFamily {
         OptionalLong quota = item.params().containsKey("q") ? v.count("q") : HeaderValues.countOf(item.name());
         OptionalLong seconds = v.count("w");
         Optional<Duration> window = seconds.isPresent() && seconds.getAsLong() > 0
-                ? Optional.of(Duration.ofSeconds(seconds.getAsLong())) : Optional.empty();
+                ? Optional.of(Duration.ofSeconds(seconds.getAsLong()))
+                : Optional.empty();
         return new Policy(quota, window);
     }
 
@@ -105,7 +126,9 @@ final class IetfFamily implements HeaderFamily {
             for (String p : parts.subList(1, parts.size())) {
                 int eq = p.indexOf('=');
                 if (eq > 0) {
-                    params.put(p.substring(0, eq).strip(), unquote(p.substring(eq + 1).strip()));
+                    params.put(
+                            p.substring(0, eq).strip(),
+                            unquote(p.substring(eq + 1).strip()));
                 }
             }
             items.add(new Item(unquote(parts.get(0).strip()), params));

@@ -12,8 +12,12 @@ import java.util.function.Function;
  */
 public final class LimitHeaders {
 
-    private static final List<HeaderFamily> FAMILIES = List.of(new OpenRouterFamily(), new OpenAiFamily(),
-            new AnthropicFamily(), new IetfFamily(), new RetryAfterFamily());
+    private static final List<HeaderFamily> FAMILIES = List.of(
+            new OpenRouterFamily(),
+            new OpenAiFamily(),
+            new AnthropicFamily(),
+            new IetfFamily(),
+            new RetryAfterFamily());
 
     private final Clock clock;
 

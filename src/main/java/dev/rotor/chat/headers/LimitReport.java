@@ -1,11 +1,10 @@
 package dev.rotor.chat.headers;
 
+import dev.rotor.models.Unit;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
-import dev.rotor.models.Unit;
 
 /**
  * Every limit signal one response carried, the moment it asks the client to wait until (for a 429), and the values
@@ -20,8 +19,13 @@ import dev.rotor.models.Unit;
  * @param refusedOn          for a 429, the unit of the limit it names (tokens per minute, input tokens, ...), when
  *                           its body says
  */
-public record LimitReport(List<LimitSignal> signals, Optional<Instant> retryAt, long retryAtPrecisionMs,
-                          boolean retryAtRelative, List<Ignored> ignored, Optional<Unit> refusedOn) {
+public record LimitReport(
+        List<LimitSignal> signals,
+        Optional<Instant> retryAt,
+        long retryAtPrecisionMs,
+        boolean retryAtRelative,
+        List<Ignored> ignored,
+        Optional<Unit> refusedOn) {
 
     public static final LimitReport EMPTY = new LimitReport(List.of(), Optional.empty(), List.of());
 
@@ -29,8 +33,12 @@ public record LimitReport(List<LimitSignal> signals, Optional<Instant> retryAt, 
         this(signals, retryAt, 1, false, ignored);
     }
 
-    public LimitReport(List<LimitSignal> signals, Optional<Instant> retryAt, long retryAtPrecisionMs,
-                       boolean retryAtRelative, List<Ignored> ignored) {
+    public LimitReport(
+            List<LimitSignal> signals,
+            Optional<Instant> retryAt,
+            long retryAtPrecisionMs,
+            boolean retryAtRelative,
+            List<Ignored> ignored) {
         this(signals, retryAt, retryAtPrecisionMs, retryAtRelative, ignored, Optional.empty());
     }
 
@@ -38,18 +46,22 @@ public record LimitReport(List<LimitSignal> signals, Optional<Instant> retryAt, 
      * The same report with what a 429's body said: its limits, the unit it was refused on, and when to come back
      * when no header said so.
      */
-    public LimitReport withBody(List<LimitSignal> bodySignals, Optional<Unit> unit, Optional<Instant> bodyRetryAt,
-                                long bodyPrecisionMs) {
+    public LimitReport withBody(
+            List<LimitSignal> bodySignals, Optional<Unit> unit, Optional<Instant> bodyRetryAt, long bodyPrecisionMs) {
         List<LimitSignal> all = new ArrayList<>(signals);
         all.addAll(bodySignals);
         boolean fromBody = retryAt.isEmpty() && bodyRetryAt.isPresent();
-        return new LimitReport(all, fromBody ? bodyRetryAt : retryAt, fromBody ? bodyPrecisionMs : retryAtPrecisionMs,
-                fromBody || retryAtRelative, ignored, unit.or(() -> refusedOn));
+        return new LimitReport(
+                all,
+                fromBody ? bodyRetryAt : retryAt,
+                fromBody ? bodyPrecisionMs : retryAtPrecisionMs,
+                fromBody || retryAtRelative,
+                ignored,
+                unit.or(() -> refusedOn));
     }
 
     /** A header value that was not trusted, and why: not_a_number, negative, remaining_above_limit, reset_capped, reset_passed. */
-    public record Ignored(String family, String header, String reason) {
-    }
+    public record Ignored(String family, String header, String reason) {}
 
     public LimitReport {
         signals = List.copyOf(signals);
@@ -59,13 +71,20 @@ public record LimitReport(List<LimitSignal> signals, Optional<Instant> retryAt, 
 
     /** The request limit to learn from: the first family's that gives a size, else the first at all. */
     public Optional<LimitSignal> requests() {
-        Optional<LimitSignal> sized = signals.stream().filter(s -> s.isRequests() && s.limit().isPresent()).findFirst();
-        return sized.isPresent() ? sized : signals.stream().filter(LimitSignal::isRequests).findFirst();
+        Optional<LimitSignal> sized = signals.stream()
+                .filter(s -> s.isRequests() && s.limit().isPresent())
+                .findFirst();
+        return sized.isPresent()
+                ? sized
+                : signals.stream().filter(LimitSignal::isRequests).findFirst();
     }
 
     /** When the latest of the limits this response says are used up (requests or tokens) frees again. */
     public Optional<Instant> exhaustedUntil() {
-        return signals.stream().filter(LimitSignal::exhausted).map(LimitSignal::resetAt).flatMap(Optional::stream)
+        return signals.stream()
+                .filter(LimitSignal::exhausted)
+                .map(LimitSignal::resetAt)
+                .flatMap(Optional::stream)
                 .max(Instant::compareTo);
     }
 
@@ -87,9 +106,12 @@ public record LimitReport(List<LimitSignal> signals, Optional<Instant> retryAt, 
         }
 
         LimitReport build(Instant now) {
-            Optional<LimitSignal> openRouter = signals.stream().filter(s -> s.family().equals(OpenRouterFamily.NAME)
-                    && s.resetAt().isPresent()).findFirst();
-            Optional<LimitSignal> otherExhausted = signals.stream().filter(s -> !s.family().equals(OpenRouterFamily.NAME))
+            Optional<LimitSignal> openRouter = signals.stream()
+                    .filter(s -> s.family().equals(OpenRouterFamily.NAME)
+                            && s.resetAt().isPresent())
+                    .findFirst();
+            Optional<LimitSignal> otherExhausted = signals.stream()
+                    .filter(s -> !s.family().equals(OpenRouterFamily.NAME))
                     .filter(s -> s.exhausted() && s.resetAt().isPresent())
                     .max((a, b) -> a.resetAt().get().compareTo(b.resetAt().get()));
             Optional<Instant> retryAt;
@@ -108,7 +130,8 @@ public record LimitReport(List<LimitSignal> signals, Optional<Instant> retryAt, 
             } else {
                 retryAt = otherExhausted.flatMap(LimitSignal::resetAt);
                 precision = otherExhausted.map(LimitSignal::resetPrecisionMs).orElse(1L);
-                relative = otherExhausted.isPresent() && !otherExhausted.get().family().equals(AnthropicFamily.NAME);
+                relative = otherExhausted.isPresent()
+                        && !otherExhausted.get().family().equals(AnthropicFamily.NAME);
             }
             return new LimitReport(signals, retryAt.filter(t -> !t.isBefore(now)), precision, relative, ignored);
         }

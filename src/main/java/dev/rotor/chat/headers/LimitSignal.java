@@ -1,22 +1,32 @@
 package dev.rotor.chat.headers;
 
+import dev.rotor.models.Unit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
-
-import dev.rotor.models.Unit;
 
 /**
  * What one header family of one response said about one limit: its size, what remains, when it resets, and its
  * window when the family gives it or it follows from the figures. Every part is optional: providers send what they
  * send.
  */
-public record LimitSignal(String family, Unit unit, OptionalLong limit, OptionalLong remaining,
-                          Optional<Instant> resetAt, Optional<Duration> window, long resetPrecisionMs) {
+public record LimitSignal(
+        String family,
+        Unit unit,
+        OptionalLong limit,
+        OptionalLong remaining,
+        Optional<Instant> resetAt,
+        Optional<Duration> window,
+        long resetPrecisionMs) {
 
-    public LimitSignal(String family, Unit unit, OptionalLong limit, OptionalLong remaining, Optional<Instant> resetAt,
-                       Optional<Duration> window) {
+    public LimitSignal(
+            String family,
+            Unit unit,
+            OptionalLong limit,
+            OptionalLong remaining,
+            Optional<Instant> resetAt,
+            Optional<Duration> window) {
         this(family, unit, limit, remaining, resetAt, window, 1);
     }
 

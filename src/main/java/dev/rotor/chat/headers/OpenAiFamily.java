@@ -1,10 +1,9 @@
 package dev.rotor.chat.headers;
 
+import dev.rotor.models.Unit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Function;
-
-import dev.rotor.models.Unit;
 
 /**
  * OpenAI's x-ratelimit-limit-requests, -remaining-requests, -reset-requests and the same for tokens. The reset is a
@@ -25,7 +24,11 @@ final class OpenAiFamily implements HeaderFamily {
     }
 
     private static void read(HeaderValues v, String unit, Unit kind) {
-        v.refilling(kind, "x-ratelimit-limit-" + unit, "x-ratelimit-remaining-" + unit, "x-ratelimit-reset-" + unit,
+        v.refilling(
+                kind,
+                "x-ratelimit-limit-" + unit,
+                "x-ratelimit-remaining-" + unit,
+                "x-ratelimit-reset-" + unit,
                 v::resetAfterGoDuration);
     }
 }

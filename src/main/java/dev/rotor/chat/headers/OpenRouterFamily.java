@@ -1,12 +1,11 @@
 package dev.rotor.chat.headers;
 
+import dev.rotor.models.Unit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
-
-import dev.rotor.models.Unit;
 
 /**
  * OpenRouter's X-RateLimit-Limit, -Remaining and -Reset (epoch milliseconds), in the headers or, for its pool 429s,
@@ -28,8 +27,8 @@ final class OpenRouterFamily implements HeaderFamily {
         OptionalLong remaining = v.remainingWithin("X-RateLimit-Remaining", v.count("X-RateLimit-Remaining"), limit);
         Optional<Instant> reset = v.resetBySize("X-RateLimit-Reset");
         if (limit.isPresent() || remaining.isPresent() || reset.isPresent()) {
-            out.signals.add(new LimitSignal(NAME, Unit.REQUESTS, limit, remaining, reset, Optional.empty(),
-                    v.precisionMs()));
+            out.signals.add(
+                    new LimitSignal(NAME, Unit.REQUESTS, limit, remaining, reset, Optional.empty(), v.precisionMs()));
         }
     }
 }

@@ -15,7 +15,8 @@ final class RetryAfterFamily implements HeaderFamily {
         HeaderValues v = new HeaderValues(NAME, header, now, CAP, out);
         out.retryAfterMs = v.afterMillis("retry-after-ms");
         out.retryAfter = v.retryAfter("Retry-After");
-        out.retryAfterRelative = out.retryAfter.isPresent() && HeaderValues.countOf(v.raw("Retry-After")).isPresent();
+        out.retryAfterRelative = out.retryAfter.isPresent()
+                && HeaderValues.countOf(v.raw("Retry-After")).isPresent();
         out.retryAfterPrecisionMs = v.precisionMs();
     }
 }

@@ -1,11 +1,10 @@
 package dev.rotor.chat.stream;
 
+import dev.rotor.models.ModelSpec;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
-import dev.rotor.models.ModelSpec;
 
 /**
  * How long each model's stream may take to its first content, learned from its own times to first token: the

@@ -1,16 +1,15 @@
 package dev.rotor.chat.stream;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.time.Duration;
-import java.time.Instant;
-
 import dev.rotor.chat.ModelCallException;
 import dev.rotor.limits.Permit;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.rotation.TaskProgress;
 import dev.rotor.task.Task;
 import dev.rotor.tracing.StreamedCall;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
 
 /**
  * A streamed request whose first token is late for its model ({@link FirstTokenLimits}) may be asked of the next
@@ -51,8 +50,7 @@ public interface Hedging {
 
     /** The stream that sent content first, and the model and permit it belongs to; {@code hedge}: not the original. */
     /** @param hedgeCall the hedge's own call when the hedge won (its span, its duration), else null */
-    record Won(ModelSpec model, Permit permit, OpenStream open, boolean hedge, StreamedCall hedgeCall) {
-    }
+    record Won(ModelSpec model, Permit permit, OpenStream open, boolean hedge, StreamedCall hedgeCall) {}
 
     boolean on();
 

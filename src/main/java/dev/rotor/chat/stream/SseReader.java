@@ -42,7 +42,9 @@ public final class SseReader implements Closeable {
             if (line.startsWith("data:")) {
                 String value = line.substring(5);
                 value = value.startsWith(" ") ? value.substring(1) : value;
-                data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                data = data == null
+                        ? new StringBuilder(value)
+                        : data.append('\n').append(value);
             }
         }
         // a last event not closed by a blank line still counts

@@ -1,15 +1,13 @@
 package dev.rotor.chat.stream;
 
-import java.io.IOException;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 
 /** What Rotor reads in a chat-completion chunk. */
 public final class StreamChunks {
 
-    private StreamChunks() {
-    }
+    private StreamChunks() {}
 
     /** The chunk as a JSON object, or null when it is not one (a malformed chunk, to be dropped). */
     public static JsonNode parse(ObjectMapper json, String data) {

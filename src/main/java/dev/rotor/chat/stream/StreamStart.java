@@ -1,5 +1,11 @@
 package dev.rotor.chat.stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.chat.ErrorClassifier;
+import dev.rotor.chat.Failure;
+import dev.rotor.chat.FailureKind;
+import dev.rotor.chat.ModelCallException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -10,14 +16,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.rotor.chat.ErrorClassifier;
-import dev.rotor.chat.Failure;
-import dev.rotor.chat.FailureKind;
-import dev.rotor.chat.ModelCallException;
 
 /**
  * Reads a provider's stream up to its first content chunk, where a streamed call is decided: until then any
@@ -37,13 +35,17 @@ public final class StreamStart {
     }
 
     /** @param within how long the first content chunk may take from now */
-    public OpenStream await(InputStream body, Function<String, String> header, Duration within) throws ModelCallException {
+    public OpenStream await(InputStream body, Function<String, String> header, Duration within)
+            throws ModelCallException {
         SseReader reader = new SseReader(body);
         AtomicBoolean late = new AtomicBoolean();
-        ScheduledFuture<?> guard = timer.schedule(() -> {
-            late.set(true);
-            reader.close();
-        }, Math.max(1, within.toMillis()), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> guard = timer.schedule(
+                () -> {
+                    late.set(true);
+                    reader.close();
+                },
+                Math.max(1, within.toMillis()),
+                TimeUnit.MILLISECONDS);
         List<SseEvent> held = new ArrayList<>();
         int skipped = 0;
         boolean opened = false;

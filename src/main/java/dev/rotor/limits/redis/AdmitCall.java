@@ -1,9 +1,8 @@
 package dev.rotor.limits.redis;
 
+import dev.rotor.limits.ScopePace;
 import java.util.ArrayList;
 import java.util.List;
-
-import dev.rotor.limits.ScopePace;
 
 /**
  * admit.lua, once: may a call on a model leave now? It may when no verdict keeps the model out, no scope cools, every
@@ -14,23 +13,35 @@ import dev.rotor.limits.ScopePace;
  * @param staleMs   how long a call's held worst case counts at most, when its process never settled it (it died)
  * @param recheckMs how soon to look again when only calls on their way hold a budget's room
  */
-record AdmitCall(long nowMs, String member, long skewMs, long staleMs, long recheckMs, String goneKey,
-                 String refusedKey, List<Scope> scopes, List<Spend> budgets) implements ScriptCall {
+record AdmitCall(
+        long nowMs,
+        String member,
+        long skewMs,
+        long staleMs,
+        long recheckMs,
+        String goneKey,
+        String refusedKey,
+        List<Scope> scopes,
+        List<Spend> budgets)
+        implements ScriptCall {
 
     static final RedisStore.Script SCRIPT = RedisStore.Script.load("admit");
 
     /** A scope of the model: its keys, the request quotas that pace it, and what the call takes of each token bucket. */
-    record Scope(String key, String coolKey, String logKey, String limitKey, String tokensKey,
-                 List<ScopePace.Quota> requests, List<Take> takes) {
-    }
+    record Scope(
+            String key,
+            String coolKey,
+            String logKey,
+            String limitKey,
+            String tokensKey,
+            List<ScopePace.Quota> requests,
+            List<Take> takes) {}
 
     /** The tokens a call needs of one bucket. */
-    record Take(ScopePace.Bucket bucket, long need) {
-    }
+    record Take(ScopePace.Bucket bucket, long need) {}
 
     /** A budget the call spends from, the most it can cost, and when the budget's window ends. */
-    record Spend(String scope, String spentKey, String heldKey, long capPicoUsd, long worstPicoUsd, long windowEndMs) {
-    }
+    record Spend(String scope, String spentKey, String heldKey, long capPicoUsd, long worstPicoUsd, long windowEndMs) {}
 
     @Override
     public RedisStore.Script script() {

@@ -1,8 +1,7 @@
 package dev.rotor.limits.redis;
 
-import java.util.List;
-
 import dev.rotor.limits.LimitView;
+import java.util.List;
 
 /** limit.lua, once: what one process learned or heard of a scope's request limit, for the others to adopt. */
 record PublishLimitCall(String limitKey, LimitView limit, boolean confirmed, String by, long keepMs)
@@ -22,8 +21,12 @@ record PublishLimitCall(String limitKey, LimitView limit, boolean confirmed, Str
 
     @Override
     public List<Arg> args() {
-        return List.of(Arg.of("requests", limit.requests()), Arg.of("window", limit.window().toMillis()),
-                new Arg("source", limit.source().name()), new Arg("confirmed", confirmed ? "1" : "0"),
-                new Arg("by", by), Arg.of("keep", keepMs));
+        return List.of(
+                Arg.of("requests", limit.requests()),
+                Arg.of("window", limit.window().toMillis()),
+                new Arg("source", limit.source().name()),
+                new Arg("confirmed", confirmed ? "1" : "0"),
+                new Arg("by", by),
+                Arg.of("keep", keepMs));
     }
 }

@@ -19,8 +19,8 @@ public record RedisEndpoint(String host, int port, boolean tls, Optional<String>
         }
         String scheme = Optional.ofNullable(uri.getScheme()).orElse("");
         if (!scheme.equals("redis") && !scheme.equals("rediss")) {
-            throw new IllegalArgumentException("rotor.state.redis-url must start with redis:// or rediss://, got '"
-                    + scheme + "'");
+            throw new IllegalArgumentException(
+                    "rotor.state.redis-url must start with redis:// or rediss://, got '" + scheme + "'");
         }
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("rotor.state.redis-url names no host");
@@ -35,14 +35,16 @@ public record RedisEndpoint(String host, int port, boolean tls, Optional<String>
         try {
             database = path.isEmpty() ? 0 : Integer.parseInt(path);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("rotor.state.redis-url: the path must be a database number, got '" + path + "'");
+            throw new IllegalArgumentException(
+                    "rotor.state.redis-url: the path must be a database number, got '" + path + "'");
         }
-        return new RedisEndpoint(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort(), scheme.equals("rediss"), user,
-                database);
+        return new RedisEndpoint(
+                uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort(), scheme.equals("rediss"), user, database);
     }
 
     @Override
     public String toString() {
-        return (tls ? "rediss://" : "redis://") + user.map(u -> u + "@").orElse("") + host + ":" + port + "/" + database;
+        return (tls ? "rediss://" : "redis://") + user.map(u -> u + "@").orElse("") + host + ":" + port + "/"
+                + database;
     }
 }

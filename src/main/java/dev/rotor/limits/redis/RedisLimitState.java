@@ -1,21 +1,7 @@
 package dev.rotor.limits.redis;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalLong;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.rotor.chat.LimitScope;
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.chat.headers.LimitReport;
@@ -39,6 +25,18 @@ import dev.rotor.models.Budget;
 import dev.rotor.models.ModelRegistry;
 import dev.rotor.models.ModelSpec;
 import dev.rotor.models.Unit;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The limit state shared by every Rotor process that points at one Redis and prefix. Admitting a call is one atomic
@@ -56,6 +54,7 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
     static final Duration SHARED_VERDICT = Duration.ofDays(1);
     /** A published limit is kept this long after its last change. */
     static final Duration SHARED_LIMIT = Duration.ofDays(1);
+
     private static final Duration GONE_RECHECK = Duration.ofMinutes(1);
     /** How long the shared log of a scope no quota paces keeps a call sent regardless of limits. */
     private static final Duration UNPACED_LOG = Duration.ofMinutes(10);
@@ -72,14 +71,22 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     /** How this process's own messages begin (a record's fields are written in order): it need not read them. */
     private final String ownMessages = "{\"process\":\"" + process + "\"";
+
     private final AtomicLong calls = new AtomicLong();
     /** Each call on its way, by its permit's id: its name in the shared logs, and what it took and holds there. */
     private final Map<Long, Admitted> admitted = new ConcurrentHashMap<>();
+
     private final Clock clock;
     private final RedisStore store;
 
-    public RedisLimitState(InMemoryLimitState local, ModelRegistry models, Clock clock, RedisEndpoint endpoint,
-                           String password, Duration timeout, String prefix) {
+    public RedisLimitState(
+            InMemoryLimitState local,
+            ModelRegistry models,
+            Clock clock,
+            RedisEndpoint endpoint,
+            String password,
+            Duration timeout,
+            String prefix) {
         this.local = local;
         this.models = models;
         this.clock = clock;
@@ -105,9 +112,8 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
     }
 
     /** A call Redis let go: its member name, and the scopes and budgets it counts in, as it was admitted. */
-    private record Admitted(String member, List<AdmitCall.Scope> scopes, List<AdmitCall.Spend> budgets,
-                            List<Budget.Window> windows) {
-    }
+    private record Admitted(
+            String member, List<AdmitCall.Scope> scopes, List<AdmitCall.Spend> budgets, List<Budget.Window> windows) {}
 
     @Override
     public Admission tryAcquire(ModelSpec model, Reservation reservation, Instant now) {
@@ -140,12 +146,18 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
             }
             Instant until = Instant.ofEpochMilli(shared.notBeforeMs());
             return shared.overBudget() > 0
-                    ? new Admission.OverBudget(budgets.get(shared.overBudget() - 1).scope(), until, false)
+                    ? new Admission.OverBudget(
+                            budgets.get(shared.overBudget() - 1).scope(), until, false)
                     : new Admission.NotBefore(until);
         }
         Permit permit = local.sendRegardless(model, reservation, now);
-        admitted.put(permit.id(), new Admitted(member, call.scopes(), call.budgets(),
-                budgets.stream().map(BudgetView::window).toList()));
+        admitted.put(
+                permit.id(),
+                new Admitted(
+                        member,
+                        call.scopes(),
+                        call.budgets(),
+                        budgets.stream().map(BudgetView::window).toList()));
         return new Admission.Granted(permit);
     }
 
@@ -172,17 +184,32 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
     public void succeeded(Permit permit, Instant at, LimitReport report, TokenUsage usage) {
         local.succeeded(permit, at, report, usage);
         CallCost counted = TokenRules.settle(permit.model().provider().counting(), permit.reserved(), usage);
-        long cost = Spending.costOf(permit.model(), usage).orElse(permit.reserved().budgetHold());
-        settle(permit, at, CallOutcome.Kind.SUCCEEDED, counted, cost, Optional.empty(), Instant.MIN,
+        long cost =
+                Spending.costOf(permit.model(), usage).orElse(permit.reserved().budgetHold());
+        settle(
+                permit,
+                at,
+                CallOutcome.Kind.SUCCEEDED,
+                counted,
+                cost,
+                Optional.empty(),
+                Instant.MIN,
                 told(permit.model(), LimitScope.PROVIDER_FREE_POOL, report, at));
     }
 
     @Override
-    public Instant rateLimited(Permit permit, Instant at, LimitScope scope, Optional<Instant> retryAt,
-                               LimitReport report) {
+    public Instant rateLimited(
+            Permit permit, Instant at, LimitScope scope, Optional<Instant> retryAt, LimitReport report) {
         Instant until = local.rateLimited(permit, at, scope, retryAt, report);
-        settle(permit, at, CallOutcome.Kind.REFUSED, CallCost.ONE_CALL, 0,
-                Optional.of(ScopeKeys.of(permit.model(), scope)), until, told(permit.model(), scope, report, at));
+        settle(
+                permit,
+                at,
+                CallOutcome.Kind.REFUSED,
+                CallCost.ONE_CALL,
+                0,
+                Optional.of(ScopeKeys.of(permit.model(), scope)),
+                until,
+                told(permit.model(), scope, report, at));
         return until;
     }
 
@@ -196,15 +223,22 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
     public void failed(Permit permit, Instant at) {
         local.failed(permit, at);
         // a provider may count and bill a call that failed: it keeps what it took and held
-        settle(permit, at, CallOutcome.Kind.FAILED, permit.reserved().cost(), permit.reserved().budgetHold(),
-                Optional.empty(), Instant.MIN, Map.of());
+        settle(
+                permit,
+                at,
+                CallOutcome.Kind.FAILED,
+                permit.reserved().cost(),
+                permit.reserved().budgetHold(),
+                Optional.empty(),
+                Instant.MIN,
+                Map.of());
     }
 
     @Override
     public void coolDown(ModelSpec model, LimitScope scope, Instant until) {
         local.coolDown(model, scope, until);
-        store.evalLater(SettleCall.coolDown(keys.cooldown(ScopeKeys.of(model, scope)), until.toEpochMilli(),
-                clock.millis(), keys.calls()));
+        store.evalLater(SettleCall.coolDown(
+                keys.cooldown(ScopeKeys.of(model, scope)), until.toEpochMilli(), clock.millis(), keys.calls()));
     }
 
     @Override
@@ -252,11 +286,14 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         for (BudgetView b : own) {
             long startMs = b.window().start(now).toEpochMilli();
             Optional<Long> spent = store.call(c -> {
-                long settled = Optional.ofNullable(c.get(keys.spent(b.scope(), b.window().label(), startMs)))
-                        .map(Long::parseLong).orElse(0L);
+                long settled = Optional.ofNullable(
+                                c.get(keys.spent(b.scope(), b.window().label(), startMs)))
+                        .map(Long::parseLong)
+                        .orElse(0L);
                 return settled + heldSum(c.hvals(keys.held(b.scope())), now.toEpochMilli());
             });
-            shared.add(spent.map(s -> new BudgetView(b.scope(), b.window(), b.capPicoUsd(), s, b.resetsAt())).orElse(b));
+            shared.add(spent.map(s -> new BudgetView(b.scope(), b.window(), b.capPicoUsd(), s, b.resetsAt()))
+                    .orElse(b));
         }
         return shared;
     }
@@ -273,24 +310,45 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         return sum;
     }
 
-    private AdmitCall admitCall(ModelSpec model, Reservation reservation, String member, List<BudgetView> budgets,
-                                Instant now) {
+    private AdmitCall admitCall(
+            ModelSpec model, Reservation reservation, String member, List<BudgetView> budgets, Instant now) {
         List<AdmitCall.Scope> scopes = new ArrayList<>();
         for (ScopePace p : local.paces(model, now)) {
-            List<ScopePace.Quota> requests = p.quotas().stream().filter(q -> q.unit() == Unit.REQUESTS).toList();
+            List<ScopePace.Quota> requests =
+                    p.quotas().stream().filter(q -> q.unit() == Unit.REQUESTS).toList();
             List<AdmitCall.Take> takes = p.buckets().stream()
-                    .map(b -> new AdmitCall.Take(b, reservation.cost().of(b.unit()))).toList();
-            scopes.add(new AdmitCall.Scope(p.scope(), keys.cooldown(p.scope()), keys.log(p.scope()),
-                    keys.limit(p.scope()), keys.tokens(p.scope()), requests, takes));
+                    .map(b -> new AdmitCall.Take(b, reservation.cost().of(b.unit())))
+                    .toList();
+            scopes.add(new AdmitCall.Scope(
+                    p.scope(),
+                    keys.cooldown(p.scope()),
+                    keys.log(p.scope()),
+                    keys.limit(p.scope()),
+                    keys.tokens(p.scope()),
+                    requests,
+                    takes));
         }
         List<AdmitCall.Spend> spends = new ArrayList<>();
         for (BudgetView b : budgets) {
-            spends.add(new AdmitCall.Spend(b.scope(), keys.spent(b.scope(), b.window().label(),
-                    b.window().start(now).toEpochMilli()), keys.held(b.scope()), b.capPicoUsd(),
-                    reservation.budgetHold(), b.resetsAt().toEpochMilli()));
+            spends.add(new AdmitCall.Spend(
+                    b.scope(),
+                    keys.spent(
+                            b.scope(), b.window().label(), b.window().start(now).toEpochMilli()),
+                    keys.held(b.scope()),
+                    b.capPicoUsd(),
+                    reservation.budgetHold(),
+                    b.resetsAt().toEpochMilli()));
         }
-        return new AdmitCall(now.toEpochMilli(), member, CallOutcome.SEND_SKEW_MS, HELD_STALE.toMillis(),
-                BudgetView.RECHECK_MS, keys.gone(model.id()), keys.refused(model.provider().name()), scopes, spends);
+        return new AdmitCall(
+                now.toEpochMilli(),
+                member,
+                CallOutcome.SEND_SKEW_MS,
+                HELD_STALE.toMillis(),
+                BudgetView.RECHECK_MS,
+                keys.gone(model.id()),
+                keys.refused(model.provider().name()),
+                scopes,
+                spends);
     }
 
     /**
@@ -303,7 +361,8 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         for (LimitSignal signal : report.signals()) {
             if (signal.unit().isTokens() && signal.remaining().isPresent()) {
                 local.toldLevel(scopeKey, signal.unit(), at)
-                        .ifPresent(level -> levels.put(scopeKey + "|" + signal.unit().label(), level));
+                        .ifPresent(level ->
+                                levels.put(scopeKey + "|" + signal.unit().label(), level));
             }
         }
         return levels;
@@ -317,7 +376,9 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
             if (s.cooldownUntilMs() > now.toEpochMilli()) {
                 local.coolDown(s.key(), Instant.ofEpochMilli(s.cooldownUntilMs()));
             }
-            s.published().filter(p -> !p.by().equals(process)).ifPresent(p -> local.adopt(p.limit(), p.confirmed(), now));
+            s.published()
+                    .filter(p -> !p.by().equals(process))
+                    .ifPresent(p -> local.adopt(p.limit(), p.confirmed(), now));
         }
     }
 
@@ -325,8 +386,15 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
      * Settles a call on Redis as it was admitted there: {@code counted} what its provider counted of its tokens,
      * {@code cost} what it cost (pico-dollars), {@code anchors} the levels remaining counts told of, by scope|unit.
      */
-    private void settle(Permit permit, Instant at, CallOutcome.Kind kind, CallCost counted, long cost,
-                        Optional<String> cooledScope, Instant until, Map<String, Long> anchors) {
+    private void settle(
+            Permit permit,
+            Instant at,
+            CallOutcome.Kind kind,
+            CallCost counted,
+            long cost,
+            Optional<String> cooledScope,
+            Instant until,
+            Map<String, Long> anchors) {
         Admitted call = admitted.remove(permit.id());
         if (call == null) {
             return;
@@ -335,12 +403,18 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         List<SettleCall.Scope> scopes = new ArrayList<>(scopeKeys.size());
         for (String scope : scopeKeys) {
             List<SettleCall.Refund> refunds = new ArrayList<>();
-            call.scopes().stream().filter(s -> s.key().equals(scope)).flatMap(s -> s.takes().stream()).forEach(t -> {
-                Long anchor = anchors.get(scope + "|" + t.bucket().unit().label());
-                boolean told = !t.bucket().name().contains("/");
-                refunds.add(new SettleCall.Refund(t.bucket(), t.need() - counted.of(t.bucket().unit()),
-                        anchor != null && told ? OptionalLong.of(anchor) : OptionalLong.empty()));
-            });
+            call.scopes().stream()
+                    .filter(s -> s.key().equals(scope))
+                    .flatMap(s -> s.takes().stream())
+                    .forEach(t -> {
+                        Long anchor =
+                                anchors.get(scope + "|" + t.bucket().unit().label());
+                        boolean told = !t.bucket().name().contains("/");
+                        refunds.add(new SettleCall.Refund(
+                                t.bucket(),
+                                t.need() - counted.of(t.bucket().unit()),
+                                anchor != null && told ? OptionalLong.of(anchor) : OptionalLong.empty()));
+                    });
             scopes.add(new SettleCall.Scope(keys.log(scope), keys.tokens(scope), refunds));
         }
         List<SettleCall.Spend> budgets = new ArrayList<>(call.budgets().size());
@@ -348,15 +422,26 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
             AdmitCall.Spend held = call.budgets().get(i);
             Budget.Window window = call.windows().get(i);
             // what it cost counts in the window it ended in
-            budgets.add(new SettleCall.Spend(keys.spent(held.scope(), window.label(), window.start(at).toEpochMilli()),
-                    held.heldKey(), cost, window.end(at).plus(SPENT_KEPT).toEpochMilli()));
+            budgets.add(new SettleCall.Spend(
+                    keys.spent(held.scope(), window.label(), window.start(at).toEpochMilli()),
+                    held.heldKey(),
+                    cost,
+                    window.end(at).plus(SPENT_KEPT).toEpochMilli()));
         }
         long sentMs = permit.sentAt().toEpochMilli();
         long atMs = at.toEpochMilli();
         CallOutcome outcome = new CallOutcome(permit.model().id(), sentMs, atMs, kind, counted);
-        store.evalLater(new SettleCall(call.member(), code(kind), outcome.countedAtMs(), atMs,
-                keys.cooldown(cooledScope.orElse(scopeKeys.get(0))), cooledScope.isPresent() ? until.toEpochMilli() : 0,
-                keys.calls(), message(outcome), scopes, budgets));
+        store.evalLater(new SettleCall(
+                call.member(),
+                code(kind),
+                outcome.countedAtMs(),
+                atMs,
+                keys.cooldown(cooledScope.orElse(scopeKeys.get(0))),
+                cooledScope.isPresent() ? until.toEpochMilli() : 0,
+                keys.calls(),
+                message(outcome),
+                scopes,
+                budgets));
     }
 
     private static String code(CallOutcome.Kind kind) {
@@ -376,8 +461,7 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         }
     }
 
-    record CallMessage(String process, CallOutcome call) {
-    }
+    record CallMessage(String process, CallOutcome call) {}
 
     private void heard(String message) {
         if (message.startsWith(ownMessages)) {
@@ -389,7 +473,9 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         } catch (JsonProcessingException e) {
             return;
         }
-        if (!m.process().equals(process) && m.call() != null && models.model(m.call().modelId()).isPresent()) {
+        if (!m.process().equals(process)
+                && m.call() != null
+                && models.model(m.call().modelId()).isPresent()) {
             local.foreign(m.call());
         }
     }
@@ -398,8 +484,8 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         if (limit.source() == LimitSource.DECLARED) {
             return;
         }
-        store.evalLater(new PublishLimitCall(keys.limit(limit.scope()), limit, confirmed, process,
-                SHARED_LIMIT.toMillis()));
+        store.evalLater(
+                new PublishLimitCall(keys.limit(limit.scope()), limit, confirmed, process, SHARED_LIMIT.toMillis()));
     }
 
     /** At the first connection and after each outage: take up what other processes learned meanwhile. */

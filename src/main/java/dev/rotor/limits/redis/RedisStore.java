@@ -15,7 +15,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.ConnectionPoolConfig;
@@ -56,10 +55,15 @@ public final class RedisStore implements AutoCloseable {
     private final String channel;
     private final Consumer<String> onMessage;
     private final Runnable onReconnect;
-    private final ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(
-            r -> daemon(r, "rotor-state-watch"));
-    private final ThreadPoolExecutor writes = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(PENDING_WRITES), r -> daemon(r, "rotor-state-writes"),
+    private final ScheduledExecutorService watch =
+            Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "rotor-state-watch"));
+    private final ThreadPoolExecutor writes = new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(PENDING_WRITES),
+            r -> daemon(r, "rotor-state-writes"),
             new ThreadPoolExecutor.DiscardPolicy());
     private volatile RedisClient client;
     private volatile boolean degraded = true;
@@ -71,8 +75,13 @@ public final class RedisStore implements AutoCloseable {
      * @param onMessage   gets each message another process published on {@code channel}
      * @param onReconnect runs each time Redis is reached after being out of reach (and at the first connection)
      */
-    public RedisStore(RedisEndpoint endpoint, String password, Duration timeout, String channel,
-                      Consumer<String> onMessage, Runnable onReconnect) {
+    public RedisStore(
+            RedisEndpoint endpoint,
+            String password,
+            Duration timeout,
+            String channel,
+            Consumer<String> onMessage,
+            Runnable onReconnect) {
         this.endpoint = endpoint;
         this.password = password;
         this.timeout = timeout;
@@ -84,9 +93,14 @@ public final class RedisStore implements AutoCloseable {
     /** Connects, or starts degraded with a warning when Redis cannot be reached, trying again every half second. */
     public void start() {
         Optional<RuntimeException> failed = tryConnect();
-        failed.ifPresent(e -> LOG.warn("Redis at {} cannot be reached ({}): starting on this process's own view of the "
-                + "limits, with no shared answers or idempotency keys (rotor_state_degraded=1); trying again every {} ms", endpoint, brief(e), RECONNECT_EVERY_MS));
-        watch.scheduleWithFixedDelay(this::reconnectIfLost, RECONNECT_EVERY_MS, RECONNECT_EVERY_MS, TimeUnit.MILLISECONDS);
+        failed.ifPresent(e -> LOG.warn(
+                "Redis at {} cannot be reached ({}): starting on this process's own view of the "
+                        + "limits, with no shared answers or idempotency keys (rotor_state_degraded=1); trying again every {} ms",
+                endpoint,
+                brief(e),
+                RECONNECT_EVERY_MS));
+        watch.scheduleWithFixedDelay(
+                this::reconnectIfLost, RECONNECT_EVERY_MS, RECONNECT_EVERY_MS, TimeUnit.MILLISECONDS);
     }
 
     /** True while Redis is out of reach (or too slow) and the limit state is this process's own. */
@@ -154,8 +168,12 @@ public final class RedisStore implements AutoCloseable {
     private void lost(RuntimeException cause) {
         if (!degraded) {
             degraded = true;
-            LOG.warn("Redis at {} is lost or slower than {} ms ({}): going on with this process's own view of the "
-                    + "limits, with no shared answers or idempotency keys (rotor_state_degraded=1) until it is back", endpoint, timeout.toMillis(), brief(cause));
+            LOG.warn(
+                    "Redis at {} is lost or slower than {} ms ({}): going on with this process's own view of the "
+                            + "limits, with no shared answers or idempotency keys (rotor_state_degraded=1) until it is back",
+                    endpoint,
+                    timeout.toMillis(),
+                    brief(cause));
             JedisPubSub s = subscription;
             if (s != null && s.isSubscribed()) {
                 try {
@@ -180,8 +198,11 @@ public final class RedisStore implements AutoCloseable {
         RedisClient c = client;
         try {
             if (c == null) {
-                c = RedisClient.builder().hostAndPort(endpoint.host(), endpoint.port())
-                        .clientConfig(clientConfig()).poolConfig(poolConfig()).build();
+                c = RedisClient.builder()
+                        .hostAndPort(endpoint.host(), endpoint.port())
+                        .clientConfig(clientConfig())
+                        .poolConfig(poolConfig())
+                        .build();
                 client = c;
             }
             c.ping();
@@ -209,23 +230,28 @@ public final class RedisStore implements AutoCloseable {
         };
         subscription = s;
         RedisClient c = client;
-        Thread t = new Thread(() -> {
-            try {
-                c.subscribe(s, channel);
-            } catch (RuntimeException e) {
-                if (!closed) {
-                    lost(e);
-                }
-            }
-        }, "rotor-state-subscriber");
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        c.subscribe(s, channel);
+                    } catch (RuntimeException e) {
+                        if (!closed) {
+                            lost(e);
+                        }
+                    }
+                },
+                "rotor-state-subscriber");
         t.setDaemon(true);
         t.start();
     }
 
     private DefaultJedisClientConfig clientConfig() {
         int ms = (int) Math.max(1, timeout.toMillis());
-        DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder().socketTimeoutMillis(ms)
-                .connectionTimeoutMillis(Math.max(ms, 1_000)).database(endpoint.database()).ssl(endpoint.tls())
+        DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
+                .socketTimeoutMillis(ms)
+                .connectionTimeoutMillis(Math.max(ms, 1_000))
+                .database(endpoint.database())
+                .ssl(endpoint.tls())
                 .clientName("rotor");
         endpoint.user().ifPresent(b::user);
         if (!password.isEmpty()) {

@@ -1,10 +1,9 @@
 package dev.rotor.limits.redis;
 
+import dev.rotor.limits.ScopePace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-
-import dev.rotor.limits.ScopePace;
 
 /**
  * settle.lua, once: a call's answer came. It counts in its scopes' logs from when the provider can last have counted
@@ -14,26 +13,33 @@ import dev.rotor.limits.ScopePace;
  *
  * @param kind S succeeded, F failed, R refused, '' for a cooldown alone
  */
-record SettleCall(String member, String kind, long countedAtMs, long nowMs, String coolKey, long coolUntilMs,
-                  String channel, String message, List<Scope> scopes, List<Spend> budgets) implements ScriptCall {
+record SettleCall(
+        String member,
+        String kind,
+        long countedAtMs,
+        long nowMs,
+        String coolKey,
+        long coolUntilMs,
+        String channel,
+        String message,
+        List<Scope> scopes,
+        List<Spend> budgets)
+        implements ScriptCall {
 
     static final RedisStore.Script SCRIPT = RedisStore.Script.load("settle");
 
     /** A scope of the call: its log, and what each token bucket it took from gets back. */
-    record Scope(String logKey, String tokensKey, List<Refund> refunds) {
-    }
+    record Scope(String logKey, String tokensKey, List<Refund> refunds) {}
 
     /**
      * What one bucket gets back ({@code refund}: reserved less counted), and, when the provider said what remains,
      * the level this process reckons from it: the bucket drops to it, never rises to it (other processes' calls on
      * their way are not in this process's reckoning).
      */
-    record Refund(ScopePace.Bucket bucket, long refund, OptionalLong anchor) {
-    }
+    record Refund(ScopePace.Bucket bucket, long refund, OptionalLong anchor) {}
 
     /** A budget the call held its worst case in: what it cost, counted in the window it ended in. */
-    record Spend(String spentKey, String heldKey, long costPicoUsd, long expireAtMs) {
-    }
+    record Spend(String spentKey, String heldKey, long costPicoUsd, long expireAtMs) {}
 
     /** A cooldown another part of Rotor set, shared with no call to settle. */
     static SettleCall coolDown(String coolKey, long untilMs, long nowMs, String channel) {
@@ -78,7 +84,9 @@ record SettleCall(String member, String kind, long countedAtMs, long nowMs, Stri
                 a.add(Arg.of("capacity", r.bucket().capacity()));
                 a.add(Arg.of("window", r.bucket().window().toMillis()));
                 a.add(Arg.of("refund", r.refund()));
-                a.add(new Arg("anchor", r.anchor().isPresent() ? Long.toString(r.anchor().getAsLong()) : ""));
+                a.add(new Arg(
+                        "anchor",
+                        r.anchor().isPresent() ? Long.toString(r.anchor().getAsLong()) : ""));
             }
         }
         a.add(Arg.of("budgets", budgets.size()));

@@ -2,18 +2,15 @@ package dev.rotor.chat.headers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rotor.support.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.function.Function;
-
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-
-import dev.rotor.models.Unit;
-import dev.rotor.support.MutableClock;
 
 /** Every header family Rotor reads, from header samples as the providers document and send them. */
 class LimitHeadersTest {
@@ -34,7 +31,10 @@ class LimitHeadersTest {
     }
 
     private static LimitSignal only(LimitReport report, String family) {
-        return report.signals().stream().filter(s -> s.family().equals(family)).findFirst().orElseThrow();
+        return report.signals().stream()
+                .filter(s -> s.family().equals(family))
+                .findFirst()
+                .orElseThrow();
     }
 
     @Nested
@@ -43,7 +43,8 @@ class LimitHeadersTest {
         @Test
         void shouldReadLimitRemainingAndAResetInEpochMilliseconds() {
             long reset = NOW.plusSeconds(42).toEpochMilli();
-            LimitReport r = read("X-RateLimit-Limit", "20", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", Long.toString(reset));
+            LimitReport r = read(
+                    "X-RateLimit-Limit", "20", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", Long.toString(reset));
             LimitSignal s = only(r, "openrouter");
             assertThat(s.limit()).hasValue(20);
             assertThat(s.remaining()).hasValue(0);
@@ -69,8 +70,13 @@ class LimitHeadersTest {
 
         @Test
         void shouldIgnoreAndCountNonNumericNegativeAndImplausibleValues() {
-            LimitReport r = read("X-RateLimit-Limit", "lots", "X-RateLimit-Remaining", "-3",
-                    "X-RateLimit-Reset", Long.toString(NOW.plusSeconds(60).toEpochMilli()));
+            LimitReport r = read(
+                    "X-RateLimit-Limit",
+                    "lots",
+                    "X-RateLimit-Remaining",
+                    "-3",
+                    "X-RateLimit-Reset",
+                    Long.toString(NOW.plusSeconds(60).toEpochMilli()));
             LimitSignal s = only(r, "openrouter");
             assertThat(s.limit()).isEmpty();
             assertThat(s.remaining()).isEmpty();
@@ -87,10 +93,13 @@ class LimitHeadersTest {
 
         @Test
         void shouldCapAResetFurtherAheadThanADayAndIgnoreOneGoneBy() {
-            LimitReport far = read("X-RateLimit-Reset", Long.toString(NOW.plus(Duration.ofDays(400)).toEpochMilli()));
+            LimitReport far = read(
+                    "X-RateLimit-Reset",
+                    Long.toString(NOW.plus(Duration.ofDays(400)).toEpochMilli()));
             assertThat(far.retryAt()).contains(NOW.plus(Duration.ofDays(1)));
             assertThat(far.ignored()).extracting(LimitReport.Ignored::reason).containsExactly("reset_capped");
-            LimitReport stale = read("X-RateLimit-Reset", Long.toString(NOW.minusSeconds(5).toEpochMilli()), "Retry-After", "3");
+            LimitReport stale =
+                    read("X-RateLimit-Reset", Long.toString(NOW.minusSeconds(5).toEpochMilli()), "Retry-After", "3");
             assertThat(stale.retryAt()).contains(NOW.plusSeconds(3));
             assertThat(stale.ignored()).extracting(LimitReport.Ignored::reason).containsExactly("reset_passed");
         }
@@ -102,9 +111,19 @@ class LimitHeadersTest {
         @Test
         void shouldReadRequestsAndTokensAndTheWindowTheRefillImplies() {
             // as api.openai.com answers a chat completion
-            LimitReport r = read("x-ratelimit-limit-requests", "60", "x-ratelimit-remaining-requests", "59",
-                    "x-ratelimit-reset-requests", "1s", "x-ratelimit-limit-tokens", "150000",
-                    "x-ratelimit-remaining-tokens", "149984", "x-ratelimit-reset-tokens", "6ms");
+            LimitReport r = read(
+                    "x-ratelimit-limit-requests",
+                    "60",
+                    "x-ratelimit-remaining-requests",
+                    "59",
+                    "x-ratelimit-reset-requests",
+                    "1s",
+                    "x-ratelimit-limit-tokens",
+                    "150000",
+                    "x-ratelimit-remaining-tokens",
+                    "149984",
+                    "x-ratelimit-reset-tokens",
+                    "6ms");
             LimitSignal requests = r.requests().orElseThrow();
             assertThat(requests.family()).isEqualTo("openai");
             assertThat(requests.limit()).hasValue(60);
@@ -112,7 +131,10 @@ class LimitHeadersTest {
             assertThat(requests.resetAt()).contains(NOW.plusSeconds(1));
             // one request refills in a second: sixty a minute
             assertThat(requests.window()).contains(Duration.ofSeconds(60));
-            LimitSignal tokens = r.signals().stream().filter(s -> !s.isRequests()).findFirst().orElseThrow();
+            LimitSignal tokens = r.signals().stream()
+                    .filter(s -> !s.isRequests())
+                    .findFirst()
+                    .orElseThrow();
             assertThat(tokens.limit()).hasValue(150000);
             assertThat(tokens.resetAt()).contains(NOW.plusMillis(6));
         }
@@ -129,8 +151,13 @@ class LimitHeadersTest {
 
         @Test
         void shouldCoolUntilTheTokenResetWhenTheTokensAreUsedUp() {
-            LimitReport r = read("x-ratelimit-limit-tokens", "10000", "x-ratelimit-remaining-tokens", "0",
-                    "x-ratelimit-reset-tokens", "7.5s");
+            LimitReport r = read(
+                    "x-ratelimit-limit-tokens",
+                    "10000",
+                    "x-ratelimit-remaining-tokens",
+                    "0",
+                    "x-ratelimit-reset-tokens",
+                    "7.5s");
             assertThat(r.exhaustedUntil()).contains(NOW.plusMillis(7500));
         }
 
@@ -149,10 +176,19 @@ class LimitHeadersTest {
         @Test
         void shouldReadRfc3339ResetsAndTheWindowTheRefillImplies() {
             // as api.anthropic.com answers a message: 50 requests a minute, one used, whole again in 1.2 s
-            LimitReport r = read("anthropic-ratelimit-requests-limit", "50", "anthropic-ratelimit-requests-remaining", "49",
-                    "anthropic-ratelimit-requests-reset", "2026-11-28T10:00:01.2Z",
-                    "anthropic-ratelimit-input-tokens-limit", "40000", "anthropic-ratelimit-input-tokens-remaining", "0",
-                    "anthropic-ratelimit-input-tokens-reset", "2026-11-28T10:00:30Z");
+            LimitReport r = read(
+                    "anthropic-ratelimit-requests-limit",
+                    "50",
+                    "anthropic-ratelimit-requests-remaining",
+                    "49",
+                    "anthropic-ratelimit-requests-reset",
+                    "2026-11-28T10:00:01.2Z",
+                    "anthropic-ratelimit-input-tokens-limit",
+                    "40000",
+                    "anthropic-ratelimit-input-tokens-remaining",
+                    "0",
+                    "anthropic-ratelimit-input-tokens-reset",
+                    "2026-11-28T10:00:30Z");
             LimitSignal requests = only(r, "anthropic");
             assertThat(requests.limit()).hasValue(50);
             assertThat(requests.resetAt()).contains(NOW.plusMillis(1200));
@@ -162,8 +198,11 @@ class LimitHeadersTest {
 
         @Test
         void shouldCapAResetMoreThanAMinuteAheadForLimitsThatAreAllPerMinute() {
-            LimitReport r = read("anthropic-ratelimit-requests-remaining", "0",
-                    "anthropic-ratelimit-requests-reset", "2026-11-28T11:00:00Z");
+            LimitReport r = read(
+                    "anthropic-ratelimit-requests-remaining",
+                    "0",
+                    "anthropic-ratelimit-requests-reset",
+                    "2026-11-28T11:00:00Z");
             assertThat(only(r, "anthropic").resetAt()).contains(NOW.plusSeconds(60));
             assertThat(r.ignored()).extracting(LimitReport.Ignored::reason).containsExactly("reset_capped");
         }
@@ -174,8 +213,11 @@ class LimitHeadersTest {
 
         @Test
         void shouldMatchThePolicyToWhatRemains() {
-            LimitReport r = read("RateLimit-Policy", "\"burst\";q=100;w=60, \"daily\";q=1000;w=86400",
-                    "RateLimit", "\"burst\";r=50;t=30");
+            LimitReport r = read(
+                    "RateLimit-Policy",
+                    "\"burst\";q=100;w=60, \"daily\";q=1000;w=86400",
+                    "RateLimit",
+                    "\"burst\";r=50;t=30");
             LimitSignal s = only(r, "ietf");
             assertThat(s.limit()).hasValue(100);
             assertThat(s.remaining()).hasValue(50);
@@ -185,8 +227,15 @@ class LimitHeadersTest {
 
         @Test
         void shouldReadTheEarlierDraftsFields() {
-            LimitReport r = read("RateLimit-Limit", "10", "RateLimit-Remaining", "0", "RateLimit-Reset", "1",
-                    "RateLimit-Policy", "10;w=2");
+            LimitReport r = read(
+                    "RateLimit-Limit",
+                    "10",
+                    "RateLimit-Remaining",
+                    "0",
+                    "RateLimit-Reset",
+                    "1",
+                    "RateLimit-Policy",
+                    "10;w=2");
             LimitSignal s = only(r, "ietf");
             assertThat(s.limit()).hasValue(10);
             assertThat(s.window()).contains(Duration.ofSeconds(2));
@@ -199,7 +248,8 @@ class LimitHeadersTest {
             LimitSignal s = only(r, "ietf");
             assertThat(s.remaining()).isEmpty();
             assertThat(s.resetAt()).contains(NOW.plusSeconds(10));
-            assertThat(r.ignored()).extracting(LimitReport.Ignored::reason)
+            assertThat(r.ignored())
+                    .extracting(LimitReport.Ignored::reason)
                     .containsExactlyInAnyOrder("remaining_above_limit", "reset_capped");
         }
     }
@@ -223,7 +273,8 @@ class LimitHeadersTest {
             assertThat(read("Retry-After", "0").retryAt()).contains(NOW);
             LimitReport nonsense = read("Retry-After", "soon", "retry-after-ms", "-5");
             assertThat(nonsense.retryAt()).isEmpty();
-            assertThat(nonsense.ignored()).extracting(LimitReport.Ignored::reason)
+            assertThat(nonsense.ignored())
+                    .extracting(LimitReport.Ignored::reason)
                     .containsExactlyInAnyOrder("not_a_number", "negative");
         }
 
@@ -242,8 +293,15 @@ class LimitHeadersTest {
 
     @Test
     void shouldPreferAFamilyThatGivesASizeForTheRequestLimit() {
-        LimitReport r = read("RateLimit", "\"p\";r=3;t=5", "x-ratelimit-limit-requests", "500",
-                "x-ratelimit-remaining-requests", "499", "x-ratelimit-reset-requests", "120ms");
+        LimitReport r = read(
+                "RateLimit",
+                "\"p\";r=3;t=5",
+                "x-ratelimit-limit-requests",
+                "500",
+                "x-ratelimit-remaining-requests",
+                "499",
+                "x-ratelimit-reset-requests",
+                "120ms");
         assertThat(r.requests().orElseThrow().family()).isEqualTo("openai");
         assertThat(r.requests().orElseThrow().limit()).isEqualTo(OptionalLong.of(500));
     }

@@ -2,20 +2,18 @@ package dev.rotor.chat.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.time.Duration;
-import java.util.Optional;
-
-import org.junit.jupiter.api.Test;
-
 import dev.rotor.models.ModelSpec;
 import dev.rotor.models.Provider;
 import dev.rotor.models.RateLimits;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
 
 class FirstTokenLimitsTest {
 
-    private static final ModelSpec MODEL = new ModelSpec("m", new Provider("p", URI.create("http://127.0.0.1:1/v1"), null),
-            Optional.empty(), RateLimits.NONE, 0);
+    private static final ModelSpec MODEL = new ModelSpec(
+            "m", new Provider("p", URI.create("http://127.0.0.1:1/v1"), null), Optional.empty(), RateLimits.NONE, 0);
     private final FirstTokenLimits limits = new FirstTokenLimits(Duration.ofSeconds(15));
 
     private void observe(int times, long ms) {

@@ -3,30 +3,6 @@ package dev.rotor.limits.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.ByteArrayInputStream;
-import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import redis.clients.jedis.Protocol;
-
 import dev.rotor.chat.LimitScope;
 import dev.rotor.chat.TokenUsage;
 import dev.rotor.chat.headers.LimitReport;
@@ -48,11 +24,34 @@ import dev.rotor.models.Money;
 import dev.rotor.support.FreePool;
 import dev.rotor.support.FreePorts;
 import dev.rotor.support.TestRedis;
+import java.io.ByteArrayInputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Protocol;
 
 /** Two Rotor processes' limit states on one real Redis: what one learns, the other obeys. */
 class RedisLimitStateTest {
 
-    private static final ModelRegistry MODELS = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+    private static final ModelRegistry MODELS =
+            ModelRegistryLoader.parse(new ByteArrayInputStream("""
             providers:
               openrouter: { base-url: "http://127.0.0.1:1/api/v1" }
             models:
@@ -96,8 +95,8 @@ class RedisLimitStateTest {
     }
 
     private RedisLimitState process(InMemoryLimitState own, String url) {
-        RedisLimitState state = new RedisLimitState(own, MODELS, Clock.systemUTC(), RedisEndpoint.parse(url), "",
-                Duration.ofMillis(50), prefix);
+        RedisLimitState state = new RedisLimitState(
+                own, MODELS, Clock.systemUTC(), RedisEndpoint.parse(url), "", Duration.ofMillis(50), prefix);
         opened.add(state);
         return state;
     }
@@ -115,8 +114,8 @@ class RedisLimitStateTest {
     @Test
     void shouldCountADeclaredQuotaInTheProvidersFixedWindowWithTheCallsOfEveryProcess() {
         InMemoryLimitState own = new InMemoryLimitState(GROUPED, LimitsConfig.defaults(), n -> Duration.ofSeconds(n));
-        RedisLimitState one = new RedisLimitState(own, GROUPED, Clock.systemUTC(), RedisEndpoint.parse(redis.url()), "",
-                Duration.ofMillis(50), prefix);
+        RedisLimitState one = new RedisLimitState(
+                own, GROUPED, Clock.systemUTC(), RedisEndpoint.parse(redis.url()), "", Duration.ofMillis(50), prefix);
         opened.add(one);
         ModelSpec fa = GROUPED.model("a:free").orElseThrow();
         ModelSpec fb = GROUPED.model("b:free").orElseThrow();
@@ -133,7 +132,8 @@ class RedisLimitStateTest {
         }
         assertThat(granted(one.tryAcquire(fa, now.plusMillis(20_002)))).isPresent();
         // the window holds two calls now: it frees whole at its end, not when its first call would slide out
-        assertThat(one.tryAcquire(fb, now.plusMillis(20_003))).isEqualTo(new Admission.NotBefore(now.plusMillis(30_000)));
+        assertThat(one.tryAcquire(fb, now.plusMillis(20_003)))
+                .isEqualTo(new Admission.NotBefore(now.plusMillis(30_000)));
     }
 
     @Test
@@ -151,8 +151,9 @@ class RedisLimitStateTest {
         Permit other = granted(two.tryAcquire(a, now)).orElseThrow();
         two.coolDown(paid, LimitScope.MODEL, now.plusSeconds(5));
         two.succeeded(other, now, LimitReport.EMPTY);
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                assertThat(redis.client().get(prefix + "cool:model:paid")).isEqualTo(Long.toString(until.toEpochMilli())));
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(redis.client().get(prefix + "cool:model:paid"))
+                        .isEqualTo(Long.toString(until.toEpochMilli())));
         assertThat(redis.client().pttl(prefix + "cool:model:paid")).isPositive();
     }
 
@@ -187,7 +188,10 @@ class RedisLimitStateTest {
                     for (int k = 0; k < 25; k++) {
                         synchronized (state) {
                             // as the rotation policy calls it: one admission at a time per process
-                            got += granted(state.tryAcquire(busy, Instant.now())).isPresent() ? 1 : 0;
+                            got += granted(state.tryAcquire(busy, Instant.now()))
+                                            .isPresent()
+                                    ? 1
+                                    : 0;
                         }
                     }
                     return got;
@@ -207,16 +211,29 @@ class RedisLimitStateTest {
     @Test
     void shouldAdoptALimitAnotherProcessPublished() {
         RedisLimitState one = process(redis.url());
-        redis.client().hset(prefix + "limit:pool:openrouter:free",
-                Map.of("requests", "10", "window_ms", "2000", "source", "LEARNED", "confirmed", "1", "by", "another"));
+        redis.client()
+                .hset(
+                        prefix + "limit:pool:openrouter:free",
+                        Map.of(
+                                "requests",
+                                "10",
+                                "window_ms",
+                                "2000",
+                                "source",
+                                "LEARNED",
+                                "confirmed",
+                                "1",
+                                "by",
+                                "another"));
         one.tryAcquire(a, now);
-        assertThat(one.limitOf(b)).contains(new LimitView("pool:openrouter:free", 10, Duration.ofSeconds(2),
-                LimitSource.LEARNED));
+        assertThat(one.limitOf(b))
+                .contains(new LimitView("pool:openrouter:free", 10, Duration.ofSeconds(2), LimitSource.LEARNED));
     }
 
     @Test
     void shouldGoOnLocalStateWhenRedisIsLostAndShareAgainWhenItIsBack() throws Exception {
-        InMemoryLimitState ownOfTwo = new InMemoryLimitState(MODELS, LimitsConfig.defaults(), n -> Duration.ofSeconds(n));
+        InMemoryLimitState ownOfTwo =
+                new InMemoryLimitState(MODELS, LimitsConfig.defaults(), n -> Duration.ofSeconds(n));
         RedisLimitState one = process(redis.url());
         RedisLimitState two = process(ownOfTwo, redis.url());
         for (int i = 0; i < 3; i++) {
@@ -224,7 +241,8 @@ class RedisLimitStateTest {
             one.succeeded(p, now.plusMillis(20 + i), LimitReport.EMPTY);
         }
         // the other process heard how those calls ended, so it paces by them even on its own
-        await().atMost(Duration.ofSeconds(5)).until(() -> ownOfTwo.blockedUntil(paid, now.plusMillis(30)).isPresent());
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> ownOfTwo.blockedUntil(paid, now.plusMillis(30)).isPresent());
 
         redis.kill();
         assertThat(granted(one.tryAcquire(a, now))).isPresent();
@@ -236,7 +254,8 @@ class RedisLimitStateTest {
         Permit p = granted(one.tryAcquire(busy, Instant.now())).orElseThrow();
         Instant until = Instant.now().plusSeconds(30).truncatedTo(ChronoUnit.MILLIS);
         one.rateLimited(p, Instant.now(), LimitScope.MODEL, Optional.of(until), retryAfter(until));
-        await().atMost(Duration.ofSeconds(5)).until(() -> two.tryAcquire(busy, Instant.now()) instanceof Admission.NotBefore);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> two.tryAcquire(busy, Instant.now()) instanceof Admission.NotBefore);
     }
 
     @Test
@@ -264,7 +283,8 @@ class RedisLimitStateTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> !one.degraded());
     }
 
-    private static final ModelRegistry PRICED = ModelRegistryLoader.parse(new ByteArrayInputStream("""
+    private static final ModelRegistry PRICED =
+            ModelRegistryLoader.parse(new ByteArrayInputStream("""
             providers:
               p: { base-url: "http://127.0.0.1:1/v1", counts-tokens: usage }
             models:
@@ -275,15 +295,17 @@ class RedisLimitStateTest {
 
     private RedisLimitState priced() {
         InMemoryLimitState own = new InMemoryLimitState(PRICED, LimitsConfig.defaults(), n -> Duration.ofSeconds(n));
-        RedisLimitState state = new RedisLimitState(own, PRICED, Clock.systemUTC(), RedisEndpoint.parse(redis.url()), "",
-                Duration.ofMillis(200), prefix);
+        RedisLimitState state = new RedisLimitState(
+                own, PRICED, Clock.systemUTC(), RedisEndpoint.parse(redis.url()), "", Duration.ofMillis(200), prefix);
         opened.add(state);
         return state;
     }
 
     /** A call of {@code in} tokens in (as estimated for the model) and at most {@code out} out. */
     private static Reservation call(ModelSpec m, long in, int out) {
-        return new InputEstimates().plan(m, new TaskSize(in, OptionalInt.of(out))).forTask("t" + in + out);
+        return new InputEstimates()
+                .plan(m, new TaskSize(in, OptionalInt.of(out)))
+                .forTask("t" + in + out);
     }
 
     private static TokenUsage used(long in, long out) {
@@ -309,8 +331,8 @@ class RedisLimitStateTest {
 
         // the first used 1,300 in and 100 out: 2,600 go back to the bucket, for the other process too
         one.succeeded(first, now.plusMillis(5), LimitReport.EMPTY, used(1_300, 100));
-        await().atMost(Duration.ofSeconds(5)).until(() -> two.tryAcquire(tpm, large, now.plusMillis(10))
-                instanceof Admission.Granted);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> two.tryAcquire(tpm, large, now.plusMillis(10)) instanceof Admission.Granted);
     }
 
     @Test
@@ -329,21 +351,23 @@ class RedisLimitStateTest {
         assertThat(going).hasSize(3);
         // held by calls on their way: the next look comes soon, as their answers may give some back
         Admission held = one.tryAcquire(dear, worst, now.plusMillis(5));
-        assertThat(held).isEqualTo(new Admission.OverBudget("model:dear",
-                now.plusMillis(5 + BudgetView.RECHECK_MS), false));
+        assertThat(held)
+                .isEqualTo(new Admission.OverBudget("model:dear", now.plusMillis(5 + BudgetView.RECHECK_MS), false));
 
         // all three used all they might: $0.0159 spent, no room for a fourth before midnight UTC
         one.succeeded(going.get(0), now.plusMillis(10), LimitReport.EMPTY, used(1_300, 1_000));
         two.succeeded(going.get(1), now.plusMillis(10), LimitReport.EMPTY, used(1_300, 1_000));
         one.succeeded(going.get(2), now.plusMillis(10), LimitReport.EMPTY, used(1_300, 1_000));
         Instant midnight = now.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS);
-        await().atMost(Duration.ofSeconds(5)).until(() -> two.tryAcquire(dear, worst, now.plusMillis(20))
-                .equals(new Admission.OverBudget("model:dear", midnight, false)));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> two.tryAcquire(dear, worst, now.plusMillis(20))
+                        .equals(new Admission.OverBudget("model:dear", midnight, false)));
         assertThat(two.budgets(now.plusMillis(20))).singleElement().satisfies(b -> {
             assertThat(b.spentPicoUsd()).isEqualTo(3 * Money.picoUsd(new BigDecimal("0.0053")));
             assertThat(b.resetsAt()).isEqualTo(midnight);
         });
         // a smaller call still fits what is left
-        assertThat(granted(two.tryAcquire(dear, call(dear, 100, 500), now.plusMillis(21)))).isPresent();
+        assertThat(granted(two.tryAcquire(dear, call(dear, 100, 500), now.plusMillis(21))))
+                .isPresent();
     }
 }

@@ -2,6 +2,10 @@ package dev.rotor.limits.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rotor.limits.LimitSource;
+import dev.rotor.limits.LimitView;
+import dev.rotor.limits.ScopePace;
+import dev.rotor.models.Unit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,13 +14,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Test;
-
-import dev.rotor.limits.LimitSource;
-import dev.rotor.limits.LimitView;
-import dev.rotor.limits.ScopePace;
-import dev.rotor.models.Unit;
 
 /**
  * Each Java type of a script call gives its keys and arguments in the order its Lua script reads them: the script's
@@ -25,21 +23,42 @@ import dev.rotor.models.Unit;
  */
 class ScriptProtocolTest {
 
-    private static final ScopePace.Bucket DECLARED = new ScopePace.Bucket("tokens/60000", Unit.TOKENS, 12_000,
-            Duration.ofMinutes(1));
-    private static final ScopePace.Bucket TOLD = new ScopePace.Bucket("output-tokens", Unit.OUTPUT_TOKENS, 8_000,
-            Duration.ofSeconds(10));
+    private static final ScopePace.Bucket DECLARED =
+            new ScopePace.Bucket("tokens/60000", Unit.TOKENS, 12_000, Duration.ofMinutes(1));
+    private static final ScopePace.Bucket TOLD =
+            new ScopePace.Bucket("output-tokens", Unit.OUTPUT_TOKENS, 8_000, Duration.ofSeconds(10));
 
     @Test
     void shouldGiveAdmitsKeysAndArgumentsInTheOrderTheScriptReadsThem() {
-        AdmitCall call = new AdmitCall(1_000, "p:1", 100, 600_000, 250, "gone:m", "refused:p", List.of(
-                new AdmitCall.Scope("model:m", "cool:a", "log:a", "limit:a", "tokens:a",
-                        List.of(new ScopePace.Quota(Unit.REQUESTS, 3, Duration.ofSeconds(10), Long.MIN_VALUE),
-                                new ScopePace.Quota(Unit.REQUESTS, 100, Duration.ofDays(1), 500)),
-                        List.of(new AdmitCall.Take(DECLARED, 900))),
-                new AdmitCall.Scope("group:g", "cool:b", "log:b", "limit:b", "tokens:b", List.of(),
-                        List.of(new AdmitCall.Take(DECLARED, 900), new AdmitCall.Take(TOLD, 300)))),
-                List.of(new AdmitCall.Spend("model:m", "spent:a", "held:a", 10, 2, 3),
+        AdmitCall call = new AdmitCall(
+                1_000,
+                "p:1",
+                100,
+                600_000,
+                250,
+                "gone:m",
+                "refused:p",
+                List.of(
+                        new AdmitCall.Scope(
+                                "model:m",
+                                "cool:a",
+                                "log:a",
+                                "limit:a",
+                                "tokens:a",
+                                List.of(
+                                        new ScopePace.Quota(Unit.REQUESTS, 3, Duration.ofSeconds(10), Long.MIN_VALUE),
+                                        new ScopePace.Quota(Unit.REQUESTS, 100, Duration.ofDays(1), 500)),
+                                List.of(new AdmitCall.Take(DECLARED, 900))),
+                        new AdmitCall.Scope(
+                                "group:g",
+                                "cool:b",
+                                "log:b",
+                                "limit:b",
+                                "tokens:b",
+                                List.of(),
+                                List.of(new AdmitCall.Take(DECLARED, 900), new AdmitCall.Take(TOLD, 300)))),
+                List.of(
+                        new AdmitCall.Spend("model:m", "spent:a", "held:a", 10, 2, 3),
                         new AdmitCall.Spend("all", "spent:all", "held:all", 10, 2, 3)));
 
         assertFollowsScript(call);
@@ -47,12 +66,27 @@ class ScriptProtocolTest {
 
     @Test
     void shouldGiveSettlesKeysAndArgumentsInTheOrderTheScriptReadsThem() {
-        SettleCall call = new SettleCall("p:1", "S", 1_100, 1_200, "cool:a", 0, "calls", "{}", List.of(
-                new SettleCall.Scope("log:a", "tokens:a", List.of(new SettleCall.Refund(DECLARED, 50, OptionalLong.empty()))),
-                new SettleCall.Scope("log:b", "tokens:b", List.of(
-                        new SettleCall.Refund(DECLARED, 50, OptionalLong.empty()),
-                        new SettleCall.Refund(TOLD, 0, OptionalLong.of(4_000)))),
-                new SettleCall.Scope("log:c", "tokens:c", List.of())),
+        SettleCall call = new SettleCall(
+                "p:1",
+                "S",
+                1_100,
+                1_200,
+                "cool:a",
+                0,
+                "calls",
+                "{}",
+                List.of(
+                        new SettleCall.Scope(
+                                "log:a",
+                                "tokens:a",
+                                List.of(new SettleCall.Refund(DECLARED, 50, OptionalLong.empty()))),
+                        new SettleCall.Scope(
+                                "log:b",
+                                "tokens:b",
+                                List.of(
+                                        new SettleCall.Refund(DECLARED, 50, OptionalLong.empty()),
+                                        new SettleCall.Refund(TOLD, 0, OptionalLong.of(4_000)))),
+                        new SettleCall.Scope("log:c", "tokens:c", List.of())),
                 List.of(new SettleCall.Spend("spent:a", "held:a", 7, 9)));
 
         assertFollowsScript(call);
@@ -61,18 +95,24 @@ class ScriptProtocolTest {
 
     @Test
     void shouldGivePublishedLimitsKeysAndArgumentsInTheOrderTheScriptReadsThem() {
-        assertFollowsScript(new PublishLimitCall("limit:a", new LimitView("model:m", 3, Duration.ofSeconds(10),
-                LimitSource.LEARNED), true, "p", 86_400_000));
+        assertFollowsScript(new PublishLimitCall(
+                "limit:a",
+                new LimitView("model:m", 3, Duration.ofSeconds(10), LimitSource.LEARNED),
+                true,
+                "p",
+                86_400_000));
     }
 
     private static void assertFollowsScript(ScriptCall call) {
         String script = call.script().text();
         Map<String, String> counts = new HashMap<>();
         List<String> argNames = expand(spec(script, "argv"), call.args(), counts);
-        assertThat(call.args().stream().map(ScriptCall.Arg::name).toList()).as(call.script().name() + " ARGV")
+        assertThat(call.args().stream().map(ScriptCall.Arg::name).toList())
+                .as(call.script().name() + " ARGV")
                 .isEqualTo(argNames);
         List<String> keyNames = expand(spec(script, "keys"), call.keys(), new HashMap<>(counts));
-        assertThat(call.keys().stream().map(ScriptCall.Arg::name).toList()).as(call.script().name() + " KEYS")
+        assertThat(call.keys().stream().map(ScriptCall.Arg::name).toList())
+                .as(call.script().name() + " KEYS")
                 .isEqualTo(keyNames);
     }
 
@@ -92,8 +132,13 @@ class ScriptProtocolTest {
         return names;
     }
 
-    private static void expand(List<String> spec, int from, int to, List<ScriptCall.Arg> values, List<String> names,
-                               Map<String, String> counts) {
+    private static void expand(
+            List<String> spec,
+            int from,
+            int to,
+            List<ScriptCall.Arg> values,
+            List<String> names,
+            Map<String, String> counts) {
         int i = from;
         while (i < to) {
             String token = spec.get(i);
