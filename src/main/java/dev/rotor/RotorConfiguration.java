@@ -100,6 +100,7 @@ import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.SimpleEventNotifierSupport;
+import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -415,7 +416,7 @@ public final class RotorConfiguration implements CamelConfiguration {
 
     private static void closeOnStop(CamelContext context, Runnable close) throws Exception {
         context.addService(
-                new org.apache.camel.support.service.ServiceSupport() {
+                new ServiceSupport() {
                     @Override
                     protected void doStop() {
                         close.run();

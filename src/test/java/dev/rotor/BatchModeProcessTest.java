@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -193,7 +194,7 @@ class BatchModeProcessTest {
                             "ROTOR_BATCH_SUMMARY_FILE",
                             dir.resolve("summary.json").toString()),
                     log);
-            org.awaitility.Awaitility.await()
+            Awaitility.await()
                     .atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(50))
                     .until(() -> Files.exists(log) && Files.readString(log).contains("batch mode: 3 task(s)"));
@@ -240,7 +241,7 @@ class BatchModeProcessTest {
                         "ROTOR_INBOX_DIR",
                         dir.resolve("in").toString()),
                 log);
-        org.awaitility.Awaitility.await()
+        Awaitility.await()
                 .atMost(Duration.ofSeconds(60))
                 .until(() -> Files.exists(log) && Files.readString(log).contains("served by the embedded simulator"));
         p.destroy();

@@ -25,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.Exchange;
+import org.apache.camel.support.SynchronizationAdapter;
 
 /**
  * Takes a {@code POST /v1/chat/completions} request in: checks the caller's key, the load, the body, and turns it into
@@ -169,7 +170,7 @@ public final class GatewayIntake {
             }
         };
         exchange.setProperty(ExchangeKeys.GATEWAY_RELEASE, release);
-        exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
             @Override
             public void onDone(Exchange ended) {
                 release.run();

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -113,7 +114,7 @@ class GatewayHostileInputTest {
             GatewayIntake intake =
                     rotor.context().getRegistry().lookupByNameAndType("gatewayIntake", GatewayIntake.class);
             // a request's place is released as its exchange completes, just after its answer went out
-            org.awaitility.Awaitility.await()
+            Awaitility.await()
                     .atMost(Duration.ofSeconds(5))
                     .alias("every request released its place")
                     .until(() -> intake.inFlight() == 0);

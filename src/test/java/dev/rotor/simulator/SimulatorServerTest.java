@@ -1,6 +1,7 @@
 package dev.rotor.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SimulatorServerTest {
 
@@ -197,8 +199,7 @@ class SimulatorServerTest {
     }
 
     @Test
-    void shouldReadLimiterShapesAndReportingFromAScenarioFile(@org.junit.jupiter.api.io.TempDir Path dir)
-            throws Exception {
+    void shouldReadLimiterShapesAndReportingFromAScenarioFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("s.yaml");
         Files.writeString(file, """
                 pools:
@@ -214,8 +215,7 @@ class SimulatorServerTest {
         assertThat(s.models().get("m").reporting())
                 .isEqualTo(new Scenario.Reporting(false, false, Scenario.RetryAfter.NONE, Scenario.Reset.FULL));
         Files.writeString(file, "models: { m: { limit: 2, window-ms: 500, shape: leaky } }");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Scenario.load(file))
-                .hasMessageContaining("shape must be fixed, sliding or bucket");
+        assertThatThrownBy(() -> Scenario.load(file)).hasMessageContaining("shape must be fixed, sliding or bucket");
     }
 
     @Test

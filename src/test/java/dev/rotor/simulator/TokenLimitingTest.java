@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Instant;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /** The simulator's token limits answer as OpenAI's, Anthropic's and Gemini's do, over HTTP. */
@@ -51,7 +52,7 @@ class TokenLimitingTest {
             assertThat(usage.path("cost").asDouble())
                     .isEqualTo(
                             input * 0.0000005 + usage.path("completion_tokens").asLong() * 0.0000015,
-                            org.assertj.core.data.Offset.offset(1e-12));
+                            Offset.offset(1e-12));
 
             HttpResponse<String> refused = ask(sim, "m", 100, 300);
             assertThat(refused.statusCode()).isEqualTo(429);

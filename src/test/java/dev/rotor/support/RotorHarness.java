@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.camel.CamelContext;
+import org.apache.camel.builder.NotifyBuilder;
 
 /**
  * Rotor on camel-main, in this JVM, on its real routes and settings file, with its folders in a temporary directory
@@ -171,8 +172,8 @@ public final class RotorHarness implements AutoCloseable {
     }
 
     /** Matches once this many more inbox files have been completely processed (result or dead letter written). */
-    public org.apache.camel.builder.NotifyBuilder whenFilesDone(int count) {
-        return new org.apache.camel.builder.NotifyBuilder(context())
+    public NotifyBuilder whenFilesDone(int count) {
+        return new NotifyBuilder(context())
                 .fromRoute("file-intake")
                 .whenCompleted(count)
                 .create();

@@ -22,11 +22,13 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.awaitility.Awaitility;
 
 /** A real single-node Kafka broker in KRaft mode, started in this JVM from the Maven jars, on free loopback ports. */
 public final class TestKafkaBroker implements AutoCloseable {
@@ -63,7 +65,7 @@ public final class TestKafkaBroker implements AutoCloseable {
         new Formatter()
                 .setPrintStream(System.out)
                 .setNodeId(1)
-                .setClusterId(org.apache.kafka.common.Uuid.randomUuid().toString())
+                .setClusterId(Uuid.randomUuid().toString())
                 .setDirectories(List.of(logDir))
                 .setMetadataLogDirectory(logDir)
                 .setReleaseVersion(MetadataVersion.latestProduction())
@@ -104,7 +106,7 @@ public final class TestKafkaBroker implements AutoCloseable {
      * a busy machine its idempotent retries can end in OUT_OF_ORDER_SEQUENCE and never deliver.
      */
     private static void awaitLeaders(Admin admin, List<String> topics) {
-        org.awaitility.Awaitility.await()
+        Awaitility.await()
                 .atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(50))
                 .until(() -> admin.describeTopics(topics).allTopicNames().get().values().stream()

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TaskParserTest {
 
@@ -107,16 +108,15 @@ class TaskParserTest {
         assertThat(TaskIds.sanitise(null)).isEqualTo("unnamed");
     }
 
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"a", "task-001", "A.b_c-9", "0"})
+    @ParameterizedTest
+    @ValueSource(strings = {"a", "task-001", "A.b_c-9", "0"})
     void shouldAcceptIdsOfLettersDigitsDotsUnderscoresAndHyphens(String id) {
         assertThat(TaskIds.isValid(id)).isTrue();
         assertThat(TaskIds.sanitise(id)).isEqualTo(id);
     }
 
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(
-            strings = {"", "-a", ".a", "_a", "a..b", "a/b", "a\\b", "caf\u00e9", "a b", "a:b", "a\u0000b"})
+    @ParameterizedTest
+    @ValueSource(strings = {"", "-a", ".a", "_a", "a..b", "a/b", "a\\b", "caf\u00e9", "a b", "a:b", "a\u0000b"})
     void shouldRejectIdsThatAreNotPlainFileNames(String id) {
         assertThat(TaskIds.isValid(id)).isFalse();
         assertThat(TaskIds.isValid(TaskIds.sanitise(id))).isTrue();

@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -183,7 +185,7 @@ class JmsTransportTest {
                     .extracting(TestJmsBroker.Received::correlationId)
                     .containsExactlyInAnyOrder("from-a-file", "from-a-message");
             // the file leaves the inbox once its exchange completes, just after its result was sent
-            org.awaitility.Awaitility.await()
+            Awaitility.await()
                     .atMost(Duration.ofSeconds(10))
                     .until(() -> rotor.files(rotor.inbox().resolve(".done")).size() == 1);
         }
@@ -203,8 +205,7 @@ class JmsTransportTest {
                                 "rotor.jms.embedded-data-dir",
                                 dir.resolve("artemis").toString())
                         .start();
-                var client =
-                        new org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory(url).createContext()) {
+                var client = new ActiveMQConnectionFactory(url).createContext()) {
             client.createProducer().send(client.createQueue(TASKS), "{\"id\":\"own-broker\",\"prompt\":\"p\"}");
             jakarta.jms.Message m =
                     client.createConsumer(client.createQueue(RESULTS)).receive(20_000);
@@ -229,8 +230,8 @@ class JmsTransportTest {
                                 "rotor.jms.embedded-data-dir",
                                 dir.resolve("artemis").toString())
                         .start();
-                var client = new org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory(url)
-                        .createContext(jakarta.jms.JMSContext.SESSION_TRANSACTED)) {
+                var client =
+                        new ActiveMQConnectionFactory(url).createContext(jakarta.jms.JMSContext.SESSION_TRANSACTED)) {
             client.createProducer().send(client.createQueue(TASKS), "{\"id\":\"poison\",\"prompt\":\"p\"}");
             client.commit();
             jakarta.jms.JMSConsumer tasks = client.createConsumer(client.createQueue(TASKS));
