@@ -9,6 +9,9 @@ public final class RotorMain {
     static final String CHECK = "check";
 
     public static void main(String[] args) throws Exception {
+        // what logs through java.util.logging (the OpenTelemetry SDK: a collector out of reach, a full span queue)
+        // goes to Rotor's log, in its format; set before any library asks for a logger
+        System.setProperty("java.util.logging.manager", "org.apache.logging.log4j.jul.LogManager");
         if (args.length > 0 && CHECK.equals(args[0])) {
             System.setProperty("rotor.check", "true");
             args = Arrays.copyOfRange(args, 1, args.length);
