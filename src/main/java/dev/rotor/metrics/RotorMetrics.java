@@ -31,8 +31,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * The prototype's per-model metrics and more, as Micrometer meters tagged by model (Prometheus names shown in the
- * README). Gauges read the rotation policy, so they always show its current state.
+ * The prototype's per-model metrics and more, as Micrometer meters tagged by model (Prometheus names listed in
+ * docs/operating.md). Gauges read the rotation policy, so they always show its current state.
  */
 public final class RotorMetrics {
 

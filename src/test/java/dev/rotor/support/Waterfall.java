@@ -5,7 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
-/** A trace as a text waterfall, one line a span, indented under its parent, a bar where it ran: for the README. */
+/** A trace as a text waterfall, one line a span, under its parent, a bar where it ran: for docs/operating.md. */
 public final class Waterfall {
 
     private static final int WIDTH = 48;
