@@ -6,6 +6,7 @@ import dev.rotor.simulator.Scenario;
 import dev.rotor.simulator.SimulatorServer;
 import dev.rotor.support.FreePorts;
 import dev.rotor.support.RotorHarness;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -156,7 +157,13 @@ public final class GatewayBenchmark {
             URI url,
             Map<String, String> headers) {
         plain.put(name, i -> {
-            HttpResponse<String> r = http.send(request(url, headers, false, i), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r;
+            try {
+                r = http.send(request(url, headers, false, i), HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                // which path lost its connection, for the run's record
+                throw new IOException(name + ": call " + i + " failed: " + e.getMessage(), e);
+            }
             if (r.statusCode() != 200) {
                 throw new IllegalStateException(name + " answered " + r.statusCode() + ": " + r.body());
             }
