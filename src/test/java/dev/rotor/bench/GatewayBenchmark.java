@@ -44,6 +44,10 @@ public final class GatewayBenchmark {
     private GatewayBenchmark() {}
 
     public static void main(String[] args) throws Exception {
+        // the clients let an idle connection go before a server closes it (the simulator's JDK server after 30 s,
+        // Rotor's gateway after its idle-timeout): the JDK client would otherwise send a call on a closed one, and
+        // does not retry a POST; read once, when the first client is built
+        System.setProperty("jdk.httpclient.keepalive.timeout", "20");
         Path work = Files.createTempDirectory("rotor-gateway");
         // HTTP/1.1 with keep-alive, as SDKs talk to a gateway (and Portkey refuses the JDK's h2c upgrade headers)
         HttpClient http = HttpClient.newBuilder()
