@@ -18,11 +18,7 @@ final class TaskEnd {
     private TaskEnd() {}
 
     static void end(TaskTrace trace, Exchange exchange) {
-        Span call = trace.takeCall();
-        if (call != null) {
-            call.setStatus(StatusCode.ERROR, "the task ended before its call did");
-            call.end();
-        }
+        trace.endOpenCall("the task ended before its call did");
         StreamedCall stream = exchange.getProperty(ExchangeKeys.STREAMED_CALL, StreamedCall.class);
         if (stream != null) {
             stream.endUnlessEnded("the task ended before its stream did");

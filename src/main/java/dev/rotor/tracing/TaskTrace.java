@@ -1,6 +1,7 @@
 package dev.rotor.tracing;
 
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 
 /**
  * One task's spans: the task's own, and the model call open now. Owned by the task's exchange, which one thread
@@ -45,6 +46,15 @@ public final class TaskTrace {
         call = null;
         callModel = null;
         return taken;
+    }
+
+    /** Ends the call span still open, if one is, as failed for this reason. */
+    void endOpenCall(String why) {
+        Span open = takeCall();
+        if (open != null) {
+            open.setStatus(StatusCode.ERROR, why);
+            open.end();
+        }
     }
 
     long idleSince() {

@@ -126,7 +126,8 @@ public final class Traces {
         if (trace == null) {
             return;
         }
-        endUnfinishedCall(trace);
+        // a call span still open lost its end somewhere: it ends now rather than never
+        trace.endOpenCall("no outcome was recorded for this call");
         long now = System.nanoTime();
         SpanBuilder builder = chatSpan(trace, model, progress.calls() + 1, body)
                 .setAttribute(
@@ -219,15 +220,6 @@ public final class Traces {
             span.setAttribute("rotor.hedge.winner", winner);
             span.end();
         });
-    }
-
-    /** A call span still open when the next starts lost its end somewhere: it ends now rather than never. */
-    private static void endUnfinishedCall(TaskTrace trace) {
-        Span left = trace.takeCall();
-        if (left != null) {
-            left.setStatus(StatusCode.ERROR, "no outcome was recorded for this call");
-            left.end();
-        }
     }
 
     /** The call answered whole: what came back, and its span ends. */
