@@ -51,6 +51,8 @@ final class LearnedLimit {
     static final double SHRINK = 0.75;
     /** A 429 inside the learned pace keeps this share of the rate. */
     static final double RATE_SHRINK = 0.95;
+    /** The rate between 429s slows the pace when the pace is faster than it by more than this. */
+    static final double RATE_MARGIN = 1.05;
     /** Windows at the learned pace with no 429 before it grows by a call; doubles after a growth that failed. */
     static final int GROWTH_WINDOWS = 2;
 
@@ -76,8 +78,11 @@ final class LearnedLimit {
     private long learnedAtMs = NEVER;
 
     private final RateMeasurement rate = new RateMeasurement();
-    /** Runs from a guessed reset in a row that met a 429 before the size got in. */
-    private int shortRunsInARow;
+    private final RateBetweenRefusals betweenRefusals = new RateBetweenRefusals();
+    /** The last lesson's 429 said when the scope frees; false when its cooldown was guessed. */
+    private boolean resetTold = true;
+    /** What the 429s last measured the provider's rate to be, in units per ms; 0 until they have. */
+    private double rateBetweenRefusalsPerMs;
 
     /** @param changed told why, whenever the size or window changes */
     LearnedLimit(Consumer<String> changed) {
@@ -137,7 +142,11 @@ final class LearnedLimit {
      * A window learned from whole-second Retry-After values is trusted at a minute, not at two seconds.
      */
     boolean trusted() {
-        return fit.known() && fit.precisionMs() * PRECISION_PER_WINDOW <= fit.windowMs();
+        return trustedFit(fit);
+    }
+
+    private static boolean trustedFit(Fit f) {
+        return f.known() && f.precisionMs() * PRECISION_PER_WINDOW <= f.windowMs();
     }
 
     Pace pace() {
@@ -197,6 +206,7 @@ final class LearnedLimit {
      * @param amount    what the call counted in this limit's unit
      */
     void succeeded(long sentMs, long countedMs, long amount) {
+        betweenRefusals.succeeded(amount);
         if (pending != null && pending.includes(sentMs)) {
             pending.succeeded(sentMs, countedMs, amount);
         } else if (current != null && current.includes(sentMs)) {
@@ -259,6 +269,9 @@ final class LearnedLimit {
             learn(counts);
         }
         learnedAtMs = limit.atMs();
+        if (limit.refused()) {
+            betweenRefusals.refused(limit.atMs(), fit.windowMs());
+        }
         growth.saturated = false;
         Run run = current == null ? new Run(limit.sentMs()) : current;
         current = null;
@@ -283,6 +296,48 @@ final class LearnedLimit {
     private void learn(SendCounts counts) {
         Run o = pending;
         pending = null;
+        lesson(o, counts);
+        slowToTheRateBetweenRefusals(o);
+    }
+
+    /**
+     * Paced by runs (the resets were guessed, or told to the second), 429s that keep coming close together measure
+     * the provider's rate: a pace above it slows to it, keeping the burst. Not where the limit is known call by call:
+     * on a sliding window what got in between two 429s is what Rotor itself sent a window before, not the limit, and
+     * slowing to it would feed on itself.
+     */
+    private void slowToTheRateBetweenRefusals(Run o) {
+        if (!fit.known() || fit.source() != LimitSource.LEARNED || trusted()) {
+            return;
+        }
+        OptionalDouble perMs = betweenRefusals.takeRate(fit.windowMs());
+        if (perMs.isEmpty() || perMs.getAsDouble() <= 0) {
+            return;
+        }
+        rateBetweenRefusalsPerMs = perMs.getAsDouble();
+        Fit slowed = atMostTheRateBetweenRefusals(fit);
+        if (!slowed.equals(fit)) {
+            fit = slowed;
+            growth.settled(fit.windowMs(), o.endedAtMs);
+            changed.accept("429s keep coming at the learned pace: slowed to the rate between them");
+        }
+    }
+
+    /**
+     * The fit, its window lengthened where its rate is above what the 429s last measured (by more than the margin):
+     * a lesson from one run never paces faster than the provider let calls in between its refusals. Only a growth
+     * after a span with no 429 goes past it, on trial.
+     */
+    private Fit atMostTheRateBetweenRefusals(Fit f) {
+        if (rateBetweenRefusalsPerMs <= 0 || f.source() != LimitSource.LEARNED || !f.known() || trustedFit(f)) {
+            return f;
+        }
+        long window = Math.round(f.size() / rateBetweenRefusalsPerMs);
+        return window > f.windowMs() * RATE_MARGIN ? f.withWindow(window) : f;
+    }
+
+    private void lesson(Run o, SendCounts counts) {
+        resetTold = o.told;
         long previousFree = freeAtMs;
         freeAtMs = o.untilMs;
         if (!fit.known()) {
@@ -300,7 +355,7 @@ final class LearnedLimit {
             growth.changedAtMs = o.endedAtMs;
             changed.accept("a run from the reset got only " + o.successes + " in");
         } else if (!trusted() && o.refused && o.prompt && !o.told) {
-            shrinkWhenShortRunsKeepComing(o);
+            shrinkWhenARunFallsShort(o);
         }
         if (!fit.confirmed()) {
             measure(o, previousFree, counts);
@@ -319,23 +374,19 @@ final class LearnedLimit {
     }
 
     /**
-     * Nothing told of when the scope frees: one run from a guessed reset that met a 429 before the size tells nothing
-     * (the guess may have been early), but when the next does too, the burst is too large for the limiter. It shrinks
-     * towards what got in (by half at most), keeping the rate, once a window.
+     * Nothing told of when the scope frees: a run from a guessed reset that met a 429 before the size got in shrinks
+     * the burst towards what got in (by half at most), keeping the rate, once a window. A guess that came early
+     * shrinks it too, and no harm done: at the same rate, smaller bursts fit every limiter's shape at least as well,
+     * where waiting for a second short run let each of them meet a cluster of 429s.
      */
-    private void shrinkWhenShortRunsKeepComing(Run o) {
-        if (o.successes >= fit.size()) {
-            shortRunsInARow = 0;
+    private void shrinkWhenARunFallsShort(Run o) {
+        if (o.successes >= fit.size() || shrunkWithinAWindow(o)) {
             return;
         }
-        if (++shortRunsInARow < 2 || shrunkWithinAWindow(o)) {
-            return;
-        }
-        shortRunsInARow = 0;
         shrinkBurst(o);
         growth.settled(fit.windowMs(), o.endedAtMs);
         growth.shrunkAtMs = o.endedAtMs;
-        changed.accept("runs from guessed resets keep meeting 429s before the size: now " + fit.size());
+        changed.accept("a run from a guessed reset met a 429 before the size: now " + fit.size());
     }
 
     private boolean shrunkWithinAWindow(Run o) {
@@ -430,10 +481,11 @@ final class LearnedLimit {
         fit = new Fit(fit.size(), window, precision, fit.source(), false);
         // measured well enough to pace call by call: confirmed; else the next runs add to the measurement, while the
         // provider tells its resets (cooldowns guessed by backoff would only make the measured rate slower)
-        fit = new Fit(fit.size(), window, precision, fit.source(), trusted() || !rate.told());
-        growth.stableWindowMs = window;
-        growth.windowBeforeGrowthMs = window;
-        growth.spanMs = GROWTH_WINDOWS * window;
+        fit = atMostTheRateBetweenRefusals(
+                new Fit(fit.size(), window, precision, fit.source(), trusted() || !rate.told()));
+        growth.stableWindowMs = fit.windowMs();
+        growth.windowBeforeGrowthMs = fit.windowMs();
+        growth.spanMs = GROWTH_WINDOWS * fit.windowMs();
         changed.accept("the rate of the runs from each reset");
     }
 
@@ -443,10 +495,12 @@ final class LearnedLimit {
      * provider's reset), it shows that runs hold one call more.
      */
     void probeGotIn(long sinceWindowMs) {
-        if (fit.source() != LimitSource.LEARNED || sinceWindowMs >= fit.windowMs() - fit.precisionMs()) {
+        if (fit.source() != LimitSource.LEARNED || !resetTold || sinceWindowMs >= fit.windowMs() - fit.precisionMs()) {
+            // a cooldown guessed by backoff says nothing of where the provider's window begins: a bucket refilling
+            // lets the probe in whatever the size, and growing on it would grow the burst past the bucket
             return;
         }
-        fit = fit.withSize(fit.size() + 1);
+        fit = atMostTheRateBetweenRefusals(fit.withSize(fit.size() + 1));
         changed.accept("the probe past the size got in");
     }
 

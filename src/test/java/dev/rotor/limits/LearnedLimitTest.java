@@ -1,6 +1,7 @@
 package dev.rotor.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.rotor.chat.headers.LimitSignal;
 import dev.rotor.models.Unit;
@@ -80,9 +81,10 @@ class LearnedLimitTest {
     }
 
     @Test
-    void shouldNotShrinkTheSizeOnARunAfterACooldownThatWasOnlyGuessed() {
+    void shouldShrinkTheBurstButKeepTheRateOnARunAfterACooldownThatWasOnlyGuessed() {
         LearnedLimit l = limit();
         run(l, 0, 17, 2_000, true, 1000);
+        long windowBefore = l.windowMs();
         // the 429 said nothing: its cooldown of 0.9 s was guessed by backoff, and tells nothing of the provider's reset
         for (int i = 0; i < 10; i++) {
             l.sent(2_000 + 10L * i);
@@ -91,7 +93,9 @@ class LearnedLimitTest {
         l.sent(2_100);
         l.reached(new LimitReached(2_100, 2_105, 3_000, 900, true, false, false), NONE);
         l.learnWhenAnswered(0, NONE);
-        assertThat(l.size()).isEqualTo(17);
+        // towards the 10 that got in, by half at most; the window shortens with it, so the rate stays
+        assertThat(l.size()).isEqualTo(10);
+        assertThat((double) l.size() / l.windowMs()).isCloseTo(17.0 / windowBefore, within(0.001));
     }
 
     @Test

@@ -70,7 +70,7 @@ class LearnedPacingTest {
         "FULL_MS, FULL_MS, 0.10",
         "NEXT_FREE_MS, SECONDS_ONLY, 0.10",
         "SECONDS_ONLY, SECONDS_ONLY, 0.10",
-        "NOTHING, NOTHING, 0.30"
+        "NOTHING, NOTHING, 0.10"
     })
     void shouldConvergeWhateverA429sResetMeans(
             VirtualUpstream.Telling pool, VirtualUpstream.Telling paid, double most429sPerTask) {
