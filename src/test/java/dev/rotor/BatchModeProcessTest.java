@@ -133,7 +133,7 @@ class BatchModeProcessTest {
         assertThat(wrongSetting.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(wrongSetting.exitValue()).isEqualTo(2);
         assertThat(Files.readString(log))
-                .containsPattern("(?m)^rotor: rotor.concurrency must be a whole number, got 'lots'$")
+                .containsPattern("(?m)^rotor: rotor.concurrency must be a whole number, at least 1, got 'lots'$")
                 .doesNotContain("\tat ");
     }
 

@@ -55,28 +55,29 @@ class RotorSettingsTest {
         assertThatThrownBy(() -> settings(Map.of("rotor.task.deadline", "soon")))
                 .hasMessage("rotor.task.deadline must be a duration such as 500, 30s, 10m or 1h, got 'soon'");
         assertThatThrownBy(() -> settings(Map.of("rotor.concurrency", "eight")))
-                .hasMessage("rotor.concurrency must be a whole number, got 'eight'");
+                .hasMessage("rotor.concurrency must be a whole number, at least 1, got 'eight'");
         assertThatThrownBy(() -> settings(Map.of("rotor.concurrency", "0"))).hasMessageContaining("at least 1");
         assertThatThrownBy(() -> settings(Map.of("rotor.batch", "yes")))
                 .hasMessage("rotor.batch must be true or false, got 'yes'");
         assertThatThrownBy(() -> settings(Map.of("rotor.rotation.strategy", "random")))
-                .hasMessageContaining("'priority' or 'sticky'");
+                .hasMessage("rotor.rotation.strategy must be priority or sticky, got 'random'");
         assertThatThrownBy(() -> settings(Map.of("rotor.retry.jitter", "1.5"))).hasMessageContaining("jitter");
         assertThatThrownBy(() -> settings(Map.of("rotor.simulator.enabled", "maybe")))
-                .hasMessageContaining("auto, true or false");
+                .hasMessage("rotor.simulator.enabled must be auto, true, false, always or never, got 'maybe'");
         assertThatThrownBy(() -> settings(Map.of("rotor.cache", "yes")))
-                .hasMessage("rotor.cache must be off or on, got 'yes'");
-        assertThatThrownBy(() -> settings(Map.of("rotor.cache.ttl", "0"))).hasMessageContaining("must be positive");
+                .hasMessage("rotor.cache must be on or off, got 'yes'");
+        assertThatThrownBy(() -> settings(Map.of("rotor.cache.ttl", "0")))
+                .hasMessage("rotor.cache.ttl must be more than zero, got '0'");
     }
 
     @Test
     void shouldCheckTheCountsOnlyTheRoutesRead() {
         assertThatThrownBy(() -> settings(Map.of("rotor.kafka.consumers", "abc")))
-                .hasMessage("rotor.kafka.consumers must be a whole number, got 'abc'");
+                .hasMessage("rotor.kafka.consumers must be a whole number, at least 1, got 'abc'");
         assertThatThrownBy(() -> settings(Map.of("rotor.jms.concurrent-consumers", "0")))
-                .hasMessage("rotor.jms.concurrent-consumers must be at least 1, got 0");
+                .hasMessage("rotor.jms.concurrent-consumers must be a whole number, at least 1, got '0'");
         assertThatThrownBy(() -> settings(Map.of("rotor.kafka.max-poll-records", "-5")))
-                .hasMessage("rotor.kafka.max-poll-records must be at least 1, got -5");
+                .hasMessage("rotor.kafka.max-poll-records must be a whole number, at least 1, got '-5'");
         assertThatThrownBy(() -> settings(Map.of("rotor.http.max-connections", "many")))
                 .hasMessageContaining("rotor.http.max-connections must be a whole number");
     }

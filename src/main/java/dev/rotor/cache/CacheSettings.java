@@ -2,7 +2,6 @@ package dev.rotor.cache;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 
 /**
  * What Rotor keeps of the answers it was given: the result cache ({@code rotor.cache}, {@code off} or {@code on},
@@ -14,13 +13,4 @@ public record CacheSettings(
         boolean on, Duration ttl, boolean journal, Duration journalTtl, Path folder, int maxEntries) {
 
     public static final int DEFAULT_MAX_ENTRIES = 100_000;
-
-    /** {@code off} or {@code on} (true and false are taken too). */
-    public static boolean parseOn(String key, String value) {
-        return switch (value.strip().toLowerCase(Locale.ROOT)) {
-            case "on", "true" -> true;
-            case "off", "false" -> false;
-            default -> throw new IllegalArgumentException(key + " must be off or on, got '" + value.strip() + "'");
-        };
-    }
 }

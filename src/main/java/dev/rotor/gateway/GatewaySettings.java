@@ -2,7 +2,6 @@ package dev.rotor.gateway;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The OpenAI-compatible gateway's settings ({@code rotor.gateway.*}).
@@ -72,17 +71,6 @@ public record GatewaySettings(
         if (idempotencyTtl.isZero() || idempotencyTtl.isNegative()) {
             throw new IllegalArgumentException("rotor.gateway.idempotency-ttl must be positive, got " + idempotencyTtl);
         }
-    }
-
-    /** {@code rotor.gateway.resume}: prefill or never. */
-    public static boolean parseResume(String value) {
-        return switch (value.strip().toLowerCase(Locale.ROOT)) {
-            case "prefill" -> true;
-            case "never" -> false;
-            default ->
-                throw new IllegalArgumentException(
-                        "rotor.gateway.resume must be prefill or never, got '" + value.strip() + "'");
-        };
     }
 
     /** Whether the host is reachable from this machine only. */

@@ -1,7 +1,6 @@
 package dev.rotor.limits;
 
 import java.time.Duration;
-import java.util.Locale;
 
 /**
  * Where the limit state lives: in this process ({@code memory}) or shared on Redis by every process that points at
@@ -16,14 +15,6 @@ public record StateSettings(Store store, String redisUrl, String prefix, String 
     public enum Store {
         MEMORY,
         REDIS
-    }
-
-    public static Store parseStore(String text) {
-        return switch (text.strip().toLowerCase(Locale.ROOT)) {
-            case "memory" -> Store.MEMORY;
-            case "redis" -> Store.REDIS;
-            default -> throw new IllegalArgumentException("rotor.state must be memory or redis, got '" + text + "'");
-        };
     }
 
     @Override

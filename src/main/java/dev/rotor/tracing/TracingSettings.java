@@ -1,5 +1,6 @@
 package dev.rotor.tracing;
 
+import dev.rotor.settings.ObservabilityKeys;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -20,9 +21,10 @@ public record TracingSettings(boolean enabled, boolean captureContent) {
         boolean disabled = flag(property, "otel.sdk.disabled").orElse(false);
         boolean endpoint =
                 named(property, "otel.exporter.otlp.endpoint") || named(property, "otel.exporter.otlp.traces.endpoint");
-        boolean enabled = !disabled && flag(property, "rotor.tracing.enabled").orElse(endpoint);
+        boolean enabled =
+                !disabled && flag(property, ObservabilityKeys.TRACING.key()).orElse(endpoint);
         return new TracingSettings(
-                enabled, flag(property, "rotor.tracing.capture-content").orElse(false));
+                enabled, flag(property, ObservabilityKeys.CAPTURE_CONTENT.key()).orElse(false));
     }
 
     private static boolean named(Function<String, Optional<String>> property, String key) {

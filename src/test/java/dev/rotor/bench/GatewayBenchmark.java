@@ -110,6 +110,7 @@ public final class GatewayBenchmark {
                     f.put("rps_c64", Math.round(c64.get(path)));
                     figures.put(path, f);
                 }
+                figures.put("added", addedOverDirect(figures));
                 figures.put("slow_clients", besideSlowClients(plain.get("rotor"), rotorPort, (double)
                         ((Map<?, ?>) figures.get("rotor")).get("p50_ms")));
                 print(figures);
@@ -120,6 +121,28 @@ public final class GatewayBenchmark {
             }
         }
         Bench.writeResults("gateway", figures);
+    }
+
+    /** What each gateway adds to a call over the direct path, from the figures of the same run. */
+    private static Map<String, Object> addedOverDirect(Map<String, Object> figures) {
+        Map<?, ?> direct = (Map<?, ?>) figures.get("direct");
+        Map<String, Object> added = new LinkedHashMap<>();
+        for (String gateway : List.of("rotor", "portkey")) {
+            if (figures.get(gateway) instanceof Map<?, ?> f) {
+                Map<String, Object> a = new LinkedHashMap<>();
+                for (String figure : List.of("p50_ms", "p99_ms", "first_chunk_p50_ms")) {
+                    if (f.get(figure) instanceof Double value && direct.get(figure) instanceof Double base) {
+                        a.put(figure, Bench.round(value - base));
+                    }
+                }
+                a.put(
+                        "rps_c16_ratio",
+                        Bench.round(((Number) f.get("rps_c16")).doubleValue()
+                                / ((Number) direct.get("rps_c16")).doubleValue()));
+                added.put(gateway, a);
+            }
+        }
+        return added;
     }
 
     /**
@@ -249,7 +272,7 @@ public final class GatewayBenchmark {
                 "rps c16",
                 "rps c64");
         figures.forEach((path, v) -> {
-            if (path.equals("slow_clients")) {
+            if (path.equals("slow_clients") || path.equals("added")) {
                 return;
             }
             Map<String, Object> f = (Map<String, Object>) v;
@@ -263,26 +286,15 @@ public final class GatewayBenchmark {
                     f.get("rps_c16"),
                     f.get("rps_c64"));
         });
-        Map<String, Object> direct = (Map<String, Object>) figures.get("direct");
-        for (String path : new String[] {"rotor", "portkey"}) {
-            Map<String, Object> f = (Map<String, Object>) figures.get(path);
-            if (f == null) {
-                continue;
-            }
-            System.out.printf(
-                    Locale.ROOT,
-                    "%s adds: p50 %.3f ms, p99 %.3f ms, first chunk %s ms; rps c16 %.2fx direct%n",
-                    path,
-                    (double) f.get("p50_ms") - (double) direct.get("p50_ms"),
-                    (double) f.get("p99_ms") - (double) direct.get("p99_ms"),
-                    f.containsKey("first_chunk_p50_ms")
-                            ? String.format(
-                                    Locale.ROOT,
-                                    "%.3f",
-                                    (double) f.get("first_chunk_p50_ms") - (double) direct.get("first_chunk_p50_ms"))
-                            : "-",
-                    ((Number) f.get("rps_c16")).doubleValue() / ((Number) direct.get("rps_c16")).doubleValue());
-        }
+        ((Map<String, Map<String, Object>>) figures.get("added"))
+                .forEach((path, added) -> System.out.printf(
+                        Locale.ROOT,
+                        "%s adds: p50 %.3f ms, p99 %.3f ms, first chunk %s ms; rps c16 %.2fx direct%n",
+                        path,
+                        added.get("p50_ms"),
+                        added.get("p99_ms"),
+                        added.getOrDefault("first_chunk_p50_ms", "-"),
+                        added.get("rps_c16_ratio")));
         Map<String, Object> slow = (Map<String, Object>) figures.get("slow_clients");
         System.out.printf(
                 Locale.ROOT,
