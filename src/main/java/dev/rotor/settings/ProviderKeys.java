@@ -41,7 +41,7 @@ public final class ProviderKeys {
             "rotor.check",
             Kind.FLAG,
             "false",
-            "check every provider and model, print the report and exit (what `java -jar rotor.jar check` sets)");
+            "check every provider and model, print the report and exit (what `java -jar target/rotor.jar check` sets)");
 
     public static final SettingsGroup GROUP = new SettingsGroup(
             "Providers",
