@@ -3,8 +3,8 @@ package dev.rotor;
 import java.util.Optional;
 
 /**
- * Rotor cannot start as configured: a setting or models.yaml is wrong. The message names the file or setting, the
- * place and what is expected; {@link RotorMain} prints it as one line and exits with {@link #EXIT_CODE}.
+ * Rotor cannot start as configured: a setting or models.yaml is wrong. The message names the file or setting, the place
+ * and what is expected; {@link RotorMain} prints it as one line and exits with {@link #EXIT_CODE}.
  */
 public final class ConfigurationMistake extends RuntimeException {
 

@@ -87,8 +87,8 @@ public record RotorSettings(
     }
 
     /**
-     * Reads every setting by the settings model ({@link SettingsCatalog}): its default when unset, and a mistake refused
-     * with one line ({@link IllegalArgumentException}).
+     * Reads every setting by the settings model ({@link SettingsCatalog}): its default when unset, and a mistake
+     * refused with one line ({@link IllegalArgumentException}).
      *
      * @param secrets where secrets are read ({@link #GATEWAY_KEYS}): a lookup that records and prints nothing
      */

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * kill -9 at random moments while Rotor works through a JMS queue on an Artemis broker outside it, restarting each
  * time. A task's message is acknowledged in the transaction that sends its result, so a kill rolls both back and the
  * broker redelivers the message; one whose answer is in the journal completes from it. CI runs 300 tasks and 2 kills;
- * the long version is {@code mvn -B verify -Dtest=CrashKillJmsProcessTest -Drotor.crash.tasks=2000 -Drotor.crash.kills=5}.
+ * the long version is {@code mvn -B verify -Dtest=CrashKillJmsProcessTest -Drotor.crash.tasks=2000
+ * -Drotor.crash.kills=5}.
  */
 class CrashKillJmsProcessTest {
 

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * kill -9 at random moments during a file batch, restarting each time: every task ends with a result, and a task is
  * called twice only if it was in flight at a kill with no answer yet (an answer is in the journal before the task's
- * result is written). CI runs 300 tasks and 2 kills; the long version is
- * {@code mvn -B verify -Dtest=CrashKillProcessTest -Drotor.crash.tasks=2000 -Drotor.crash.kills=5}.
+ * result is written). CI runs 300 tasks and 2 kills; the long version is {@code mvn -B verify
+ * -Dtest=CrashKillProcessTest -Drotor.crash.tasks=2000 -Drotor.crash.kills=5}.
  */
 class CrashKillProcessTest {
 

@@ -10,12 +10,12 @@ import java.util.Optional;
  * What a request asks of its answer, read from the request's own fields ({@code response_format}, {@code tools},
  * {@code tool_choice}) and a task's {@code accept}.
  *
- * @param schemaName   the json_schema's {@code name}, for the record of what an answer was checked against
- * @param tools        each offered function's parameters schema, by name
+ * @param schemaName the json_schema's {@code name}, for the record of what an answer was checked against
+ * @param tools each offered function's parameters schema, by name
  * @param toolRequired {@code tool_choice} asks for a tool call ("required", or a named function)
- * @param namedTool    the function {@code tool_choice} names; empty when it names none
- * @param whole        checked whole (finish reason, format, accept); false: only that there is an answer, as for a
- *                     gateway's plain chat, which is passed on as it came
+ * @param namedTool the function {@code tool_choice} names; empty when it names none
+ * @param whole checked whole (finish reason, format, accept); false: only that there is an answer, as for a gateway's
+ *     plain chat, which is passed on as it came
  */
 public record Expectations(
         Format format,

@@ -22,7 +22,7 @@ public final class ExpectationsReader {
 
     /**
      * @param request the fields sent to the provider (response_format, tools, tool_choice among them)
-     * @param accept  a task's {@code accept} rule, or null
+     * @param accept a task's {@code accept} rule, or null
      * @throws IllegalArgumentException naming the field that is wrong
      */
     public static Expectations read(JsonNode request, JsonNode accept) {

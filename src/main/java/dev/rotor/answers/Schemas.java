@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * JSON Schemas as tasks give them, compiled once with networknt's validator, draft 2020-12 unless a schema names
- * its own {@code $schema}. The registry's default loader fetches nothing from the network: a {@code $ref} to a URL
- * does not resolve.
+ * JSON Schemas as tasks give them, compiled once with networknt's validator, draft 2020-12 unless a schema names its
+ * own {@code $schema}. The registry's default loader fetches nothing from the network: a {@code $ref} to a URL does not
+ * resolve.
  */
 public final class Schemas {
 

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The progress line of a batch: done of total, completed and failed, tasks per second, the time left at that rate,
- * and the models that served since the last line. Printed every few seconds on a terminal, every 30 s otherwise,
- * and only for more than a handful of tasks.
+ * The progress line of a batch: done of total, completed and failed, tasks per second, the time left at that rate, and
+ * the models that served since the last line. Printed every few seconds on a terminal, every 30 s otherwise, and only
+ * for more than a handful of tasks.
  */
 final class BatchProgress {
 

@@ -44,7 +44,7 @@ public record BatchReport(
      * One model's figures over the run.
      *
      * @param tokensPerMinute what its calls counted in tokens, per minute of the run on average
-     * @param estimateError   the median of |input estimate - counted| / counted over its last answers; null before any
+     * @param estimateError the median of |input estimate - counted| / counted over its last answers; null before any
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record ModelFigures(

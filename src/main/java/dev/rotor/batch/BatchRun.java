@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Batch mode: counts the tasks in the inbox at start, waits until each has a result or a dead letter, prints the
- * table, writes run-summary.json, and ends the process (exit 1 if any task failed).
+ * Batch mode: counts the tasks in the inbox at start, waits until each has a result or a dead letter, prints the table,
+ * writes run-summary.json, and ends the process (exit 1 if any task failed).
  */
 public final class BatchRun implements Runnable {
 
@@ -39,9 +39,9 @@ public final class BatchRun implements Runnable {
     private volatile BatchReport report;
 
     /**
-     * @param reportAfter       the figures after the wall time given
+     * @param reportAfter the figures after the wall time given
      * @param outputRefusingFor how long the output has refused every outcome, if it does now
-     * @param finish            ends the process with the given exit code
+     * @param finish ends the process with the given exit code
      */
     public BatchRun(
             BatchSettings settings,

@@ -23,7 +23,7 @@ public final class TaskLedger {
      * One finished task, for the batch table and the status page.
      *
      * @param cached completed from a kept answer (or the same task's in flight), with no call
-     * @param error  a dead letter's type; null when it completed
+     * @param error a dead letter's type; null when it completed
      * @param reason a dead letter's message; null when it completed
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The key of what a task asks a provider: a SHA-256 of the task as received less the fields that only name or route
- * it, with the models its chain holds. Two tasks that differ only in id, metadata or the order of their fields have
- * one key; a changed prompt, a request field or a chain with other models gives another.
+ * The key of what a task asks a provider: a SHA-256 of the task as received less the fields that only name or route it,
+ * with the models its chain holds. Two tasks that differ only in id, metadata or the order of their fields have one
+ * key; a changed prompt, a request field or a chain with other models gives another.
  */
 public final class CacheKeys {
 

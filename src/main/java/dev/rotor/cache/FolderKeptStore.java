@@ -19,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records kept as one file a key in a folder under the work folder, so they survive a restart: the first line is
- * when the record expires (epoch ms), the rest is the record. At most {@code maxEntries} are kept: the oldest go
- * first. Files are written to a temporary name and renamed, so a crash leaves a whole record or none.
+ * Records kept as one file a key in a folder under the work folder, so they survive a restart: the first line is when
+ * the record expires (epoch ms), the rest is the record. At most {@code maxEntries} are kept: the oldest go first.
+ * Files are written to a temporary name and renamed, so a crash leaves a whole record or none.
  */
 public final class FolderKeptStore implements KeptStore {
 
@@ -56,8 +56,8 @@ public final class FolderKeptStore implements KeptStore {
     }
 
     /**
-     * Read under the lock, so that a record found expired and deleted here cannot be one another thread kept just
-     * after this one read: a few KB from the page cache, tens of microseconds.
+     * Read under the lock, so that a record found expired and deleted here cannot be one another thread kept just after
+     * this one read: a few KB from the page cache, tens of microseconds.
      */
     @Override
     public Optional<String> find(String key) {

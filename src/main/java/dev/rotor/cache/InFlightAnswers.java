@@ -7,8 +7,8 @@ import java.util.concurrent.ConcurrentMap;
 
 /**
  * The keys whose answer is being asked for now, so that a second task asking the same waits for the first's answer
- * instead of calling. The first to ask leads; the others follow its {@link Lead#answer}, which ends with the answer,
- * or empty when the leader ended without one to share (a dead letter, a truncated answer).
+ * instead of calling. The first to ask leads; the others follow its {@link Lead#answer}, which ends with the answer, or
+ * empty when the leader ended without one to share (a dead letter, a truncated answer).
  */
 final class InFlightAnswers {
 

@@ -21,10 +21,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Records appended to one file, one line each ({@code expiresMs TAB key TAB record}), with the offset of each key's
  * latest line in memory: a record costs one write, and a lookup that finds nothing touches no disk. The journal is
- * written for every task and read only for a task that comes again, so this is its shape; one file a record would
- * cost a file's creation per task. At most {@code maxEntries} keys are indexed (the oldest go first); once as many
- * lines again have been appended, the live ones are copied to a new file, which replaces the old one by a rename.
- * Records must be one line (JSON as Jackson writes it). Not synced to disk: a power cut may lose the last lines.
+ * written for every task and read only for a task that comes again, so this is its shape; one file a record would cost
+ * a file's creation per task. At most {@code maxEntries} keys are indexed (the oldest go first); once as many lines
+ * again have been appended, the live ones are copied to a new file, which replaces the old one by a rename. Records
+ * must be one line (JSON as Jackson writes it). Not synced to disk: a power cut may lose the last lines.
  */
 public final class JournalFile implements KeptStore {
 

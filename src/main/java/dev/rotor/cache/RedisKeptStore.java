@@ -9,9 +9,9 @@ import redis.clients.jedis.resps.Tuple;
 
 /**
  * Records kept on Redis, shared by every instance on the same Redis and prefix: {@code <prefix>kept:<key>} holds a
- * record and expires with it; {@code <prefix>kept} orders the keys by when they were kept, so the oldest go first
- * past {@code maxEntries}, and drops those older than the longest time to live (their records have expired). Redis
- * out of reach finds nothing, keeps nothing, and lets every claim through.
+ * record and expires with it; {@code <prefix>kept} orders the keys by when they were kept, so the oldest go first past
+ * {@code maxEntries}, and drops those older than the longest time to live (their records have expired). Redis out of
+ * reach finds nothing, keeps nothing, and lets every claim through.
  */
 public final class RedisKeptStore implements KeptStore {
 

@@ -26,16 +26,18 @@ import org.apache.camel.support.SynchronizationAdapter;
 /**
  * Completes a task with no call when its answer is already kept: {@link #lookup} before the first call, {@link #keep}
  * once a call has answered.
+ *
  * <ul>
- * <li>The journal ({@code rotor.journal=on}, the default): every answer is recorded under the task's id and what it
- * asks before its outcome is delivered, for {@code rotor.journal.ttl}. A task that comes again after a crash (a file
- * still in the inbox, a message or record not yet acknowledged) is completed from its record.</li>
- * <li>The result cache ({@code rotor.cache=on}): whole answers are kept under what the task asks alone, for
- * {@code rotor.cache.ttl}, so a re-run backlog pays only for what changed, and a task asking what another task in
- * flight asks waits for that one's answer (until its own deadline; it holds its thread while it waits). An answer
- * cut at max_tokens or by a content filter, or with no content, is not kept; failures are kept neither here nor in the
- * journal.</li>
+ *   <li>The journal ({@code rotor.journal=on}, the default): every answer is recorded under the task's id and what it
+ *       asks before its outcome is delivered, for {@code rotor.journal.ttl}. A task that comes again after a crash (a
+ *       file still in the inbox, a message or record not yet acknowledged) is completed from its record.
+ *   <li>The result cache ({@code rotor.cache=on}): whole answers are kept under what the task asks alone, for
+ *       {@code rotor.cache.ttl}, so a re-run backlog pays only for what changed, and a task asking what another task in
+ *       flight asks waits for that one's answer (until its own deadline; it holds its thread while it waits). An answer
+ *       cut at max_tokens or by a content filter, or with no content, is not kept; failures are kept neither here nor
+ *       in the journal.
  * </ul>
+ *
  * Gateway requests have their Idempotency-Key instead.
  */
 public final class ResultCache {
@@ -63,7 +65,7 @@ public final class ResultCache {
 
     /**
      * @param journal where each task's answer is recorded (this machine's folder)
-     * @param store   where answers are kept for every task that asks the same (the folder, or Redis)
+     * @param store where answers are kept for every task that asks the same (the folder, or Redis)
      */
     public ResultCache(
             KeptStore journal,
@@ -162,8 +164,8 @@ public final class ResultCache {
 
     /**
      * A call answered this task: the answer is recorded in the journal, then (unless truncated) kept for what it asks
-     * and given to the tasks waiting for it. Both before the outcome is delivered, so a crash after the answer costs
-     * no second call.
+     * and given to the tasks waiting for it. Both before the outcome is delivered, so a crash after the answer costs no
+     * second call.
      */
     public void keep(Exchange exchange) {
         ChatResult result = exchange.getProperty(ExchangeKeys.RESULT, ChatResult.class);

@@ -24,8 +24,8 @@ public final class ChatRequestMapper {
     }
 
     /**
-     * The max_tokens a call sends: a wider one after a cut-off, else the task's or its request's own, else the
-     * model's; empty when none bounds it.
+     * The max_tokens a call sends: a wider one after a cut-off, else the task's or its request's own, else the model's;
+     * empty when none bounds it.
      */
     public static OptionalInt maxTokensSent(Task task, ModelSpec model, OptionalInt wider) {
         if (wider.isPresent()) {
@@ -49,7 +49,7 @@ public final class ChatRequestMapper {
     }
 
     /**
-     * @param followUp  when the model is asked again: its rejected answer and what was wrong, after the task's messages
+     * @param followUp when the model is asked again: its rejected answer and what was wrong, after the task's messages
      * @param maxTokens the max_tokens to send instead of the task's (twice it, after an answer cut off there)
      */
     public String body(Task task, ModelSpec model, Optional<FollowUp> followUp, OptionalInt maxTokens) {
@@ -78,9 +78,9 @@ public final class ChatRequestMapper {
     }
 
     /**
-     * The request of a gateway call whose stream broke, to the model that is to finish it: the text sent so far as
-     * the last, assistant, message (flagged {@code prefix} for a model that needs it). Its trailing whitespace is left
-     * off: Anthropic refuses a final assistant message that ends in it, and the seam is checked where the texts meet.
+     * The request of a gateway call whose stream broke, to the model that is to finish it: the text sent so far as the
+     * last, assistant, message (flagged {@code prefix} for a model that needs it). Its trailing whitespace is left off:
+     * Anthropic refuses a final assistant message that ends in it, and the seam is checked where the texts meet.
      *
      * @param maxTokens the bound to send instead of the caller's: what is left of it
      */

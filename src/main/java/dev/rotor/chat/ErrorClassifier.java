@@ -16,9 +16,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Turns one response (status, headers, body) or one exception into a {@link ChatResult} or a {@link Failure}.
- * A 200 is a completion when its body is a JSON object with a {@code choices[0].message}; what the message says is
- * then judged by {@code AnswerChecker}.
+ * Turns one response (status, headers, body) or one exception into a {@link ChatResult} or a {@link Failure}. A 200 is
+ * a completion when its body is a JSON object with a {@code choices[0].message}; what the message says is then judged
+ * by {@code AnswerChecker}.
  */
 public final class ErrorClassifier {
 

@@ -5,11 +5,10 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * A classified failed call. {@code retryAt} is what the upstream told us (X-RateLimit-Reset, Retry-After);
- * empty when it said nothing and backoff must decide. {@code httpStatus} is 0 when no response came.
- * {@code limits} is everything the response's headers said about its limits. {@code silent}: the provider took the
- * call and said nothing in time (a read timeout, no first token): it is not waited on again while another model is
- * free.
+ * A classified failed call. {@code retryAt} is what the upstream told us (X-RateLimit-Reset, Retry-After); empty when
+ * it said nothing and backoff must decide. {@code httpStatus} is 0 when no response came. {@code limits} is everything
+ * the response's headers said about its limits. {@code silent}: the provider took the call and said nothing in time (a
+ * read timeout, no first token): it is not waited on again while another model is free.
  */
 public record Failure(
         FailureKind kind,

@@ -10,7 +10,10 @@ public enum FailureKind {
     TRANSIENT,
     /** The prompt does not fit this model: another model may take it. */
     CONTEXT_TOO_LONG,
-    /** The call needs more tokens than the model's rate limit allows at all ("Request too large"): another model may take it. */
+    /**
+     * The call needs more tokens than the model's rate limit allows at all ("Request too large"): another model may
+     * take it.
+     */
     TOO_LARGE,
     /** The request itself is wrong: no model will take it. */
     BAD_REQUEST,

@@ -17,15 +17,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What a 429's body says of the limit it met, for providers that say it there rather than (or as well as) in
- * headers:
+ * What a 429's body says of the limit it met, for providers that say it there rather than (or as well as) in headers:
+ *
  * <ul>
- * <li>OpenAI, Groq and Azure OpenAI write it in the message: "Rate limit reached for gpt-4o in organization ... on
- * tokens per min (TPM): Limit 30000, Used 26542, Requested 5033. Please try again in 3.15s." A request that can never
- * fit says "Request too large for ... Limit 10000, Requested 20183".</li>
- * <li>Gemini puts a {@code google.rpc.QuotaFailure} (the quota's id and value) and a {@code google.rpc.RetryInfo}
- * ({@code retryDelay: "26s"}) in {@code error.details}; a per-day quota resets at midnight Pacific time.</li>
- * <li>Anthropic names the limit in its message: "... of 20,000 input tokens per minute".</li>
+ *   <li>OpenAI, Groq and Azure OpenAI write it in the message: "Rate limit reached for gpt-4o in organization ... on
+ *       tokens per min (TPM): Limit 30000, Used 26542, Requested 5033. Please try again in 3.15s." A request that can
+ *       never fit says "Request too large for ... Limit 10000, Requested 20183".
+ *   <li>Gemini puts a {@code google.rpc.QuotaFailure} (the quota's id and value) and a {@code google.rpc.RetryInfo}
+ *       ({@code retryDelay: "26s"}) in {@code error.details}; a per-day quota resets at midnight Pacific time.
+ *   <li>Anthropic names the limit in its message: "... of 20,000 input tokens per minute".
  * </ul>
  */
 public record RefusalBody(

@@ -26,10 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Before any task: is each provider's key variable set (never its value), does each provider answer
- * {@code GET {base-url}/models}, does it offer every model models.yaml names, and at the price models.yaml names (a
- * budget is only as good as its prices)? Prints one table; fine only when every key is set, every provider answers,
- * every model is offered and no price differs from the provider's.
+ * Before any task: is each provider's key variable set (never its value), does each provider answer {@code GET
+ * {base-url}/models}, does it offer every model models.yaml names, and at the price models.yaml names (a budget is only
+ * as good as its prices)? Prints one table; fine only when every key is set, every provider answers, every model is
+ * offered and no price differs from the provider's.
  */
 public final class Preflight {
 
@@ -58,7 +58,7 @@ public final class Preflight {
     }
 
     /**
-     * @param models    as Rotor will call them (a simulated provider's base URL is the simulator's)
+     * @param models as Rotor will call them (a simulated provider's base URL is the simulator's)
      * @param simulated the providers the simulator stands in for
      * @return true when everything is fine
      */
@@ -134,8 +134,8 @@ public final class Preflight {
     }
 
     /**
-     * The check at service start: a model its provider does not offer leaves the rotation (a WARN says so); a
-     * provider that does not answer is only warned about, its models kept.
+     * The check at service start: a model its provider does not offer leaves the rotation (a WARN says so); a provider
+     * that does not answer is only warned about, its models kept.
      */
     public void atStart(ModelRegistry models, Set<String> simulated, BiConsumer<ModelSpec, String> leave) {
         for (ProviderCheck c : askAll(models, simulated)) {

@@ -8,8 +8,8 @@ import java.util.function.Function;
 import org.apache.camel.spi.PropertiesComponent;
 
 /**
- * Finds each provider's key by the variable name models.yaml gives: the environment first, then system properties,
- * then Camel's own property sources. The key never leaves this class but as a request header.
+ * Finds each provider's key by the variable name models.yaml gives: the environment first, then system properties, then
+ * Camel's own property sources. The key never leaves this class but as a request header.
  */
 public final class ApiKeys {
 

@@ -25,8 +25,8 @@ public final class ExchangeKeys {
     /** The caller asked for the answer as a stream of server-sent events (a gateway request with stream: true). */
     public static final String STREAMED = "rotorStreamed";
     /**
-     * A streamed call's response body, kept out of the message body: Camel's stream caching would read a stream
-     * body to its end before the next step, which for a chat stream means waiting out the whole answer.
+     * A streamed call's response body, kept out of the message body: Camel's stream caching would read a stream body to
+     * its end before the next step, which for a chat stream means waiting out the whole answer.
      */
     public static final String STREAM_BODY = "rotorStreamBody";
     /** The task leads its cache key: its answer is kept and given to the tasks that wait for it. */

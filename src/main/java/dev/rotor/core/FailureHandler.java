@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs right after an attempt failed (Camel's onExceptionOccurred, before the redelivery delay is taken): records the
- * attempt, lets the policy learn and decide, and hands Camel the delay through {@code CamelRedeliveryDelay}.
- * Camel's asynchronous delayed redelivery then does the waiting without holding a thread.
+ * attempt, lets the policy learn and decide, and hands Camel the delay through {@code CamelRedeliveryDelay}. Camel's
+ * asynchronous delayed redelivery then does the waiting without holding a thread.
  */
 public final class FailureHandler {
 
@@ -86,8 +86,8 @@ public final class FailureHandler {
     }
 
     /**
-     * The onException's {@code handled}: false only for a task that ends with no outcome, so that its failure
-     * reaches its consumer, which keeps the input (file rollback, JMS rollback, Kafka offset not committed).
+     * The onException's {@code handled}: false only for a task that ends with no outcome, so that its failure reaches
+     * its consumer, which keeps the input (file rollback, JMS rollback, Kafka offset not committed).
      */
     public boolean isHandled(Exchange exchange) {
         return !(exchange.getProperty(ExchangeKeys.DECISION) instanceof Decision.Keep);

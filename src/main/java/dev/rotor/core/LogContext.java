@@ -6,8 +6,8 @@ import dev.rotor.tracing.TaskTrace;
 import org.slf4j.MDC;
 
 /**
- * What a log line about a task says beside its message: the task, the model, and while tracing is on the trace and
- * span it belongs to ({@code trace_id}, {@code span_id}), so a line leads to its trace. Closing takes them off again.
+ * What a log line about a task says beside its message: the task, the model, and while tracing is on the trace and span
+ * it belongs to ({@code trace_id}, {@code span_id}), so a line leads to its trace. Closing takes them off again.
  */
 public final class LogContext implements AutoCloseable {
 

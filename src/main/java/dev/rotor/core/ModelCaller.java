@@ -216,8 +216,8 @@ public final class ModelCaller {
     }
 
     /**
-     * A streamed answer is decided at its first content chunk: a failure before it throws as any failed call does
-     * (and rotates); from it on, the call succeeded and the rest is relayed to the caller.
+     * A streamed answer is decided at its first content chunk: a failure before it throws as any failed call does (and
+     * rotates); from it on, the call succeeded and the rest is relayed to the caller.
      */
     private void readStream(Exchange exchange) throws ModelCallException {
         Message in = exchange.getIn();

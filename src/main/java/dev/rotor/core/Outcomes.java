@@ -51,7 +51,7 @@ public final class Outcomes {
 
     /**
      * @param pretty indented documents, for files a person opens; on queues and topics each document is one line, so
-     *               line tools (a console consumer, {@code jq -c}, {@code grep}) see one record a line
+     *     line tools (a console consumer, {@code jq -c}, {@code grep}) see one record a line
      */
     public Outcomes(ObjectMapper json, Clock clock, Set<String> simulatedProviders, boolean pretty, Traces traces) {
         this.traces = traces;

@@ -12,10 +12,10 @@ import java.time.Instant;
 import org.apache.camel.Exchange;
 
 /**
- * Sends a task that must wait long back to its queue or topic, and takes it back in: the input as it came, its
- * progress and the time it may go on as message headers. JMS holds it back with a delivery delay (rounded up to whole
- * seconds, so the dynamic endpoints stay few); Kafka has none, so its consumer holds a parked record for at most
- * max-hold before working on it, and parks it again if no model is free by then.
+ * Sends a task that must wait long back to its queue or topic, and takes it back in: the input as it came, its progress
+ * and the time it may go on as message headers. JMS holds it back with a delivery delay (rounded up to whole seconds,
+ * so the dynamic endpoints stay few); Kafka has none, so its consumer holds a parked record for at most max-hold before
+ * working on it, and parks it again if no model is free by then.
  */
 public final class Parking {
 

@@ -8,8 +8,8 @@ import org.apache.camel.Message;
 
 /**
  * A provider's response headers, looked up by name in any case. Read once into a hash map: the limit-header families
- * look up some thirty names per answer, and each lookup in Camel's case-insensitive header map (a tree compared
- * letter by letter, then a type conversion) showed in a profile of the gateway.
+ * look up some thirty names per answer, and each lookup in Camel's case-insensitive header map (a tree compared letter
+ * by letter, then a type conversion) showed in a profile of the gateway.
  */
 final class ResponseHeaders implements Function<String, String> {
 

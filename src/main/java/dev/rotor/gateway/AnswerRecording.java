@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What a request with an {@code Idempotency-Key} was answered, as the caller received it (a JSON answer, or a
- * stream's events), so that a repeat is given the same again.
+ * What a request with an {@code Idempotency-Key} was answered, as the caller received it (a JSON answer, or a stream's
+ * events), so that a repeat is given the same again.
  */
 final class AnswerRecording {
 

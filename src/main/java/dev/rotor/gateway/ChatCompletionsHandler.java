@@ -19,10 +19,9 @@ import org.apache.camel.Message;
 import org.apache.camel.support.service.ServiceHelper;
 
 /**
- * {@code POST /v1/chat/completions} on the gateway's server, answered without holding a thread: each request starts
- * an exchange on {@code direct:gateway-chat} and is answered when that exchange completes. (platform-http's own
- * consumer would hand each request to a worker thread that waits for the whole exchange, a wait for a model
- * included.)
+ * {@code POST /v1/chat/completions} on the gateway's server, answered without holding a thread: each request starts an
+ * exchange on {@code direct:gateway-chat} and is answered when that exchange completes. (platform-http's own consumer
+ * would hand each request to a worker thread that waits for the whole exchange, a wait for a model included.)
  */
 public final class ChatCompletionsHandler {
 
@@ -62,9 +61,9 @@ public final class ChatCompletionsHandler {
     }
 
     /**
-     * A request with an Idempotency-Key from an admitted caller is looked up first, off the event loop (the store is
-     * a file or a Redis round trip): answered again, refused, or led. Without one, or from a caller the route will
-     * refuse with 401, it goes to the route as it is, and no record is read or written for it.
+     * A request with an Idempotency-Key from an admitted caller is looked up first, off the event loop (the store is a
+     * file or a Redis round trip): answered again, refused, or led. Without one, or from a caller the route will refuse
+     * with 401, it goes to the route as it is, and no record is read or written for it.
      */
     private void take(RoutingContext ctx, Endpoint endpoint, AsyncProducer producer) {
         Buffer buffer = ctx.body().buffer();

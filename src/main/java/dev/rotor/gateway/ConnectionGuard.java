@@ -14,10 +14,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Bounds what a connection can hold of the gateway: at most {@code max-connections} open at once (one more is closed
- * as it comes); a request whose headers or body stop arriving is dropped after {@code request-timeout}, with 408 when
- * its headers were read; a keep-alive connection idle (no request) for {@code idle-timeout} is closed. A request
- * whose body is in holds no timer while it waits for its model: its own deadline bounds that.
+ * Bounds what a connection can hold of the gateway: at most {@code max-connections} open at once (one more is closed as
+ * it comes); a request whose headers or body stop arriving is dropped after {@code request-timeout}, with 408 when its
+ * headers were read; a keep-alive connection idle (no request) for {@code idle-timeout} is closed. A request whose body
+ * is in holds no timer while it waits for its model: its own deadline bounds that.
  */
 final class ConnectionGuard {
 

@@ -32,17 +32,19 @@ import org.apache.camel.Message;
 import org.apache.camel.support.AsyncProcessorSupport;
 
 /**
- * The HTTP call of a gateway request, streamed or not, bounded by the request's own deadline as well as by the read
- * (or first-token) timeout: when its time runs out the call is abandoned and the client has its answer at once.
+ * The HTTP call of a gateway request, streamed or not, bounded by the request's own deadline as well as by the read (or
+ * first-token) timeout: when its time runs out the call is abandoned and the client has its answer at once.
+ *
  * <ul>
- * <li>A plain call goes out on the Vert.x of the gateway's HTTP server ({@link PlainCall}): sent and answered on the
- * event loop that took the request, with no thread hand-off.</li>
- * <li>A streamed call uses the JDK's HttpClient: its body is relayed by blocking reads on a thread of
- * {@code continuation}, and closing the stream drops the connection at once (Apache HttpClient, under camel-http,
- * reads a chunked stream to its end first).</li>
+ *   <li>A plain call goes out on the Vert.x of the gateway's HTTP server ({@link PlainCall}): sent and answered on the
+ *       event loop that took the request, with no thread hand-off.
+ *   <li>A streamed call uses the JDK's HttpClient: its body is relayed by blocking reads on a thread of
+ *       {@code continuation}, and closing the stream drops the connection at once (Apache HttpClient, under camel-http,
+ *       reads a chunked stream to its end first).
  * </ul>
- * The answer's status and headers become the message's, as camel-http's would; a streamed 200's body stays a stream
- * for {@link dev.rotor.core.ModelCaller#read} (in {@link ExchangeKeys#STREAM_BODY}), any other is read whole.
+ *
+ * The answer's status and headers become the message's, as camel-http's would; a streamed 200's body stays a stream for
+ * {@link dev.rotor.core.ModelCaller#read} (in {@link ExchangeKeys#STREAM_BODY}), any other is read whole.
  */
 public final class GatewayCall extends AsyncProcessorSupport {
 
@@ -62,11 +64,11 @@ public final class GatewayCall extends AsyncProcessorSupport {
     private volatile PlainCall plain;
 
     /**
-     * @param readTimeout   the longest a plain call may take to answer
-     * @param firstTokens   how long a streamed call to a model may take to send its headers: its first-token limit (the
-     *                      ceiling when {@code hedging}: the race is on the first content, after the headers)
-     * @param timer         abandons calls whose time ran out
-     * @param continuation  where the route goes on once a call has ended (a stream's relay holds its thread)
+     * @param readTimeout the longest a plain call may take to answer
+     * @param firstTokens how long a streamed call to a model may take to send its headers: its first-token limit (the
+     *     ceiling when {@code hedging}: the race is on the first content, after the headers)
+     * @param timer abandons calls whose time ran out
+     * @param continuation where the route goes on once a call has ended (a stream's relay holds its thread)
      */
     public GatewayCall(
             Duration connectTimeout,
@@ -183,8 +185,8 @@ public final class GatewayCall extends AsyncProcessorSupport {
     }
 
     /**
-     * Plain calls go out on the Vert.x of the gateway's HTTP server, once it is up, with at most
-     * {@code maxConnections} open to each provider.
+     * Plain calls go out on the Vert.x of the gateway's HTTP server, once it is up, with at most {@code maxConnections}
+     * open to each provider.
      */
     public void servedOn(Vertx vertx, int maxConnections) {
         plain = new PlainCall(vertx, connectTimeout, maxConnections);

@@ -148,8 +148,8 @@ public final class GatewayIntake {
 
     /**
      * Counts the request in flight until its answer ends or its exchange does, whichever is first (the answer is
-     * written before the exchange's bookkeeping ends, and a client may send its next request at once); refuses one
-     * over the limit.
+     * written before the exchange's bookkeeping ends, and a client may send its next request at once); refuses one over
+     * the limit.
      */
     private void admit(Exchange exchange) throws GatewayException {
         if (inFlight.incrementAndGet() > settings.maxInFlight()) {

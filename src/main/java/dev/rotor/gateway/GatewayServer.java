@@ -13,11 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's own HTTP server, on {@code rotor.gateway.host} and {@code port}: a Vert.x server of its own rather
- * than camel-main's, because camel-main's takes no server options and no connection handler, and a gateway open to
- * many clients must bound how many connections they hold and for how long ({@link ConnectionGuard}). It answers
- * {@code POST /v1/chat/completions} ({@link ChatCompletionsHandler}) and {@code GET /v1/models}; anything else gets
- * OpenAI's 404 or 405.
+ * The gateway's own HTTP server, on {@code rotor.gateway.host} and {@code port}: a Vert.x server of its own rather than
+ * camel-main's, because camel-main's takes no server options and no connection handler, and a gateway open to many
+ * clients must bound how many connections they hold and for how long ({@link ConnectionGuard}). It answers {@code POST
+ * /v1/chat/completions} ({@link ChatCompletionsHandler}) and {@code GET /v1/models}; anything else gets OpenAI's 404 or
+ * 405.
  */
 public final class GatewayServer implements AutoCloseable {
 

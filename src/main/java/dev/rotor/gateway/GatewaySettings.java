@@ -6,17 +6,17 @@ import java.util.List;
 /**
  * The OpenAI-compatible gateway's settings ({@code rotor.gateway.*}).
  *
- * @param deadline    the longest a request may take, waiting for a model included; a caller may ask for less
+ * @param deadline the longest a request may take, waiting for a model included; a caller may ask for less
  * @param maxBodyBytes a request body larger than this gets 413
  * @param maxInFlight requests served at once; one more gets 503 with Retry-After
- * @param allowOpen   bind a non-loopback host with no gateway keys
- * @param keys        the bearer tokens a caller must show ({@code ROTOR_GATEWAY_KEYS}); none: no check
+ * @param allowOpen bind a non-loopback host with no gateway keys
+ * @param keys the bearer tokens a caller must show ({@code ROTOR_GATEWAY_KEYS}); none: no check
  * @param firstTokenTimeout a streamed call with no content chunk by then fails and rotates
  * @param stallTimeout a stream silent this long after its first chunk ends with an error event
  * @param idempotencyTtl a request repeated with its Idempotency-Key this long after gets the same answer again
- * @param resume      a stream that breaks after content is finished by another model ({@code prefill}), or not
- *                    ({@code never})
- * @param hedge       a stream without a first token at its model's learned limit is asked of the next model too
+ * @param resume a stream that breaks after content is finished by another model ({@code prefill}), or not
+ *     ({@code never})
+ * @param hedge a stream without a first token at its model's learned limit is asked of the next model too
  * @param requestTimeout a request whose headers or body stop arriving is dropped after this long
  * @param maxConnections connections beyond this many are refused at once
  * @param idleTimeout an idle keep-alive connection is closed after this long

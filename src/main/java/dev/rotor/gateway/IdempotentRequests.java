@@ -10,12 +10,12 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * The gateway's {@code Idempotency-Key}: a request repeated with the same key and body within the time to live gets
- * the first one's answer again, with no call; a repeat while the first is still being answered gets 409, and the key
- * with another body 422. Records are kept in the kept store (a folder, or Redis shared by every instance), under a
- * hash of the caller's credentials and the key, so one caller cannot see another's answers. While a request is being
- * answered its record is a lease for the gateway's deadline: a process that died with it blocks the key no longer.
- * Only whole answers are kept: errors and truncated answers free the key.
+ * The gateway's {@code Idempotency-Key}: a request repeated with the same key and body within the time to live gets the
+ * first one's answer again, with no call; a repeat while the first is still being answered gets 409, and the key with
+ * another body 422. Records are kept in the kept store (a folder, or Redis shared by every instance), under a hash of
+ * the caller's credentials and the key, so one caller cannot see another's answers. While a request is being answered
+ * its record is a lease for the gateway's deadline: a process that died with it blocks the key no longer. Only whole
+ * answers are kept: errors and truncated answers free the key.
  */
 public final class IdempotentRequests {
 
@@ -50,7 +50,7 @@ public final class IdempotentRequests {
     private final Duration lease;
 
     /**
-     * @param ttl   how long an answer is given again ({@code rotor.gateway.idempotency-ttl})
+     * @param ttl how long an answer is given again ({@code rotor.gateway.idempotency-ttl})
      * @param lease how long a request being answered holds its key: the gateway's deadline and a margin
      */
     public IdempotentRequests(KeptStore store, ObjectMapper json, Duration ttl, Duration lease) {

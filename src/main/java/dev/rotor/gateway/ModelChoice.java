@@ -8,8 +8,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Which models a request's {@code model} names: a chain of models.yaml, one model (that model first, then the rest
- * of the default chain), or {@code rotor} or nothing at all (the default chain).
+ * Which models a request's {@code model} names: a chain of models.yaml, one model (that model first, then the rest of
+ * the default chain), or {@code rotor} or nothing at all (the default chain).
  */
 public final class ModelChoice {
 

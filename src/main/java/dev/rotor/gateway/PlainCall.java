@@ -26,9 +26,9 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A gateway request's plain (not streamed) call, made with the Vert.x of the gateway's own HTTP server: sent from and
- * answered on the event loop that took the request, so no thread hands the call or its answer on (each hand-off costs
- * a thread's wake-up). Everything done with the answer before the client has it is CPU work, so it may run on the
- * event loop. A call is abandoned (its connection reset) when its time runs out.
+ * answered on the event loop that took the request, so no thread hands the call or its answer on (each hand-off costs a
+ * thread's wake-up). Everything done with the answer before the client has it is CPU work, so it may run on the event
+ * loop. A call is abandoned (its connection reset) when its time runs out.
  */
 final class PlainCall {
 
@@ -115,7 +115,10 @@ final class PlainCall {
         });
     }
 
-    /** Where a provider's calls go, worked out once: building and parsing its URL for every call is a measurable part of a call. */
+    /**
+     * Where a provider's calls go, worked out once: building and parsing its URL for every call is a measurable part of
+     * a call.
+     */
     private record Target(String host, int port, String path, boolean ssl) {
         RequestOptions options() {
             return new RequestOptions()

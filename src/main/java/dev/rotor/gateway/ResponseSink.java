@@ -7,9 +7,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Writes a streamed answer's events straight to the caller's HTTP response, each as it comes. (A body handed to
- * Camel's platform-http as a stream would be read in 8 KiB blocks: a chat stream's few-byte chunks would wait for
- * the whole answer.) Once it has ended the response, the HTTP server writes nothing more for the exchange.
+ * Writes a streamed answer's events straight to the caller's HTTP response, each as it comes. (A body handed to Camel's
+ * platform-http as a stream would be read in 8 KiB blocks: a chat stream's few-byte chunks would wait for the whole
+ * answer.) Once it has ended the response, the HTTP server writes nothing more for the exchange.
  */
 final class ResponseSink implements EventSink {
 

@@ -1,11 +1,11 @@
 package dev.rotor.gateway;
 
 /**
- * Where a continuation's text meets the text the caller already has. A model that finishes another's answer may
- * begin by saying again what was said last (a few words, or the whole answer from its start): that much is held back
- * until it is clear, and the repeat is dropped. An overlap shorter than {@link #MIN_REPEAT} characters is taken for
- * chance and kept, but for whitespace (the prefill is sent without its trailing whitespace, so the continuation
- * often starts with it again).
+ * Where a continuation's text meets the text the caller already has. A model that finishes another's answer may begin
+ * by saying again what was said last (a few words, or the whole answer from its start): that much is held back until it
+ * is clear, and the repeat is dropped. An overlap shorter than {@link #MIN_REPEAT} characters is taken for chance and
+ * kept, but for whitespace (the prefill is sent without its trailing whitespace, so the continuation often starts with
+ * it again).
  */
 final class Seam {
 

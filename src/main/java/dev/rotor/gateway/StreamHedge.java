@@ -32,10 +32,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code rotor.gateway.hedge=true}: a stream with no first token at its model's learned limit is asked of the next
- * free model as well, and the first to send content serves the caller. A hedge spends a call, so it goes only to a
- * model free now (within its limits) with no budget to spend; with none, the original is left at its limit and the
- * request rotates, as with hedging off.
+ * {@code rotor.gateway.hedge=true}: a stream with no first token at its model's learned limit is asked of the next free
+ * model as well, and the first to send content serves the caller. A hedge spends a call, so it goes only to a model
+ * free now (within its limits) with no budget to spend; with none, the original is left at its limit and the request
+ * rotates, as with hedging off.
  */
 public final class StreamHedge implements Hedging {
 

@@ -36,9 +36,9 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * The streamed calls the gateway makes beside a request's own (a continuation, a hedge): sent, read up to their
- * first content off the caller's thread, and settled (recorded, learned from, counted) on it, so that a task's
- * progress is only ever changed by one thread.
+ * The streamed calls the gateway makes beside a request's own (a continuation, a hedge): sent, read up to their first
+ * content off the caller's thread, and settled (recorded, learned from, counted) on it, so that a task's progress is
+ * only ever changed by one thread.
  */
 public final class StreamOpener {
 

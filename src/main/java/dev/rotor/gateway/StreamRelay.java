@@ -17,10 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Relays a provider's stream to the caller from its first content chunk on, chunk by chunk as they come, each
- * naming the model that serves. It ends the caller's stream with {@code [DONE]} only when the answer is whole (the
- * provider's {@code [DONE]}, or a clean end after a finish reason). A provider's error event, a cut, or a stall longer
- * than the stall timeout is a break: another model finishes the answer from the text the caller has when one can
+ * Relays a provider's stream to the caller from its first content chunk on, chunk by chunk as they come, each naming
+ * the model that serves. It ends the caller's stream with {@code [DONE]} only when the answer is whole (the provider's
+ * {@code [DONE]}, or a clean end after a finish reason). A provider's error event, a cut, or a stall longer than the
+ * stall timeout is a break: another model finishes the answer from the text the caller has when one can
  * ({@link StreamRescue}), its text joined at the {@link Seam}; else the stream ends with an error event in OpenAI's
  * shape and no {@code [DONE]}, so a truncated answer never reads as a success. Keep-alive comments pass; malformed
  * chunks are dropped and counted.
@@ -204,8 +204,8 @@ final class StreamRelay {
     }
 
     /**
-     * One chunk to the caller, its text through the seam after a takeover, its usage summed over the calls; false
-     * when the caller is gone: nothing more is read from the provider.
+     * One chunk to the caller, its text through the seam after a takeover, its usage summed over the calls; false when
+     * the caller is gone: nothing more is read from the provider.
      */
     private boolean pass(JsonNode chunk) {
         if (!(chunk instanceof ObjectNode o)) {

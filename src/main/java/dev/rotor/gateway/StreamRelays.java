@@ -65,8 +65,8 @@ public final class StreamRelays {
      * thread that serves the request, which Camel's platform-http holds for the exchange in any case.
      *
      * @param recording where the events are recorded as well (a request with an Idempotency-Key); null: nowhere
-     * @param headers   the headers the stream was sent with, for the recording
-     * @param resumer   finishes the answer on another model when the stream breaks
+     * @param headers the headers the stream was sent with, for the recording
+     * @param resumer finishes the answer on another model when the stream breaks
      * @param promptTokens the request's prompt tokens as counted at intake, for the usage of a call that broke
      * @return the model that served the stream's end
      */

@@ -13,8 +13,8 @@ public sealed interface Admission {
     record NotBefore(Instant at) implements Admission {}
 
     /**
-     * Not before {@code until}: a budget of {@code scope} has no room for the call's worst case until its window
-     * resets ({@code never}: its worst case is more than the whole budget).
+     * Not before {@code until}: a budget of {@code scope} has no room for the call's worst case until its window resets
+     * ({@code never}: its worst case is more than the whole budget).
      */
     record OverBudget(String scope, Instant until, boolean never) implements Admission {}
 

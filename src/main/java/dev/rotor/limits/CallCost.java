@@ -3,8 +3,8 @@ package dev.rotor.limits;
 import dev.rotor.models.Unit;
 
 /**
- * What one call counts against a scope's limits, in every unit: one request, and the tokens its provider counts (all
- * of them, the input alone, the output alone). Reserved before the call leaves; settled to the answer's usage.
+ * What one call counts against a scope's limits, in every unit: one request, and the tokens its provider counts (all of
+ * them, the input alone, the output alone). Reserved before the call leaves; settled to the answer's usage.
  */
 public record CallCost(long tokens, long inputTokens, long outputTokens) {
 

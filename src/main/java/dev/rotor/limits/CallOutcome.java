@@ -1,12 +1,12 @@
 package dev.rotor.limits;
 
 /**
- * How a call on a model ended, as far as its scopes' send logs care: what another process on the same account tells
- * so that every process counts the account's calls.
+ * How a call on a model ended, as far as its scopes' send logs care: what another process on the same account tells so
+ * that every process counts the account's calls.
  *
  * @param sentMs when the call left, epoch milliseconds
- * @param atMs   when its answer came
- * @param cost   what it counted (tokens settled to what its provider counted)
+ * @param atMs when its answer came
+ * @param cost what it counted (tokens settled to what its provider counted)
  */
 public record CallOutcome(String modelId, long sentMs, long atMs, Kind kind, CallCost cost) {
 

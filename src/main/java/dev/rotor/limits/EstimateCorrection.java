@@ -4,10 +4,10 @@ import java.util.Arrays;
 import java.util.OptionalDouble;
 
 /**
- * Corrects one model's input estimates by what its provider counted: other model families tokenize differently from
- * the local tokenizer, and add their own framing. Fits {@code counted = slope × local + offset} by least squares over
- * the last answers (the ratio of their sums while they are too few or too alike to fit a line), and keeps how far
- * its estimates were off. Thread-safe.
+ * Corrects one model's input estimates by what its provider counted: other model families tokenize differently from the
+ * local tokenizer, and add their own framing. Fits {@code counted = slope × local + offset} by least squares over the
+ * last answers (the ratio of their sums while they are too few or too alike to fit a line), and keeps how far its
+ * estimates were off. Thread-safe.
  */
 final class EstimateCorrection {
 
@@ -23,7 +23,10 @@ final class EstimateCorrection {
     private final double[] errors = new double[SAMPLES];
     private int samples;
     private int next;
-    /** Before its first answer, a model is taken to count a little more than the local tokenizer: a prior on the safe side. */
+    /**
+     * Before its first answer, a model is taken to count a little more than the local tokenizer: a prior on the safe
+     * side.
+     */
     static final double PRIOR_SLOPE = 1.3;
 
     private double slope = PRIOR_SLOPE;
@@ -37,7 +40,10 @@ final class EstimateCorrection {
         return Math.max(1, Math.round(slope * raw + offset));
     }
 
-    /** An answer said its input was {@code actual} tokens, where the local count was {@code raw} and the estimate {@code estimated}. */
+    /**
+     * An answer said its input was {@code actual} tokens, where the local count was {@code raw} and the estimate
+     * {@code estimated}.
+     */
     synchronized void learn(long raw, long estimated, long actual) {
         if (raw <= 0 || actual <= 0) {
             return;

@@ -3,10 +3,10 @@ package dev.rotor.limits;
 /**
  * Where a provider's fixed windows begin, read from the resets it announces. A provider that counts in fixed windows
  * (OpenRouter's per-minute pools) announces the same reset for every call of a window and the next one a whole window
- * later; a sliding window or a token bucket announces a reset that moves with each call. Once two announced resets
- * lie a whole number of windows apart, a declared quota of that window is counted in the provider's own window, so
- * its whole quota frees at each reset instead of a sliding window's call by call (which drifts a call's latency per
- * window against the provider's and wastes the slots a drifting burst straddles).
+ * later; a sliding window or a token bucket announces a reset that moves with each call. Once two announced resets lie
+ * a whole number of windows apart, a declared quota of that window is counted in the provider's own window, so its
+ * whole quota frees at each reset instead of a sliding window's call by call (which drifts a call's latency per window
+ * against the provider's and wastes the slots a drifting burst straddles).
  *
  * <p>Only resets announced to the millisecond are used: a reset in whole seconds fits any grid. A 429 on the scope
  * drops what was read, as it shows the windows were not where they seemed.
@@ -43,8 +43,8 @@ final class FixedWindows {
     }
 
     /**
-     * The start of the provider's window of {@code windowMs} that holds {@code nowMs}; {@link #UNKNOWN} unless the
-     * last two announced resets lie a whole number of such windows apart.
+     * The start of the provider's window of {@code windowMs} that holds {@code nowMs}; {@link #UNKNOWN} unless the last
+     * two announced resets lie a whole number of such windows apart.
      */
     long windowStart(long windowMs, long nowMs) {
         if (gapMs == 0 || windowMs <= 0) {

@@ -20,8 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Counts a task's input tokens before it is sent, with {@code cl100k_base} (special tokens such as
  * {@code <|endoftext|>} counted as the text they are), plus each message's framing; corrects the count for each model
  * by what its provider counted in earlier answers; and plans what a call reserves on a model. cl100k_base, not the
- * newer o200k_base: jtokkit counts it with a hand-written splitter about 3.5 times as fast (0.06 against 0.22 ms for
- * 4 KB here), and the correction learned from each model's answers makes up for either vocabulary's difference.
+ * newer o200k_base: jtokkit counts it with a hand-written splitter about 3.5 times as fast (0.06 against 0.22 ms for 4
+ * KB here), and the correction learned from each model's answers makes up for either vocabulary's difference.
  */
 public final class InputEstimates {
 

@@ -8,32 +8,33 @@ import java.util.function.Consumer;
 
 /**
  * What Rotor believes about one scope's limit in one unit when models.yaml does not declare it: {@code size} of the
- * unit (calls, or tokens) in any span of {@code window}, from the headers or learned from what succeeded before a
- * 429.
+ * unit (calls, or tokens) in any span of {@code window}, from the headers or learned from what succeeded before a 429.
  *
- * <p>How it learns, on every shape a provider uses (fixed window, sliding window, token bucket). A <em>run</em> is
- * what was sent from the first call after the scope became free to the first 429; what got in before that 429 is
- * counted once every call sent before it has its answer, so answers that come back out of order do not skew it.
+ * <p>How it learns, on every shape a provider uses (fixed window, sliding window, token bucket). A <em>run</em> is what
+ * was sent from the first call after the scope became free to the first 429; what got in before that 429 is counted
+ * once every call sent before it has its answer, so answers that come back out of order do not skew it.
+ *
  * <ul>
- * <li>The first run: the size is what it got in, the window the span from its first success to the moment the 429
- * said to come back (a span the 429 gave is counted from when the refused call left, as the success is, so that the
- * delays on the way to the provider cancel). Exact for a sliding window; for a fixed window entered mid-way or a
- * token bucket only a guess, so the estimate is <em>unconfirmed</em> and the calls after each cooldown start with a
- * probe (slow start).</li>
- * <li>Runs that each began as soon as the provider let them and met their 429 within about a window measure the rate
- * the provider allows: what they got in over the spans from one reset to the next. Once those cover a window and
- * enough calls, and the resets they were counted from are precise enough over the span, the window becomes
- * size / rate and the estimate is confirmed.</li>
- * <li>After a span at the pace with no 429, it grows by one call's share per window (the window shortens): a limit
- * that was raised, or a window learned too long, is found again. A 429 inside the pace undoes the last growth (and
- * the next is tried twice as late); with none to undo, it shrinks the rate, once a window at most.</li>
- * <li>A window known only to the second (whole-second Retry-After) cannot pace calls one by one: such a scope is
- * paced {@linkplain Pace#BY_RUNS by runs}. A run that began as the scope freed and got fewer than the size in shrinks
- * the size to what it got; a probe past the size that got in grows it by one.</li>
- * <li>A header's size always wins over a learned one; a header's window is confirmed at once.</li>
+ *   <li>The first run: the size is what it got in, the window the span from its first success to the moment the 429
+ *       said to come back (a span the 429 gave is counted from when the refused call left, as the success is, so that
+ *       the delays on the way to the provider cancel). Exact for a sliding window; for a fixed window entered mid-way
+ *       or a token bucket only a guess, so the estimate is <em>unconfirmed</em> and the calls after each cooldown start
+ *       with a probe (slow start).
+ *   <li>Runs that each began as soon as the provider let them and met their 429 within about a window measure the rate
+ *       the provider allows: what they got in over the spans from one reset to the next. Once those cover a window and
+ *       enough calls, and the resets they were counted from are precise enough over the span, the window becomes size /
+ *       rate and the estimate is confirmed.
+ *   <li>After a span at the pace with no 429, it grows by one call's share per window (the window shortens): a limit
+ *       that was raised, or a window learned too long, is found again. A 429 inside the pace undoes the last growth
+ *       (and the next is tried twice as late); with none to undo, it shrinks the rate, once a window at most.
+ *   <li>A window known only to the second (whole-second Retry-After) cannot pace calls one by one: such a scope is
+ *       paced {@linkplain Pace#BY_RUNS by runs}. A run that began as the scope freed and got fewer than the size in
+ *       shrinks the size to what it got; a probe past the size that got in grows it by one.
+ *   <li>A header's size always wins over a learned one; a header's window is confirmed at once.
  * </ul>
- * Every change is told to the listener given at construction, with why. Not thread-safe: the limit state's lock
- * guards it.
+ *
+ * Every change is told to the listener given at construction, with why. Not thread-safe: the limit state's lock guards
+ * it.
  */
 final class LearnedLimit {
 
@@ -138,8 +139,8 @@ final class LearnedLimit {
     }
 
     /**
-     * Known well enough to pace call by call: the resets the window was learned from were precise to a tenth of it.
-     * A window learned from whole-second Retry-After values is trusted at a minute, not at two seconds.
+     * Known well enough to pace call by call: the resets the window was learned from were precise to a tenth of it. A
+     * window learned from whole-second Retry-After values is trusted at a minute, not at two seconds.
      */
     boolean trusted() {
         return trustedFit(fit);
@@ -185,9 +186,9 @@ final class LearnedLimit {
     }
 
     /**
-     * A call left: it may begin a run. One sent before the scope was last found full belongs to the run that ended
-     * then (another process's call, reported late): it does not begin the next, or that run would seem to span more
-     * than its window. One sent after a lull begins a new run.
+     * A call left: it may begin a run. One sent before the scope was last found full belongs to the run that ended then
+     * (another process's call, reported late): it does not begin the next, or that run would seem to span more than its
+     * window. One sent after a lull begins a new run.
      */
     void sent(long sentMs) {
         if (current != null && current.lullBefore(sentMs)) {
@@ -203,7 +204,7 @@ final class LearnedLimit {
 
     /**
      * @param countedMs the latest moment the provider can have counted the call (its answer, or soon after it left)
-     * @param amount    what the call counted in this limit's unit
+     * @param amount what the call counted in this limit's unit
      */
     void succeeded(long sentMs, long countedMs, long amount) {
         betweenRefusals.succeeded(amount);
@@ -230,8 +231,8 @@ final class LearnedLimit {
     }
 
     /**
-     * Takes the figure another process on the same account learned or heard: they see the same provider, and the
-     * latest to learn has seen the most. The lesson in progress here goes on from it.
+     * Takes the figure another process on the same account learned or heard: they see the same provider, and the latest
+     * to learn has seen the most. The lesson in progress here goes on from it.
      */
     void adoptFromAnotherProcess(long size, long windowMs, LimitSource source, boolean confirmed, long nowMs) {
         fit = new Fit(size, windowMs, 1, source, confirmed);
@@ -301,10 +302,10 @@ final class LearnedLimit {
     }
 
     /**
-     * Paced by runs (the resets were guessed, or told to the second), 429s that keep coming close together measure
-     * the provider's rate: a pace above it slows to it, keeping the burst. Not where the limit is known call by call:
-     * on a sliding window what got in between two 429s is what Rotor itself sent a window before, not the limit, and
-     * slowing to it would feed on itself.
+     * Paced by runs (the resets were guessed, or told to the second), 429s that keep coming close together measure the
+     * provider's rate: a pace above it slows to it, keeping the burst. Not where the limit is known call by call: on a
+     * sliding window what got in between two 429s is what Rotor itself sent a window before, not the limit, and slowing
+     * to it would feed on itself.
      */
     private void slowToTheRateBetweenRefusals(Run o) {
         if (!fit.known() || fit.source() != LimitSource.LEARNED || trusted()) {
@@ -324,9 +325,9 @@ final class LearnedLimit {
     }
 
     /**
-     * The fit, its window lengthened where its rate is above what the 429s last measured (by more than the margin):
-     * a lesson from one run never paces faster than the provider let calls in between its refusals. Only a growth
-     * after a span with no 429 goes past it, on trial.
+     * The fit, its window lengthened where its rate is above what the 429s last measured (by more than the margin): a
+     * lesson from one run never paces faster than the provider let calls in between its refusals. Only a growth after a
+     * span with no 429 goes past it, on trial.
      */
     private Fit atMostTheRateBetweenRefusals(Fit f) {
         if (rateBetweenRefusalsPerMs <= 0 || f.source() != LimitSource.LEARNED || !f.known() || trustedFit(f)) {
@@ -375,9 +376,9 @@ final class LearnedLimit {
 
     /**
      * Nothing told of when the scope frees: a run from a guessed reset that met a 429 before the size got in shrinks
-     * the burst towards what got in (by half at most), keeping the rate, once a window. A guess that came early
-     * shrinks it too, and no harm done: at the same rate, smaller bursts fit every limiter's shape at least as well,
-     * where waiting for a second short run let each of them meet a cluster of 429s.
+     * the burst towards what got in (by half at most), keeping the rate, once a window. A guess that came early shrinks
+     * it too, and no harm done: at the same rate, smaller bursts fit every limiter's shape at least as well, where
+     * waiting for a second short run let each of them meet a cluster of 429s.
      */
     private void shrinkWhenARunFallsShort(Run o) {
         if (o.successes >= fit.size() || shrunkWithinAWindow(o)) {
@@ -412,8 +413,8 @@ final class LearnedLimit {
     }
 
     /**
-     * The rate shrinks multiplicatively (the window lengthens). When the 429 says the scope is used up until a reset
-     * a good part of a window away, and the run since the last reset began at once, that run's successes are what a
+     * The rate shrinks multiplicatively (the window lengthens). When the 429 says the scope is used up until a reset a
+     * good part of a window away, and the run since the last reset began at once, that run's successes are what a
      * window holds: the burst shrinks towards them (by half at most), keeping the rate.
      */
     private void shrink(Run o) {
@@ -456,9 +457,9 @@ final class LearnedLimit {
     }
 
     /**
-     * Adds the run to the rate measurement if it began as the scope freed, met its 429 within about a window and
-     * went at no grown pace; once the measurement covers a window and enough calls, the window becomes size / rate.
-     * A run after a lull is left out: a bucket refilled while the scope sat unused says nothing of its rate.
+     * Adds the run to the rate measurement if it began as the scope freed, met its 429 within about a window and went
+     * at no grown pace; once the measurement covers a window and enough calls, the window becomes size / rate. A run
+     * after a lull is left out: a bucket refilled while the scope sat unused says nothing of its rate.
      */
     private void measure(Run o, long previousFree, SendCounts counts) {
         boolean saturated = o.endedAtMs - o.startMs <= fit.windowMs() * 3 / 2;
@@ -490,9 +491,9 @@ final class LearnedLimit {
     }
 
     /**
-     * Paced by runs, the probe past the size got in {@code sinceWindowMs} after the window began. Early enough that
-     * it cannot have been the provider's next window (the window less what the cooldown's end may lie past the
-     * provider's reset), it shows that runs hold one call more.
+     * Paced by runs, the probe past the size got in {@code sinceWindowMs} after the window began. Early enough that it
+     * cannot have been the provider's next window (the window less what the cooldown's end may lie past the provider's
+     * reset), it shows that runs hold one call more.
      */
     void probeGotIn(long sinceWindowMs) {
         if (fit.source() != LimitSource.LEARNED || !resetTold || sinceWindowMs >= fit.windowMs() - fit.precisionMs()) {
@@ -505,9 +506,9 @@ final class LearnedLimit {
     }
 
     /**
-     * After a span at the learned pace with no 429, one more call per window: the window shortens by one call's
-     * share, the burst stays. A limit that was raised (or a window learned too long) is found again. A growth that
-     * held as long is kept.
+     * After a span at the learned pace with no 429, one more call per window: the window shortens by one call's share,
+     * the burst stays. A limit that was raised (or a window learned too long) is found again. A growth that held as
+     * long is kept.
      */
     void growIfDue(long nowMs) {
         if (fit.source() != LimitSource.LEARNED

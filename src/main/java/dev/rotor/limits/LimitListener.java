@@ -5,7 +5,7 @@ package dev.rotor.limits;
 public interface LimitListener {
 
     /**
-     * @param limit     the limit as it is now
+     * @param limit the limit as it is now
      * @param confirmed its window was confirmed (by a header or a rate measurement)
      */
     void changed(LimitView limit, boolean confirmed);

@@ -10,17 +10,17 @@ import java.util.Optional;
 
 /**
  * Everything Rotor knows about limits: cooldowns, declared and learned quota windows and the calls counted in them,
- * learned limit sizes, models that left the rotation and providers that refused the key. The rotation policy asks
- * it "may I send on this model now?" and tells it what each answer said; it decides nothing else.
+ * learned limit sizes, models that left the rotation and providers that refused the key. The rotation policy asks it
+ * "may I send on this model now?" and tells it what each answer said; it decides nothing else.
  *
  * <p>Every call it admits must be settled once: {@link #succeeded}, {@link #rateLimited} or {@link #failed}.
  */
 public interface LimitState {
 
     /**
-     * Whether a call on the model may leave now, every limit of every scope it counts against considered in every
-     * unit (cooldowns, declared and learned windows of requests and tokens, slow start after a cooldown); if so, what
-     * it reserves is counted, in one step.
+     * Whether a call on the model may leave now, every limit of every scope it counts against considered in every unit
+     * (cooldowns, declared and learned windows of requests and tokens, slow start after a cooldown); if so, what it
+     * reserves is counted, in one step.
      */
     Admission tryAcquire(ModelSpec model, Reservation reservation, Instant now);
 

@@ -4,8 +4,8 @@ import dev.rotor.models.ModelSpec;
 import java.time.Instant;
 
 /**
- * A call the limit state let go: the model, its id in the send logs of every scope it counts against, when, and
- * what it reserved there.
+ * A call the limit state let go: the model, its id in the send logs of every scope it counts against, when, and what it
+ * reserved there.
  */
 public record Permit(ModelSpec model, long id, Instant sentAt, Reservation reserved) {
 

@@ -3,9 +3,9 @@ package dev.rotor.limits;
 import java.util.OptionalDouble;
 
 /**
- * The rate a provider allows, measured between its 429s. At each 429 its limiter was empty, whatever its shape, so
- * what got in between two 429s that came close together is what it let in over that span. This holds whatever a
- * reset header means, and when there is none: the one measure that converges from what happens alone.
+ * The rate a provider allows, measured between its 429s. At each 429 its limiter was empty, whatever its shape, so what
+ * got in between two 429s that came close together is what it let in over that span. This holds whatever a reset header
+ * means, and when there is none: the one measure that converges from what happens alone.
  */
 final class RateBetweenRefusals {
 

@@ -3,8 +3,8 @@ package dev.rotor.limits;
 import java.util.OptionalDouble;
 
 /**
- * The rate a provider allows, measured over runs that each began as the scope freed and met their 429 within about
- * a window (demand waiting throughout): their successes over the spans from the reset before each to its own.
+ * The rate a provider allows, measured over runs that each began as the scope freed and met their 429 within about a
+ * window (demand waiting throughout): their successes over the spans from the reset before each to its own.
  */
 final class RateMeasurement {
 

@@ -1,8 +1,8 @@
 package dev.rotor.limits;
 
 /**
- * The calls on one scope from the first after it became free to the first 429 (or the success that used up the
- * window): what got in, and when the first of them left and was counted. Once it has ended, what the 429 said.
+ * The calls on one scope from the first after it became free to the first 429 (or the success that used up the window):
+ * what got in, and when the first of them left and was counted. Once it has ended, what the 429 said.
  */
 final class Run {
 
@@ -48,8 +48,8 @@ final class Run {
     }
 
     /**
-     * Whether nothing was sent for so long before {@code sentMs} that the run ended in a lull: longer than it had
-     * gone on, and than a second. The demand paused, not the provider's limit.
+     * Whether nothing was sent for so long before {@code sentMs} that the run ended in a lull: longer than it had gone
+     * on, and than a second. The demand paused, not the provider's limit.
      */
     boolean lullBefore(long sentMs) {
         long pause = sentMs - lastSentMs;

@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * Names the scopes a limit can apply to: {@code model:<id>}, {@code group:<limit-group>}, for OpenRouter's ":free"
- * variants {@code pool:<provider>:free}, and {@code provider:<name>} for a provider that declares limits or a budget
- * of its own. Every call counts against all of its model's scopes.
+ * variants {@code pool:<provider>:free}, and {@code provider:<name>} for a provider that declares limits or a budget of
+ * its own. Every call counts against all of its model's scopes.
  */
 public final class ScopeKeys {
 
@@ -33,8 +33,8 @@ public final class ScopeKeys {
 
     /**
      * The scope a signal describes, by the rules for 429s: a named pool cools every free model of the provider (for
-     * other models, the model), a limit no one named its model's limit group (else the model), an upstream
-     * provider's own limit the model alone.
+     * other models, the model), a limit no one named its model's limit group (else the model), an upstream provider's
+     * own limit the model alone.
      */
     public static String of(ModelSpec m, LimitScope scope) {
         return switch (scope) {

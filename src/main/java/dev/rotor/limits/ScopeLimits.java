@@ -26,7 +26,9 @@ final class ScopeLimits {
     enum Phase {
         /** Nothing is known of its limit: calls go freely (learning off) or a probe at a time. */
         UNKNOWN,
-        /** After a 429, or while nothing is known: a probe first, then twice as many calls on each round of successes. */
+        /**
+         * After a 429, or while nothing is known: a probe first, then twice as many calls on each round of successes.
+         */
         PROBING,
         /** A declared, announced or learned limit paces its calls. */
         PACED,
@@ -116,8 +118,8 @@ final class ScopeLimits {
     }
 
     /**
-     * When this scope lets the next call go; {@code nowMs} or earlier if it may go now; {@link Long#MAX_VALUE} if
-     * the call needs more than a limit holds.
+     * When this scope lets the next call go; {@code nowMs} or earlier if it may go now; {@link Long#MAX_VALUE} if the
+     * call needs more than a limit holds.
      *
      * @param demand a call is waiting to go (not a look for a gauge): a learned pace that holds it back is saturated
      */
@@ -174,8 +176,8 @@ final class ScopeLimits {
     }
 
     /**
-     * The token buckets that pace this scope now: the declared ones (when Rotor paces tokens), else those the
-     * provider told of.
+     * The token buckets that pace this scope now: the declared ones (when Rotor paces tokens), else those the provider
+     * told of.
      */
     private List<Map.Entry<Unit, TokenBucketPace>> tokenBuckets() {
         List<Map.Entry<Unit, TokenBucketPace>> buckets = new ArrayList<>(2);
@@ -322,8 +324,8 @@ final class ScopeLimits {
     }
 
     /**
-     * This scope answered 429 (on {@code unit}, the limit the 429 named): cool it until {@code untilMs} and learn
-     * from the run before it.
+     * This scope answered 429 (on {@code unit}, the limit the 429 named): cool it until {@code untilMs} and learn from
+     * the run before it.
      */
     void rateLimited(LimitReached reached, long untilMs, Unit unit) {
         coolDown(untilMs);
@@ -357,9 +359,9 @@ final class ScopeLimits {
     }
 
     /**
-     * What a response's headers said of this scope's request limit: its size and window, and what remains (a
-     * remaining count lower than the calls Rotor counted means others use the account: their calls are counted too).
-     * A success that used up the window cools the scope until the reset and teaches as a 429 would.
+     * What a response's headers said of this scope's request limit: its size and window, and what remains (a remaining
+     * count lower than the calls Rotor counted means others use the account: their calls are counted too). A success
+     * that used up the window cools the scope until the reset and teaches as a 429 would.
      */
     void heard(LimitSignal signal, long sentMs, long atMs, boolean onSuccess) {
         announced(signal);
@@ -394,8 +396,8 @@ final class ScopeLimits {
 
     /**
      * What a response (its headers, or a 429's body) said of a token limit of this scope: its size and the rate it
-     * refills at, and what remains as the provider reckoned when the call sent at {@code sentMs} reached it: the
-     * level of the bucket that paces it is set to that, less what Rotor's calls since have reserved.
+     * refills at, and what remains as the provider reckoned when the call sent at {@code sentMs} reached it: the level
+     * of the bucket that paces it is set to that, less what Rotor's calls since have reserved.
      */
     void heardTokens(LimitSignal signal, long callId, long sentMs, long atMs) {
         if (!config.learn() || !config.paceTokens() || !signal.unit().isTokens()) {

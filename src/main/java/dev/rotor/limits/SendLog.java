@@ -13,10 +13,9 @@ import java.util.Optional;
 
 /**
  * The calls one scope sent, oldest first: the window accounting of every limit on the scope counts them, each in its
- * unit (a call counts one request and the tokens it reserved, settled to what its provider counted). A call is
- * counted from the latest moment the provider can have counted it: its answer, or a short skew after it left, as
- * the provider stamps a call when it arrives, which is after Rotor lets it go. A call the provider refused counts
- * for nothing.
+ * unit (a call counts one request and the tokens it reserved, settled to what its provider counted). A call is counted
+ * from the latest moment the provider can have counted it: its answer, or a short skew after it left, as the provider
+ * stamps a call when it arrives, which is after Rotor lets it go. A call the provider refused counts for nothing.
  */
 final class SendLog {
 
@@ -65,14 +64,16 @@ final class SendLog {
     }
 
     /**
-     * An answer came: the call reached the provider no later than now; {@code success} if it was a completion.
-     * False if it was settled already.
+     * An answer came: the call reached the provider no later than now; {@code success} if it was a completion. False if
+     * it was settled already.
      */
     boolean answered(long id, long atMs, boolean success) {
         return answered(id, atMs, success, null);
     }
 
-    /** As above, the call's tokens settled to what its provider counted ({@code counted}; null keeps the reservation). */
+    /**
+     * As above, the call's tokens settled to what its provider counted ({@code counted}; null keeps the reservation).
+     */
     boolean answered(long id, long atMs, boolean success, CallCost counted) {
         Entry e = inFlight.remove(id);
         if (e != null) {
@@ -193,8 +194,8 @@ final class SendLog {
     }
 
     /**
-     * A call another Rotor process on the same account sent and had answered: counted as one of ours would be. Kept
-     * in send order, as calls of ours are.
+     * A call another Rotor process on the same account sent and had answered: counted as one of ours would be. Kept in
+     * send order, as calls of ours are.
      */
     void foreign(long sentMs, long countedMs, boolean success, CallCost cost) {
         explain(sentMs);
@@ -252,7 +253,9 @@ final class SendLog {
         return count(windowMs, nowMs, Long.MAX_VALUE);
     }
 
-    /** What the calls counted in the window ending now, among those sent before {@code sentBeforeMs}, count in the unit. */
+    /**
+     * What the calls counted in the window ending now, among those sent before {@code sentBeforeMs}, count in the unit.
+     */
     long count(Unit unit, long windowMs, long nowMs, long sentBeforeMs) {
         long from = nowMs - windowMs;
         long n = 0;
@@ -309,8 +312,8 @@ final class SendLog {
 
     /**
      * As {@link #nextFree(int, long, long)}, for a provider that counts in fixed windows, the one that holds now
-     * beginning at {@code windowStartMs}: only calls counted from then count, and a full window frees whole at its
-     * end. A call on its way counts from its skew, so one sent just before the window began may count in both.
+     * beginning at {@code windowStartMs}: only calls counted from then count, and a full window frees whole at its end.
+     * A call on its way counts from its skew, so one sent just before the window began may count in both.
      */
     long nextFree(int limit, long windowMs, long nowMs, long windowStartMs) {
         return nextFree(Unit.REQUESTS, limit, windowMs, nowMs, windowStartMs, 1);

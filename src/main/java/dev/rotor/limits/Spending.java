@@ -4,7 +4,10 @@ import dev.rotor.chat.TokenUsage;
 import dev.rotor.models.ModelSpec;
 import java.util.OptionalLong;
 
-/** What a call cost: the provider's own figure when its answer gives one (OpenRouter's usage.cost), else its usage at the model's price. */
+/**
+ * What a call cost: the provider's own figure when its answer gives one (OpenRouter's usage.cost), else its usage at
+ * the model's price.
+ */
 public final class Spending {
 
     private Spending() {}

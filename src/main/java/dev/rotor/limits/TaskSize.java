@@ -3,8 +3,8 @@ package dev.rotor.limits;
 import java.util.OptionalInt;
 
 /**
- * How large a task's calls are before any model is asked: its input counted by the local tokenizer (before a
- * model's correction), and the output it asks for at most.
+ * How large a task's calls are before any model is asked: its input counted by the local tokenizer (before a model's
+ * correction), and the output it asks for at most.
  */
 public record TaskSize(long rawInputTokens, OptionalInt maxTokens) {
 

@@ -4,17 +4,19 @@ import java.time.Duration;
 import java.util.Arrays;
 
 /**
- * A token limit paced as providers enforce theirs (OpenAI, Anthropic and Groq document a bucket refilled
- * continuously): {@code capacity} tokens, refilled at {@code capacity} per window. A call leaves only when the bucket
- * holds what it reserves, and takes it; its answer settles the difference. What the provider says remains re-anchors
- * the level, so a rate known only roughly, or tokens someone else used on the account, are corrected by what
- * happened. The provider takes a call when it arrives, not when Rotor lets it go: a bucket full meanwhile refills no
- * further, so this one never refills past its capacity less what calls that may not have arrived yet reserved
- * ({@code unarrived}, given with each step). Not thread-safe: the limit state's lock guards it.
+ * A token limit paced as providers enforce theirs (OpenAI, Anthropic and Groq document a bucket refilled continuously):
+ * {@code capacity} tokens, refilled at {@code capacity} per window. A call leaves only when the bucket holds what it
+ * reserves, and takes it; its answer settles the difference. What the provider says remains re-anchors the level, so a
+ * rate known only roughly, or tokens someone else used on the account, are corrected by what happened. The provider
+ * takes a call when it arrives, not when Rotor lets it go: a bucket full meanwhile refills no further, so this one
+ * never refills past its capacity less what calls that may not have arrived yet reserved ({@code unarrived}, given with
+ * each step). Not thread-safe: the limit state's lock guards it.
  */
 final class TokenBucketPace {
 
-    /** Refill rates the headers implied lately: their median is the rate, so one reading rounded badly moves nothing. */
+    /**
+     * Refill rates the headers implied lately: their median is the rate, so one reading rounded badly moves nothing.
+     */
     private static final int RATE_SAMPLES = 9;
 
     private long capacity;
@@ -61,9 +63,9 @@ final class TokenBucketPace {
     }
 
     /**
-     * When the bucket will hold {@code need} and a margin for what the estimate may miss: {@code nowMs} if it does
-     * now; {@link Long#MAX_VALUE} if the call never fits. Calls wait for the refill one after the other, each leaving
-     * as soon as it fits: one whose provider counts a few tokens more than estimated would meet a 429 without it. The
+     * When the bucket will hold {@code need} and a margin for what the estimate may miss: {@code nowMs} if it does now;
+     * {@link Long#MAX_VALUE} if the call never fits. Calls wait for the refill one after the other, each leaving as
+     * soon as it fits: one whose provider counts a few tokens more than estimated would meet a 429 without it. The
      * margin shifts the level once and costs no rate.
      */
     long nextFree(long need, long nowMs) {
@@ -72,8 +74,8 @@ final class TokenBucketPace {
 
     /**
      * As above, for a call of {@code task} ("" for none): a large call that waits keeps its place, and a smaller one
-     * may not take the room it waits for; it queues behind it instead (the bucket refills for both, nothing is lost).
-     * A call that finds no room and no one waiting ahead of it takes the place.
+     * may not take the room it waits for; it queues behind it instead (the bucket refills for both, nothing is lost). A
+     * call that finds no room and no one waiting ahead of it takes the place.
      */
     long nextFree(long need, String task, long nowMs, long unarrived) {
         if (need > capacity) {

@@ -4,9 +4,9 @@ import dev.rotor.models.Unit;
 import java.time.Duration;
 
 /**
- * A token limit as Rotor paces by it now, for people: {@code capacity} tokens of the unit refilled over
- * {@code window}, on one scope, where the figure came from, and what its bucket holds ({@code level}; below zero while
- * calls it let go wait for the refill), and what the calls on their way hold of it ({@code reserved}).
+ * A token limit as Rotor paces by it now, for people: {@code capacity} tokens of the unit refilled over {@code window},
+ * on one scope, where the figure came from, and what its bucket holds ({@code level}; below zero while calls it let go
+ * wait for the refill), and what the calls on their way hold of it ({@code reserved}).
  */
 public record TokenLimitView(
         String scope, Unit unit, long capacity, Duration window, LimitSource source, long level, long reserved) {

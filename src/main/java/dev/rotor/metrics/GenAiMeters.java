@@ -6,8 +6,8 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 
 /**
- * The GenAI conventions' client metrics, beside Rotor's own: {@code gen_ai.client.operation.duration} (in
- * Prometheus {@code gen_ai_client_operation_duration_seconds}) and {@code gen_ai.client.token.usage}
+ * The GenAI conventions' client metrics, beside Rotor's own: {@code gen_ai.client.operation.duration} (in Prometheus
+ * {@code gen_ai_client_operation_duration_seconds}) and {@code gen_ai.client.token.usage}
  * ({@code gen_ai_client_token_usage}), with the buckets the conventions advise. Every series has the same tags, as
  * Prometheus needs; a tag that does not apply (error.type on success) is empty, which Prometheus reads as absent.
  */

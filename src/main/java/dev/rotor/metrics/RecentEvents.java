@@ -11,8 +11,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What an operator asks about first and a counter cannot tell: the last rotations and dead letters, and why each
- * model last failed. Bounded, so a Rotor that runs for weeks keeps only the latest.
+ * What an operator asks about first and a counter cannot tell: the last rotations and dead letters, and why each model
+ * last failed. Bounded, so a Rotor that runs for weeks keeps only the latest.
  */
 public final class RecentEvents {
 

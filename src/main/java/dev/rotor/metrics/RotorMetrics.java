@@ -349,7 +349,8 @@ public final class RotorMetrics {
 
     /**
      * The usage a streamed answer reports in its last chunk, once the stream has brought it, and what it cost. (Its
-     * budgets settled when its first chunk came, to the worst case it held: a stream's end comes too late to give back.)
+     * budgets settled when its first chunk came, to the worst case it held: a stream's end comes too late to give
+     * back.)
      */
     public void streamedUsage(ModelSpec model, JsonNode usage) {
         ModelMeters m = of(model);

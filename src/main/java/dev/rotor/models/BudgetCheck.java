@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A budget is kept only as well as every call under it is priced: a model under one with no price in models.yaml
- * would spend without bound while counting nothing. Such a models.yaml stops Rotor at start.
+ * A budget is kept only as well as every call under it is priced: a model under one with no price in models.yaml would
+ * spend without bound while counting nothing. Such a models.yaml stops Rotor at start.
  */
 public final class BudgetCheck {
 

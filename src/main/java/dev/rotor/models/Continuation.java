@@ -7,11 +7,12 @@ import java.util.Set;
 
 /**
  * How a model finishes an answer another model began: the text so far is sent as the last, assistant, message.
+ *
  * <ul>
- * <li>{@code prefill}: the model takes a final assistant message as the start of its own answer and sends only what
- * follows (Anthropic, Groq, OpenRouter for the models that allow it, most local servers);</li>
- * <li>{@code prefix-flag}: the same, with {@code "prefix": true} on that message (DeepSeek, Mistral);</li>
- * <li>{@code none}: the model cannot (OpenAI answers such a request as a new turn; newer models refuse it with 400).</li>
+ *   <li>{@code prefill}: the model takes a final assistant message as the start of its own answer and sends only what
+ *       follows (Anthropic, Groq, OpenRouter for the models that allow it, most local servers);
+ *   <li>{@code prefix-flag}: the same, with {@code "prefix": true} on that message (DeepSeek, Mistral);
+ *   <li>{@code none}: the model cannot (OpenAI answers such a request as a new turn; newer models refuse it with 400).
  * </ul>
  */
 public enum Continuation {

@@ -11,8 +11,7 @@ import org.apache.camel.util.TimeUtils;
 
 /**
  * The limits, prices and budgets models.yaml declares on a model, a limit group or a provider, read from their YAML
- * shapes with a message that says where and what is wrong. Each throws IllegalArgumentException; the loader adds
- * where.
+ * shapes with a message that says where and what is wrong. Each throws IllegalArgumentException; the loader adds where.
  */
 final class Declarations {
 

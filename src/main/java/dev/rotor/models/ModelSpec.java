@@ -7,7 +7,7 @@ import java.util.OptionalInt;
  * One model of the registry, in rotation (priority) order.
  *
  * @param maxTokens the output a call reserves, sent as {@code max_tokens} when the task gives none
- * @param price     what a call costs; empty when models.yaml names no price
+ * @param price what a call costs; empty when models.yaml names no price
  * @param ownContinuation how it finishes another model's answer, when models.yaml says so for the model itself
  */
 public record ModelSpec(

@@ -5,8 +5,8 @@ import java.math.RoundingMode;
 import java.util.Locale;
 
 /**
- * Amounts of money in pico-dollars (10^-12 USD) as whole numbers: a price per token of a cheap model is a few
- * hundred thousand of them, and sums, budgets and a Redis counter stay exact.
+ * Amounts of money in pico-dollars (10^-12 USD) as whole numbers: a price per token of a cheap model is a few hundred
+ * thousand of them, and sums, budgets and a Redis counter stay exact.
  */
 public final class Money {
 

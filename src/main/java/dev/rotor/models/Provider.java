@@ -3,9 +3,9 @@ package dev.rotor.models;
 import java.net.URI;
 
 /**
- * An OpenAI-compatible endpoint. {@code apiKeyEnv} is the name of the variable that holds the key,
- * never the key itself, so a models.yaml can be committed. {@code limits} and {@code budget} hold for all its models
- * together; {@code counting} is how it counts tokens against its limits.
+ * An OpenAI-compatible endpoint. {@code apiKeyEnv} is the name of the variable that holds the key, never the key
+ * itself, so a models.yaml can be committed. {@code limits} and {@code budget} hold for all its models together;
+ * {@code counting} is how it counts tokens against its limits.
  */
 public record Provider(
         String name,

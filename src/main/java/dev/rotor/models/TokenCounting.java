@@ -5,15 +5,16 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * How a provider counts a call's tokens against its limits, which decides what Rotor reserves before a call and
- * keeps after it:
+ * How a provider counts a call's tokens against its limits, which decides what Rotor reserves before a call and keeps
+ * after it:
+ *
  * <ul>
- * <li>{@code openai} (OpenAI, Groq, Azure OpenAI): a tokens limit counts the input and the whole {@code max_tokens}
- * when the call is admitted, and keeps them; cached input counts.</li>
- * <li>{@code anthropic}: the input limit counts input and cache writes, not cache reads; the output limit reserves
- * {@code max_tokens} and settles to the output.</li>
- * <li>{@code gemini}: counts input tokens only.</li>
- * <li>{@code usage} (any other): reserves input and {@code max_tokens}, settles to the answer's usage.</li>
+ *   <li>{@code openai} (OpenAI, Groq, Azure OpenAI): a tokens limit counts the input and the whole {@code max_tokens}
+ *       when the call is admitted, and keeps them; cached input counts.
+ *   <li>{@code anthropic}: the input limit counts input and cache writes, not cache reads; the output limit reserves
+ *       {@code max_tokens} and settles to the output.
+ *   <li>{@code gemini}: counts input tokens only.
+ *   <li>{@code usage} (any other): reserves input and {@code max_tokens}, settles to the answer's usage.
  * </ul>
  */
 public enum TokenCounting {

@@ -7,8 +7,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.UUID;
 
 /**
- * Checks at start that Rotor can do in a folder what it will do there for every task: write a temp file and rename
- * it. An outbox that cannot take a result would otherwise show only after a model has been paid for the answer.
+ * Checks at start that Rotor can do in a folder what it will do there for every task: write a temp file and rename it.
+ * An outbox that cannot take a result would otherwise show only after a model has been paid for the answer.
  */
 public final class OutputFolders {
 

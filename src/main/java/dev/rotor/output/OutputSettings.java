@@ -6,9 +6,9 @@ import java.time.Duration;
 /**
  * Where results and dead letters go, and how long a batch waits for an output that refuses them.
  *
- * @param transport   {@code file}, {@code jms} or {@code kafka}
- * @param giveUp      in batch mode, an output that refuses every outcome this long ends the run (exit 1)
- * @param results     where results go, for a person to read in a log line
+ * @param transport {@code file}, {@code jms} or {@code kafka}
+ * @param giveUp in batch mode, an output that refuses every outcome this long ends the run (exit 1)
+ * @param results where results go, for a person to read in a log line
  * @param deadLetters where dead letters go, likewise
  */
 public record OutputSettings(

@@ -9,9 +9,9 @@ import java.util.Optional;
 
 /**
  * Which models have stopped following a kind of task (JSON, tools): one whose answers fail that kind's format checks
- * {@code after} times in a row loses such tasks for {@code skipFor}, as a breaker would; it keeps every other kind.
- * A model that ignores {@code response_format} so stops taking JSON tasks for a while and still takes plain ones.
- * Kept per process, by the policy's lock.
+ * {@code after} times in a row loses such tasks for {@code skipFor}, as a breaker would; it keeps every other kind. A
+ * model that ignores {@code response_format} so stops taking JSON tasks for a while and still takes plain ones. Kept
+ * per process, by the policy's lock.
  */
 final class AnswerTrust {
 

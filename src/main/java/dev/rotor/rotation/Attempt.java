@@ -5,8 +5,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 
 /**
- * One call to a model, as recorded in a result or dead letter. {@code verdict}: what the checks said of the answer
- * the call got ("accepted", "healed", or the fault: "schema", "truncated", ...); none for a call that got no answer.
+ * One call to a model, as recorded in a result or dead letter. {@code verdict}: what the checks said of the answer the
+ * call got ("accepted", "healed", or the fault: "schema", "truncated", ...); none for a call that got no answer.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Attempt(

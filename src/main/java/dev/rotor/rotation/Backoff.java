@@ -26,7 +26,7 @@ public record Backoff(Duration base, double multiplier, Duration max, double jit
     }
 
     /**
-     * @param attempt    1 for the first retry
+     * @param attempt 1 for the first retry
      * @param unitRandom a number in [0, 1): 0.5 gives the delay without jitter
      */
     public Duration delay(int attempt, double unitRandom) {

@@ -23,8 +23,8 @@ public sealed interface Decision {
     record Keep(String why) implements Decision {}
 
     /**
-     * Stop: the task goes to the dead letter with this type and reason. {@code freeAt}: when a model would have
-     * been free, for a task that could not wait so long (a gateway caller is told when to come back).
+     * Stop: the task goes to the dead letter with this type and reason. {@code freeAt}: when a model would have been
+     * free, for a task that could not wait so long (a gateway caller is told when to come back).
      */
     record GiveUp(DeadLetterType type, String reason, Optional<Instant> freeAt) implements Decision {
 

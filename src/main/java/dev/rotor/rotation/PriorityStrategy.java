@@ -13,8 +13,8 @@ import java.util.function.Predicate;
 
 /**
  * Every attempt takes the highest-priority model that is available: traffic goes back to the primary as soon as it
- * frees. A model that is unavailable is rotated away from at once; one that fails transiently is retried with
- * backoff, and left after {@code rotateAfter} failures in a row.
+ * frees. A model that is unavailable is rotated away from at once; one that fails transiently is retried with backoff,
+ * and left after {@code rotateAfter} failures in a row.
  */
 final class PriorityStrategy implements RotationStrategy {
 

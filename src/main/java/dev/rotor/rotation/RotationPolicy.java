@@ -27,10 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides, for every task: which model to call now, and what to do after a failure (rotate, retry after a delay,
- * wait, give up). What it knows of limits it asks the {@link LimitState} and tells it what each answer said; the
- * breakers are its own. The strategy ({@code priority} or the prototype's {@code sticky}) orders the candidates and
- * answers failures. Pure logic: time from the injected clock, randomness from the injected supplier, no sleeping.
+ * Decides, for every task: which model to call now, and what to do after a failure (rotate, retry after a delay, wait,
+ * give up). What it knows of limits it asks the {@link LimitState} and tells it what each answer said; the breakers are
+ * its own. The strategy ({@code priority} or the prototype's {@code sticky}) orders the candidates and answers
+ * failures. Pure logic: time from the injected clock, randomness from the injected supplier, no sleeping.
  */
 public final class RotationPolicy {
 
@@ -82,7 +82,9 @@ public final class RotationPolicy {
         return limits;
     }
 
-    /** Which model the task should call now (its call counted), how long until one is free, or that none ever will be. */
+    /**
+     * Which model the task should call now (its call counted), how long until one is free, or that none ever will be.
+     */
     static final long MAX_WAIT_JITTER_MS = 100;
 
     public synchronized Selection select(TaskProgress task) {

@@ -19,8 +19,8 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * What one task has been through: its chain, deadline, attempts, and the models it should not go back to.
- * Owned by one exchange, which is processed by one thread at a time, so it needs no locking.
+ * What one task has been through: its chain, deadline, attempts, and the models it should not go back to. Owned by one
+ * exchange, which is processed by one thread at a time, so it needs no locking.
  */
 public final class TaskProgress {
 

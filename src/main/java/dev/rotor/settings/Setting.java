@@ -9,7 +9,7 @@ import java.util.Locale;
  * {@code docs/configuration.md} is generated from it.
  *
  * @param defaultValue as it would be written in application.properties; empty for a setting that is unset by default
- * @param choices      the values a {@link Kind#CHOICE} takes; empty for other kinds
+ * @param choices the values a {@link Kind#CHOICE} takes; empty for other kinds
  */
 public record Setting(String key, Kind kind, String defaultValue, String meaning, List<String> choices) {
 

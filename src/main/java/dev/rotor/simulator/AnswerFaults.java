@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Set;
 
 /**
- * Answers that come back as a 200 and are still not what was asked for, in the shapes providers give them: cut off
- * at max_tokens, JSON in a code fence or in prose, JSON that does not parse or breaks its schema, OpenAI's
+ * Answers that come back as a 200 and are still not what was asked for, in the shapes providers give them: cut off at
+ * max_tokens, JSON in a code fence or in prose, JSON that does not parse or breaks its schema, OpenAI's
  * {@code refusal}, a content filter's finish, reasoning with no content (OpenRouter's {@code reasoning}, DeepSeek's
  * {@code reasoning_content}), and a tool call whose arguments do not parse.
  */

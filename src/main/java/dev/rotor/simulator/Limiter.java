@@ -3,8 +3,8 @@ package dev.rotor.simulator;
 import java.util.Locale;
 
 /**
- * One rate limit as a provider enforces it, in one of the three shapes real providers use. Times are epoch
- * milliseconds from the simulator's clock. Only granted calls count: a refused call uses up nothing.
+ * One rate limit as a provider enforces it, in one of the three shapes real providers use. Times are epoch milliseconds
+ * from the simulator's clock. Only granted calls count: a refused call uses up nothing.
  */
 public interface Limiter {
 
@@ -35,14 +35,14 @@ public interface Limiter {
     int remaining(long nowMs);
 
     /**
-     * When the next call will fit: the window's end (fixed), when the oldest call leaves the window (sliding), when
-     * the next token arrives (bucket). What a provider puts in its reset and Retry-After headers.
+     * When the next call will fit: the window's end (fixed), when the oldest call leaves the window (sliding), when the
+     * next token arrives (bucket). What a provider puts in its reset and Retry-After headers.
      */
     long nextFreeMs(long nowMs);
 
     /**
-     * When the limit is whole again, for the reset header of a success: the window's end (fixed), when the oldest
-     * call leaves the window (sliding), when the bucket is full (bucket).
+     * When the limit is whole again, for the reset header of a success: the window's end (fixed), when the oldest call
+     * leaves the window (sliding), when the bucket is full (bucket).
      */
     long resetMs(long nowMs);
 

@@ -6,15 +6,16 @@ import java.util.Optional;
 
 /**
  * What a simulated model does with a request whose last message is the assistant's, as real providers do:
+ *
  * <ul>
- * <li>{@code prefill} (Anthropic, Groq): the model goes on from that text and sends only what follows; a final
- * assistant message that ends in whitespace is refused with 400, as Anthropic refuses it;</li>
- * <li>{@code prefill-repeats}: the same, but its answer starts by saying the prefill's last two words again, as
- * models sometimes do at a seam;</li>
- * <li>{@code prefix-flag} (DeepSeek, Mistral): goes on only when the message carries {@code "prefix": true}, else
- * answers afresh;</li>
- * <li>{@code none} (OpenAI): answers afresh, as to a new turn;</li>
- * <li>{@code reject} (newer Anthropic models): 400, the conversation must end with a user message.</li>
+ *   <li>{@code prefill} (Anthropic, Groq): the model goes on from that text and sends only what follows; a final
+ *       assistant message that ends in whitespace is refused with 400, as Anthropic refuses it;
+ *   <li>{@code prefill-repeats}: the same, but its answer starts by saying the prefill's last two words again, as
+ *       models sometimes do at a seam;
+ *   <li>{@code prefix-flag} (DeepSeek, Mistral): goes on only when the message carries {@code "prefix": true}, else
+ *       answers afresh;
+ *   <li>{@code none} (OpenAI): answers afresh, as to a new turn;
+ *   <li>{@code reject} (newer Anthropic models): 400, the conversation must end with a user message.
  * </ul>
  */
 final class Prefills {
@@ -43,8 +44,8 @@ final class Prefills {
     }
 
     /**
-     * What the model answers when it goes on from the request's prefill: the rest of the answer a model of the
-     * scenario would have given whole (the simulator's models agree on what they say), empty when it answers afresh.
+     * What the model answers when it goes on from the request's prefill: the rest of the answer a model of the scenario
+     * would have given whole (the simulator's models agree on what they say), empty when it answers afresh.
      *
      * @param whole the answer each model would give to the request's prompt
      */

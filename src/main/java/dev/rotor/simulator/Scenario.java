@@ -56,8 +56,8 @@ public record Scenario(
     }
 
     /**
-     * What a 429's reset (and Retry-After) names, as providers disagree: the moment the next call fits (the next
-     * slot of a sliding window, the next token of a bucket), or the moment the limit is whole again (OpenAI's
+     * What a 429's reset (and Retry-After) names, as providers disagree: the moment the next call fits (the next slot
+     * of a sliding window, the next token of a bucket), or the moment the limit is whole again (OpenAI's
      * {@code x-ratelimit-reset-*}: the bucket full). For a fixed window both are its end.
      */
     public enum Reset {
@@ -77,8 +77,8 @@ public record Scenario(
     }
 
     /**
-     * How a limiter tells its state: X-RateLimit-Limit/Remaining/Reset on a success and on a 429 (OpenRouter puts
-     * them in the error body's metadata too), which Retry-After, and what a 429's reset means.
+     * How a limiter tells its state: X-RateLimit-Limit/Remaining/Reset on a success and on a 429 (OpenRouter puts them
+     * in the error body's metadata too), which Retry-After, and what a 429's reset means.
      */
     public record Reporting(boolean onSuccess, boolean on429, RetryAfter retryAfter, Reset reset) {
         /** OpenRouter's account pools: X-RateLimit-* on every answer, no Retry-After. */
@@ -108,8 +108,8 @@ public record Scenario(
     }
 
     /**
-     * A shared limit over every model whose id ends with {@code appliesTo} (":free"), or every model ("*"), in one
-     * of the limiter shapes (fixed by default), reporting as OpenRouter's pools do unless told otherwise.
+     * A shared limit over every model whose id ends with {@code appliesTo} (":free"), or every model ("*"), in one of
+     * the limiter shapes (fixed by default), reporting as OpenRouter's pools do unless told otherwise.
      */
     public record Pool(
             String name, int limit, long windowMs, String appliesTo, Limiter.Shape shape, Reporting reporting) {
@@ -143,18 +143,17 @@ public record Scenario(
      * A model's token limits, as one provider enforces and tells them: buckets refilled continuously over
      * {@code windowMs}, each call counted by that provider's rule.
      *
-     * @param style       {@code openai} (one bucket: input and the whole max_tokens at admission, kept; headers
-     *                    {@code x-ratelimit-*-tokens}; a 429 says "Limit L, Used U, Requested R ... try again in Xs", or
-     *                    "Request too large"), {@code anthropic} (an input bucket, and an output bucket that reserves
-     *                    max_tokens and gives back what the answer did not use; {@code anthropic-ratelimit-*} headers
-     *                    with RFC 3339 resets), {@code gemini} (input tokens only; no headers; a 429 body with
-     *                    QuotaFailure and RetryInfo)
-     * @param limit       the (input) bucket's size
+     * @param style {@code openai} (one bucket: input and the whole max_tokens at admission, kept; headers
+     *     {@code x-ratelimit-*-tokens}; a 429 says "Limit L, Used U, Requested R ... try again in Xs", or "Request too
+     *     large"), {@code anthropic} (an input bucket, and an output bucket that reserves max_tokens and gives back
+     *     what the answer did not use; {@code anthropic-ratelimit-*} headers with RFC 3339 resets), {@code gemini}
+     *     (input tokens only; no headers; a 429 body with QuotaFailure and RetryInfo)
+     * @param limit the (input) bucket's size
      * @param outputLimit anthropic: the output bucket's size
-     * @param headers     send the rate-limit headers on every answer
-     * @param retryAfter  what Retry-After a 429 carries
-     * @param inputFactor how many of its own tokens the provider counts for one of the local tokenizer's (its
-     *                    tokenizer differs)
+     * @param headers send the rate-limit headers on every answer
+     * @param retryAfter what Retry-After a 429 carries
+     * @param inputFactor how many of its own tokens the provider counts for one of the local tokenizer's (its tokenizer
+     *     differs)
      * @param outputShare the share of max_tokens an answer uses
      */
     public record TokenBehaviour(
@@ -240,15 +239,15 @@ public record Scenario(
     public record Pricing(String prompt, String completion) {}
 
     /**
-     * @param limit  the model's own limit (0: none), in {@code shape}, reporting as an upstream provider does unless
-     *               told otherwise
-     * @param script answers given in order before normal behaviour resumes: ok, 400, 400-context, 401, 402, 403,
-     *               404, 408, 429 (upstream, Retry-After 30 s), 500, 502, 503, slow, close, not-json, error-200, empty
+     * @param limit the model's own limit (0: none), in {@code shape}, reporting as an upstream provider does unless
+     *     told otherwise
+     * @param script answers given in order before normal behaviour resumes: ok, 400, 400-context, 401, 402, 403, 404,
+     *     408, 429 (upstream, Retry-After 30 s), 500, 502, 503, slow, close, not-json, error-200, empty
      * @param faults answers drawn at random with probability {@code faultRate}
      * @param tokens the model's token limits, if it has any
-     * @param price  what it costs, listed in /models and reported in each answer's usage.cost
+     * @param price what it costs, listed in /models and reported in each answer's usage.cost
      * @param continuation what it does with a final assistant message (see {@code Prefills}): prefill (the default),
-     *                     prefill-repeats, prefix-flag, none or reject
+     *     prefill-repeats, prefix-flag, none or reject
      */
     public record ModelBehaviour(
             int limit,

@@ -8,8 +8,8 @@ import java.util.Random;
 
 /**
  * A value that matches a JSON Schema, as a model that follows {@code response_format} or a tool's parameters would
- * write it: every property, arrays of one to three items, an enum's members at random. Covers what extraction
- * schemas use (type, properties, required, items, enum, const, minimum, anyOf/oneOf), not the whole of JSON Schema.
+ * write it: every property, arrays of one to three items, an enum's members at random. Covers what extraction schemas
+ * use (type, properties, required, items, enum, const, minimum, anyOf/oneOf), not the whole of JSON Schema.
  */
 final class SchemaExample {
 
@@ -68,8 +68,8 @@ final class SchemaExample {
     }
 
     /**
-     * The value made to break its schema as a careless model does: a number written as text, or, with no number in
-     * it, a required property left out.
+     * The value made to break its schema as a careless model does: a number written as text, or, with no number in it,
+     * a required property left out.
      */
     static JsonNode broken(JsonNode value, JsonNode schema) {
         JsonNode copy = value.deepCopy();

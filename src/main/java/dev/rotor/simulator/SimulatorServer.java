@@ -30,8 +30,9 @@ import java.util.concurrent.Executors;
 
 /**
  * An OpenAI-compatible chat-completions server on loopback that answers like OpenRouter: per-model and shared-pool
- * limits (fixed windows, sliding windows, token buckets) with X-RateLimit-* and Retry-After headers, errors in OpenRouter's JSON shape, latency, injected faults.
- * The embedded default when no API key is set, and the upstream of every test and benchmark.
+ * limits (fixed windows, sliding windows, token buckets) with X-RateLimit-* and Retry-After headers, errors in
+ * OpenRouter's JSON shape, latency, injected faults. The embedded default when no API key is set, and the upstream of
+ * every test and benchmark.
  */
 public final class SimulatorServer implements AutoCloseable {
 

@@ -12,10 +12,10 @@ import java.util.List;
 
 /**
  * A completion streamed as OpenRouter streams it: server-sent events, a {@code : OPENROUTER PROCESSING} keep-alive
- * comment first, a role chunk, content chunks, a last chunk with the finish reason and the usage, then
- * {@code data: [DONE]}. Its faults, scriptable per model, are the ways real streams fail: a cut connection, a stall,
- * an error event (OpenRouter's mid-stream shape: {@code error} beside {@code finish_reason: "error"}) before or after
- * the first content, a malformed chunk, a clean end without {@code [DONE]}, a slow first token.
+ * comment first, a role chunk, content chunks, a last chunk with the finish reason and the usage, then {@code data:
+ * [DONE]}. Its faults, scriptable per model, are the ways real streams fail: a cut connection, a stall, an error event
+ * (OpenRouter's mid-stream shape: {@code error} beside {@code finish_reason: "error"}) before or after the first
+ * content, a malformed chunk, a clean end without {@code [DONE]}, a slow first token.
  */
 final class SseAnswer {
 
@@ -33,7 +33,7 @@ final class SseAnswer {
 
     /**
      * @param fault one of the constants above, or null for a stream that goes well; a cut, a stall or an error event
-     *              comes after the first content chunk, or after the N-th when the fault is written {@code stream-cut:N}
+     *     comes after the first content chunk, or after the N-th when the fault is written {@code stream-cut:N}
      */
     static void write(HttpExchange exchange, JsonNode completion, String fault, long slowMs) throws IOException {
         int after = 1;

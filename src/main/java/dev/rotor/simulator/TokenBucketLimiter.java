@@ -1,8 +1,8 @@
 package dev.rotor.simulator;
 
 /**
- * A bucket of {@code limit} tokens refilled continuously at {@code limit} per window, as OpenAI and Anthropic
- * document theirs: a full bucket allows a burst of {@code limit}, after that calls go at the refill rate.
+ * A bucket of {@code limit} tokens refilled continuously at {@code limit} per window, as OpenAI and Anthropic document
+ * theirs: a full bucket allows a burst of {@code limit}, after that calls go at the refill rate.
  */
 final class TokenBucketLimiter implements Limiter {
 

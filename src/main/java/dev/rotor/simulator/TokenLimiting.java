@@ -15,9 +15,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One model's token limits as its provider enforces them (OpenAI, Anthropic or Gemini, see
- * {@link TokenBehaviour}): counts a call as that provider does, with a tokenizer of its own ({@code cl100k_base} and a
- * factor, not Rotor's), admits or refuses it, and writes the headers and 429 bodies that provider writes.
+ * One model's token limits as its provider enforces them (OpenAI, Anthropic or Gemini, see {@link TokenBehaviour}):
+ * counts a call as that provider does, with a tokenizer of its own ({@code cl100k_base} and a factor, not Rotor's),
+ * admits or refuses it, and writes the headers and 429 bodies that provider writes.
  */
 final class TokenLimiting {
 

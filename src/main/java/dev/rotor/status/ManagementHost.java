@@ -8,9 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where the management port listens. Rotor's default is 127.0.0.1: the port has no authentication, and its status
- * page shows task ids and providers' error messages. {@code camel.management.host} (or
- * {@code CAMEL_MANAGEMENT_HOST}) opens it; then one WARN says what is exposed.
+ * Where the management port listens. Rotor's default is 127.0.0.1: the port has no authentication, and its status page
+ * shows task ids and providers' error messages. {@code camel.management.host} (or {@code CAMEL_MANAGEMENT_HOST}) opens
+ * it; then one WARN says what is exposed.
  */
 public final class ManagementHost {
 

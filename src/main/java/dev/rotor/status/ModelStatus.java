@@ -24,9 +24,9 @@ import java.util.function.Supplier;
 /**
  * One model's line on the status page: what state it is in and why, what it has done, and the limit that paces it.
  *
- * @param state  available, cooling, at its limit, breaker open, breaker half-open, left the rotation, key refused
- * @param until  when the state ends, when it is known
- * @param why    what put it there: the last failure, the limit, the provider's word
+ * @param state available, cooling, at its limit, breaker open, breaker half-open, left the rotation, key refused
+ * @param until when the state ends, when it is known
+ * @param why what put it there: the last failure, the limit, the provider's word
  * @param answersRejected answers that came back and failed their checks (rotor_answers_rejected_total)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

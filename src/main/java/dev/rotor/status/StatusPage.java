@@ -19,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live status page at {@code /rotor/} on camel-main's management port, beside {@code /observe/metrics}: plain
- * HTML, CSS and JavaScript from the jar, and its data at {@code /rotor/status.json}.
+ * The live status page at {@code /rotor/} on camel-main's management port, beside {@code /observe/metrics}: plain HTML,
+ * CSS and JavaScript from the jar, and its data at {@code /rotor/status.json}.
  */
 public final class StatusPage {
 

@@ -83,8 +83,8 @@ public final class StatusReport {
 
     /**
      * @param transportNames the transports tasks come from in this process
-     * @param stateStore     where the limit state lives (memory, redis)
-     * @param degraded       true while a shared state is out of reach
+     * @param stateStore where the limit state lives (memory, redis)
+     * @param degraded true while a shared state is out of reach
      */
     public StatusReport(
             RotationPolicy policy,

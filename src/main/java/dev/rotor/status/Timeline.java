@@ -65,8 +65,8 @@ public final class Timeline {
     }
 
     /**
-     * The total's growth in each second of the last ten minutes sampled, oldest first. A second the sampler missed
-     * (it ran late) reads 0, and the next sample holds what grew in both.
+     * The total's growth in each second of the last ten minutes sampled, oldest first. A second the sampler missed (it
+     * ran late) reads 0, and the next sample holds what grew in both.
      */
     public synchronized Series perSecond(String key) {
         List<Double> values = new ArrayList<>();

@@ -5,13 +5,15 @@ import java.util.TreeSet;
 
 /**
  * The one rule for the fields of what Rotor sends a provider, for tasks and the gateway alike:
+ *
  * <ul>
- * <li>OpenAI's chat-completions fields in {@link #PASSED} go to the provider as they are;</li>
- * <li>a provider's own fields go verbatim too: in a task, inside {@code extra_body} (as the OpenAI SDKs name it); in
- * a gateway request, anywhere, as its client sends the provider's API;</li>
- * <li>{@link #ROTORS} are Rotor's: {@code model} and {@code messages} it sets itself;</li>
- * <li>a task field that is none of these is an error that names it.</li>
+ *   <li>OpenAI's chat-completions fields in {@link #PASSED} go to the provider as they are;
+ *   <li>a provider's own fields go verbatim too: in a task, inside {@code extra_body} (as the OpenAI SDKs name it); in
+ *       a gateway request, anywhere, as its client sends the provider's API;
+ *   <li>{@link #ROTORS} are Rotor's: {@code model} and {@code messages} it sets itself;
+ *   <li>a task field that is none of these is an error that names it.
  * </ul>
+ *
  * What an answer is checked against is read from the fields sent ({@code response_format}, {@code tools},
  * {@code tool_choice}), so a task and a gateway request that send the same are checked the same.
  */

@@ -8,13 +8,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A validated unit of work. {@code original} is the task exactly as received, returned in a dead letter.
- * {@code chain} and {@code models} are mutually optional routing hints; neither means the default chain.
- * {@code request} is a gateway caller's own chat-completions body, sent to every model as it is but for its
- * {@code model}; empty for tasks, whose body Rotor builds from {@code messages}. {@code cacheable} is false for a
- * task that said {@code "cache": false}: it always goes to a model. {@code fields}: the request fields sent on as they
- * are (OpenAI's, and a provider's own from {@code extra_body}; see {@link RequestFields}). {@code expects}: what its
- * answer is checked against.
+ * A validated unit of work. {@code original} is the task exactly as received, returned in a dead letter. {@code chain}
+ * and {@code models} are mutually optional routing hints; neither means the default chain. {@code request} is a gateway
+ * caller's own chat-completions body, sent to every model as it is but for its {@code model}; empty for tasks, whose
+ * body Rotor builds from {@code messages}. {@code cacheable} is false for a task that said {@code "cache": false}: it
+ * always goes to a model. {@code fields}: the request fields sent on as they are (OpenAI's, and a provider's own from
+ * {@code extra_body}; see {@link RequestFields}). {@code expects}: what its answer is checked against.
  */
 public record Task(
         String id,

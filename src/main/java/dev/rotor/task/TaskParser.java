@@ -31,9 +31,7 @@ public final class TaskParser {
         this.modelExists = modelExists;
     }
 
-    /**
-     * @param fallbackId where the input names no id, the task takes this one (a file's base name, a message id)
-     */
+    /** @param fallbackId where the input names no id, the task takes this one (a file's base name, a message id) */
     public Task parse(byte[] raw, String fallbackId) throws InvalidTaskException {
         String safeFallback = TaskIds.sanitise(fallbackId);
         if (raw == null || raw.length == 0) {

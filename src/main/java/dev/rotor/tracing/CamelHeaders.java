@@ -6,8 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * A message's headers as a carrier of trace context: a gateway request's HTTP headers, a JMS message's properties and
- * a Kafka record's headers all arrive as Camel headers; a Kafka header's value is bytes.
+ * A message's headers as a carrier of trace context: a gateway request's HTTP headers, a JMS message's properties and a
+ * Kafka record's headers all arrive as Camel headers; a Kafka header's value is bytes.
  */
 final class CamelHeaders {
 

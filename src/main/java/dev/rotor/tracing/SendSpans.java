@@ -7,9 +7,9 @@ import org.apache.camel.spi.RoutePolicy;
 
 /**
  * Camel's tracer (camel-opentelemetry2), for what Rotor sends through Camel's endpoints: results, dead letters and
- * parked tasks to a queue or topic, each a span whose context the message carries on. Routes get no spans of their
- * own: a task's span ({@code rotor.task}) and its model calls' ({@code chat {model}}) are Rotor's, which knows what
- * they mean; internal hops and files carry no context, and provider calls are the chat spans.
+ * parked tasks to a queue or topic, each a span whose context the message carries on. Routes get no spans of their own:
+ * a task's span ({@code rotor.task}) and its model calls' ({@code chat {model}}) are Rotor's, which knows what they
+ * mean; internal hops and files carry no context, and provider calls are the chat spans.
  */
 final class SendSpans extends OpenTelemetryTracer {
 

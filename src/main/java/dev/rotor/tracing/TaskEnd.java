@@ -10,8 +10,8 @@ import io.opentelemetry.api.trace.StatusCode;
 import org.apache.camel.Exchange;
 
 /**
- * The task's span at its exchange's end, however the task ended: completed or failed as its ledger line says, parked
- * or kept to be taken again; a call or stream still open ends with it.
+ * The task's span at its exchange's end, however the task ended: completed or failed as its ledger line says, parked or
+ * kept to be taken again; a call or stream still open ends with it.
  */
 final class TaskEnd {
 

@@ -4,8 +4,8 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 
 /**
- * One task's spans: the task's own, and the model call open now. Owned by the task's exchange, which one thread
- * works on at a time; a stream's end may come on another, after the call's span was handed over.
+ * One task's spans: the task's own, and the model call open now. Owned by the task's exchange, which one thread works
+ * on at a time; a stream's end may come on another, after the call's span was handed over.
  */
 public final class TaskTrace {
 

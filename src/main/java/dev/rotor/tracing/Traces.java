@@ -33,9 +33,9 @@ import org.apache.camel.support.SynchronizationAdapter;
 
 /**
  * Rotor's spans, on OpenTelemetry's GenAI conventions: one {@code rotor.task} span a task, from the context its input
- * carries, and under it one {@code chat {model}} client span a model call, with events for rotations and re-asks.
- * Every span's parent is named, never taken from the thread: Camel's sends leave a thread's current context behind
- * when they complete on another. Off ({@link #OFF}), every method returns at once and a task carries no trace.
+ * carries, and under it one {@code chat {model}} client span a model call, with events for rotations and re-asks. Every
+ * span's parent is named, never taken from the thread: Camel's sends leave a thread's current context behind when they
+ * complete on another. Off ({@link #OFF}), every method returns at once and a task carries no trace.
  */
 public final class Traces {
 
@@ -98,8 +98,8 @@ public final class Traces {
     }
 
     /**
-     * The task's context in the outgoing message's headers: Camel's send span (a result, a dead letter, a parked
-     * task) takes it as its parent, and the message carries the trace on.
+     * The task's context in the outgoing message's headers: Camel's send span (a result, a dead letter, a parked task)
+     * takes it as its parent, and the message carries the trace on.
      */
     public void injectTaskContext(Exchange exchange) {
         TaskTrace trace = traceOf(exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class));
@@ -110,8 +110,8 @@ public final class Traces {
     }
 
     /**
-     * A call leaves: its span, child of the task's, and its context in the request's headers (a {@code traceparent}
-     * to the provider).
+     * A call leaves: its span, child of the task's, and its context in the request's headers (a {@code traceparent} to
+     * the provider).
      *
      * @param rotation why the task rotated to this model, null when it did not
      */
@@ -248,7 +248,7 @@ public final class Traces {
      * it ({@link #streamEnded}).
      *
      * @param winner the model whose stream is relayed: the one asked, or the hedge that sent content first
-     * @param hedge  the hedge's own call when it won, else null
+     * @param hedge the hedge's own call when it won, else null
      */
     public StreamedCall callStreaming(
             TaskProgress progress, ModelSpec winner, long startNanos, Duration toFirstToken, StreamedCall hedge) {
@@ -282,7 +282,7 @@ public final class Traces {
      * A relayed stream ended: whole, with what its last chunk said, or broken (another model may finish the answer:
      * that is not this call).
      *
-     * @param usage  the usage the stream's last chunk reported, null when it did not
+     * @param usage the usage the stream's last chunk reported, null when it did not
      * @param broken why it broke, null when it ended whole
      */
     public static void streamEnded(

@@ -18,9 +18,9 @@ import org.apache.camel.component.properties.PropertiesComponent;
 import org.apache.camel.support.service.ServiceSupport;
 
 /**
- * The OpenTelemetry SDK, configured the usual way: {@code OTEL_*} variables and {@code -Dotel.*} properties first,
- * then {@code otel.*} keys in application.properties, then Rotor's defaults. Camel's own tracing (camel-opentelemetry2)
- * and Rotor's task and model-call spans share it; it is flushed and closed when Camel stops.
+ * The OpenTelemetry SDK, configured the usual way: {@code OTEL_*} variables and {@code -Dotel.*} properties first, then
+ * {@code otel.*} keys in application.properties, then Rotor's defaults. Camel's own tracing (camel-opentelemetry2) and
+ * Rotor's task and model-call spans share it; it is flushed and closed when Camel stops.
  */
 public final class TracingSdk {
 

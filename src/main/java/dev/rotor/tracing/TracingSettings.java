@@ -5,12 +5,12 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Whether Rotor traces its tasks: {@code rotor.tracing.enabled=true}, or unset and an OTLP endpoint named in the
- * usual way ({@code OTEL_EXPORTER_OTLP_ENDPOINT} or {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}, as a variable, a -D
- * property or in application.properties). {@code OTEL_SDK_DISABLED=true} turns it off, as the SDK's users expect.
+ * Whether Rotor traces its tasks: {@code rotor.tracing.enabled=true}, or unset and an OTLP endpoint named in the usual
+ * way ({@code OTEL_EXPORTER_OTLP_ENDPOINT} or {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}, as a variable, a -D property
+ * or in application.properties). {@code OTEL_SDK_DISABLED=true} turns it off, as the SDK's users expect.
  *
  * @param captureContent prompts and answers go into spans ({@code rotor.tracing.capture-content}); off by default, as
- *                       the GenAI conventions ask, since they may hold what a log should not
+ *     the GenAI conventions ask, since they may hold what a log should not
  */
 public record TracingSettings(boolean enabled, boolean captureContent) {
 

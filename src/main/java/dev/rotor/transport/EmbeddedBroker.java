@@ -16,8 +16,8 @@ import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.apache.camel.support.service.ServiceSupport;
 
 /**
- * An ActiveMQ Artemis broker in Rotor's own process, for a quick start with JMS: it listens where
- * rotor.jms.broker-url points and keeps its journal on disk, so queued tasks survive a restart.
+ * An ActiveMQ Artemis broker in Rotor's own process, for a quick start with JMS: it listens where rotor.jms.broker-url
+ * points and keeps its journal on disk, so queued tasks survive a restart.
  */
 public final class EmbeddedBroker extends ServiceSupport {
 
@@ -34,10 +34,10 @@ public final class EmbeddedBroker extends ServiceSupport {
     static final String BROKER_EXPIRY = "ExpiryQueue";
 
     /**
-     * @param tasksQueue      a task whose delivery keeps rolling back (its result cannot be sent, the process dies on
-     *                        it) goes, after the broker's delivery attempts, to
+     * @param tasksQueue a task whose delivery keeps rolling back (its result cannot be sent, the process dies on it)
+     *     goes, after the broker's delivery attempts, to
      * @param deadLetterQueue the queue of Rotor's own dead letters, not dropped as Artemis does with no dead-letter
-     *                        address; an expired one goes to {@link #expiryQueue}
+     *     address; an expired one goes to {@link #expiryQueue}
      */
     public EmbeddedBroker(String brokerUrl, Path dataDir, String tasksQueue, String deadLetterQueue) throws Exception {
         URI url = URI.create(brokerUrl);
@@ -81,8 +81,8 @@ public final class EmbeddedBroker extends ServiceSupport {
     }
 
     /**
-     * Artemis logs an acceptor that cannot bind and starts without it, a broker nobody can reach: so the port is
-     * tried while Rotor is configured, where a mistake stops it with one line.
+     * Artemis logs an acceptor that cannot bind and starts without it, a broker nobody can reach: so the port is tried
+     * while Rotor is configured, where a mistake stops it with one line.
      */
     private static void checkFree(URI url) {
         try (ServerSocket probe = new ServerSocket()) {

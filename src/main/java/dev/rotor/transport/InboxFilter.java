@@ -20,14 +20,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Takes a task file only once it has sat unchanged for {@code minAge}: a file still being written is left for a later
- * poll instead of being read half-written, and the poll never sleeps on it (as Camel's "changed" read lock would).
- * It also passes over a file that is no longer there: a poll lists the whole folder first, and a task of the poll
- * before may finish and move its file to .done while that listing is being worked through.
- * <p>
- * A writer that pauses (a slow copy, a network share) leaves a file that has sat still for {@code minAge} and is
+ * poll instead of being read half-written, and the poll never sleeps on it (as Camel's "changed" read lock would). It
+ * also passes over a file that is no longer there: a poll lists the whole folder first, and a task of the poll before
+ * may finish and move its file to .done while that listing is being worked through.
+ *
+ * <p>A writer that pauses (a slow copy, a network share) leaves a file that has sat still for {@code minAge} and is
  * still half-written. So a file changed within {@code settle} is taken only once it reads as JSON; one that does not
- * stays in the inbox and is looked at again at the next poll, and it is taken as it is (and dead-lettered, if still
- * not JSON) only once it has stayed unchanged for {@code settle}.
+ * stays in the inbox and is looked at again at the next poll, and it is taken as it is (and dead-lettered, if still not
+ * JSON) only once it has stayed unchanged for {@code settle}.
  */
 public final class InboxFilter implements GenericFileFilter<File> {
 

@@ -91,7 +91,9 @@ final class CallsBinder {
         return new Calls(requests, http, opener, firstTokens, timer);
     }
 
-    /** One timer thread for streams' first-token and stall deadlines: each is a close scheduled and mostly cancelled. */
+    /**
+     * One timer thread for streams' first-token and stall deadlines: each is a close scheduled and mostly cancelled.
+     */
     private static ScheduledExecutorService streamTimer(CamelContext context) throws Exception {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "rotor-stream-timer");

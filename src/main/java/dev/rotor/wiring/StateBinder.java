@@ -86,10 +86,9 @@ final class StateBinder {
     }
 
     /**
-     * The journal is always kept on this machine, in rotor.cache.dir: the task it answers comes again to this
-     * process's folder or queue after a restart, and no task's answer goes to Redis unless the cache is asked for.
-     * The cache and the idempotency keys are on Redis with rotor.state=redis, shared by every instance, else in the
-     * same folder.
+     * The journal is always kept on this machine, in rotor.cache.dir: the task it answers comes again to this process's
+     * folder or queue after a restart, and no task's answer goes to Redis unless the cache is asked for. The cache and
+     * the idempotency keys are on Redis with rotor.state=redis, shared by every instance, else in the same folder.
      */
     private static KeptStore shared(Wiring w, LimitState limits) {
         RotorSettings settings = w.settings();

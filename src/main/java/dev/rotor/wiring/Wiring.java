@@ -81,8 +81,8 @@ public record Wiring(
     }
 
     /**
-     * The folders Rotor writes to and renames in for every task, tried once before any task: a folder that cannot
-     * take a result would otherwise show only after a model was paid for the answer.
+     * The folders Rotor writes to and renames in for every task, tried once before any task: a folder that cannot take
+     * a result would otherwise show only after a model was paid for the answer.
      */
     private static void checkFolders(RotorSettings settings) {
         if (settings.output().toFiles()) {

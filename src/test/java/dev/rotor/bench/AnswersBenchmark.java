@@ -29,10 +29,10 @@ import java.util.TreeMap;
 /**
  * Answers checked against their tasks, side by side in one run: 1,000 extraction tasks with a json_schema (nested
  * objects, arrays, enums) over a chain of three models whose answers fail 30 %, 10 % and 2 % of the time with mixed
- * faults (cut off, fenced or prose-wrapped JSON, broken JSON, JSON off its schema, refusals, content filters,
- * reasoning with no content), with the checks on and with them off. Every completed result is judged here on its
- * own, by a check written for this schema (not Rotor's validator). Then the checker's own time per answer. Run with
- * {@code bench/run answers}; writes {@code bench/results.json} under {@code answers}.
+ * faults (cut off, fenced or prose-wrapped JSON, broken JSON, JSON off its schema, refusals, content filters, reasoning
+ * with no content), with the checks on and with them off. Every completed result is judged here on its own, by a check
+ * written for this schema (not Rotor's validator). Then the checker's own time per answer. Run with {@code bench/run
+ * answers}; writes {@code bench/results.json} under {@code answers}.
  */
 public final class AnswersBenchmark {
 

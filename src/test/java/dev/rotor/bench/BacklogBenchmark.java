@@ -21,10 +21,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A backlog at scale: 100,000 tasks through the file inbox and through Kafka, the simulator at zero latency, Rotor in
- * a process of its own with {@code -Xmx256m} as a user would start it. Reports tasks per second (from Rotor's start
- * to the last result, JVM start-up included) and the peak heap from the JVM's own GC log.
- * Run with {@code bench/run backlog}; writes {@code bench/results.json}.
+ * A backlog at scale: 100,000 tasks through the file inbox and through Kafka, the simulator at zero latency, Rotor in a
+ * process of its own with {@code -Xmx256m} as a user would start it. Reports tasks per second (from Rotor's start to
+ * the last result, JVM start-up included) and the peak heap from the JVM's own GC log. Run with {@code bench/run
+ * backlog}; writes {@code bench/results.json}.
  */
 public final class BacklogBenchmark {
 

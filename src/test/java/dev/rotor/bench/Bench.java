@@ -41,7 +41,10 @@ final class Bench {
         return ns;
     }
 
-    /** Each path's calls per second with {@code concurrency} callers: the median of {@code rounds} rounds, taken in turn. */
+    /**
+     * Each path's calls per second with {@code concurrency} callers: the median of {@code rounds} rounds, taken in
+     * turn.
+     */
     static Map<String, Double> throughputs(Map<String, Call> paths, int n, int concurrency, int rounds)
             throws Exception {
         Map<String, List<Double>> measured = new LinkedHashMap<>();
@@ -61,7 +64,9 @@ final class Bench {
         return n / runConcurrently(call, n, concurrency);
     }
 
-    /** Runs {@code call} for 0 to n-1 on {@code concurrency} threads, each taking the next number; the seconds it took. */
+    /**
+     * Runs {@code call} for 0 to n-1 on {@code concurrency} threads, each taking the next number; the seconds it took.
+     */
     static double runConcurrently(Call call, int n, int concurrency) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         try {

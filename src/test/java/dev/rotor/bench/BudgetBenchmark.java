@@ -24,8 +24,8 @@ import org.apache.camel.Exchange;
  * {@code usd-per-day} is a fifth of what the backlog would cost on it, and a free model after it. With one Rotor, and
  * with three Rotors (three Camel contexts in this JVM, each with its own limit state and Redis connection, sharing
  * nothing but Redis) taking the tasks in turn. What the simulator charged (the sum of its answers' usage.cost) must
- * stay at or under the budget, and every task complete. Run with {@code bench/run budget} (needs redis-server);
- * writes {@code bench/results.json}.
+ * stay at or under the budget, and every task complete. Run with {@code bench/run budget} (needs redis-server); writes
+ * {@code bench/results.json}.
  */
 public final class BudgetBenchmark {
 

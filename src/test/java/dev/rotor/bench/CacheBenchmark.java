@@ -30,12 +30,12 @@ import org.apache.camel.spi.Synchronization;
 import org.apache.camel.support.DefaultExchange;
 
 /**
- * The result cache, side by side in one run. Re-run: 1,000 tasks dropped in the file inbox and completed, then the
- * same 1,000 again with new ids, other metadata and the fields in another order, 10 prompts changed; the calls the
- * second run makes, with the cache in the folder (the second run on a restarted Rotor), on Redis (the second run on
- * another Rotor, sharing nothing but Redis) and off. Lookup cost: what {@link ResultCache#lookup} takes per task, for
- * a hit and a miss, in the folder and on Redis, the paths taking turns lookup by lookup. Run with
- * {@code bench/run cache} (needs redis-server); writes {@code bench/results.json}.
+ * The result cache, side by side in one run. Re-run: 1,000 tasks dropped in the file inbox and completed, then the same
+ * 1,000 again with new ids, other metadata and the fields in another order, 10 prompts changed; the calls the second
+ * run makes, with the cache in the folder (the second run on a restarted Rotor), on Redis (the second run on another
+ * Rotor, sharing nothing but Redis) and off. Lookup cost: what {@link ResultCache#lookup} takes per task, for a hit and
+ * a miss, in the folder and on Redis, the paths taking turns lookup by lookup. Run with {@code bench/run cache} (needs
+ * redis-server); writes {@code bench/results.json}.
  */
 public final class CacheBenchmark {
 

@@ -29,9 +29,9 @@ import java.util.stream.Stream;
 /**
  * The gateway's overhead, side by side in one run over the same zero-latency simulator and the same HTTP client:
  * straight to the simulator, through Rotor's gateway, and through Portkey's gateway (a single target, the same
- * simulator). Added latency at concurrency 1 (the paths take turns call by call), requests per second at
- * concurrency 16 and 64 (median of three rounds taken in turn), and for streamed calls the time to the first content
- * chunk. Run with {@code bench/run gateway}; writes {@code bench/results.json} under {@code gateway}.
+ * simulator). Added latency at concurrency 1 (the paths take turns call by call), requests per second at concurrency 16
+ * and 64 (median of three rounds taken in turn), and for streamed calls the time to the first content chunk. Run with
+ * {@code bench/run gateway}; writes {@code bench/results.json} under {@code gateway}.
  */
 public final class GatewayBenchmark {
 

@@ -32,8 +32,8 @@ import org.apache.camel.Exchange;
  * Goodput under rate limits, side by side in one run: OpenRouter in small and time-compressed (three {@code :free}
  * models sharing one account pool, one paid model with its own limit, windows of two seconds), the same 1,000 tasks
  * pushed by 16 clients through Rotor's priority strategy with declared limits, priority learning limits only from
- * responses, the prototype's sticky strategy, and Portkey's gateway (fallback over the same four targets).
- * Each variant gets a fresh simulator. Run with {@code bench/run goodput}; writes {@code bench/results.json}.
+ * responses, the prototype's sticky strategy, and Portkey's gateway (fallback over the same four targets). Each variant
+ * gets a fresh simulator. Run with {@code bench/run goodput}; writes {@code bench/results.json}.
  */
 public final class GoodputBenchmark {
 
@@ -237,8 +237,8 @@ public final class GoodputBenchmark {
     }
 
     /**
-     * The same tasks as OpenAI chat calls to Rotor's gateway (limits declared), from clients that do what a client of
-     * a gateway can: send a call again after the {@code Retry-After} of a 429.
+     * The same tasks as OpenAI chat calls to Rotor's gateway (limits declared), from clients that do what a client of a
+     * gateway can: send a call again after the {@code Retry-After} of a 429.
      */
     private static Outcome throughGateway(Path root) throws Exception {
         int port = FreePorts.next();

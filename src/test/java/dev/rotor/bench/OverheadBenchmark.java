@@ -38,13 +38,13 @@ import org.apache.hc.core5.http.io.entity.StringEntity;
 /**
  * Rotor's added cost per call, measured side by side in one run against the simulator at zero latency: the same chat
  * calls (a) straight through Apache HttpClient 5 with a pool like camel-http's, (b) as tasks through Rotor's intake
- * step and rotation core, the result document built but not written, (c) the same with the result written to the
- * outbox as a file, as Rotor runs, and (d) path (b) with tracing on: every task and call a span, sampled 100 % and
- * exported over OTLP/HTTP to a receiver on loopback that decodes each export. Latency at concurrency 1 (the four
- * paths interleaved call by call, so drift in the machine hits them alike), throughput at concurrency 16 (median of
- * three interleaved rounds). Then the cost of counting a call's tokens before it leaves, for a 4 KB prompt: the local
- * tokenizer's count and the model's corrected estimate and reservation, timed call by call. Run with
- * {@code bench/run}; writes {@code bench/results.json}.
+ * step and rotation core, the result document built but not written, (c) the same with the result written to the outbox
+ * as a file, as Rotor runs, and (d) path (b) with tracing on: every task and call a span, sampled 100 % and exported
+ * over OTLP/HTTP to a receiver on loopback that decodes each export. Latency at concurrency 1 (the four paths
+ * interleaved call by call, so drift in the machine hits them alike), throughput at concurrency 16 (median of three
+ * interleaved rounds). Then the cost of counting a call's tokens before it leaves, for a 4 KB prompt: the local
+ * tokenizer's count and the model's corrected estimate and reservation, timed call by call. Run with {@code bench/run};
+ * writes {@code bench/results.json}.
  */
 public final class OverheadBenchmark {
 

@@ -12,8 +12,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Portkey's open-source gateway (npm {@code @portkey-ai/gateway}), started with {@code npx} as its README says, for
- * the peer column of the goodput benchmark. Optional: without npx the benchmark says so and goes on.
+ * Portkey's open-source gateway (npm {@code @portkey-ai/gateway}), started with {@code npx} as its README says, for the
+ * peer column of the goodput benchmark. Optional: without npx the benchmark says so and goes on.
  */
 final class PortkeyGateway implements AutoCloseable {
 

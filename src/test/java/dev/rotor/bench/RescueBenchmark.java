@@ -22,13 +22,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
- * Streams that break, rescued or not, side by side in one run: 1,000 streamed requests through the gateway where
- * the first model cuts a fifth of its streams after their third chunk; once with {@code rotor.gateway.resume=prefill}
- * (the next model finishes them from the text the caller has), once with {@code never}, and once with no cuts at all
- * for the times a clean stream takes, after a run not counted that warms the JVM. A cut comes 100 ms after the
- * third chunk (the simulator makes sure it is sent), so a cut stream's total includes that. For each: how many answers came whole (the text the model meant, ended by
- * [DONE]), and the first-chunk and total times at p50 and p99. Run with {@code bench/run rescue}; writes
- * {@code bench/results.json} under {@code rescue}.
+ * Streams that break, rescued or not, side by side in one run: 1,000 streamed requests through the gateway where the
+ * first model cuts a fifth of its streams after their third chunk; once with {@code rotor.gateway.resume=prefill} (the
+ * next model finishes them from the text the caller has), once with {@code never}, and once with no cuts at all for the
+ * times a clean stream takes, after a run not counted that warms the JVM. A cut comes 100 ms after the third chunk (the
+ * simulator makes sure it is sent), so a cut stream's total includes that. For each: how many answers came whole (the
+ * text the model meant, ended by [DONE]), and the first-chunk and total times at p50 and p99. Run with {@code bench/run
+ * rescue}; writes {@code bench/results.json} under {@code rescue}.
  */
 public final class RescueBenchmark {
 

@@ -8,7 +8,9 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.support.DefaultExchange;
 
-/** Hands tasks to a running Rotor as its intakes do: the intake step, then the rotation core, on the caller's thread. */
+/**
+ * Hands tasks to a running Rotor as its intakes do: the intake step, then the rotation core, on the caller's thread.
+ */
 final class RotorCore {
 
     private final CamelContext context;

@@ -23,12 +23,12 @@ import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
 
 /**
- * Scale-out on one account's limits, side by side in one run: N = 1, 2 and 3 Rotor processes
- * ({@code java -jar target/rotor.jar}) in one Kafka consumer group, on the simulator's account-wide pool (three
- * {@code :free} models, 10 calls per 2 s) and a paid model (10 per 2 s): each with its own view of the limits
- * ({@code memory}), sharing them on Redis with the limits declared ({@code redis}), and sharing them with nothing
- * declared ({@code redis_learned}). Then the latency a call gains in {@code redis} mode over {@code memory} mode, at
- * concurrency 1 on loopback Redis. Run with {@code bench/run scaleout}; writes {@code bench/results.json}.
+ * Scale-out on one account's limits, side by side in one run: N = 1, 2 and 3 Rotor processes ({@code java -jar
+ * target/rotor.jar}) in one Kafka consumer group, on the simulator's account-wide pool (three {@code :free} models, 10
+ * calls per 2 s) and a paid model (10 per 2 s): each with its own view of the limits ({@code memory}), sharing them on
+ * Redis with the limits declared ({@code redis}), and sharing them with nothing declared ({@code redis_learned}). Then
+ * the latency a call gains in {@code redis} mode over {@code memory} mode, at concurrency 1 on loopback Redis. Run with
+ * {@code bench/run scaleout}; writes {@code bench/results.json}.
  */
 public final class ScaleoutBenchmark {
 
@@ -328,8 +328,8 @@ public final class ScaleoutBenchmark {
     }
 
     /**
-     * One Rotor in this JVM per mode, on the same simulator (no latency, no limit reached), tasks one at a time,
-     * the two modes taking turns task by task: the median time a task takes in each, and the difference.
+     * One Rotor in this JVM per mode, on the same simulator (no latency, no limit reached), tasks one at a time, the
+     * two modes taking turns task by task: the median time a task takes in each, and the difference.
      */
     private static Map<String, Object> addedLatency(Path dir, TestRedis redis) throws Exception {
         Scenario scenario = Scenario.builder().latencyMs(0).build();

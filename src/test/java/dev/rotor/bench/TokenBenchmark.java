@@ -25,9 +25,9 @@ import org.apache.camel.Exchange;
  * A token-bound backlog, side by side in one run: two models whose providers limit tokens (each a bucket refilled
  * continuously), request limits far away, 1,000 tasks with prompts of 100-1,500 tokens and max_tokens 200-400 from 16
  * clients. Variants: the limit declared; learned from OpenAI's headers and 429 bodies; from Anthropic's input and
- * output limits and their headers; from 429 bodies alone; and requests alone (Rotor before it counted tokens). Also
- * one task too large for either model, and how far Rotor's input estimates are off for a provider that counts 25 %
- * more tokens than the local tokenizer. Run with {@code bench/run tokens}; writes {@code bench/results.json}.
+ * output limits and their headers; from 429 bodies alone; and requests alone (Rotor before it counted tokens). Also one
+ * task too large for either model, and how far Rotor's input estimates are off for a provider that counts 25 % more
+ * tokens than the local tokenizer. Run with {@code bench/run tokens}; writes {@code bench/results.json}.
  */
 public final class TokenBenchmark {
 
@@ -38,7 +38,10 @@ public final class TokenBenchmark {
     private static final long WINDOW_MS = 2_000;
     private static final long LATENCY_MS = 40;
     private static final List<String> MODELS = List.of("tok/alpha", "tok/beta");
-    /** The second model's provider counts this many of its tokens for one of cl100k_base's (and its simulator counts o200k_base). */
+    /**
+     * The second model's provider counts this many of its tokens for one of cl100k_base's (and its simulator counts
+     * o200k_base).
+     */
     private static final double BETA_FACTOR = 1.25;
 
     private static final String OVERSIZED = "oversized";

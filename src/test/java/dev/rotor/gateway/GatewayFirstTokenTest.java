@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A first token late for its model (by the limit learned from its own streams, well under the 15 s ceiling) is
- * left early: the request rotates at that limit, or, with hedging on, the next model is asked too and the first to
- * send content serves the caller.
+ * A first token late for its model (by the limit learned from its own streams, well under the 15 s ceiling) is left
+ * early: the request rotates at that limit, or, with hedging on, the next model is asked too and the first to send
+ * content serves the caller.
  */
 class GatewayFirstTokenTest {
 

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The hostile-input corpus and hostile HTTP, sent to the gateway all at once: each gets an answer in OpenAI's shape
- * (a completion, or a 4xx error), none a 5xx, none hangs, and the gateway serves a good request after them all.
+ * The hostile-input corpus and hostile HTTP, sent to the gateway all at once: each gets an answer in OpenAI's shape (a
+ * completion, or a 4xx error), none a 5xx, none hangs, and the gateway serves a good request after them all.
  */
 class GatewayHostileInputTest {
 

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A provider on https (OpenRouter is one): the gateway's plain calls trust what every HTTP client in the JVM trusts,
- * its default trust store, and check the host. The provider here has a certificate made for the test; the JVM is
- * told to trust it through {@code javax.net.ssl.trustStore}, as a user would for a private CA.
+ * its default trust store, and check the host. The provider here has a certificate made for the test; the JVM is told
+ * to trust it through {@code javax.net.ssl.trustStore}, as a user would for a private CA.
  */
 class GatewayHttpsTest {
 

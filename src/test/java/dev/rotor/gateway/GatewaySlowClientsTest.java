@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Clients that open a connection and then send too little, too slowly, or nothing: they cannot hold the gateway.
- * A request whose headers or body stop arriving is dropped at the request timeout (408 when its headers were read),
+ * Clients that open a connection and then send too little, too slowly, or nothing: they cannot hold the gateway. A
+ * request whose headers or body stop arriving is dropped at the request timeout (408 when its headers were read),
  * connections past the bound are closed as they come, and an idle keep-alive connection closes.
  */
 class GatewaySlowClientsTest {

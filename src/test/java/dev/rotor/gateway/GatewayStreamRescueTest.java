@@ -33,8 +33,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A stream that breaks after its first content is finished by another model from the text the caller has, driven
- * by the OpenAI Java SDK: one answer, joined without a gap or a repeat, with its real finish reason.
+ * A stream that breaks after its first content is finished by another model from the text the caller has, driven by the
+ * OpenAI Java SDK: one answer, joined without a gap or a repeat, with its real finish reason.
  */
 class GatewayStreamRescueTest {
 

@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Streamed answers through the gateway: before the first content chunk a failure rotates as for any call and the
- * caller sees one clean stream; after it, with resume off, a failure ends the stream with an error event and no
- * [DONE] (GatewayStreamRescueTest: another model finishes it).
+ * Streamed answers through the gateway: before the first content chunk a failure rotates as for any call and the caller
+ * sees one clean stream; after it, with resume off, a failure ends the stream with an error event and no [DONE]
+ * (GatewayStreamRescueTest: another model finishes it).
  */
 class GatewayStreamTest {
 

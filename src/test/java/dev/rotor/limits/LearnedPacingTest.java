@@ -8,9 +8,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Learned pacing against each limiter shape, in virtual time, beside declared limits on the same upstream (the
- * goodput benchmark's setup: 1,000 tasks, 16 clients, a pool of 30 and a paid model of 10 per 2 s, nothing said on
- * success, a 429 saying only when to come back). Seeds vary the upstream's phase and the delays on the way.
+ * Learned pacing against each limiter shape, in virtual time, beside declared limits on the same upstream (the goodput
+ * benchmark's setup: 1,000 tasks, 16 clients, a pool of 30 and a paid model of 10 per 2 s, nothing said on success, a
+ * 429 saying only when to come back). Seeds vary the upstream's phase and the delays on the way.
  */
 class LearnedPacingTest {
 
@@ -62,8 +62,8 @@ class LearnedPacingTest {
      * What a 429 says of when to come back, as the goodput benchmark's reset_* variants meet it on a token bucket:
      * OpenAI's full bucket, the next token beside a paid model that says whole seconds only (where Rotor once spent
      * 0.83 429s per task), whole seconds alone, and nothing. A 429 that says nothing at all leaves only the runs
-     * between refusals to learn from, and the cooldowns are guesses; it is held to a looser bound (it measures 0.12
-     * to 0.27 by seed, where it measured 0.33 before runs that kept falling short shrank the burst).
+     * between refusals to learn from, and the cooldowns are guesses; it is held to a looser bound (it measures 0.12 to
+     * 0.27 by seed, where it measured 0.33 before runs that kept falling short shrank the burst).
      */
     @ParameterizedTest
     @CsvSource({

@@ -28,11 +28,11 @@ import java.util.Random;
 import java.util.TreeMap;
 
 /**
- * The goodput benchmark's upstream in virtual time: three :free models sharing one pool and a paid model with its
- * own limit, each limit in one shape, answering after a latency; calls take a while to get there and their answers
- * to be read, in no fixed order, as on a busy machine; 429s say only when to come back (to the millisecond, as
- * OpenAI's retry-after-ms, counted from when the answer is read), successes say nothing. Clients keep a number of tasks in flight through
- * Rotor's real policy and limit state. Deterministic and fast: a run of minutes takes milliseconds.
+ * The goodput benchmark's upstream in virtual time: three :free models sharing one pool and a paid model with its own
+ * limit, each limit in one shape, answering after a latency; calls take a while to get there and their answers to be
+ * read, in no fixed order, as on a busy machine; 429s say only when to come back (to the millisecond, as OpenAI's
+ * retry-after-ms, counted from when the answer is read), successes say nothing. Clients keep a number of tasks in
+ * flight through Rotor's real policy and limit state. Deterministic and fast: a run of minutes takes milliseconds.
  */
 final class VirtualUpstream {
 

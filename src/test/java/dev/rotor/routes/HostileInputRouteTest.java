@@ -17,7 +17,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The corpus of hostile inputs in src/test/resources/hostile: each is dead-lettered with its reason, nothing else stops. */
+/**
+ * The corpus of hostile inputs in src/test/resources/hostile: each is dead-lettered with its reason, nothing else
+ * stops.
+ */
 class HostileInputRouteTest {
 
     private static final Path CORPUS = Path.of("src/test/resources/hostile");

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The management port (status page, metrics, health) has no authentication: by default it answers on 127.0.0.1 and
- * not on this machine's other address; {@code camel.management.host=0.0.0.0} opens it to both.
+ * The management port (status page, metrics, health) has no authentication: by default it answers on 127.0.0.1 and not
+ * on this machine's other address; {@code camel.management.host=0.0.0.0} opens it to both.
  */
 class ManagementHostTest {
 

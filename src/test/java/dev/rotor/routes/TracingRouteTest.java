@@ -30,9 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Traces as a collector receives them: a real OTLP/HTTP receiver decodes what Rotor exports. A task that rotates
- * once, through file, Kafka and the gateway, arrives as one trace: the task's span, a client span per model call on
- * the GenAI conventions, the rotation as an event, the caller's trace kept.
+ * Traces as a collector receives them: a real OTLP/HTTP receiver decodes what Rotor exports. A task that rotates once,
+ * through file, Kafka and the gateway, arrives as one trace: the task's span, a client span per model call on the GenAI
+ * conventions, the rotation as an event, the caller's trace kept.
  */
 class TracingRouteTest {
 

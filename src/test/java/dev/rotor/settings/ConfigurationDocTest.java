@@ -17,8 +17,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The settings reference in docs/configuration.md is what the settings model renders, and every {@code rotor.*} key
- * the routes and application.properties name is in the model. Run with {@code -Drotor.docs.write=true} to rewrite the
+ * The settings reference in docs/configuration.md is what the settings model renders, and every {@code rotor.*} key the
+ * routes and application.properties name is in the model. Run with {@code -Drotor.docs.write=true} to rewrite the
  * reference after changing a setting.
  */
 class ConfigurationDocTest {

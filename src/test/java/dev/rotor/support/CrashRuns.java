@@ -20,9 +20,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Rotor as a process, killed with {@code kill -9} at random moments of a backlog on a queue or topic and restarted
- * each time, until every task has a result; what each kill left in flight, read from the calls the simulator saw and
- * the results out so far. The tasks' prompts name them: "... task crash-00042".
+ * Rotor as a process, killed with {@code kill -9} at random moments of a backlog on a queue or topic and restarted each
+ * time, until every task has a result; what each kill left in flight, read from the calls the simulator saw and the
+ * results out so far. The tasks' prompts name them: "... task crash-00042".
  */
 public final class CrashRuns {
 
@@ -32,8 +32,8 @@ public final class CrashRuns {
     private static final Pattern TASK_IN_PROMPT = Pattern.compile("task (crash-\\d+)");
 
     /**
-     * What the kills left: tasks called with no result at a kill, those of them called well before it (their answer
-     * was back), and the calls per task over the whole run.
+     * What the kills left: tasks called with no result at a kill, those of them called well before it (their answer was
+     * back), and the calls per task over the whole run.
      */
     public record Outcome(
             Set<String> inFlightAtAKill,
@@ -53,8 +53,8 @@ public final class CrashRuns {
         }
 
         /**
-         * The run in one line, and its promise checked: every task has a result, a model was called again only for
-         * a task in flight at a kill, and never for one whose answer was back well before it.
+         * The run in one line, and its promise checked: every task has a result, a model was called again only for a
+         * task in flight at a kill, and never for one whose answer was back well before it.
          *
          * @param produced results out, counting each task as often as it was answered (after a kill, again)
          */
@@ -91,7 +91,7 @@ public final class CrashRuns {
     private CrashRuns() {}
 
     /**
-     * @param start   starts Rotor for run n
+     * @param start starts Rotor for run n
      * @param results the ids of the tasks with a result so far
      */
     public static Outcome run(

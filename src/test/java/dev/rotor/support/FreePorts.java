@@ -6,9 +6,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A port free right now on every interface, for a server a test starts. It is taken below the kernel's ephemeral range (32768
- * and up on Linux): a port the kernel hands out (ServerSocket(0)) is one it also hands to outgoing connections, and
- * one of those could take it in the seconds before the test's server binds it.
+ * A port free right now on every interface, for a server a test starts. It is taken below the kernel's ephemeral range
+ * (32768 and up on Linux): a port the kernel hands out (ServerSocket(0)) is one it also hands to outgoing connections,
+ * and one of those could take it in the seconds before the test's server binds it.
  */
 public final class FreePorts {
 

@@ -22,8 +22,8 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.builder.NotifyBuilder;
 
 /**
- * Rotor on camel-main, in this JVM, on its real routes and settings file, with its folders in a temporary directory
- * and its one provider pointed at a test's simulator over real HTTP.
+ * Rotor on camel-main, in this JVM, on its real routes and settings file, with its folders in a temporary directory and
+ * its one provider pointed at a test's simulator over real HTTP.
  */
 public final class RotorHarness implements AutoCloseable {
 
@@ -70,7 +70,9 @@ public final class RotorHarness implements AutoCloseable {
         return h;
     }
 
-    /** A models.yaml with one provider, the simulator, serving these models in this order, and a chain "second-only". */
+    /**
+     * A models.yaml with one provider, the simulator, serving these models in this order, and a chain "second-only".
+     */
     public static String modelsYaml(SimulatorServer simulator, Map<String, String> modelExtras, String... models) {
         StringBuilder yaml = new StringBuilder();
         yaml.append("providers:\n  openrouter:\n    base-url: ")

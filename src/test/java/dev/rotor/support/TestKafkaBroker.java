@@ -74,7 +74,9 @@ public final class TestKafkaBroker implements AutoCloseable {
         start();
     }
 
-    /** Starts the broker on its ports and log folder, as formatted: after {@link #stop}, it comes back with its data. */
+    /**
+     * Starts the broker on its ports and log folder, as formatted: after {@link #stop}, it comes back with its data.
+     */
     public synchronized void start() {
         server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
         server.startup();
@@ -102,8 +104,8 @@ public final class TestKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * Until every partition of the topics has its leader: a producer that sends before that meets NOT_LEADER, and on
-     * a busy machine its idempotent retries can end in OUT_OF_ORDER_SEQUENCE and never deliver.
+     * Until every partition of the topics has its leader: a producer that sends before that meets NOT_LEADER, and on a
+     * busy machine its idempotent retries can end in OUT_OF_ORDER_SEQUENCE and never deliver.
      */
     private static void awaitLeaders(Admin admin, List<String> topics) {
         Awaitility.await()

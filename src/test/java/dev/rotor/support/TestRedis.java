@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Assumptions;
 import redis.clients.jedis.RedisClient;
 
 /**
- * A real {@code redis-server} on a free loopback port, without persistence, for one test class. Tests that need it
- * are skipped, saying why, only when no {@code redis-server} is installed ({@code .ci/run} installs it).
+ * A real {@code redis-server} on a free loopback port, without persistence, for one test class. Tests that need it are
+ * skipped, saying why, only when no {@code redis-server} is installed ({@code .ci/run} installs it).
  */
 public final class TestRedis implements AutoCloseable {
 

@@ -7,8 +7,8 @@ import java.util.function.Function;
 
 /**
  * Anthropic's anthropic-ratelimit-requests-limit, -remaining and -reset (RFC 3339: when the limit is fully
- * replenished), and the same for tokens, input tokens and output tokens. Anthropic's limits are per minute and
- * refill continuously, so a reset is at most a minute ahead and the window follows from the refill.
+ * replenished), and the same for tokens, input tokens and output tokens. Anthropic's limits are per minute and refill
+ * continuously, so a reset is at most a minute ahead and the window follows from the refill.
  */
 final class AnthropicFamily implements HeaderFamily {
 

@@ -12,9 +12,9 @@ import java.util.OptionalLong;
 import java.util.function.Function;
 
 /**
- * The IETF draft's fields (draft-ietf-httpapi-ratelimit-headers): {@code RateLimit-Policy: "p";q=100;w=60} names
- * each policy's quota and window in seconds, {@code RateLimit: "p";r=50;t=30} what remains of it and the seconds
- * until it resets. Also the earlier drafts' RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset (seconds) with
+ * The IETF draft's fields (draft-ietf-httpapi-ratelimit-headers): {@code RateLimit-Policy: "p";q=100;w=60} names each
+ * policy's quota and window in seconds, {@code RateLimit: "p";r=50;t=30} what remains of it and the seconds until it
+ * resets. Also the earlier drafts' RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset (seconds) with
  * {@code RateLimit-Policy: 100;w=60}.
  */
 final class IetfFamily implements HeaderFamily {

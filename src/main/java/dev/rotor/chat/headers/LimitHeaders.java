@@ -32,7 +32,7 @@ public final class LimitHeaders {
 
     /**
      * @param header a case-insensitive lookup of the response's headers (and, for OpenRouter, its error body's)
-     * @param now    the instant a span ("Retry-After: 2", "retry-after-ms: 350", "6m0s") counts from
+     * @param now the instant a span ("Retry-After: 2", "retry-after-ms: 350", "6m0s") counts from
      */
     public LimitReport read(Function<String, String> header, Instant now) {
         LimitReport.Builder out = new LimitReport.Builder();

@@ -7,17 +7,15 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Every limit signal one response carried, the moment it asks the client to wait until (for a 429), and the values
- * that were ignored as malformed or implausible.
+ * Every limit signal one response carried, the moment it asks the client to wait until (for a 429), and the values that
+ * were ignored as malformed or implausible.
  *
- * @param retryAt            the first of: OpenRouter's X-RateLimit-Reset, OpenAI's retry-after-ms, Retry-After, the
- *                           reset of another family's exhausted limit; only instants not yet past ("now" when
- *                           the provider said to retry at once)
+ * @param retryAt the first of: OpenRouter's X-RateLimit-Reset, OpenAI's retry-after-ms, Retry-After, the reset of
+ *     another family's exhausted limit; only instants not yet past ("now" when the provider said to retry at once)
  * @param retryAtPrecisionMs 1000 when {@code retryAt} was given in whole seconds (Retry-After: 3), else 1
- * @param retryAtRelative    {@code retryAt} was given as a span from the provider's now (Retry-After: 3), counted
- *                           here from when the answer was read
- * @param refusedOn          for a 429, the unit of the limit it names (tokens per minute, input tokens, ...), when
- *                           its body says
+ * @param retryAtRelative {@code retryAt} was given as a span from the provider's now (Retry-After: 3), counted here
+ *     from when the answer was read
+ * @param refusedOn for a 429, the unit of the limit it names (tokens per minute, input tokens, ...), when its body says
  */
 public record LimitReport(
         List<LimitSignal> signals,
@@ -43,8 +41,8 @@ public record LimitReport(
     }
 
     /**
-     * The same report with what a 429's body said: its limits, the unit it was refused on, and when to come back
-     * when no header said so.
+     * The same report with what a 429's body said: its limits, the unit it was refused on, and when to come back when
+     * no header said so.
      */
     public LimitReport withBody(
             List<LimitSignal> bodySignals, Optional<Unit> unit, Optional<Instant> bodyRetryAt, long bodyPrecisionMs) {
@@ -60,7 +58,10 @@ public record LimitReport(
                 unit.or(() -> refusedOn));
     }
 
-    /** A header value that was not trusted, and why: not_a_number, negative, remaining_above_limit, reset_capped, reset_passed. */
+    /**
+     * A header value that was not trusted, and why: not_a_number, negative, remaining_above_limit, reset_capped,
+     * reset_passed.
+     */
     public record Ignored(String family, String header, String reason) {}
 
     public LimitReport {

@@ -7,9 +7,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * What one header family of one response said about one limit: its size, what remains, when it resets, and its
- * window when the family gives it or it follows from the figures. Every part is optional: providers send what they
- * send.
+ * What one header family of one response said about one limit: its size, what remains, when it resets, and its window
+ * when the family gives it or it follows from the figures. Every part is optional: providers send what they send.
  */
 public record LimitSignal(
         String family,

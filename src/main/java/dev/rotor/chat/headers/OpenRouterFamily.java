@@ -8,8 +8,8 @@ import java.util.OptionalLong;
 import java.util.function.Function;
 
 /**
- * OpenRouter's X-RateLimit-Limit, -Remaining and -Reset (epoch milliseconds), in the headers or, for its pool 429s,
- * in the error body's {@code metadata.headers}. The reset is the end of a fixed window of up to a day
+ * OpenRouter's X-RateLimit-Limit, -Remaining and -Reset (epoch milliseconds), in the headers or, for its pool 429s, in
+ * the error body's {@code metadata.headers}. The reset is the end of a fixed window of up to a day
  * (free-models-per-day); the window's length is not said.
  */
 final class OpenRouterFamily implements HeaderFamily {

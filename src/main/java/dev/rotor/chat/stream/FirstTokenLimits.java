@@ -9,9 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * How long each model's stream may take to its first content, learned from its own times to first token: the
  * {@value #PERCENTILE_LABEL} of its last {@value #WINDOW} × {@value #FACTOR}, no less than {@link #FLOOR}, and never
- * more than {@code rotor.gateway.first-token-timeout}, which is the limit too until {@value #MIN_SAMPLES} streams
- * have been seen. A stream left at its limit counts as one that took the limit: a model that became slower for good
- * raises its own limit, call by call, back to the ceiling, rather than being cut off forever below its real time.
+ * more than {@code rotor.gateway.first-token-timeout}, which is the limit too until {@value #MIN_SAMPLES} streams have
+ * been seen. A stream left at its limit counts as one that took the limit: a model that became slower for good raises
+ * its own limit, call by call, back to the ceiling, rather than being cut off forever below its real time.
  */
 public final class FirstTokenLimits {
 

@@ -12,8 +12,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * A streamed request whose first token is late for its model ({@link FirstTokenLimits}) may be asked of the next
- * free model too ({@code rotor.gateway.hedge=true}): the first to send content wins, the other is cancelled.
+ * A streamed request whose first token is late for its model ({@link FirstTokenLimits}) may be asked of the next free
+ * model too ({@code rotor.gateway.hedge=true}): the first to send content wins, the other is cancelled.
  */
 public interface Hedging {
 

@@ -8,9 +8,9 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads server-sent events off a chat stream: {@code data:} lines joined until a blank line, {@code :} comments
- * each an event of their own; {@code event:}, {@code id:} and {@code retry:} fields are not used by chat streams
- * and are skipped.
+ * Reads server-sent events off a chat stream: {@code data:} lines joined until a blank line, {@code :} comments each an
+ * event of their own; {@code event:}, {@code id:} and {@code retry:} fields are not used by chat streams and are
+ * skipped.
  */
 public final class SseReader implements Closeable {
 

@@ -18,9 +18,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
- * Reads a provider's stream up to its first content chunk, where a streamed call is decided: until then any
- * failure (an error event, a cut, an end, no first chunk in time) is the call's and rotates like any other; keep-alive
- * comments are skipped and malformed chunks dropped.
+ * Reads a provider's stream up to its first content chunk, where a streamed call is decided: until then any failure (an
+ * error event, a cut, an end, no first chunk in time) is the call's and rotates like any other; keep-alive comments are
+ * skipped and malformed chunks dropped.
  */
 public final class StreamStart {
 

@@ -6,11 +6,11 @@ import java.util.List;
 
 /**
  * admit.lua, once: may a call on a model leave now? It may when no verdict keeps the model out, no scope cools, every
- * request quota has room, every token bucket holds what the call needs (and a margin), and every budget holds its
- * worst case besides what was spent and what calls on their way hold. If it may, the call is counted, its tokens
- * taken and its worst case held, all in one step for every process on the account.
+ * request quota has room, every token bucket holds what the call needs (and a margin), and every budget holds its worst
+ * case besides what was spent and what calls on their way hold. If it may, the call is counted, its tokens taken and
+ * its worst case held, all in one step for every process on the account.
  *
- * @param staleMs   how long a call's held worst case counts at most, when its process never settled it (it died)
+ * @param staleMs how long a call's held worst case counts at most, when its process never settled it (it died)
  * @param recheckMs how soon to look again when only calls on their way hold a budget's room
  */
 record AdmitCall(
@@ -27,7 +27,9 @@ record AdmitCall(
 
     static final RedisStore.Script SCRIPT = RedisStore.Script.load("admit");
 
-    /** A scope of the model: its keys, the request quotas that pace it, and what the call takes of each token bucket. */
+    /**
+     * A scope of the model: its keys, the request quotas that pace it, and what the call takes of each token bucket.
+     */
     record Scope(
             String key,
             String coolKey,

@@ -5,8 +5,8 @@ import java.net.URISyntaxException;
 import java.util.Optional;
 
 /**
- * Where Redis is, parsed from {@code rotor.state.redis-url}. The password never comes in the URL (it would end up in
- * a log line or a process listing); it comes from the environment.
+ * Where Redis is, parsed from {@code rotor.state.redis-url}. The password never comes in the URL (it would end up in a
+ * log line or a process listing); it comes from the environment.
  */
 public record RedisEndpoint(String host, int port, boolean tls, Optional<String> user, int database) {
 

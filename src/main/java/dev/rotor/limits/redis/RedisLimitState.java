@@ -42,8 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * The limit state shared by every Rotor process that points at one Redis and prefix. Admitting a call is one atomic
  * script on Redis that checks every scope's cooldown, request quotas, token buckets and budgets against what all
  * processes counted, took and spent, and if the call may go counts it, takes its tokens and holds its worst cost, in
- * one round trip. Its answer settles them (one script, on the writer thread). Cooldowns only ever extend. Each process tells the others how its calls ended, so
- * each learns limits from the account's whole traffic, and publishes what it learned for the others to adopt.
+ * one round trip. Its answer settles them (one script, on the writer thread). Cooldowns only ever extend. Each process
+ * tells the others how its calls ended, so each learns limits from the account's whole traffic, and publishes what it
+ * learned for the others to adopt.
  *
  * <p>This process's own {@link InMemoryLimitState} learns, holds slow start, and is what Rotor runs on while Redis is
  * out of reach (fail-open: then processes may overshoot the account's limits until it is back).

@@ -25,9 +25,9 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * One Redis, as the shared limit state uses it: calls that give up after the timeout, writes that go on a thread of
- * their own, a subscription to what other processes tell, and a watch that notices when Redis is lost or slow and
- * when it is back. While Redis is out of reach the store is <em>degraded</em>: every call returns empty at once, and
- * the caller goes on local state (fail-open).
+ * their own, a subscription to what other processes tell, and a watch that notices when Redis is lost or slow and when
+ * it is back. While Redis is out of reach the store is <em>degraded</em>: every call returns empty at once, and the
+ * caller goes on local state (fail-open).
  */
 public final class RedisStore implements AutoCloseable {
 
@@ -72,7 +72,7 @@ public final class RedisStore implements AutoCloseable {
     private final Map<String, String> digests = new ConcurrentHashMap<>();
 
     /**
-     * @param onMessage   gets each message another process published on {@code channel}
+     * @param onMessage gets each message another process published on {@code channel}
      * @param onReconnect runs each time Redis is reached after being out of reach (and at the first connection)
      */
     public RedisStore(
@@ -113,7 +113,9 @@ public final class RedisStore implements AutoCloseable {
         return eval(call.script(), call.keyValues(), call.argValues());
     }
 
-    /** Runs a script call on the writer thread; dropped when Redis is out of reach, as local state goes on regardless. */
+    /**
+     * Runs a script call on the writer thread; dropped when Redis is out of reach, as local state goes on regardless.
+     */
     void evalLater(ScriptCall call) {
         evalLater(call.script(), call.keyValues(), call.argValues());
     }

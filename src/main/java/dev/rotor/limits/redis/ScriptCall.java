@@ -3,9 +3,9 @@ package dev.rotor.limits.redis;
 import java.util.List;
 
 /**
- * One call of one of the shared state's Lua scripts, typed: its keys and arguments in the order the script reads
- * them, each with the name the script's {@code --@keys} and {@code --@argv} lines give it (a test holds the two to
- * the same order).
+ * One call of one of the shared state's Lua scripts, typed: its keys and arguments in the order the script reads them,
+ * each with the name the script's {@code --@keys} and {@code --@argv} lines give it (a test holds the two to the same
+ * order).
  */
 interface ScriptCall {
 

@@ -7,9 +7,9 @@ import java.util.OptionalLong;
 
 /**
  * settle.lua, once: a call's answer came. It counts in its scopes' logs from when the provider can last have counted
- * it, or not at all if refused; its token buckets get back what it reserved and was not counted, and drop to what
- * the provider said remains; its budgets let go of its worst case and count what it cost. A scope it cooled cools for
- * every process, only ever longer; other processes are told.
+ * it, or not at all if refused; its token buckets get back what it reserved and was not counted, and drop to what the
+ * provider said remains; its budgets let go of its worst case and count what it cost. A scope it cooled cools for every
+ * process, only ever longer; other processes are told.
  *
  * @param kind S succeeded, F failed, R refused, '' for a cooldown alone
  */
@@ -32,9 +32,9 @@ record SettleCall(
     record Scope(String logKey, String tokensKey, List<Refund> refunds) {}
 
     /**
-     * What one bucket gets back ({@code refund}: reserved less counted), and, when the provider said what remains,
-     * the level this process reckons from it: the bucket drops to it, never rises to it (other processes' calls on
-     * their way are not in this process's reckoning).
+     * What one bucket gets back ({@code refund}: reserved less counted), and, when the provider said what remains, the
+     * level this process reckons from it: the bucket drops to it, never rises to it (other processes' calls on their
+     * way are not in this process's reckoning).
      */
     record Refund(ScopePace.Bucket bucket, long refund, OptionalLong anchor) {}
 

@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The admission script's reply: whether the call may go, and what Redis knows of the model's scopes;
- * {@code overBudget} is the place (from 1) of the call's first budget that had no room for it, 0 if none.
+ * The admission script's reply: whether the call may go, and what Redis knows of the model's scopes; {@code overBudget}
+ * is the place (from 1) of the call's first budget that had no room for it, 0 if none.
  */
 record SharedAdmission(
         boolean granted,

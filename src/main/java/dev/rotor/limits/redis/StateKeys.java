@@ -1,8 +1,8 @@
 package dev.rotor.limits.redis;
 
 /**
- * The Redis keys of the shared limit state, under one prefix. They name scopes, models and providers, never a task
- * or its prompt.
+ * The Redis keys of the shared limit state, under one prefix. They name scopes, models and providers, never a task or
+ * its prompt.
  */
 record StateKeys(String prefix) {
 
