@@ -146,22 +146,29 @@ public record RotorSettings(
     }
 
     private static RotationConfig rotation(SettingsReader r) {
+        Duration initialDelay = r.positiveDuration(CoreKeys.RETRY_INITIAL_DELAY);
+        Duration maxDelay = r.positiveDuration(CoreKeys.RETRY_MAX_DELAY);
+        if (maxDelay.compareTo(initialDelay) < 0) {
+            throw new IllegalArgumentException(CoreKeys.RETRY_MAX_DELAY.key() + " (" + r.text(CoreKeys.RETRY_MAX_DELAY)
+                    + ") must not be below " + CoreKeys.RETRY_INITIAL_DELAY.key() + " ("
+                    + r.text(CoreKeys.RETRY_INITIAL_DELAY) + ")");
+        }
         Backoff backoff = new Backoff(
-                r.positiveDuration(CoreKeys.RETRY_INITIAL_DELAY),
-                r.number(CoreKeys.RETRY_MULTIPLIER),
-                r.positiveDuration(CoreKeys.RETRY_MAX_DELAY),
-                r.number(CoreKeys.RETRY_JITTER));
+                initialDelay,
+                r.number(CoreKeys.RETRY_MULTIPLIER, 1, Double.POSITIVE_INFINITY),
+                maxDelay,
+                r.number(CoreKeys.RETRY_JITTER, 0, 1));
         return RotationConfig.builder()
                 .strategy(Strategy.parse(r.choice(CoreKeys.STRATEGY)))
                 .rotateAfter(r.integer(CoreKeys.ROTATE_AFTER))
                 .breakerThreshold(r.integer(CoreKeys.BREAKER_THRESHOLD))
                 .breakerWait(r.positiveDuration(CoreKeys.BREAKER_WAIT))
-                .paymentCooldown(r.duration(CoreKeys.PAYMENT_COOLDOWN))
+                .paymentCooldown(r.positiveDuration(CoreKeys.PAYMENT_COOLDOWN))
                 .maxAttempts(r.integer(CoreKeys.MAX_ATTEMPTS))
                 .taskDeadline(r.positiveDuration(CoreKeys.TASK_DEADLINE))
                 .reask(r.integer(CoreKeys.REASK))
                 .distrustAfter(r.integer(CoreKeys.DISTRUST_AFTER))
-                .distrustFor(r.duration(CoreKeys.DISTRUST_FOR))
+                .distrustFor(r.positiveDuration(CoreKeys.DISTRUST_FOR))
                 .backoff(backoff)
                 .build();
     }
@@ -240,12 +247,18 @@ public record RotorSettings(
         if (v.equalsIgnoreCase("auto")) {
             return Duration.ZERO;
         }
+        Duration every;
         try {
-            return Duration.ofMillis(TimeUtils.toMilliSeconds(v));
+            every = Duration.ofMillis(TimeUtils.toMilliSeconds(v));
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(TransportKeys.BATCH_PROGRESS_EVERY.key()
-                    + " must be auto or a duration such as 30s, got '" + v + "'");
+            every = Duration.ZERO;
         }
+        // zero stands for auto: a zero or negative value written out is a mistake, not a way to say auto
+        if (every.isNegative() || every.isZero()) {
+            throw new IllegalArgumentException(TransportKeys.BATCH_PROGRESS_EVERY.key()
+                    + " must be auto or a duration such as 30s, more than zero, got '" + v + "'");
+        }
+        return every;
     }
 
     /** The gateway's keys are secrets: read from ROTOR_GATEWAY_KEYS apart, by {@code secrets}, never logged. */

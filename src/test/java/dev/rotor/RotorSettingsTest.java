@@ -61,7 +61,17 @@ class RotorSettingsTest {
                 .hasMessage("rotor.batch must be true or false, got 'yes'");
         assertThatThrownBy(() -> settings(Map.of("rotor.rotation.strategy", "random")))
                 .hasMessage("rotor.rotation.strategy must be priority or sticky, got 'random'");
-        assertThatThrownBy(() -> settings(Map.of("rotor.retry.jitter", "1.5"))).hasMessageContaining("jitter");
+        assertThatThrownBy(() -> settings(Map.of("rotor.retry.jitter", "1.5")))
+                .hasMessage("rotor.retry.jitter must be a number from 0 to below 1, got '1.5'");
+        assertThatThrownBy(() -> settings(Map.of("rotor.retry.multiplier", "0.5")))
+                .hasMessage("rotor.retry.multiplier must be a number, at least 1, got '0.5'");
+        assertThatThrownBy(() -> settings(Map.of("rotor.retry.max-delay", "500")))
+                .hasMessage("rotor.retry.max-delay (500) must not be below rotor.retry.initial-delay (1s)");
+        assertThatThrownBy(() -> settings(Map.of("rotor.payment.cooldown", "0")))
+                .hasMessage("rotor.payment.cooldown must be more than zero, got '0'");
+        assertThatThrownBy(() -> settings(Map.of("rotor.batch.progress-every", "0")))
+                .hasMessage(
+                        "rotor.batch.progress-every must be auto or a duration such as 30s, more than zero, got '0'");
         assertThatThrownBy(() -> settings(Map.of("rotor.simulator.enabled", "maybe")))
                 .hasMessage("rotor.simulator.enabled must be auto, true, false, always or never, got 'maybe'");
         assertThatThrownBy(() -> settings(Map.of("rotor.cache", "yes")))

@@ -62,16 +62,19 @@ public final class ResultCache {
     private final Keeping keeping;
     private final Clock clock;
     private final RotorMetrics metrics;
+    private final Set<String> simulatedProviders;
 
     /**
      * @param journal where each task's answer is recorded (this machine's folder)
      * @param store where answers are kept for every task that asks the same (the folder, or Redis)
+     * @param simulatedProviders the providers the embedded simulator serves in this run
      */
     public ResultCache(
             KeptStore journal,
             KeptStore store,
             CacheKeys keys,
             ModelRegistry registry,
+            Set<String> simulatedProviders,
             Keeping keeping,
             Clock clock,
             RotorMetrics metrics,
@@ -81,6 +84,7 @@ public final class ResultCache {
         this.json = json;
         this.keys = keys;
         this.registry = registry;
+        this.simulatedProviders = Set.copyOf(simulatedProviders);
         this.keeping = keeping;
         this.clock = clock;
         this.metrics = metrics;
@@ -100,7 +104,7 @@ public final class ResultCache {
         }
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
         if (keeping.journal()) {
-            String recordKey = "task-" + journalKey(exchange, task, progress);
+            String recordKey = "task-" + simulatedMark(progress) + journalKey(exchange, task, progress);
             Optional<CachedAnswer> recorded = fresh(journal, recordKey);
             if (recorded.isPresent()) {
                 answered(exchange, recorded.get(), RECORDED);
@@ -109,8 +113,19 @@ public final class ResultCache {
             exchange.setProperty(ExchangeKeys.JOURNAL_KEY, recordKey);
         }
         if (keeping.cache() && task.cacheable()) {
-            share(exchange, "answer-" + keys.keyOf(task, progress.chain()), progress);
+            share(exchange, "answer-" + simulatedMark(progress) + keys.keyOf(task, progress.chain()), progress);
         }
+    }
+
+    /**
+     * Answers the simulator gave are kept apart from the providers' own: a run after the provider's key is set must not
+     * be answered with the simulator's text.
+     */
+    private String simulatedMark(TaskProgress progress) {
+        return progress.chain().stream()
+                        .anyMatch(m -> simulatedProviders.contains(m.provider().name()))
+                ? "simulated-"
+                : "";
     }
 
     /**

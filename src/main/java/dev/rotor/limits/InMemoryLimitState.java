@@ -175,13 +175,14 @@ public final class InMemoryLimitState implements LimitState {
     }
 
     /** A call another process on the same account made: counted in the model's scopes and learned from as ours. */
-    public synchronized void foreign(CallOutcome call) {
+    public synchronized void countAnotherProcessCall(CallOutcome call) {
         List<ScopeLimits> own = byModel.get(call.modelId());
         if (own == null || call.kind() == CallOutcome.Kind.REFUSED) {
             return;
         }
         for (ScopeLimits s : own) {
-            s.foreign(call.sentMs(), call.atMs(), call.kind() == CallOutcome.Kind.SUCCEEDED, call.cost());
+            s.countAnotherProcessCall(
+                    call.sentMs(), call.atMs(), call.kind() == CallOutcome.Kind.SUCCEEDED, call.cost());
         }
     }
 
@@ -261,7 +262,7 @@ public final class InMemoryLimitState implements LimitState {
         // a success's headers describe the account's limit for the model: for a :free variant, the provider's pool
         ScopeLimits target = scope(permit.model(), LimitScope.PROVIDER_FREE_POOL);
         report.requests().ifPresent(signal -> {
-            target.heard(signal, sentMs, atMs, true);
+            target.applyHeaderSignal(signal, sentMs, atMs, true);
             Optional.ofNullable(poolGroups.get(target.key())).ifPresent(g -> g.announced(signal));
         });
         heardTokens(target, report, permit.id(), sentMs, atMs);
@@ -282,7 +283,7 @@ public final class InMemoryLimitState implements LimitState {
         }
         spent(permit, 0, atMs);
         ScopeLimits target = scope(permit.model(), scope);
-        report.requests().ifPresent(signal -> target.heard(signal, sentMs, atMs, false));
+        report.requests().ifPresent(signal -> target.applyHeaderSignal(signal, sentMs, atMs, false));
         heardTokens(target, report, permit.id(), sentMs, atMs);
         Optional.ofNullable(poolGroups.get(target.key())).ifPresent(ScopeLimits::forgetFixedWindows);
         int inARow = target.rateLimitsInARow(sentMs, atMs);

@@ -249,8 +249,8 @@ final class ScopeLimits {
      * A call another process on the same account sent, now answered ({@code success}, or some other way): counted and
      * learned from as our own.
      */
-    void foreign(long sentMs, long atMs, boolean success, CallCost cost) {
-        log.foreign(sentMs, atMs, success, cost);
+    void countAnotherProcessCall(long sentMs, long atMs, boolean success, CallCost cost) {
+        log.countAnotherProcessCall(sentMs, atMs, success, cost);
         takeTokens(cost, "", atMs);
         if (!success) {
             learnWhenAnswered(atMs);
@@ -363,7 +363,7 @@ final class ScopeLimits {
      * count lower than the calls Rotor counted means others use the account: their calls are counted too). A success
      * that used up the window cools the scope until the reset and teaches as a 429 would.
      */
-    void heard(LimitSignal signal, long sentMs, long atMs, boolean onSuccess) {
+    void applyHeaderSignal(LimitSignal signal, long sentMs, long atMs, boolean onSuccess) {
         announced(signal);
         if (!config.learn()) {
             signal.resetAt().filter(t -> signal.exhausted()).ifPresent(t -> coolDown(t.toEpochMilli()));

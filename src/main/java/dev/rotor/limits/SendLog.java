@@ -197,7 +197,7 @@ final class SendLog {
      * A call another Rotor process on the same account sent and had answered: counted as one of ours would be. Kept in
      * send order, as calls of ours are.
      */
-    void foreign(long sentMs, long countedMs, boolean success, CallCost cost) {
+    void countAnotherProcessCall(long sentMs, long countedMs, boolean success, CallCost cost) {
         explain(sentMs);
         Entry e = new Entry(FOREIGN, sentMs, Math.min(countedMs, sentMs + SEND_SKEW_MS), cost);
         e.succeeded = success;

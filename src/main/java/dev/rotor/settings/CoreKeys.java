@@ -25,7 +25,8 @@ public final class CoreKeys {
     public static final Setting STRATEGY = choice(
             "rotor.rotation.strategy",
             "priority",
-            "`priority`: each task from the top of its chain; `sticky`: stay on the model that last worked (the prototype)",
+            "`priority`: each task from the top of its chain; `sticky`: every task stays on the model that last worked "
+                    + "until it fails (fewer model switches, more 429s)",
             "priority",
             "sticky");
     public static final Setting ROTATE_AFTER = of(
@@ -50,15 +51,18 @@ public final class CoreKeys {
             "pace by token limits (declared, announced in headers, told in 429 bodies) as by request limits");
     public static final Setting RETRY_INITIAL_DELAY =
             of("rotor.retry.initial-delay", Kind.DURATION, "1s", "the first backoff after a transient failure");
-    public static final Setting RETRY_MULTIPLIER =
-            of("rotor.retry.multiplier", Kind.NUMBER, "2.0", "each backoff is this many times the one before");
+    public static final Setting RETRY_MULTIPLIER = of(
+            "rotor.retry.multiplier",
+            Kind.NUMBER,
+            "2.0",
+            "each backoff is this many times the one before (at least 1)");
     public static final Setting RETRY_MAX_DELAY =
             of("rotor.retry.max-delay", Kind.DURATION, "60s", "the longest backoff");
     public static final Setting RETRY_JITTER = of(
             "rotor.retry.jitter",
             Kind.NUMBER,
             "0.2",
-            "each backoff is spread by up to this fraction either way (0 to 1)");
+            "each backoff is spread by up to this fraction either way (from 0 to below 1)");
     public static final Setting MAX_ATTEMPTS = of(
             "rotor.retry.max-attempts",
             Kind.COUNT,

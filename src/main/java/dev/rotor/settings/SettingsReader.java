@@ -80,6 +80,18 @@ public final class SettingsReader {
         return parsed(s, Double::parseDouble);
     }
 
+    /** A number from {@code least}, and below {@code below} when that is finite. */
+    public double number(Setting s, double least, double below) {
+        double n = number(s);
+        if (n < least || n >= below) {
+            String range = Double.isInfinite(below)
+                    ? "a number, at least " + plain(least)
+                    : "a number from " + plain(least) + " to below " + plain(below);
+            throw new IllegalArgumentException(s.key() + " must be " + range + ", got '" + text(s) + "'");
+        }
+        return n;
+    }
+
     /** Durations as Camel writes them: 500 (ms), 30s, 10m, 1h, 1h30m; never negative. */
     public Duration duration(Setting s) {
         expect(s, Kind.DURATION);
@@ -150,6 +162,10 @@ public final class SettingsReader {
                     s.key() + " must be " + Setting.either(s.choices()) + ", got '" + text(s) + "'");
         }
         return v;
+    }
+
+    private static String plain(double n) {
+        return n == Math.rint(n) ? String.valueOf((long) n) : String.valueOf(n);
     }
 
     private static void expect(Setting s, Kind kind) {

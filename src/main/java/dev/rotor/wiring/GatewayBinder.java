@@ -23,8 +23,8 @@ final class GatewayBinder {
 
     private GatewayBinder() {}
 
-    /** @param kept where the idempotency keys are held, with the cache */
-    static void bind(Wiring w, Core core, Calls calls, KeptStore kept) throws Exception {
+    /** @param idempotencyStore where the idempotency keys are held, with the cache's answers */
+    static void bind(Wiring w, Core core, Calls calls, KeptStore idempotencyStore) throws Exception {
         GatewaySettings gateway = w.settings().gateway();
         refuseOpenWithoutKeys(gateway);
         StreamRelays relays = new StreamRelays(
@@ -61,7 +61,10 @@ final class GatewayBinder {
                                 core.traces()));
         // a request being answered holds its key for as long as it may take, and a margin for the answer to go out
         IdempotentRequests idempotency = new IdempotentRequests(
-                kept, w.json(), gateway.idempotencyTtl(), gateway.deadline().plusSeconds(10));
+                idempotencyStore,
+                w.json(),
+                gateway.idempotencyTtl(),
+                gateway.deadline().plusSeconds(10));
         ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, w.json(), idempotency, core.metrics());
         GatewayServer server = new GatewayServer(gateway, w.json(), new ModelList(w.models(), w.json()), core.meters());
         Lifecycle.closeOnStop(w.context(), server::close);

@@ -57,7 +57,7 @@ final class StateBinder {
     }
 
     /** Binds the result cache over the journal and the shared store; returns the shared store for the gateway. */
-    static KeptStore keptAnswers(Wiring w, Core core) {
+    static KeptStore bindResultCache(Wiring w, Core core) {
         CacheSettings cache = w.settings().cache();
         KeptStore journal = cache.journal() ? journal(cache, w.clock()) : KeptStore.NONE;
         KeptStore shared = shared(w, core.limits());
@@ -71,6 +71,7 @@ final class StateBinder {
                                 shared,
                                 new CacheKeys(w.json()),
                                 w.models(),
+                                w.simulated(),
                                 new ResultCache.Keeping(cache.on(), cache.ttl(), cache.journal(), cache.journalTtl()),
                                 w.clock(),
                                 core.metrics(),

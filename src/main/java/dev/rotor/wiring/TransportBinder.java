@@ -23,7 +23,8 @@ final class TransportBinder {
 
     private TransportBinder() {}
 
-    static void bind(Wiring w, Core core, IntConsumer finishBatch) throws Exception {
+    /** @return where outcomes are delivered, which a batch run asks whether its output refuses them */
+    static Deliveries bind(Wiring w, Core core) throws Exception {
         RotorSettings settings = w.settings();
         ModelRegistry models = w.models();
         w.beans().bind("inboxFilter", new InboxFilter(w.clock(), settings.inboxMinAge(), settings.inboxSettle()));
@@ -59,13 +60,11 @@ final class TransportBinder {
         Deliveries deliveries = new Deliveries(settings.output(), w.clock(), core.meters());
         w.beans().bind("deliveries", deliveries);
         w.beans().bind("onDeliveryRefused", (Processor) deliveries::onRefused);
-        if (settings.batch()) {
-            bindBatch(w, core, deliveries, finishBatch);
-        }
+        return deliveries;
     }
 
     /** The batch run: it waits for the inbox to empty, prints the table, writes the summary and ends the process. */
-    private static void bindBatch(Wiring w, Core core, Deliveries deliveries, IntConsumer finishBatch) {
+    static void bindBatch(Wiring w, Core core, Deliveries deliveries, IntConsumer finishBatch) {
         RotorSettings settings = w.settings();
         BatchSettings batchSettings = new BatchSettings(
                 settings.inbox(),

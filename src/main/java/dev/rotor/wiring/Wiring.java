@@ -66,8 +66,13 @@ public record Wiring(
         ApiKeys keys = new ApiKeys(secrets);
         ObjectMapper json = Json.mapper();
         Set<String> simulated = simulatedProviders(declared, keys, settings);
-        ModelRegistry models =
-                simulated.isEmpty() ? declared : pointAtSimulator(context, declared, simulated, settings);
+        ModelRegistry models;
+        try {
+            models = simulated.isEmpty() ? declared : pointAtSimulator(context, declared, simulated, settings);
+        } catch (IllegalArgumentException mistake) {
+            // a scenario file that is missing or wrong (rotor.simulator.scenario)
+            throw new ConfigurationMistake(mistake);
+        }
         if (settings.check()) {
             boolean fine = new Preflight(json, Duration.ofSeconds(5), keys::keyOf)
                     .run(models, simulated, settings.modelsFile().toString(), System.out);

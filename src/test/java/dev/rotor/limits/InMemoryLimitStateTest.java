@@ -239,7 +239,7 @@ class InMemoryLimitStateTest {
         // the five others the count told of were another Rotor's on the same account, which now says so
         for (int i = 0; i < 5; i++) {
             long sent = T0.toEpochMilli() + 1 + i;
-            limits.foreign(new CallOutcome("open", sent, sent + 7, CallOutcome.Kind.SUCCEEDED));
+            limits.countAnotherProcessCall(new CallOutcome("open", sent, sent + 7, CallOutcome.Kind.SUCCEEDED));
         }
         int room = 0;
         while (room < 20 && granted(limits.tryAcquire(open, at(20))).isPresent()) {

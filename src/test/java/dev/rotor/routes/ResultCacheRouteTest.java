@@ -71,6 +71,35 @@ class ResultCacheRouteTest {
     }
 
     @Test
+    void shouldNotAnswerFromWhatTheEmbeddedSimulatorSaidOnceTheProviderIsReal() throws Exception {
+        try (SimulatorServer sim = SimulatorServer.start(
+                Scenario.builder().serveUnknownModels(true).build())) {
+            // a first run with no key: the embedded simulator answers
+            try (RotorHarness simulated = RotorHarness.on(dir, sim, MODEL)
+                    .set("rotor.cache", "on")
+                    .set("rotor.simulator.enabled", "always")
+                    .start()) {
+                simulated.drop("a.json", task("a", "Summarise report 1", "run-1"));
+                simulated.awaitEnded(1, Duration.ofSeconds(20));
+                assertThat(simulated.result("a").path("simulated").asBoolean()).isTrue();
+            }
+            assertThat(sim.calls()).isEmpty();
+
+            // the same file again (the journal's key) and the same question anew (the cache's), the provider real:
+            // the question is asked of it once, the second of the two waiting for the first's answer
+            try (RotorHarness real =
+                    RotorHarness.on(dir, sim, MODEL).set("rotor.cache", "on").start()) {
+                real.drop("a.json", task("a", "Summarise report 1", "run-1"));
+                real.drop("b.json", task("b", "Summarise report 1", "run-2"));
+                real.awaitEnded(2, Duration.ofSeconds(20));
+                assertThat(real.result("a").path("status").asText()).isEqualTo("completed");
+                assertThat(real.result("b").path("status").asText()).isEqualTo("completed");
+            }
+            assertThat(sim.calls()).as("the real provider's calls").hasSize(1);
+        }
+    }
+
+    @Test
     void shouldCompleteFromTheJournalATaskWhoseAnswerCameBeforeRotorStoppedWithoutDeliveringIt() throws Exception {
         try (SimulatorServer sim = SimulatorServer.start(
                 Scenario.builder().serveUnknownModels(true).build())) {

@@ -92,7 +92,8 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         this.models = models;
         this.clock = clock;
         this.keys = new StateKeys(prefix);
-        this.store = new RedisStore(endpoint, password, timeout, keys.calls(), this::heard, this::adoptPublished);
+        this.store = new RedisStore(
+                endpoint, password, timeout, keys.calls(), this::onAnotherProcessCall, this::adoptPublished);
         local.onChange(this::publish);
         store.start();
     }
@@ -464,7 +465,7 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
 
     record CallMessage(String process, CallOutcome call) {}
 
-    private void heard(String message) {
+    private void onAnotherProcessCall(String message) {
         if (message.startsWith(ownMessages)) {
             return;
         }
@@ -477,7 +478,7 @@ public final class RedisLimitState implements LimitState, AutoCloseable {
         if (!m.process().equals(process)
                 && m.call() != null
                 && models.model(m.call().modelId()).isPresent()) {
-            local.foreign(m.call());
+            local.countAnotherProcessCall(m.call());
         }
     }
 
