@@ -121,12 +121,15 @@ final class LearnedLimit {
         long stableWindowMs;
 
         long windowBeforeGrowthMs;
+        /** Calls per window the next growth adds: doubles while growths hold, back to one after a 429 or a lesson. */
+        long step = 1;
 
         void settled(long windowMs, long atMs) {
             stableWindowMs = windowMs;
             windowBeforeGrowthMs = windowMs;
             changedAtMs = atMs;
             onTrial = false;
+            step = 1;
         }
     }
 
@@ -506,9 +509,11 @@ final class LearnedLimit {
     }
 
     /**
-     * After a span at the learned pace with no 429, one more call per window: the window shortens by one call's share,
-     * the burst stays. A limit that was raised (or a window learned too long) is found again. A growth that held as
-     * long is kept.
+     * After a span at the learned pace with no 429, more calls per window: the window shortens by their share, the
+     * burst stays. A limit that was raised (or a window learned too long) is found again. A growth that held as long is
+     * kept, and while the pace still held calls back the next follows at once with twice the step (up to a quarter of
+     * the size): a first lesson that read the window a fifth too long is made good in a few spans, not in a minute of
+     * one call at a time. A 429 undoes the last growth and starts again from one call.
      */
     void growIfDue(long nowMs) {
         if (fit.source() != LimitSource.LEARNED
@@ -520,14 +525,16 @@ final class LearnedLimit {
         if (growth.onTrial) {
             growth.onTrial = false;
             growth.changedAtMs = nowMs;
-            growth.saturated = false;
-            return;
+            growth.step = Math.min(2 * growth.step, Math.max(1, fit.size() / 4));
+            if (!growth.saturated) {
+                return;
+            }
         }
         if (!growth.saturated) {
             return;
         }
         growth.windowBeforeGrowthMs = fit.windowMs();
-        fit = fit.withWindow(Math.round((double) fit.windowMs() * fit.size() / (fit.size() + 1)));
+        fit = fit.withWindow(Math.round((double) fit.windowMs() * fit.size() / (fit.size() + growth.step)));
         growth.onTrial = true;
         growth.saturated = false;
         growth.changedAtMs = nowMs;

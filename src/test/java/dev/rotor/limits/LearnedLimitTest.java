@@ -177,6 +177,35 @@ class LearnedLimitTest {
     }
 
     @Test
+    void shouldGrowTwiceTheStepAtOnceWhileGrowthsHoldAndTheyStillHoldCallsBack() {
+        LearnedLimit l = limit();
+        run(l, 0, 12, 2_000, true, 1);
+        long window = l.windowMs();
+        long span = LearnedLimit.GROWTH_WINDOWS * window;
+        long at = 2 * span;
+        l.heldBackForRoom();
+        l.growIfDue(at);
+        long first = l.windowMs();
+        assertThat(first).isEqualTo(Math.round(window * 12.0 / 13));
+        // the trial held, and the pace still held calls back: the next growth at once, two calls a window
+        l.heldBackForRoom();
+        at += span;
+        l.growIfDue(at);
+        long second = l.windowMs();
+        assertThat(second).isEqualTo(Math.round(first * 12.0 / 14));
+        // the step is at most a quarter of the size (3 of 12)
+        l.heldBackForRoom();
+        at += span;
+        l.growIfDue(at);
+        assertThat(l.windowMs()).isEqualTo(Math.round(second * 12.0 / 15));
+        // a trial whose pace held nothing back keeps the growth and waits: no growth on demand alone
+        long third = l.windowMs();
+        at += span;
+        l.growIfDue(at);
+        assertThat(l.windowMs()).isEqualTo(third);
+    }
+
+    @Test
     void shouldLearnNothingFromA429OfACallThatWasOnItsWayWhenTheLastOneTaught() {
         LearnedLimit l = limit();
         run(l, 0, 10, 2_000, true, 1);
