@@ -209,33 +209,24 @@ public record RotorSettings(
         Path outbox = r.path(TransportKeys.OUTBOX_DIR);
         Path failed = r.path(TransportKeys.FAILED_DIR);
         Duration giveUp = r.positiveDuration(TransportKeys.OUTPUT_GIVE_UP);
-        return switch (transport) {
+        Places places = switch (transport) {
             case "jms" ->
-                new OutputSettings(
-                        transport,
-                        outbox,
-                        failed,
-                        giveUp,
+                new Places(
                         place("queue", r, TransportKeys.JMS_RESULTS_QUEUE),
                         place("queue", r, TransportKeys.JMS_DEAD_LETTER_QUEUE));
             case "kafka" ->
-                new OutputSettings(
-                        transport,
-                        outbox,
-                        failed,
-                        giveUp,
+                new Places(
                         place("topic", r, TransportKeys.KAFKA_RESULTS_TOPIC),
                         place("topic", r, TransportKeys.KAFKA_DEAD_LETTER_TOPIC));
             default ->
-                new OutputSettings(
-                        transport,
-                        outbox,
-                        failed,
-                        giveUp,
+                new Places(
                         new OutputSettings.Destination("folder " + outbox, TransportKeys.OUTBOX_DIR.key()),
                         new OutputSettings.Destination("folder " + failed, TransportKeys.FAILED_DIR.key()));
         };
+        return new OutputSettings(transport, outbox, failed, giveUp, places.results(), places.deadLetters());
     }
+
+    private record Places(OutputSettings.Destination results, OutputSettings.Destination deadLetters) {}
 
     private static OutputSettings.Destination place(String kind, SettingsReader r, Setting name) {
         return new OutputSettings.Destination(kind + " " + r.text(name), name.key());

@@ -103,8 +103,9 @@ public final class ResultCache {
             return;
         }
         TaskProgress progress = exchange.getProperty(ExchangeKeys.PROGRESS, TaskProgress.class);
+        String mark = simulatedMark(progress);
         if (keeping.journal()) {
-            String recordKey = "task-" + simulatedMark(progress) + journalKey(exchange, task, progress);
+            String recordKey = "task-" + mark + journalKey(exchange, task, progress);
             Optional<CachedAnswer> recorded = fresh(journal, recordKey);
             if (recorded.isPresent()) {
                 answered(exchange, recorded.get(), RECORDED);
@@ -113,7 +114,7 @@ public final class ResultCache {
             exchange.setProperty(ExchangeKeys.JOURNAL_KEY, recordKey);
         }
         if (keeping.cache() && task.cacheable()) {
-            share(exchange, "answer-" + simulatedMark(progress) + keys.keyOf(task, progress.chain()), progress);
+            share(exchange, "answer-" + mark + keys.keyOf(task, progress.chain()), progress);
         }
     }
 

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Takes a task file only once it has sat unchanged for {@code minAge}: a file still being written is left for a later
  * poll instead of being read half-written, and the poll never sleeps on it (as Camel's "changed" read lock would). It
  * also passes over a file that is no longer there: a poll lists the whole folder first, and a task of the poll before
- * may finish and move its file to .done while that listing is being worked through.
+ * may finish and move its file to .done while that listing is being worked through ({@link InboxInProgress} closes what
+ * is left of that race).
  *
  * <p>A writer that pauses (a slow copy, a network share) leaves a file that has sat still for {@code minAge} and is
  * still half-written. So a file changed within {@code settle} is taken only once it reads as JSON; one that does not
@@ -52,8 +53,8 @@ public final class InboxFilter implements GenericFileFilter<File> {
     }
 
     /**
-     * The same race, narrowed by {@link #accept} but not closed by it (the file can go between the filter and the
-     * task's start): such an exchange stops here instead of doing the task a second time.
+     * A file taken but gone before its task starts (removed by hand, or by another tool) is no task: the exchange stops
+     * here instead of failing to read it.
      */
     public void skipIfGone(Exchange exchange) {
         String path = exchange.getIn().getHeader(Exchange.FILE_PATH, String.class);

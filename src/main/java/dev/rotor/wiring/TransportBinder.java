@@ -12,6 +12,7 @@ import dev.rotor.models.ModelRegistry;
 import dev.rotor.output.Deliveries;
 import dev.rotor.task.TaskParser;
 import dev.rotor.transport.InboxFilter;
+import dev.rotor.transport.InboxInProgress;
 import dev.rotor.transport.Intakes;
 import dev.rotor.transport.JmsWiring;
 import java.time.Duration;
@@ -28,6 +29,7 @@ final class TransportBinder {
         RotorSettings settings = w.settings();
         ModelRegistry models = w.models();
         w.beans().bind("inboxFilter", new InboxFilter(w.clock(), settings.inboxMinAge(), settings.inboxSettle()));
+        w.beans().bind("inboxInProgress", new InboxInProgress());
         w.beans().bind("intakes", new Intakes(core.transports()));
         w.beans().bind("ownCaller", new OwnCaller());
         if (settings.uses("jms")) {
