@@ -11,12 +11,10 @@ import org.apache.camel.support.service.ServiceSupport;
  * The inbox files being taken, by absolute path, as the file consumer's in-progress repository: a file is taken only if
  * no task holds it and it is still there once held.
  *
- * <p>Why: a poll lists the whole folder, then goes through the listing file by file (our filter, then this repository).
- * A task of the poll before can finish meanwhile: it moves its file to {@code .done}, then lets go of the path. With
- * Camel's own repository the path is then free, and the stale listing takes the file a second time; the second take's
- * commit deletes {@code .done/<name>} before failing to move a file that is gone, so the first take's file is lost.
- * Looking after holding closes that: the path is let go only after the move, so a file still there once held is not one
- * another task has finished.
+ * <p>Why: a poll lists the folder, then goes through the listing (our filter, then this repository), and a task of the
+ * poll before may finish meanwhile. With Camel's own repository the stale listing takes that file again, and the second
+ * take's commit deletes the first's {@code .done/<name>}. Camel lets go of a path only after the commit has moved the
+ * file, so a file still there once its path is held has not been finished by another task.
  */
 public final class InboxInProgress extends ServiceSupport implements IdempotentRepository {
 
@@ -44,6 +42,7 @@ public final class InboxInProgress extends ServiceSupport implements IdempotentR
         return held.remove(path);
     }
 
+    /** Not called for an in-progress repository: a path is held, then let go. */
     @Override
     public boolean confirm(String path) {
         return true;
@@ -51,6 +50,11 @@ public final class InboxInProgress extends ServiceSupport implements IdempotentR
 
     @Override
     public void clear() {
+        held.clear();
+    }
+
+    @Override
+    protected void doStop() {
         held.clear();
     }
 }
