@@ -111,6 +111,12 @@ public final class TestJmsBroker implements AutoCloseable {
         return got;
     }
 
+    /** Messages given to consumers and not yet acknowledged: in their hands or in their buffers. */
+    public long delivering(String queue) {
+        var q = broker.getActiveMQServer().locateQueue(queue);
+        return q == null ? 0 : q.getDeliveringCount();
+    }
+
     /** Consumers, messages and messages out for delivery on a queue, as the broker sees them. */
     public String queueState(String queue) {
         var q = broker.getActiveMQServer().locateQueue(queue);

@@ -175,6 +175,29 @@ class JmsTransportTest {
     }
 
     @Test
+    void shouldHoldNoMoreMessagesThanItsConsumersWorkOn() throws Exception {
+        String queue = "rotor.tasks.window";
+        String results = "rotor.results.window";
+        Scenario scenario = Scenario.builder()
+                .latencyMs(400)
+                .model("vendor/primary", ModelBehaviour.unlimited())
+                .build();
+        try (SimulatorServer sim = SimulatorServer.start(scenario);
+                RotorHarness rotor = rotorOn(sim, dir)
+                        .set("rotor.jms.tasks-queue", queue)
+                        .set("rotor.jms.results-queue", results)
+                        .set("rotor.jms.concurrent-consumers", "2")
+                        .start()) {
+            broker.send(queue, tasks("window-", 20));
+            await().atMost(Duration.ofSeconds(20)).until(() -> sim.calls().size() >= 2);
+
+            // the other 18 wait on the broker, for any consumer, and a crash here would count against none of them
+            assertThat(broker.delivering(queue)).isLessThanOrEqualTo(2);
+            assertThat(broker.take(results, 20, Duration.ofSeconds(30))).hasSize(20);
+        }
+    }
+
+    @Test
     void shouldTakeTasksFromTheInboxAndTheQueueAtOnce() throws Exception {
         try (SimulatorServer sim = SimulatorServer.start(Scenario.builder().build());
                 RotorHarness rotor =
