@@ -111,7 +111,7 @@ public final class TestJmsBroker implements AutoCloseable {
         return got;
     }
 
-    /** Messages given to consumers and not yet acknowledged: in their hands or in their buffers. */
+    /** Messages given to consumers and not yet acknowledged and committed: in their hands or in their buffers. */
     public long delivering(String queue) {
         var q = broker.getActiveMQServer().locateQueue(queue);
         return q == null ? 0 : q.getDeliveringCount();
