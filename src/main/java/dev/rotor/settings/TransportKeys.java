@@ -101,8 +101,12 @@ public final class TransportKeys {
             Kind.COUNT,
             "8",
             "consumer threads, one task at a time each; at most the tasks topic's partitions are busy");
-    public static final Setting KAFKA_MAX_POLL_RECORDS =
-            of("rotor.kafka.max-poll-records", Kind.COUNT, "5", "records per poll, committed together");
+    public static final Setting KAFKA_MAX_POLL_RECORDS = of(
+            "rotor.kafka.max-poll-records",
+            Kind.COUNT,
+            "1",
+            "records per poll, committed together: a crash brings back at most that many per consumer (1: the"
+                    + " one in hand); more help only where models answer within milliseconds");
 
     public static final SettingsGroup GROUP = new SettingsGroup(
             "Transports",
