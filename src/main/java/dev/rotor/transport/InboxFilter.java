@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * Takes a task file only once it has sat unchanged for {@code minAge}: a file still being written is left for a later
  * poll instead of being read half-written, and the poll never sleeps on it (as Camel's "changed" read lock would). A
  * file the listing names but a task has since moved to .done is passed over by {@link InboxInProgress}, after this
- * filter: one look at the disk a file, as a second one cost a tenth of the throughput of a backlog of 100,000 files.
+ * filter: a look here, before the path is held, could not close that race.
  *
  * <p>A writer that pauses (a slow copy, a network share) leaves a file that has sat still for {@code minAge} and is
  * still half-written. So a file changed within {@code settle} is taken only once it reads as JSON; one that does not
