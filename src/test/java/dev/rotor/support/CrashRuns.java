@@ -109,16 +109,21 @@ public final class CrashRuns {
         for (int kill = 0; kill <= kills; kill++) {
             Instant startedAt = Instant.now();
             Process rotor = start.apply(kill);
-            if (kill == kills) {
-                await().atMost(Duration.ofMinutes(5)).until(() -> results.get().size() >= tasks);
-                rotor.destroy();
-                rotor.waitFor();
-                break;
+            try {
+                if (kill == kills) {
+                    await().atMost(Duration.ofMinutes(5))
+                            .until(() -> results.get().size() >= tasks);
+                    rotor.destroy();
+                    rotor.waitFor();
+                    break;
+                }
+                int done = results.get().size();
+                int target = done + 1 + random.nextInt(Math.max(1, (tasks - done) / 2));
+                await().atMost(Duration.ofMinutes(2)).until(() -> results.get().size() >= target);
+            } finally {
+                // the kill; and a wait that fails must not leave this Rotor running on after the test
+                rotor.destroyForcibly().waitFor();
             }
-            int done = results.get().size();
-            int target = done + 1 + random.nextInt(Math.max(1, (tasks - done) / 2));
-            await().atMost(Duration.ofMinutes(2)).until(() -> results.get().size() >= target);
-            rotor.destroyForcibly().waitFor();
             Instant killedAt = Instant.now();
             Set<String> resulted = Set.copyOf(results.get());
             Set<String> inFlight = withNoResult(callsByTask(sim, startedAt, killedAt), resulted);
